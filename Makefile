@@ -1,0 +1,60 @@
+# Staff Console: the two commands of the quick start are `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app wsgi
+PORT ?= 5000
+DEMO_SPEC := webapp/demo/spec.yaml
+
+.PHONY: run test test-postgres lint bench chromium install clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.installed-app: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed-app
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed-app
+
+## make run: install, migrate, load the demo data (idempotent) and serve on 127.0.0.1:$(PORT)
+run: $(VENV)/.installed-app
+	$(FLASK) db upgrade
+	$(FLASK) data load $(DEMO_SPEC)
+	@echo
+	@echo "  Staff Console on http://127.0.0.1:$(PORT)"
+	@echo "  Demo logins: staff / edx (global staff), course_staff / edx (staff of one course)"
+	@echo
+	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+## make test: install the test extras and Debian's chromium, then run the whole suite
+test: $(VENV)/.installed-test chromium
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## make test-postgres: the whole suite again on PostgreSQL (DATABASE_URL, default the local test database)
+test-postgres: $(VENV)/.installed-test chromium
+	DATABASE_URL=$${DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/test} $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "Installing Debian's chromium for the browser tests…"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "The browser tests need Debian's chromium: run 'sudo apt-get install chromium' and try again."; exit 1; \
+	  fi; }
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+
+bench: $(VENV)/.installed-test
+	$(BIN)/python bench/run_all.py
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache .ruff_cache

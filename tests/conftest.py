@@ -1,0 +1,104 @@
+"""Test fixtures: the app on SQLite (or PostgreSQL with DATABASE_URL), a client that logs in and posts
+forms with their CSRF token like a browser, the CLI runner, and a clean database for every test."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+
+import pytest
+from bs4 import BeautifulSoup
+from flask import Flask
+from flask.testing import FlaskClient
+
+from webapp import create_app
+from webapp.extensions import db
+
+TEST_WEBHOOK_SECRET = "test-webhook-secret"
+
+
+def _database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    app = create_app({
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key",
+        "SQLALCHEMY_DATABASE_URI": _database_url(tmp_path_factory),
+        "PROCTORING_WEBHOOK_SECRET": TEST_WEBHOOK_SECRET,
+        "SERVER_NAME": None,
+    })
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.drop_all()
+        db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _clean_database(app: Flask) -> Iterator[None]:
+    """Every test starts with empty tables and a fresh session (works on SQLite and PostgreSQL)."""
+    with app.app_context():
+        yield
+        db.session.rollback()
+        db.session.remove()
+        with db.engine.begin() as connection:
+            for table in reversed(db.metadata.sorted_tables):
+                connection.execute(table.delete())
+
+
+@pytest.fixture
+def app_ctx(app: Flask) -> Flask:
+    """Services are called inside the app context the autouse fixture already pushed."""
+    return app
+
+
+class StaffClient(FlaskClient):
+    """A test client that behaves like a browser: logs in through /login, sends the CSRF token."""
+
+    _csrf: str | None = None
+
+    def csrf_token(self) -> str:
+        if self._csrf is None:
+            page = super().get("/login", follow_redirects=True)  # the login form, or the logout form
+            match = re.search(rb'name="csrf_token"[^>]*value="([^"]+)"', page.data)
+            assert match, "no CSRF token on the page"
+            self._csrf = match.group(1).decode()
+        return self._csrf
+
+    def login(self, username: str, password: str = "edx", **kwargs):
+        self._csrf = None
+        response = self.post("/login", data={"username": username, "password": password}, **kwargs)
+        self._csrf = None  # the session changed; fetch a fresh token next time
+        return response
+
+    def post(self, *args, data=None, csrf: bool = True, **kwargs):
+        if csrf and isinstance(data, dict | type(None)):
+            data = dict(data or {})
+            data.setdefault("csrf_token", self.csrf_token())
+        return super().post(*args, data=data, **kwargs)
+
+    def soup(self, url: str, expect: int = 200, **kwargs) -> BeautifulSoup:
+        response = self.get(url, **kwargs)
+        assert response.status_code == expect, (response.status_code, response.data[:500])
+        return BeautifulSoup(response.data, "html.parser")
+
+
+@pytest.fixture
+def client(app: Flask) -> StaffClient:
+    app.test_client_class = StaffClient
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask):
+    return app.test_cli_runner()

@@ -1,0 +1,58 @@
+"""Login, logout, the permission matrix and CSRF, through the pages."""
+
+from __future__ import annotations
+
+from tests.builders import staff_world
+
+
+def test_anonymous_is_sent_to_login(client):
+    staff_world()
+    response = client.get("/courses/course-v1:edX+A+2026/")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/login?next=")
+
+
+def test_login_with_username_or_email_then_logout(client):
+    staff_world()
+    response = client.login("staff")
+    assert response.status_code == 302 and response.headers["Location"] == "/"
+    assert "Course A" in client.soup("/").get_text()
+    client.post("/logout")
+    assert client.get("/").status_code == 302
+    assert client.login("STAFF@example.com").status_code == 302
+
+
+def test_failed_login_does_not_say_which_half_was_wrong(client):
+    staff_world()
+    wrong_password = client.login("staff", "nope")
+    unknown_user = client.login("ghost", "nope")
+    assert wrong_password.status_code == unknown_user.status_code == 401
+    assert b"Unknown username or email, or wrong password." in wrong_password.data
+    assert b"Unknown username or email, or wrong password." in unknown_user.data
+
+
+def test_permission_matrix(client):
+    staff_world()
+    client.login("course_staff")
+    assert client.get("/courses/course-v1:edX+A+2026/").status_code == 200
+    denied = client.get("/courses/edX/B/2026/")
+    assert denied.status_code == 403
+    assert b"not staff of edX/B/2026" in denied.data
+    dashboard = client.soup("/").get_text()
+    assert "course-v1:edX+A+2026" in dashboard and "edX/B/2026" not in dashboard
+
+    client.post("/logout")
+    client.login("staff")
+    assert client.get("/courses/edX/B/2026/").status_code == 200
+    assert client.get("/courses/course-v1:edX+A+2026/").status_code == 200
+
+    client.post("/logout")
+    client.login("learner")
+    assert client.get("/courses/course-v1:edX+A+2026/").status_code == 403
+
+
+def test_post_without_csrf_token_is_refused(client):
+    staff_world()
+    response = client.post("/login", data={"username": "staff", "password": "edx"}, csrf=False)
+    assert response.status_code == 400
+    assert b"Reload the page" in response.data

@@ -1,0 +1,38 @@
+"""Staff Console: preview-then-apply bulk operations for course-operations staff."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+from webapp import errors, security
+from webapp.config import load_config
+from webapp.extensions import csrf, db, login_manager, migrate
+from webapp.routing import CourseKeyConverter
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the app: config -> extensions -> blueprints -> errors -> cli."""
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_mapping(load_config(app.instance_path))
+    if test_config:
+        app.config.update(test_config)
+    app.url_map.converters["course_key"] = CourseKeyConverter
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
+    csrf.init_app(app)
+    login_manager.init_app(app)
+
+    from webapp import models  # noqa: F401  (register every table with the metadata)
+    from webapp.cli import register_cli
+    from webapp.views import register_blueprints
+
+    register_blueprints(app)
+    errors.register(app)
+    security.register(app)
+    register_cli(app)
+    return app

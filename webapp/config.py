@@ -1,0 +1,72 @@
+"""Settings: defaults here, overridden by environment variables of the same name."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value not in (None, "") else default
+
+
+def _instance_secret(instance_path: Path) -> str:
+    """Demo mode: generate a secret key once and keep it in instance/ (never in the repo)."""
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key_file = instance_path / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+def load_config(instance_path: str) -> dict:
+    """Every setting the app reads, with its environment variable (documented in the README)."""
+    instance = Path(instance_path)
+    database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance / 'staff_console.sqlite'}"
+    if database_url.startswith("postgres://"):
+        database_url = "postgresql+psycopg://" + database_url.removeprefix("postgres://")
+    elif database_url.startswith("postgresql://"):
+        database_url = "postgresql+psycopg://" + database_url.removeprefix("postgresql://")
+    return {
+        "SECRET_KEY": os.environ.get("SECRET_KEY") or _instance_secret(instance),
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # Uploads: whole request body limit (413 above it), and the CSV row limit.
+        "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 20 * 1024 * 1024),
+        "CSV_MAX_ROWS": _int("CSV_MAX_ROWS", 200_000),
+        "PLAN_TTL_HOURS": _int("PLAN_TTL_HOURS", 24),
+        "PAGE_SIZE": _int("PAGE_SIZE", 50),
+        # Certificates: the global generation switch (each course has its own too).
+        "CERTIFICATES_GENERATION_ENABLED": _bool("CERTIFICATES_GENERATION_ENABLED", True),
+        # Catalog (academy sync).
+        "CATALOG_ACADEMIES_URL": os.environ.get("CATALOG_ACADEMIES_URL", ""),
+        "CATALOG_API_TOKEN": os.environ.get("CATALOG_API_TOKEN", ""),
+        "CATALOG_TIMEOUT_SECONDS": float(os.environ.get("CATALOG_TIMEOUT_SECONDS", "10")),
+        "CATALOG_DEMO_FILE": os.environ.get(
+            "CATALOG_DEMO_FILE", str(Path(__file__).parent / "demo" / "catalog_academies.json")
+        ),
+        # Proctoring provider callback.
+        "PROCTORING_WEBHOOK_SECRET": os.environ.get("PROCTORING_WEBHOOK_SECRET", ""),
+        "PROCTORING_MAX_SKEW_SECONDS": _int("PROCTORING_MAX_SKEW_SECONDS", 300),
+        "PROCTORING_MAX_BODY_BYTES": _int("PROCTORING_MAX_BODY_BYTES", 2 * 1024 * 1024),
+        "ALLOW_REVIEW_UPDATES": _bool("ALLOW_REVIEW_UPDATES", True),
+        "ALLOW_TIMED_OUT_STATE": _bool("ALLOW_TIMED_OUT_STATE", False),
+        # Sessions and login throttling.
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", False),
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "LOGIN_MAX_FAILURES": _int("LOGIN_MAX_FAILURES", 5),
+        "LOGIN_LOCKOUT_SECONDS": _int("LOGIN_LOCKOUT_SECONDS", 300),
+        "WTF_CSRF_TIME_LIMIT": None,
+    }

@@ -1,0 +1,1 @@
+"""Models of the academies capability (filled in by its issue)."""

@@ -1,0 +1,1 @@
+"""Models of the enterprise capability (filled in by its issue)."""

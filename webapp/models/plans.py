@@ -1,0 +1,80 @@
+"""Plans: every bulk change is persisted as a plan of rows before anything is written."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from webapp.extensions import db
+from webapp.models.courses import Course
+from webapp.models.people import User
+from webapp.statuses import ACTION_ORDER, PlanStatus
+from webapp.timeutil import utcnow
+
+
+class Plan(db.Model):
+    """One bulk operation: its kind, inputs' parameters, counts per action and life-cycle status."""
+
+    __tablename__ = "plans"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(64), nullable=False, index=True)
+    status: Mapped[str] = mapped_column(String(16), nullable=False, default=PlanStatus.PREVIEWED)
+    course_id: Mapped[int | None] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
+    params: Mapped[dict] = mapped_column(JSON, nullable=False, default=dict)
+    source_name: Mapped[str] = mapped_column(String(255), nullable=False, default="")
+    counts: Mapped[dict] = mapped_column(JSON, nullable=False, default=dict)
+    outcome_counts: Mapped[dict] = mapped_column(JSON, nullable=False, default=dict)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
+    expires: Mapped[datetime] = mapped_column(DateTime, nullable=False)
+    applied_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    applied: Mapped[datetime | None] = mapped_column(DateTime)
+    reverts_id: Mapped[int | None] = mapped_column(ForeignKey("plans.id", ondelete="SET NULL"))
+    superseded_by_id: Mapped[int | None] = mapped_column(ForeignKey("plans.id", ondelete="SET NULL"))
+    message: Mapped[str] = mapped_column(Text, nullable=False, default="")
+
+    course: Mapped[Course | None] = relationship()
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    applied_by: Mapped[User | None] = relationship(foreign_keys=[applied_by_id])
+
+    def count(self, action: str) -> int:
+        return int((self.counts or {}).get(str(action), 0))
+
+    @property
+    def total(self) -> int:
+        return sum(self.count(a) for a in ACTION_ORDER)
+
+    @property
+    def write_count(self) -> int:
+        return sum(self.count(a) for a in ("create", "update", "delete", "deactivate"))
+
+
+class PlanRow(db.Model):
+    """One input row of a plan: what was written, what it resolved to, and what will (or did) happen."""
+
+    __tablename__ = "plan_rows"
+    __table_args__ = (Index("ix_plan_rows_plan_action", "plan_id", "action", "row_number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), nullable=False)
+    row_number: Mapped[int] = mapped_column(Integer, nullable=False)
+    cells: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
+    data: Mapped[dict] = mapped_column(JSON, nullable=False, default=dict)
+    key: Mapped[str] = mapped_column(String(255), nullable=False, default="")
+    label: Mapped[str] = mapped_column(String(255), nullable=False, default="")
+    action: Mapped[str] = mapped_column(String(16), nullable=False)
+    code: Mapped[str] = mapped_column(String(64), nullable=False, default="")
+    message: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    before: Mapped[dict | None] = mapped_column(JSON)
+    after: Mapped[dict | None] = mapped_column(JSON)
+    outcome: Mapped[str] = mapped_column(String(16), nullable=False, default="")
+    outcome_message: Mapped[str] = mapped_column(Text, nullable=False, default="")
+
+    @property
+    def changes(self) -> list[tuple[str, object, object]]:
+        """(field, old, new) for every field whose value differs between before and after."""
+        before, after = self.before or {}, self.after or {}
+        return [(f, before.get(f), after.get(f)) for f in after if before.get(f) != after.get(f)]

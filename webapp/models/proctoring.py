@@ -1,0 +1,1 @@
+"""Models of the proctoring capability (filled in by its issue)."""

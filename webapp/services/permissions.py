@@ -1,0 +1,62 @@
+"""Who may act on what: global staff on every course, course staff (staff/instructor) on theirs."""
+
+from __future__ import annotations
+
+from sqlalchemy import exists, func, select
+
+from webapp.extensions import db
+from webapp.models import Course, CourseStaff, User
+from webapp.services.errors import NotFound, PermissionDenied
+
+
+def is_course_staff(user: User, course: Course) -> bool:
+    """True for global staff, or a staff/instructor role on this course."""
+    if not user or not user.is_active:
+        return False
+    if user.is_staff:
+        return True
+    return bool(db.session.scalar(select(exists().where(
+        CourseStaff.user_id == user.id, CourseStaff.course_id == course.id))))
+
+
+def get_course(course_key: str) -> Course:
+    course = db.session.scalar(select(Course).where(Course.key == course_key))
+    if course is None:
+        raise NotFound(f"There is no course {course_key}.")
+    return course
+
+
+def require_course(user: User, course_key: str) -> Course:
+    """The course, if the user may act on it; else NotFound / PermissionDenied."""
+    course = get_course(course_key)
+    if not is_course_staff(user, course):
+        raise PermissionDenied(f"You are not staff of {course_key}: ask a global staff member for access.")
+    return course
+
+
+def require_global_staff(user: User) -> None:
+    if not (user and user.is_active and user.is_staff):
+        raise PermissionDenied("Only global staff may do this.")
+
+
+def courses_for(user: User) -> list[Course]:
+    """The courses the user may act on, ordered by key."""
+    query = select(Course).order_by(Course.key)
+    if not user.is_staff:
+        query = query.join(CourseStaff, CourseStaff.course_id == Course.id).where(CourseStaff.user_id == user.id)
+    return list(db.session.scalars(query))
+
+
+def find_user(identifier: str) -> User | None:
+    """A user by username, or by email when the identifier contains '@' (case-insensitive)."""
+    identifier = (identifier or "").strip()
+    column = User.email if "@" in identifier else User.username
+    return db.session.scalar(select(User).where(func.lower(column) == identifier.lower()))
+
+
+def resolve_actor(identifier: str) -> User:
+    """The acting user for CLI `--as`: must exist and be active."""
+    user = find_user(identifier)
+    if user is None or not user.is_active:
+        raise PermissionDenied(f"There is no active user {identifier!r} to act as.")
+    return user

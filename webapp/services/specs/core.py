@@ -1,0 +1,214 @@
+"""Data-spec entities of the foundation: users, courses, course_staff, enrollments."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import func, select, tuple_
+
+from webapp.extensions import db
+from webapp.models import Course, CourseStaff, Enrollment, User
+from webapp.services.specs.base import Entity, Field, Key, Resolver, chunks
+from webapp.statuses import CourseRole, EnrollmentMode, Pacing
+from webapp.timeutil import iso, utcnow
+
+PASSWORD_MASK = "••••••"
+
+
+class Users(Entity):
+    key = "users"
+    fields = (
+        Field("username", required=True), Field("email", "email", required=True),
+        Field("full_name", default=""), Field("password"),
+        Field("is_staff", "bool", default=False), Field("is_active", "bool", default=True),
+    )
+
+    def natural_key(self, values: dict[str, Any]) -> Key:
+        return (values["username"].lower(),)
+
+    def load(self, keys: Sequence[Key]) -> dict[Key, Any]:
+        found: dict[Key, Any] = {}
+        for batch in chunks([k[0] for k in keys]):
+            for user in db.session.scalars(select(User).where(func.lower(User.username).in_(batch))):
+                found[(user.username.lower(),)] = user
+        return found
+
+    def snapshot(self, row: User) -> dict[str, Any]:
+        return {"username": row.username, "email": row.email, "full_name": row.full_name,
+                "is_staff": row.is_staff, "is_active": row.is_active}
+
+    def comparable(self, values: dict[str, Any]) -> dict[str, Any]:
+        wanted = {k: v for k, v in values.items() if k != "password"}
+        wanted["username"] = values["username"]
+        return wanted
+
+    def diff(self, existing: Any, values: dict[str, Any]) -> tuple[dict, dict]:
+        before, after = super().diff(existing, values)
+        # Usernames match case-insensitively; the stored casing is kept.
+        before.pop("username", None)
+        after.pop("username", None)
+        if values.get("password") and not existing.check_password(values["password"]):
+            before["password"], after["password"] = PASSWORD_MASK, "(new password)"
+        return before, after
+
+    def batch_errors(self, entries: list[dict[str, Any]], existing: dict[Key, Any]) -> dict[int, str]:
+        """An email already used by another user is an error (emails are unique case-insensitively)."""
+        owners: dict[str, str] = {}
+        emails = [e["email"].lower() for e in entries]
+        for batch in chunks(emails):
+            for username, email in db.session.execute(
+                    select(User.username, User.email).where(func.lower(User.email).in_(batch))):
+                owners[email.lower()] = username.lower()
+        errors: dict[int, str] = {}
+        for index, entry in enumerate(entries):
+            owner = owners.get(entry["email"].lower())
+            if owner is not None and owner != entry["username"].lower():
+                errors[index] = f"email {entry['email']} is already used by user {owner}"
+        return errors
+
+    def write(self, rows: Sequence[tuple[dict[str, Any], Any]], resolver: Resolver) -> None:
+        for values, user in rows:
+            if user is None:
+                user = User(username=values["username"])
+                db.session.add(user)
+            user.email = values["email"]
+            user.full_name = values["full_name"]
+            user.is_staff = values["is_staff"]
+            user.is_active = values["is_active"]
+            if values.get("password") and not user.check_password(values["password"]):
+                user.set_password(values["password"])
+        resolver.forget(self.key)
+
+
+class Courses(Entity):
+    key = "courses"
+    fields = (
+        Field("id", "course_key", required=True), Field("name", required=True),
+        Field("pacing", "choice", default=Pacing.INSTRUCTOR.value, choices=tuple(p.value for p in Pacing)),
+        Field("start", "datetime"), Field("end", "datetime"),
+        Field("certificates_enabled", "bool", default=True),
+    )
+
+    def natural_key(self, values: dict[str, Any]) -> Key:
+        return (values["id"],)
+
+    def extra_errors(self, values: dict[str, Any]) -> list[str]:
+        if values.get("start") and values.get("end") and values["end"] < values["start"]:
+            return ["field 'end' is before field 'start'"]
+        return []
+
+    def load(self, keys: Sequence[Key]) -> dict[Key, Any]:
+        found: dict[Key, Any] = {}
+        for batch in chunks([k[0] for k in keys]):
+            for course in db.session.scalars(select(Course).where(Course.key.in_(batch))):
+                found[(course.key,)] = course
+        return found
+
+    def snapshot(self, row: Course) -> dict[str, Any]:
+        return {"id": row.key, "name": row.name, "pacing": row.pacing,
+                "start": iso(row.start)[:-1] if row.start else None,
+                "end": iso(row.end)[:-1] if row.end else None,
+                "certificates_enabled": row.certificates_enabled}
+
+    def comparable(self, values: dict[str, Any]) -> dict[str, Any]:
+        wanted = super().comparable(values)
+        wanted.setdefault("start", None)
+        wanted.setdefault("end", None)
+        return wanted
+
+    def write(self, rows: Sequence[tuple[dict[str, Any], Any]], resolver: Resolver) -> None:
+        for values, course in rows:
+            if course is None:
+                course = Course(key=values["id"])
+                db.session.add(course)
+            course.name = values["name"]
+            course.pacing = values["pacing"]
+            course.start = values.get("start")
+            course.end = values.get("end")
+            course.certificates_enabled = values["certificates_enabled"]
+        resolver.forget(self.key)
+
+
+class _UserCourseEntity(Entity):
+    """An entity keyed by (username, course) that refers to a user and a course."""
+
+    model: Any
+
+    def natural_key(self, values: dict[str, Any]) -> Key:
+        return (values["username"].lower(), values["course"])
+
+    def references(self, values: dict[str, Any]) -> list[tuple[str, Key, str]]:
+        return [("users", (values["username"].lower(),), "username"), ("courses", (values["course"],), "course")]
+
+    def load(self, keys: Sequence[Key]) -> dict[Key, Any]:
+        found: dict[Key, Any] = {}
+        model = self.model
+        for batch in chunks(list(keys)):
+            query = (select(model, User.username, Course.key).join(User, User.id == model.user_id)
+                     .join(Course, Course.id == model.course_id)
+                     .where(tuple_(func.lower(User.username), Course.key).in_(batch)))
+            for row, username, course_key in db.session.execute(query):
+                found[(username.lower(), course_key)] = row
+        return found
+
+    def ids(self, values: dict[str, Any], resolver: Resolver) -> dict[str, int]:
+        return {"user_id": resolver.get("users", (values["username"].lower(),)).id,
+                "course_id": resolver.get("courses", (values["course"],)).id}
+
+    def prefetch(self, rows: Sequence[tuple[dict[str, Any], Any]], resolver: Resolver) -> None:
+        resolver.prefetch("users", [(v["username"].lower(),) for v, _ in rows])
+        resolver.prefetch("courses", [(v["course"],) for v, _ in rows])
+
+
+class CourseStaffRoles(_UserCourseEntity):
+    key = "course_staff"
+    model = CourseStaff
+    fields = (Field("username", required=True), Field("course", "course_key", required=True),
+              Field("role", "choice", default=CourseRole.STAFF.value, choices=tuple(r.value for r in CourseRole)))
+
+    def snapshot(self, row: CourseStaff) -> dict[str, Any]:
+        return {"role": row.role}
+
+    def comparable(self, values: dict[str, Any]) -> dict[str, Any]:
+        return {"role": values["role"]}
+
+    def write(self, rows: Sequence[tuple[dict[str, Any], Any]], resolver: Resolver) -> None:
+        self.prefetch(rows, resolver)
+        for values, role in rows:
+            if role is None:
+                db.session.add(CourseStaff(role=values["role"], **self.ids(values, resolver)))
+            else:
+                role.role = values["role"]
+
+
+class Enrollments(_UserCourseEntity):
+    key = "enrollments"
+    model = Enrollment
+    fields = (Field("username", required=True), Field("course", "course_key", required=True),
+              Field("mode", "choice", default=EnrollmentMode.AUDIT.value,
+                    choices=tuple(m.value for m in EnrollmentMode)),
+              Field("is_active", "bool", default=True))
+
+    def snapshot(self, row: Enrollment) -> dict[str, Any]:
+        return {"mode": row.mode, "is_active": row.is_active}
+
+    def comparable(self, values: dict[str, Any]) -> dict[str, Any]:
+        return {"mode": values["mode"], "is_active": values["is_active"]}
+
+    def write(self, rows: Sequence[tuple[dict[str, Any], Any]], resolver: Resolver) -> None:
+        self.prefetch(rows, resolver)
+        new = []
+        for values, enrollment in rows:
+            if enrollment is None:
+                new.append({"mode": values["mode"], "is_active": values["is_active"],
+                            **self.ids(values, resolver)})
+            else:
+                enrollment.mode = values["mode"]
+                enrollment.is_active = values["is_active"]
+        if new:
+            now = utcnow()
+            db.session.execute(Enrollment.__table__.insert(), [{**n, "created": now} for n in new])
+
+
+ENTITIES: tuple[Entity, ...] = (Users(), Courses(), CourseStaffRoles(), Enrollments())

@@ -1,0 +1,232 @@
+"""Every status and action vocabulary of the app, in one place.
+
+Templates and services use these enums; no status string is written anywhere else.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Action(StrEnum):
+    """What a plan row will do (or did) when the plan is applied."""
+
+    CREATE = "create"  # a new record is written
+    UPDATE = "update"  # an existing record changes; the row carries before/after values
+    DELETE = "delete"  # an existing record is removed
+    DEACTIVATE = "deactivate"  # an existing record is kept but marked inactive
+    UNCHANGED = "unchanged"  # the record already matches the input; nothing to write
+    SKIP = "skip"  # the row is passed over on purpose (blank row, duplicate, no name…)
+    ERROR = "error"  # the row cannot be applied; the code and message say why
+
+    @property
+    def writes(self) -> bool:
+        return self in WRITE_ACTIONS
+
+
+WRITE_ACTIONS = frozenset({Action.CREATE, Action.UPDATE, Action.DELETE, Action.DEACTIVATE})
+ACTION_ORDER = [Action.ERROR, Action.CREATE, Action.UPDATE, Action.DELETE, Action.DEACTIVATE,
+                Action.UNCHANGED, Action.SKIP]
+
+
+class PlanStatus(StrEnum):
+    """Life cycle of a plan: previewed -> applying -> applied, or stale / expired."""
+
+    PREVIEWED = "previewed"  # planned and shown; nothing written yet
+    APPLYING = "applying"  # one worker has claimed it and is writing
+    APPLIED = "applied"  # written; per-row outcomes recorded
+    STALE = "stale"  # the database changed since the preview; nothing was written
+    EXPIRED = "expired"  # not applied in time; can no longer be applied
+    FAILED = "failed"  # an atomic plan whose apply failed as a whole; nothing was written
+
+
+class RowOutcome(StrEnum):
+    """What happened to one write row when its plan was applied."""
+
+    APPLIED = "applied"
+    FAILED = "failed"
+
+
+class Pacing(StrEnum):
+    INSTRUCTOR = "instructor"
+    SELF = "self"
+
+
+class CourseRole(StrEnum):
+    STAFF = "staff"
+    INSTRUCTOR = "instructor"
+
+
+class EnrollmentMode(StrEnum):
+    AUDIT = "audit"
+    HONOR = "honor"
+    VERIFIED = "verified"
+    PROFESSIONAL = "professional"
+    NO_ID_PROFESSIONAL = "no-id-professional"
+    MASTERS = "masters"
+    CREDIT = "credit"
+    EXECUTIVE_EDUCATION = "executive-education"
+
+
+class CertificateStatus(StrEnum):
+    """The platform's GeneratedCertificate statuses."""
+
+    DOWNLOADABLE = "downloadable"  # issued; the learner can download it
+    NOTPASSING = "notpassing"  # graded, not passing
+    UNAVAILABLE = "unavailable"  # revoked or invalidated
+    ERROR = "error"  # generation failed
+    GENERATING = "generating"  # being generated (counts as passing)
+    AUDIT_PASSING = "audit_passing"  # audit learner who passed; no certificate for audit
+    AUDIT_NOTPASSING = "audit_notpassing"
+    UNVERIFIED = "unverified"  # passed, but identity not verified
+    RESTRICTED = "restricted"  # embargo restriction
+    DELETED = "deleted"
+    DELETING = "deleting"
+    AUDITING = "auditing"
+    HONOR_PASSING = "honor_passing"
+    INVALIDATED = "invalidated"
+    REQUESTING = "requesting"
+
+    @property
+    def is_passing(self) -> bool:
+        return self in PASSING_CERTIFICATE_STATUSES
+
+
+PASSING_CERTIFICATE_STATUSES = frozenset({CertificateStatus.DOWNLOADABLE, CertificateStatus.GENERATING})
+
+
+class CertificateFilter(StrEnum):
+    """The friendly labels staff filter the issued-certificates list by (domain §1.1)."""
+
+    ALL = "all"
+    RECEIVED = "received"
+    NOT_RECEIVED = "not_received"
+    AUDIT_PASSING = "audit_passing"
+    AUDIT_NOT_PASSING = "audit_not_passing"
+    ERROR_STATE = "error_state"
+    GRANTED_EXCEPTIONS = "granted_exceptions"
+    INVALIDATED = "invalidated"
+
+    @property
+    def label(self) -> str:
+        return CERTIFICATE_FILTER_LABELS[self]
+
+
+CERTIFICATE_FILTER_LABELS = {
+    CertificateFilter.ALL: "All",
+    CertificateFilter.RECEIVED: "Received",
+    CertificateFilter.NOT_RECEIVED: "Not received",
+    CertificateFilter.AUDIT_PASSING: "Audit – passing",
+    CertificateFilter.AUDIT_NOT_PASSING: "Audit – not passing",
+    CertificateFilter.ERROR_STATE: "Error state",
+    CertificateFilter.GRANTED_EXCEPTIONS: "Granted exceptions",
+    CertificateFilter.INVALIDATED: "Invalidated",
+}
+
+
+class SpecialCase(StrEnum):
+    """A learner's special certificate case in a course."""
+
+    EXCEPTION = "exception"  # on the allowlist
+    INVALIDATED = "invalidated"  # has an active invalidation
+    NONE = ""
+
+
+class AttemptStatus(StrEnum):
+    """edx-proctoring ProctoredExamStudentAttemptStatus."""
+
+    ELIGIBLE = "eligible"  # may take the exam proctored
+    CREATED = "created"  # attempt record exists
+    DOWNLOAD_SOFTWARE_CLICKED = "download_software_clicked"
+    READY_TO_START = "ready_to_start"
+    STARTED = "started"
+    READY_TO_SUBMIT = "ready_to_submit"
+    DECLINED = "declined"  # learner chose to take the exam without proctoring
+    TIMED_OUT = "timed_out"  # stored as submitted unless ALLOW_TIMED_OUT_STATE
+    SUBMITTED = "submitted"  # submitted, awaiting review
+    SECOND_REVIEW_REQUIRED = "second_review_required"  # provider flagged it; a person must look
+    VERIFIED = "verified"  # review passed
+    REJECTED = "rejected"  # review failed
+    ERROR = "error"  # the review could not be done
+    ONBOARDING_MISSING = "onboarding_missing"
+    ONBOARDING_PENDING = "onboarding_pending"
+    ONBOARDING_FAILED = "onboarding_failed"
+    ONBOARDING_EXPIRED = "onboarding_expired"
+
+    @property
+    def is_completed(self) -> bool:
+        return self not in INCOMPLETE_ATTEMPT_STATUSES
+
+    @property
+    def is_incomplete(self) -> bool:
+        return self in INCOMPLETE_ATTEMPT_STATUSES
+
+
+INCOMPLETE_ATTEMPT_STATUSES = frozenset({
+    AttemptStatus.ELIGIBLE, AttemptStatus.CREATED, AttemptStatus.DOWNLOAD_SOFTWARE_CLICKED,
+    AttemptStatus.READY_TO_START, AttemptStatus.STARTED, AttemptStatus.READY_TO_SUBMIT,
+})
+
+
+class ReviewStatus(StrEnum):
+    """The standard review status a provider's reviewStatus maps to."""
+
+    PASSED = "passed"
+    VIOLATION = "violation"
+    SUSPICIOUS = "suspicious"
+    NOT_REVIEWED = "not_reviewed"
+
+
+class ProviderReviewStatus(StrEnum):
+    """SoftwareSecure / PSI reviewStatus strings, stored as given."""
+
+    CLEAN = "Clean"
+    RULES_VIOLATION = "Rules Violation"
+    SUSPICIOUS = "Suspicious"
+    NOT_REVIEWED = "Not Reviewed"
+
+
+class CreditStatus(StrEnum):
+    """Credit requirement status for namespace proctored_exam."""
+
+    SATISFIED = "satisfied"
+    SUBMITTED = "submitted"
+    DECLINED = "declined"
+    FAILED = "failed"
+
+
+class Grade(StrEnum):
+    """The grade column of a learner completion export."""
+
+    PASS = "Pass"
+    FAIL = "Fail"
+    IN_PROGRESS = "In Progress"
+    AUDIT = "Audit"
+
+
+def badge_class(value: str) -> str:
+    """CSS badge modifier for any status or action value (templates call this, never hard-code)."""
+    return _BADGES.get(str(value), "neutral")
+
+
+_BADGES: dict[str, str] = {
+    Action.CREATE: "good", Action.UPDATE: "info", Action.DELETE: "warn", Action.DEACTIVATE: "warn",
+    Action.UNCHANGED: "neutral", Action.SKIP: "muted", Action.ERROR: "bad",
+    PlanStatus.PREVIEWED: "info", PlanStatus.APPLYING: "info", PlanStatus.APPLIED: "good",
+    PlanStatus.STALE: "warn", PlanStatus.EXPIRED: "muted", PlanStatus.FAILED: "bad",
+    RowOutcome.APPLIED: "good", RowOutcome.FAILED: "bad",
+    CertificateStatus.DOWNLOADABLE: "good", CertificateStatus.GENERATING: "good",
+    CertificateStatus.NOTPASSING: "neutral", CertificateStatus.UNAVAILABLE: "warn",
+    CertificateStatus.ERROR: "bad", CertificateStatus.AUDIT_PASSING: "info",
+    CertificateStatus.AUDIT_NOTPASSING: "muted",
+    AttemptStatus.VERIFIED: "good", AttemptStatus.REJECTED: "bad", AttemptStatus.ERROR: "bad",
+    AttemptStatus.SECOND_REVIEW_REQUIRED: "warn", AttemptStatus.SUBMITTED: "info",
+    AttemptStatus.DECLINED: "muted",
+    ReviewStatus.PASSED: "good", ReviewStatus.VIOLATION: "info", ReviewStatus.SUSPICIOUS: "warn",
+    ReviewStatus.NOT_REVIEWED: "bad",
+    ProviderReviewStatus.CLEAN: "good", ProviderReviewStatus.RULES_VIOLATION: "info",
+    ProviderReviewStatus.SUSPICIOUS: "warn", ProviderReviewStatus.NOT_REVIEWED: "bad",
+    CreditStatus.SATISFIED: "good", CreditStatus.FAILED: "bad", CreditStatus.DECLINED: "muted",
+    Grade.PASS: "good", Grade.FAIL: "bad", Grade.IN_PROGRESS: "info", Grade.AUDIT: "muted",
+    SpecialCase.EXCEPTION: "info", SpecialCase.INVALIDATED: "warn",
+}

@@ -1,0 +1,67 @@
+"""Template globals: the main navigation, a course's tabs, badges. Links appear only for endpoints that exist."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Flask, current_app, request, url_for
+from flask_login import current_user
+
+from webapp.models import Course
+from webapp.statuses import badge_class
+
+# (endpoint, label, global staff only)
+MAIN_NAV = (
+    ("courses.dashboard", "Courses", False),
+    ("proctoring.queue", "Proctoring reviews", False),
+    ("academies.index", "Academies", True),
+    ("completion.index", "Completion export", True),
+    ("plans.history", "Plans", True),
+    ("audit.index", "Audit", True),
+)
+
+# (key, endpoint, label): the tabs of one course's pages
+COURSE_TABS = (
+    ("overview", "courses.course", "Overview"),
+    ("issued", "certificates.issued", "Certificates"),
+    ("exceptions", "certificates.exceptions", "Exceptions"),
+    ("invalidations", "certificates.invalidations", "Invalidations"),
+    ("proctoring", "proctoring.course_queue", "Proctoring"),
+    ("plans", "plans.course_history", "Plan history"),
+)
+
+
+@dataclass(frozen=True)
+class NavItem:
+    key: str
+    label: str
+    url: str
+    active: bool = False
+
+
+def main_nav() -> list[NavItem]:
+    items = []
+    for endpoint, label, global_only in MAIN_NAV:
+        if endpoint not in current_app.view_functions or (global_only and not current_user.is_staff):
+            continue
+        blueprint = endpoint.split(".")[0]
+        active = (request.blueprint == blueprint and blueprint != "courses") or request.endpoint == endpoint
+        items.append(NavItem(endpoint, label, url_for(endpoint), active))
+    return items
+
+
+def course_tabs(course: Course) -> list[NavItem]:
+    return [NavItem(key, label, url_for(endpoint, course_key=course.key))
+            for key, endpoint, label in COURSE_TABS if endpoint in current_app.view_functions]
+
+
+def plan_kind_title(name: str) -> str:
+    from webapp.services.plans import KINDS
+
+    kind = KINDS.get(name)
+    return kind.title if kind else name
+
+
+def register(app: Flask) -> None:
+    app.jinja_env.globals.update(main_nav=main_nav, course_tabs=course_tabs, badge_class=badge_class,
+                                 plan_kind_title=plan_kind_title)

@@ -1,0 +1,89 @@
+"""Every plan's pages: preview, apply, result, error report, revert, history (all kinds alike)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from webapp.services import permissions, plans
+from webapp.services.errors import ServiceError
+from webapp.services.pagination import page_arg
+from webapp.statuses import ACTION_ORDER, PlanStatus
+from webapp.views.downloads import csv_response
+from webapp.views.forms import ConfirmForm
+
+bp = Blueprint("plans", __name__)
+
+
+@bp.route("/plans/<int:plan_id>")
+@login_required
+def show(plan_id: int):
+    plan = plans.get_plan(plan_id, current_user)
+    action = request.args.get("action") or None
+    if action not in {None, "failed", *ACTION_ORDER}:
+        action = None
+    errors_first = request.args.get("errors_first") == "1"
+    rows = plans.rows_page(plan, action=action, errors_first=errors_first, page=page_arg(request.args.get("page")))
+    kind = plans.get_kind(plan.kind)
+    changes = plans.stale_changes(plan) if plan.status == PlanStatus.STALE else []
+    return render_template("plans/plan.html", plan=plan, kind=kind, rows=rows, action=action,
+                           errors_first=errors_first, changes=changes, form=ConfirmForm())
+
+
+@bp.route("/plans/<int:plan_id>/apply", methods=["POST"])
+@login_required
+def apply(plan_id: int):
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        result = plans.apply_plan(plan_id, current_user)
+    except ServiceError as error:
+        flash(str(error), "error")
+        return redirect(url_for(".show", plan_id=plan_id))
+    if result.status == PlanStatus.STALE:
+        flash(f"The data changed since this preview: {result.changed_rows} row(s) would now do something "
+              "else. Nothing was written. Here is a fresh preview to review.", "warning")
+        return redirect(url_for(".show", plan_id=result.fresh_plan.id))
+    if result.already:
+        flash("This plan was already applied; nothing was written again.", "info")
+    else:
+        flash(f"Applied: {result.applied} change(s) written, {result.failed} failed.",
+              "warning" if result.failed else "success")
+    return redirect(url_for(".show", plan_id=plan_id))
+
+
+@bp.route("/plans/<int:plan_id>/revert", methods=["POST"])
+@login_required
+def revert(plan_id: int):
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        inverse = plans.revert_plan(plan_id, current_user)
+    except ServiceError as error:
+        flash(str(error), "error")
+        return redirect(url_for(".show", plan_id=plan_id))
+    flash(f"This is the preview of the revert of plan #{plan_id}. Nothing is written until you apply it.", "info")
+    return redirect(url_for(".show", plan_id=inverse.id))
+
+
+@bp.route("/plans/<int:plan_id>/errors.csv")
+@login_required
+def error_report(plan_id: int):
+    plan = plans.get_plan(plan_id, current_user)
+    header, rows = plans.error_report(plan)
+    return csv_response(f"plan-{plan.id}-{plan.kind}-errors.csv", header, rows)
+
+
+@bp.route("/courses/<course_key:course_key>/plans")
+@login_required
+def course_history(course_key: str):
+    course = permissions.require_course(current_user, course_key)
+    page = plans.history_page(actor=current_user, course=course, page=page_arg(request.args.get("page")))
+    return render_template("plans/history.html", course=course, page=page)
+
+
+@bp.route("/plans")
+@login_required
+def history():
+    page = plans.history_page(actor=current_user, course=None, page=page_arg(request.args.get("page")))
+    return render_template("plans/history.html", course=None, page=page)
