@@ -1,0 +1,1 @@
+"""Certificates capability: exceptions (allowlist), invalidations, generation toggle, issued list."""
