@@ -153,7 +153,8 @@ def _persist(kind: PlanKind, items: Sequence[Item], decisions: Sequence[Decision
     plan = Plan(kind=kind.name, status=PlanStatus.PREVIEWED, course_id=ctx.course.id if ctx.course else None,
                 params=ctx.params, source_name=source_name[:255],
                 counts={str(a): counts.get(str(a), 0) for a in ACTION_ORDER},
-                created_by_id=ctx.actor.id if ctx.actor else None, created=ctx.now, expires=ctx.now + ttl, reverts_id=reverts_id)
+                created_by_id=ctx.actor.id if ctx.actor else None, created=ctx.now, expires=ctx.now + ttl,
+                reverts_id=reverts_id)
     db.session.add(plan)
     db.session.flush()
     for start in range(0, len(items), INSERT_BATCH):
