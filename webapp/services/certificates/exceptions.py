@@ -1,0 +1,345 @@
+"""Certificate exceptions (the allowlist, domain §1.2): add and remove from a roster CSV or one learner at
+a time, revert an import, and list the allowlist.
+
+Every write goes through the plan engine. The rules live once, in `decide_add` and `decide_remove`; the
+three plan kinds (add, remove, revert of an import) and the one-learner forms all use them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import BinaryIO
+
+from sqlalchemy import delete, func, insert, or_, select
+from sqlalchemy.orm import aliased, joinedload
+
+from webapp.extensions import db
+from webapp.models import AllowlistEntry, Course, Enrollment, Plan, PlanRow, User
+from webapp.services import permissions, plans, rosters
+from webapp.services.certificates.common import (
+    REMOVED_FROM_ALLOWLIST,
+    active_invalidations,
+    allowlist_by_user,
+    certificates_by_user,
+    invalidate_certificate,
+)
+from webapp.services.csvio import check_csv_filename
+from webapp.services.errors import ServiceError
+from webapp.services.pagination import Page, paginate
+from webapp.services.plans import Decision, InversePlan, Item, PlanContext, PlanKind
+from webapp.services.rosters import ROSTER_COLUMNS, Resolved, learner_label
+from webapp.services.specs.base import chunks
+from webapp.statuses import Action, PlanStatus
+from webapp.timeutil import iso, utcnow
+
+ADD_KIND = "certificate_exceptions"
+REMOVE_KIND = "certificate_exceptions_removal"
+REVERT_KIND = "certificate_exceptions_revert"
+
+OP_ADD = "add"
+OP_REMOVE = "remove"
+
+
+# ------------------------------------------------------------------------------------------- rules
+
+
+def _enrolled_user_ids(course_id: int, user_ids: Sequence[int]) -> set[int]:
+    """Users among these with an active enrollment in the course (batched IN queries)."""
+    found: set[int] = set()
+    for batch in chunks(sorted(set(user_ids)), 900):
+        found.update(db.session.scalars(select(Enrollment.user_id).where(
+            Enrollment.course_id == course_id, Enrollment.is_active.is_(True), Enrollment.user_id.in_(batch))))
+    return found
+
+
+def decide_add(course: Course, resolved: Sequence[Resolved]) -> dict[int, Decision]:
+    """Domain §1.2, in order: unknown_learner (triage), not_enrolled, certificate_invalidated,
+    then unchanged / update (notes old → new) / create. Decisions by item index."""
+    user_ids = [r.user.id for r in resolved]
+    enrolled = _enrolled_user_ids(course.id, user_ids)
+    certificates = certificates_by_user(course.id, user_ids)
+    invalidated = active_invalidations(c.id for c in certificates.values())
+    entries = allowlist_by_user(course.id, user_ids)
+    decided: dict[int, Decision] = {}
+    for r in resolved:
+        user, notes = r.user, r.notes
+        key, label = str(user.id), learner_label(user)
+        certificate = certificates.get(user.id)
+        entry = entries.get(user.id)
+        if user.id not in enrolled:
+            decision = Decision(Action.ERROR, key, label, "not_enrolled",
+                                "learner is not enrolled in this course")
+        elif certificate is not None and certificate.id in invalidated:
+            decision = Decision(Action.ERROR, key, label, "certificate_invalidated",
+                                "learner's certificate is on the invalidation list; re-validate it first")
+        elif entry is not None and entry.notes == notes:
+            decision = Decision(Action.UNCHANGED, key, label, message="already on the allowlist with these notes")
+        elif entry is not None:
+            decision = Decision(Action.UPDATE, key, label, message="already on the allowlist; notes change",
+                                before={"notes": entry.notes}, after={"notes": notes})
+        else:
+            decision = Decision(Action.CREATE, key, label, message="added to the allowlist",
+                                after={"notes": notes})
+        decided[r.index] = decision
+    return decided
+
+
+def decide_remove(course: Course, resolved: Sequence[Resolved]) -> dict[int, Decision]:
+    """Domain §1.2 removal: not_on_allowlist, else delete; a certificate is invalidated first."""
+    user_ids = [r.user.id for r in resolved]
+    entries = allowlist_by_user(course.id, user_ids)
+    certificates = certificates_by_user(course.id, user_ids)
+    invalidated = active_invalidations(c.id for c in certificates.values())
+    decided: dict[int, Decision] = {}
+    for r in resolved:
+        user = r.user
+        key, label = str(user.id), learner_label(user)
+        entry = entries.get(user.id)
+        certificate = certificates.get(user.id)
+        if entry is None:
+            decided[r.index] = Decision(Action.ERROR, key, label, "not_on_allowlist",
+                                        "learner is not on the allowlist of this course")
+            continue
+        message = "removed from the allowlist"
+        if certificate is not None and certificate.id not in invalidated:
+            message = (f"their certificate ({certificate.status}) is invalidated first "
+                       f"(“{REMOVED_FROM_ALLOWLIST}”), then the exception is removed")
+        decided[r.index] = Decision(Action.DELETE, key, label, message=message,
+                                    before={"notes": entry.notes}, after={"notes": None})
+    return decided
+
+
+# ------------------------------------------------------------------------------------------- writes
+
+
+def _write_adds(ctx: PlanContext, rows: Sequence[PlanRow]) -> None:
+    course_id = ctx.course.id
+    creates = [r for r in rows if r.action == Action.CREATE]
+    updates = [r for r in rows if r.action == Action.UPDATE]
+    if creates:
+        db.session.execute(insert(AllowlistEntry), [
+            {"user_id": int(r.key), "course_id": course_id, "notes": r.data.get("notes", ""),
+             "created": ctx.now, "created_by_id": ctx.actor.id if ctx.actor else None} for r in creates])
+    if updates:
+        entries = allowlist_by_user(course_id, [int(r.key) for r in updates])
+        for r in updates:
+            entry = entries.get(int(r.key))
+            if entry is None:
+                raise ServiceError("the allowlist entry was removed meanwhile")
+            entry.notes = r.data.get("notes", "")
+
+
+def _write_removals(ctx: PlanContext, rows: Sequence[PlanRow]) -> None:
+    course_id = ctx.course.id
+    user_ids = [int(r.key) for r in rows if r.action == Action.DELETE]
+    if not user_ids:
+        return
+    entries = allowlist_by_user(course_id, user_ids)
+    missing = set(user_ids) - set(entries)
+    if missing:
+        raise ServiceError("the learner was removed from the allowlist meanwhile")
+    certificates = certificates_by_user(course_id, user_ids)
+    invalidated = active_invalidations(c.id for c in certificates.values())
+    for certificate in certificates.values():
+        if certificate.id not in invalidated:
+            invalidate_certificate(certificate, by=ctx.actor, notes=REMOVED_FROM_ALLOWLIST)
+    db.session.flush()
+    for batch in chunks(sorted(user_ids), 900):
+        db.session.execute(delete(AllowlistEntry).where(
+            AllowlistEntry.course_id == course_id, AllowlistEntry.user_id.in_(batch))
+            .execution_options(synchronize_session=False))
+
+
+# ------------------------------------------------------------------------------------------- kinds
+
+
+@plans.register
+class AddExceptions(PlanKind):
+    """Grant certificate exceptions to the learners of a roster (create or update notes)."""
+
+    name = ADD_KIND
+    title = "Certificate exceptions"
+    input_columns = ROSTER_COLUMNS
+
+    def decide(self, ctx: PlanContext, items: Sequence[Item]) -> list[Decision]:
+        shared, resolved = rosters.triage(items)
+        return rosters.merge(shared, decide_add(ctx.course, resolved))
+
+    def apply(self, ctx: PlanContext, rows: Sequence[PlanRow]) -> None:
+        _write_adds(ctx, rows)
+
+    def inverse(self, ctx: PlanContext, rows: Sequence[PlanRow]) -> InversePlan:
+        """Created entries are removed; updated entries get their old notes back."""
+        wanted = [(r, OP_REMOVE, "") if r.action == Action.CREATE else (r, OP_ADD, (r.before or {}).get("notes", ""))
+                  for r in rows if r.action in (Action.CREATE, Action.UPDATE)]
+        users = {u.id: u for batch in chunks(sorted({int(r.key) for r, _, _ in wanted}), 900)
+                 for u in db.session.scalars(select(User).where(User.id.in_(batch)))}
+        items = []
+        for r, op, notes in wanted:
+            user = users.get(int(r.key))
+            identifier = user.username if user else r.data.get("identifier", "")
+            items.append(Item(r.row_number, [identifier, notes] if notes else [identifier],
+                              {"identifier": identifier, "notes": notes, "blank": False, "op": op}))
+        return InversePlan(REVERT_KIND, items)
+
+
+@plans.register
+class RemoveExceptions(PlanKind):
+    """Remove certificate exceptions of the learners of a roster; certificates are invalidated first."""
+
+    name = REMOVE_KIND
+    title = "Removal of certificate exceptions"
+    input_columns = ROSTER_COLUMNS
+
+    def decide(self, ctx: PlanContext, items: Sequence[Item]) -> list[Decision]:
+        shared, resolved = rosters.triage(items)
+        return rosters.merge(shared, decide_remove(ctx.course, resolved))
+
+    def apply(self, ctx: PlanContext, rows: Sequence[PlanRow]) -> None:
+        _write_removals(ctx, rows)
+
+
+@plans.register
+class RevertExceptions(PlanKind):
+    """The inverse of an applied import: removes what it created, restores the notes it changed."""
+
+    name = REVERT_KIND
+    title = "Revert of certificate exceptions"
+    input_columns = ROSTER_COLUMNS
+
+    def decide(self, ctx: PlanContext, items: Sequence[Item]) -> list[Decision]:
+        shared, resolved = rosters.triage(items)
+        adds = [r for r in resolved if r.item.data.get("op") == OP_ADD]
+        removes = [r for r in resolved if r.item.data.get("op") != OP_ADD]
+        return rosters.merge(shared, {**decide_add(ctx.course, adds), **decide_remove(ctx.course, removes)})
+
+    def apply(self, ctx: PlanContext, rows: Sequence[PlanRow]) -> None:
+        _write_adds(ctx, [r for r in rows if r.action != Action.DELETE])
+        _write_removals(ctx, [r for r in rows if r.action == Action.DELETE])
+
+
+# ------------------------------------------------------------------------------------------- uploads
+
+
+def plan_upload(actor: User | None, course_key: str, stream: BinaryIO, filename: str | None, *,
+                encoding: str = "utf-8", removal: bool = False) -> Plan:
+    """Plan a roster upload (grant, or remove with `removal`): check the course and file, then preview."""
+    course = _course(actor, course_key)
+    name = check_csv_filename(filename)
+    items = rosters.roster_items(stream, encoding=encoding)
+    return plans.create_plan(REMOVE_KIND if removal else ADD_KIND, items, actor=actor, course=course,
+                             params={"encoding": encoding}, source_name=name)
+
+
+def _course(actor: User | None, course_key: str) -> Course:
+    if actor is None:
+        return permissions.get_course(course_key)
+    return permissions.require_course(actor, course_key)
+
+
+# ------------------------------------------------------------------------------------------- one learner
+
+
+@dataclass
+class SingleResult:
+    """What a one-learner add or removal did: the plan applied (None when nothing had to change)."""
+
+    label: str
+    action: Action
+    message: str
+    plan: Plan | None = None
+
+
+def _single(actor: User | None, course_key: str, kind_name: str, identifier: str, notes: str) -> SingleResult:
+    """Decide one learner with the kind's own rules; an error row is refused, a write is planned and applied."""
+    course = _course(actor, course_key)
+    identifier, notes = (identifier or "").strip(), (notes or "").strip()
+    if not identifier:
+        raise ServiceError("Enter a username or email.")
+    kind = plans.get_kind(kind_name)
+    items = rosters.learner_items([(identifier, notes)])
+    ctx = PlanContext(actor=actor, course=course, params={}, now=utcnow())
+    decision = kind.decide(ctx, items)[0]
+    if decision.action == Action.ERROR:
+        raise ServiceError(f"{identifier}: {decision.message} ({decision.code}).")
+    if decision.action not in (Action.CREATE, Action.UPDATE, Action.DELETE):
+        return SingleResult(decision.label, Action(decision.action), decision.message)
+    plan = plans.create_plan(kind_name, items, actor=actor, course=course, source_name="one learner (form)")
+    result = plans.apply_plan(plan.id, actor)
+    if result.status != PlanStatus.APPLIED or result.failed:
+        raise ServiceError(f"{identifier}: the change could not be written; try again.")
+    return SingleResult(decision.label, Action(decision.action), decision.message, result.plan)
+
+
+def add_exception(actor: User | None, course_key: str, identifier: str, notes: str = "") -> SingleResult:
+    """Grant one learner an exception (same rules as the upload)."""
+    return _single(actor, course_key, ADD_KIND, identifier, notes)
+
+
+def remove_exception(actor: User | None, course_key: str, identifier: str) -> SingleResult:
+    """Remove one learner's exception; their certificate is invalidated first."""
+    return _single(actor, course_key, REMOVE_KIND, identifier, "")
+
+
+@dataclass
+class RemovalPreview:
+    """What removing one learner will do, for the confirmation page."""
+
+    course: Course
+    entry: AllowlistEntry
+    message: str
+
+
+def removal_preview(actor: User | None, course_key: str, user_id: int) -> RemovalPreview:
+    course = _course(actor, course_key)
+    entry = allowlist_by_user(course.id, [user_id]).get(user_id)
+    if entry is None:
+        raise ServiceError("This learner is not on the allowlist of this course (any more).")
+    item = rosters.learner_items([(entry.user.username, "")])
+    ctx = PlanContext(actor=actor, course=course, params={}, now=utcnow())
+    decision = plans.get_kind(REMOVE_KIND).decide(ctx, item)[0]
+    return RemovalPreview(course, entry, decision.message)
+
+
+# ------------------------------------------------------------------------------------------- listing
+
+
+def _allowlist_query(course: Course, q: str = ""):
+    query = (select(AllowlistEntry).join(User, User.id == AllowlistEntry.user_id)
+             .where(AllowlistEntry.course_id == course.id))
+    q = (q or "").strip().lower()
+    if q:
+        query = query.where(or_(func.lower(User.username).contains(q, autoescape=True),
+                                func.lower(User.email).contains(q, autoescape=True)))
+    return query.order_by(func.lower(User.username))
+
+
+def allowlist_page(actor: User | None, course_key: str, *, q: str = "", page: int = 1,
+                   per_page: int = 50) -> tuple[Course, Page]:
+    """One page of the course's allowlist, optionally searched by username or email."""
+    course = _course(actor, course_key)
+    query = _allowlist_query(course, q).options(joinedload(AllowlistEntry.user),
+                                                joinedload(AllowlistEntry.created_by))
+    return course, paginate(query, page, per_page)
+
+
+ALLOWLIST_COLUMNS = ("username", "email", "full_name", "notes", "created", "created_by")
+
+
+def allowlist_csv(actor: User | None, course_key: str) -> tuple[Course, list[str], Iterator[list[str]]]:
+    """The whole allowlist as CSV rows (streamed in batches)."""
+    course = _course(actor, course_key)
+    creator = aliased(User)
+    query = (select(User.username, User.email, User.full_name, AllowlistEntry.notes, AllowlistEntry.created,
+                    creator.username)
+             .join(User, User.id == AllowlistEntry.user_id)
+             .outerjoin(creator, creator.id == AllowlistEntry.created_by_id)
+             .where(AllowlistEntry.course_id == course.id).order_by(func.lower(User.username))
+             .execution_options(yield_per=1000))
+
+    def rows() -> Iterator[list[str]]:
+        for username, email, full_name, notes, created, by in db.session.execute(query):
+            yield [username, email, full_name, notes, iso(created) if created else "", by or ""]
+
+    return course, list(ALLOWLIST_COLUMNS), rows()

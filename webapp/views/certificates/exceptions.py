@@ -1,0 +1,113 @@
+"""Certificate exceptions pages: the allowlist, add one, remove one, upload a roster to grant or remove."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length
+
+from webapp.services.certificates import exceptions
+from webapp.services.csvio import ENCODING_LABELS
+from webapp.services.errors import ServiceError
+from webapp.services.pagination import page_arg
+from webapp.views.certificates import bp
+from webapp.views.downloads import csv_response
+from webapp.views.forms import ConfirmForm, CsvUploadForm
+
+
+class AddExceptionForm(FlaskForm):
+    identifier = StringField("Username or email", validators=[DataRequired(), Length(max=254)])
+    notes = TextAreaField("Notes", validators=[Length(max=1000)], render_kw={"rows": 2},
+                          description="Optional: why this learner gets a certificate whatever their grade.")
+
+
+class RemovalUploadForm(CsvUploadForm):
+    """The upload form again, with its own element ids so both forms fit on one page."""
+
+    file = FileField("CSV file of learners to remove", id="remove_file",
+                     validators=[FileRequired("Choose a CSV file to upload.")], render_kw={"accept": ".csv,text/csv"},
+                     description="Same format: one username or email per row (notes are ignored).")
+    encoding = SelectField("Encoding", id="remove_encoding", choices=list(ENCODING_LABELS.items()), default="utf-8")
+
+
+def _page(course_key: str, add_form=None, upload_form=None, removal_form=None, status: int = 200):
+    course, page = exceptions.allowlist_page(current_user, course_key, q=request.args.get("q", ""),
+                                             page=page_arg(request.args.get("page")))
+    return render_template("certificates/exceptions.html", course=course, page=page, q=request.args.get("q", ""),
+                           add_form=add_form or AddExceptionForm(formdata=None),
+                           upload_form=upload_form or CsvUploadForm(formdata=None),
+                           removal_form=removal_form or RemovalUploadForm(formdata=None)), status
+
+
+@bp.route("/courses/<course_key:course_key>/certificates/exceptions", endpoint="exceptions")
+@login_required
+def exceptions_page(course_key: str):
+    return _page(course_key)
+
+
+def _upload(course_key: str, form: CsvUploadForm, removal: bool):
+    if not form.validate_on_submit():
+        return _page(course_key, **{"removal_form" if removal else "upload_form": form}, status=400)
+    try:
+        plan = exceptions.plan_upload(current_user, course_key, form.file.data.stream, form.file.data.filename,
+                                      encoding=form.encoding.data, removal=removal)
+    except ServiceError as error:
+        if error.status in (403, 404):
+            raise
+        form.file.errors.append(str(error))
+        return _page(course_key, **{"removal_form" if removal else "upload_form": form}, status=400)
+    return redirect(url_for("plans.show", plan_id=plan.id))
+
+
+@bp.route("/courses/<course_key:course_key>/certificates/exceptions/upload", methods=["POST"])
+@login_required
+def exceptions_upload(course_key: str):
+    return _upload(course_key, CsvUploadForm(), removal=False)
+
+
+@bp.route("/courses/<course_key:course_key>/certificates/exceptions/remove-upload", methods=["POST"])
+@login_required
+def exceptions_remove_upload(course_key: str):
+    return _upload(course_key, RemovalUploadForm(), removal=True)
+
+
+@bp.route("/courses/<course_key:course_key>/certificates/exceptions/add", methods=["POST"])
+@login_required
+def exceptions_add(course_key: str):
+    form = AddExceptionForm()
+    if not form.validate_on_submit():
+        return _page(course_key, add_form=form, status=400)
+    try:
+        result = exceptions.add_exception(current_user, course_key, form.identifier.data, form.notes.data)
+    except ServiceError as error:
+        if error.status in (403, 404):
+            raise
+        form.identifier.errors.append(str(error))
+        return _page(course_key, add_form=form, status=400)
+    flash(f"{result.label}: {result.message}.", "success" if result.plan else "info")
+    return redirect(url_for(".exceptions", course_key=course_key))
+
+
+@bp.route("/courses/<course_key:course_key>/certificates/exceptions/<int:user_id>/remove", methods=["GET", "POST"])
+@login_required
+def exceptions_remove(course_key: str, user_id: int):
+    form = ConfirmForm()
+    preview = exceptions.removal_preview(current_user, course_key, user_id)
+    if request.method == "GET":
+        return render_template("certificates/exceptions_remove.html", preview=preview, course=preview.course,
+                               form=form)
+    if not form.validate_on_submit():
+        abort(400)
+    result = exceptions.remove_exception(current_user, course_key, preview.entry.user.username)
+    flash(f"{result.label}: {result.message}.", "success")
+    return redirect(url_for(".exceptions", course_key=course_key))
+
+
+@bp.route("/courses/<course_key:course_key>/certificates/exceptions.csv")
+@login_required
+def exceptions_csv(course_key: str):
+    course, header, rows = exceptions.allowlist_csv(current_user, course_key)
+    return csv_response(f"allowlist-{course.key}.csv", header, rows)
