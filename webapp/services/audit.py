@@ -1,9 +1,18 @@
-"""Audit trail: every apply, toggle, review decision and login failure is recorded."""
+"""Audit trail: every apply, toggle, review decision and login failure is recorded, and read back."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import Select, func, select
+
 from webapp.extensions import db
 from webapp.models import AuditEvent, User
+from webapp.services import permissions
+from webapp.services.pagination import Page, paginate
+from webapp.timeutil import iso
 
 
 def record(action: str, actor: User | None, *, summary: str = "", course_key: str = "",
@@ -17,3 +26,49 @@ def record(action: str, actor: User | None, *, summary: str = "", course_key: st
     )
     db.session.add(event)
     return event
+
+
+@dataclass
+class AuditFilter:
+    """What staff filter the audit log by; empty values mean 'any'."""
+
+    actor: str = ""
+    action: str = ""
+    course: str = ""
+    since: date | None = None
+    until: date | None = None
+
+
+def _filtered(actor: User, filters: AuditFilter) -> Select:
+    permissions.require_global_staff(actor)
+    query = select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+    if filters.actor:
+        query = query.where(func.lower(AuditEvent.actor_name) == filters.actor.strip().lower())
+    if filters.action:
+        query = query.where(AuditEvent.action == filters.action)
+    if filters.course:
+        query = query.where(AuditEvent.course_key == filters.course.strip())
+    if filters.since:
+        query = query.where(AuditEvent.at >= datetime.combine(filters.since, time.min))
+    if filters.until:
+        query = query.where(AuditEvent.at < datetime.combine(filters.until + timedelta(days=1), time.min))
+    return query
+
+
+def events_page(actor: User, filters: AuditFilter, page: int = 1, per_page: int = 50) -> Page:
+    """One page of the audit log, newest first (global staff only)."""
+    return paginate(_filtered(actor, filters), page, per_page)
+
+
+def known_actions() -> list[str]:
+    return list(db.session.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action)))
+
+
+AUDIT_CSV_HEADER = ("at", "actor", "action", "course", "plan", "summary", "remote_addr")
+
+
+def events_csv_rows(actor: User, filters: AuditFilter) -> Iterator[list[object]]:
+    """Every matching event as CSV cells, streamed in batches. Permission is checked now, not when streaming."""
+    query = _filtered(actor, filters).execution_options(yield_per=1000)
+    return ([iso(e.at), e.actor_name, e.action, e.course_key, e.plan_id or "", e.summary, e.remote_addr]
+            for e in db.session.scalars(query))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from webapp.services.csvio import ENCODING_LABELS
@@ -25,5 +26,6 @@ class CsvUploadForm(FlaskForm):
     file = FileField("CSV file", validators=[FileRequired("Choose a CSV file to upload.")],
                      render_kw={"accept": ".csv,text/csv"},
                      description="One learner per row: username_or_email, then optional notes.")
-    encoding = SelectField("Encoding", choices=list(ENCODING_LABELS.items()), default="utf-8",
+    encoding = SelectField("Encoding", default="utf-8",
+                           choices=[SelectChoice(value, label) for value, label in ENCODING_LABELS.items()],
                            description="Pick Windows-1252 only for files saved as plain “CSV” by older Excel.")

@@ -1,0 +1,107 @@
+"""The CSV reader and writer shared by every upload and download."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from webapp.services.csvio import CsvRefused, RecordKind, check_csv_filename, csv_lines, read_csv, safe_cell
+
+
+def records(data: bytes, **kwargs):
+    return list(read_csv(io.BytesIO(data), **kwargs))
+
+
+def test_bom_crlf_and_header_are_handled():
+    rows = records("\ufeffusername,notes\r\nzoë,Première\r\nbob@example.com,\r\n".encode())
+    assert [(r.row, r.cells, r.kind) for r in rows] == [
+        (1, ["username", "notes"], RecordKind.HEADER),
+        (2, ["zoë", "Première"], RecordKind.DATA),
+        (3, ["bob@example.com"], RecordKind.DATA),
+    ]
+
+
+@pytest.mark.parametrize("delimiter", [",", ";", "\t"])
+def test_delimiters(delimiter):
+    rows = records(f"alice{delimiter}note one\nbob{delimiter}two\n".encode())
+    assert [r.cells for r in rows] == [["alice", "note one"], ["bob", "two"]]
+
+
+def test_semicolon_file_with_commas_in_notes():
+    rows = records(b"alice;Hello, world\nbob;Fine\n")
+    assert [r.cells for r in rows] == [["alice", "Hello, world"], ["bob", "Fine"]]
+
+
+def test_row_numbers_match_the_spreadsheet_with_quoted_line_breaks_and_blank_rows():
+    data = b'alice,"line one\nline two"\n\nbob,x\n,,\ncarol\n'
+    rows = records(data)
+    assert [(r.row, r.kind) for r in rows] == [
+        (1, RecordKind.DATA), (2, RecordKind.BLANK), (3, RecordKind.DATA), (4, RecordKind.BLANK), (5, RecordKind.DATA)]
+    assert rows[0].cells == ["alice", "line one\nline two"]
+
+
+def test_no_header_when_first_cell_is_a_learner():
+    assert records(b"alice\n")[0].kind == RecordKind.DATA
+    assert records(b"Username_Or_Email,notes\n")[0].kind == RecordKind.HEADER
+
+
+def test_invalid_utf8_is_refused_with_its_line():
+    with pytest.raises(CsvRefused, match=r"Line 3: byte 0xe9 at position 4 is not valid UTF-8.*CSV UTF-8"):
+        records(b"alice\nbob\nren\xe9e\n")
+
+
+def test_windows_1252_when_chosen():
+    assert records(b"ren\xe9e,caf\xe9\n", encoding="cp1252")[0].cells == ["renée", "café"]
+
+
+def test_nul_bytes_row_limit_and_size_limit_are_refused():
+    with pytest.raises(CsvRefused, match="NUL"):
+        records(b"alice\x00\n")
+    with pytest.raises(CsvRefused, match="more than 3 rows"):
+        records(b"a\nb\nc\nd\n", max_rows=3)
+    with pytest.raises(CsvRefused, match="larger than"):
+        records(b"a" * 3_000_000 + b"\n", max_bytes=2 * 1024 * 1024)
+
+
+def test_filename_must_end_in_csv():
+    assert check_csv_filename("Roster.CSV") == "Roster.CSV"
+    with pytest.raises(CsvRefused, match=r"not a \.csv file"):
+        check_csv_filename("roster.xlsx")
+
+
+@pytest.mark.parametrize("value", ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx", "\nx"])
+def test_formula_cells_are_escaped(value):
+    assert safe_cell(value) == "'" + value
+
+
+def test_output_has_bom_crlf_and_quotes():
+    text = "".join(csv_lines(["username", "notes"], [["a", 'say "hi", =1']]))
+    assert text.startswith("\ufeffusername,notes\r\n")
+    assert '"say ""hi"", =1"' in text
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.binary(max_size=400))
+def test_any_bytes_either_parse_or_are_refused_cleanly(data):
+    try:
+        rows = records(data)
+    except CsvRefused as error:
+        assert str(error)
+        return
+    assert [r.row for r in rows] == list(range(1, len(rows) + 1))
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.lists(st.text(alphabet=st.characters(blacklist_categories=["Cs"], blacklist_characters="\x00"),
+                                 max_size=12), min_size=1, max_size=3), min_size=1, max_size=8))
+def test_what_we_write_reads_back_safely(rows):
+    text = "".join(csv_lines(["username_or_email", "notes"], rows))
+    back = list(csv.reader(io.StringIO(text.lstrip("\ufeff"), newline="")))
+    assert len(back) == len(rows) + 1
+    for written, read in zip(rows, back[1:], strict=True):
+        assert read == [safe_cell(c) for c in written]
+        assert not any(cell.startswith(("=", "+", "-", "@")) for cell in read)
