@@ -1,0 +1,458 @@
+"""Learner completion export (domain §4): who completed what, for one enterprise customer.
+
+`completion_rows` is the one place the rules live. It yields one `CompletionRow` per enrollment of the
+customer's active learners, ordered by course key then username: either a record that goes in the file,
+or a skipped enrollment with its reason. It streams: enrollments are read course by course in keyset
+pages, and each page loads its consents, certificates, grades and last exports with one IN query each.
+
+Decisions where the domain is silent (see also the models' docstring):
+- "audit" enrollment means mode audit or honor (the platform's ENTERPRISE_COURSE_ENROLLMENT_AUDIT_MODES).
+- Consents and grades are keyed by course key; a consent or grade of an active learner whose course key
+  has no Course row is an enrollment in an unknown course and is skipped as `course_unknown`.
+- Only active enrollments count; inactive learners' enrollments are not considered (counted apart).
+- With "only changes", an enrollment whose grade equals the last exported one is skipped as
+  `unchanged`, so the preview still says why it is not in the file.
+- `as_of` ("now") decides whether a course has ended and is the completed date of a passed, running
+  self-paced course; certificates are taken as they are.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import Select, func, or_, select, union
+
+from webapp.extensions import db
+from webapp.models import Certificate, Course, Enrollment, User
+from webapp.models.enterprise import (
+    CompletionExport,
+    CompletionExportRecord,
+    DataSharingConsent,
+    EnterpriseCustomer,
+    EnterpriseLearner,
+    GradeRecord,
+)
+from webapp.routing import is_course_key
+from webapp.services import audit, permissions
+from webapp.services.errors import NotFound, ServiceError
+from webapp.services.pagination import Page
+from webapp.services.specs.base import chunks
+from webapp.statuses import PASSING_CERTIFICATE_STATUSES, EnrollmentMode, Grade, Pacing
+from webapp.timeutil import epoch_ms, iso, utcnow
+
+HEADER = ("customer", "username", "email", "course_id", "mode", "pacing", "completed", "completed_date",
+          "completed_timestamp", "grade", "grade_percent", "source")
+AUDIT_MODES = frozenset({EnrollmentMode.AUDIT.value, EnrollmentMode.HONOR.value})
+PAGE_SIZE = 1000
+GRADE_ORDER = (Grade.PASS, Grade.FAIL, Grade.IN_PROGRESS, Grade.AUDIT)
+
+
+class SkipReason(StrEnum):
+    """Why an enrollment is not in the file (not in statuses.py: local to this capability)."""
+
+    COURSE_UNKNOWN = "course_unknown"
+    NO_CONSENT = "no_consent"
+    AUDIT_NOT_REPORTED = "audit_not_reported"
+    NO_GRADE = "no_grade"
+    UNCHANGED = "unchanged"
+
+    @property
+    def label(self) -> str:
+        return SKIP_LABELS[self]
+
+
+SKIP_LABELS = {
+    SkipReason.COURSE_UNKNOWN: "Course unknown",
+    SkipReason.NO_CONSENT: "No data-sharing consent",
+    SkipReason.AUDIT_NOT_REPORTED: "Audit/honor, audit reporting off",
+    SkipReason.NO_GRADE: "No grade record",
+    SkipReason.UNCHANGED: "Unchanged since last export",
+}
+
+
+class Source(StrEnum):
+    CERTIFICATE = "certificate"
+    GRADES = "grades"
+
+
+class CompletionRefused(ServiceError):
+    """The export parameters are refused (bad course key, bad date)."""
+
+
+@dataclass(frozen=True)
+class ExportParams:
+    customer: str
+    course: str | None = None
+    as_of: datetime | None = None  # None: the current time
+    only_changes: bool = False
+
+
+@dataclass(slots=True)
+class CompletionRow:
+    """One enrollment: a record of the file (skip is None) or a skipped enrollment and why."""
+
+    customer: str
+    user_id: int
+    username: str
+    email: str
+    course_key: str
+    course_name: str = ""
+    mode: str = ""
+    pacing: str = ""
+    completed: bool = False
+    completed_date: datetime | None = None
+    grade: str = ""
+    grade_percent: float | None = None
+    source: str = ""
+    skip: SkipReason | None = None
+    detail: str = ""
+
+    @property
+    def completed_timestamp(self) -> int | None:
+        return epoch_ms(self.completed_date) if self.completed_date else None
+
+    def csv_row(self) -> list[Any]:
+        percent = "" if self.grade_percent is None else f"{self.grade_percent:.4g}"
+        return [self.customer, self.username, self.email, self.course_key, self.mode, self.pacing,
+                "true" if self.completed else "false", iso(self.completed_date),
+                self.completed_timestamp if self.completed_date else "", self.grade, percent, self.source]
+
+
+@dataclass(frozen=True)
+class Resolved:
+    customer: EnterpriseCustomer
+    course: Course | None
+    course_key: str | None
+    as_of: datetime
+    only_changes: bool
+
+
+# ------------------------------------------------------------------------------------------ the rules
+
+
+def resolve(actor: User | None, params: ExportParams) -> Resolved:
+    """Check the actor (global staff; None = trusted command line) and resolve the parameters."""
+    if actor is not None:
+        permissions.require_global_staff(actor)
+    customer = db.session.scalar(select(EnterpriseCustomer).where(EnterpriseCustomer.slug == params.customer.strip()))
+    if customer is None:
+        raise NotFound(f"There is no enterprise customer {params.customer!r}.")
+    course_key = (params.course or "").strip() or None
+    course = None
+    if course_key:
+        if not is_course_key(course_key):
+            raise CompletionRefused(f"{course_key!r} is not a course key like course-v1:Org+Course+Run.")
+        course = db.session.scalar(select(Course).where(Course.key == course_key))
+    as_of = (params.as_of or utcnow()).replace(microsecond=0)
+    return Resolved(customer, course, course_key, as_of, params.only_changes)
+
+
+def completion_rows(actor: User | None, params: ExportParams) -> Iterator[CompletionRow]:
+    """Every enrollment of the customer's active learners, ordered by course, decided by domain §4.
+
+    The permission check and parameter resolution happen now; the rows are produced as they are read.
+    """
+    return _rows(resolve(actor, params))
+
+
+def _learner_ids(customer_id: int) -> Select:
+    return select(EnterpriseLearner.user_id).where(EnterpriseLearner.customer_id == customer_id,
+                                                   EnterpriseLearner.active.is_(True))
+
+
+def _rows(r: Resolved) -> Iterator[CompletionRow]:
+    learners = _learner_ids(r.customer.id)
+    known = select(Course).where(Course.id.in_(
+        select(Enrollment.course_id).where(Enrollment.is_active.is_(True), Enrollment.user_id.in_(learners))))
+    referenced = union(
+        select(DataSharingConsent.course_key).where(DataSharingConsent.customer_id == r.customer.id,
+                                                    DataSharingConsent.user_id.in_(learners)),
+        select(GradeRecord.course_key).where(GradeRecord.user_id.in_(learners)),
+    ).subquery()
+    unknown = select(referenced.c.course_key).where(referenced.c.course_key.not_in(select(Course.key)))
+    if r.course_key:
+        known = known.where(Course.key == r.course_key)
+        unknown = unknown.where(referenced.c.course_key == r.course_key)
+    courses: list[tuple[str, Course | None]] = [(c.key, c) for c in db.session.scalars(known)]
+    courses += [(key, None) for key in db.session.scalars(unknown)]
+    for key, course in sorted(courses, key=lambda pair: pair[0]):
+        if course is None:
+            yield from _unknown_course_rows(r, key, learners)
+        else:
+            yield from _course_rows(r, course, learners)
+
+
+def _keyset_pages(query: Select) -> Iterator[list[Any]]:
+    """Pages of (user_id, username, email, …) ordered by lower(username), read PAGE_SIZE at a time."""
+    sort = func.lower(User.username)
+    last: str | None = None
+    while True:
+        page_query = query.order_by(sort).limit(PAGE_SIZE)
+        if last is not None:
+            page_query = page_query.where(sort > last)
+        rows = list(db.session.execute(page_query))
+        if not rows:
+            return
+        yield rows
+        if len(rows) < PAGE_SIZE:
+            return
+        last = rows[-1].username.lower()
+
+
+def _unknown_course_rows(r: Resolved, key: str, learners: Select) -> Iterator[CompletionRow]:
+    query = select(User.id.label("user_id"), User.username, User.email).where(
+        User.id.in_(learners),
+        or_(User.id.in_(select(DataSharingConsent.user_id).where(DataSharingConsent.customer_id == r.customer.id,
+                                                               DataSharingConsent.course_key == key)),
+            User.id.in_(select(GradeRecord.user_id).where(GradeRecord.course_key == key))))
+    for page in _keyset_pages(query):
+        for row in page:
+            yield CompletionRow(r.customer.slug, row.user_id, row.username, row.email, key,
+                                skip=SkipReason.COURSE_UNKNOWN,
+                                detail=f"{key} is not a course of this site (it has a consent or a grade record)")
+
+
+def _by_user(query: Select, user_ids: Sequence[int]) -> dict[int, Any]:
+    """Rows keyed by their first column (user_id); later rows win."""
+    found: dict[int, Any] = {}
+    for batch in chunks(list(user_ids)):
+        for row in db.session.execute(query.where(query.selected_columns[0].in_(batch))):
+            found[row[0]] = row
+    return found
+
+
+def _course_rows(r: Resolved, course: Course, learners: Select) -> Iterator[CompletionRow]:
+    query = (select(Enrollment.user_id, User.username, User.email, Enrollment.mode)
+             .join(User, User.id == Enrollment.user_id)
+             .where(Enrollment.course_id == course.id, Enrollment.is_active.is_(True),
+                    Enrollment.user_id.in_(learners)))
+    for page in _keyset_pages(query):
+        ids = [row.user_id for row in page]
+        consents = _by_user(select(DataSharingConsent.user_id, DataSharingConsent.granted).where(
+            DataSharingConsent.customer_id == r.customer.id, DataSharingConsent.course_key == course.key), ids)
+        certificates = {} if course.pacing == Pacing.SELF else _by_user(
+            select(Certificate.user_id, Certificate.status, Certificate.grade, Certificate.created)
+            .where(Certificate.course_id == course.id), ids)
+        grades = _by_user(select(GradeRecord.user_id, GradeRecord.percent, GradeRecord.passed)
+                          .where(GradeRecord.course_key == course.key), ids)
+        last = _by_user(select(CompletionExportRecord.user_id, CompletionExportRecord.grade,
+                               CompletionExportRecord.exported_at)
+                        .where(CompletionExportRecord.customer_id == r.customer.id,
+                               CompletionExportRecord.course_key == course.key)
+                        .order_by(CompletionExportRecord.id), ids) if r.only_changes else {}
+        for row in page:
+            out = CompletionRow(r.customer.slug, row.user_id, row.username, row.email, course.key, course.name,
+                                row.mode, course.pacing)
+            consent = consents.get(row.user_id)
+            _decide(out, r, course, consent is not None and consent.granted,
+                    certificates.get(row.user_id), grades.get(row.user_id))
+            previous = last.get(row.user_id)
+            if out.skip is None and previous is not None and previous.grade == out.grade:
+                out.skip = SkipReason.UNCHANGED
+                out.detail = f"grade {out.grade} was already exported on {iso(previous.exported_at)}"
+            yield out
+
+
+def _decide(out: CompletionRow, r: Resolved, course: Course, consented: bool, certificate: Any,
+            grade: Any) -> None:
+    """Apply domain §4 to one enrollment of a known course (fills `out` in place)."""
+    is_audit = out.mode in AUDIT_MODES
+    if not consented:
+        out.skip, out.detail = SkipReason.NO_CONSENT, "data-sharing consent is not granted for this course"
+        return
+    if is_audit and not r.customer.enable_audit_reporting:
+        out.skip = SkipReason.AUDIT_NOT_REPORTED
+        out.detail = f"{out.mode} enrollment and the customer has not enabled audit reporting"
+        return
+    if course.pacing != Pacing.SELF and not is_audit:
+        out.source = Source.CERTIFICATE
+        if certificate is None:
+            out.grade = Grade.IN_PROGRESS
+            return
+        passing = certificate.status in PASSING_CERTIFICATE_STATUSES
+        out.completed_date, out.grade_percent = certificate.created, certificate.grade
+        out.grade = Grade.PASS if passing else Grade.FAIL
+        out.completed = passing
+        return
+    out.source = Source.GRADES
+    if grade is None:
+        out.skip, out.detail = SkipReason.NO_GRADE, "no grade record for this learner in this course"
+        out.source = ""
+        return
+    out.grade_percent = grade.percent
+    if course.end is not None and course.end < r.as_of:
+        out.completed_date = course.end
+        out.grade = Grade.AUDIT if is_audit else (Grade.PASS if grade.passed else Grade.FAIL)
+        out.completed = bool(grade.passed)
+    elif grade.passed:
+        out.completed_date, out.grade, out.completed = r.as_of, Grade.PASS, True
+    else:
+        out.grade = Grade.IN_PROGRESS
+
+
+# ------------------------------------------------------------------------------------------- preview
+
+
+@dataclass
+class Preview:
+    customer: EnterpriseCustomer
+    course: Course | None
+    course_key: str | None
+    as_of: datetime
+    only_changes: bool
+    view: str  # "included" | "skipped"
+    grade: str | None
+    reason: str | None
+    grade_counts: dict[str, int]
+    skip_counts: dict[str, int]
+    page: Page
+    inactive_learners: int
+    last_export: CompletionExport | None
+    included: int = 0
+    skipped: int = 0
+    shown: list[CompletionRow] = field(default_factory=list)
+
+
+def form_choices(actor: User) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """(customers, courses) for the picker: (slug, name) and (key, name), global staff only."""
+    permissions.require_global_staff(actor)
+    query = select(EnterpriseCustomer).order_by(EnterpriseCustomer.name)
+    customers = [(c.slug, c.name) for c in db.session.scalars(query)]
+    courses = [(c.key, c.name) for c in db.session.scalars(select(Course).order_by(Course.key))]
+    return customers, courses
+
+
+def preview(actor: User, params: ExportParams, *, view: str = "included", grade: str | None = None,
+            reason: str | None = None, page: int = 1, per_page: int = 50) -> Preview:
+    """Counts by grade and by skip reason, and one page of the chosen rows. Records nothing."""
+    resolved = resolve(actor, params)
+    view = view if view in {"included", "skipped"} else "included"
+    grade = grade if grade in set(Grade) and view == "included" else None
+    reason = reason if reason in set(SkipReason) and view == "skipped" else None
+
+    def wanted(row: CompletionRow) -> bool:
+        if view == "included":
+            return row.skip is None and (grade is None or row.grade == grade)
+        return row.skip is not None and (reason is None or row.skip == reason)
+
+    page = max(1, page)
+    grades: Counter[str] = Counter()
+    reasons: Counter[str] = Counter()
+    shown: list[CompletionRow] = []
+    total = 0
+    start = (page - 1) * per_page
+    for row in _rows(resolved):
+        if row.skip is None:
+            grades[row.grade] += 1
+        else:
+            reasons[row.skip] += 1
+        if wanted(row):
+            if start <= total < start + per_page:
+                shown.append(row)
+            total += 1
+    pages = max(1, -(-total // per_page))
+    if page > pages:  # past the end: show the last page
+        page = pages
+        start = (page - 1) * per_page
+        shown = [row for i, row in enumerate(r for r in _rows(resolved) if wanted(r)) if start <= i < start + per_page]
+    return Preview(
+        customer=resolved.customer, course=resolved.course, course_key=resolved.course_key, as_of=resolved.as_of,
+        only_changes=resolved.only_changes, view=view, grade=grade, reason=reason,
+        grade_counts={g.value: grades[g] for g in GRADE_ORDER},
+        skip_counts={s.value: reasons[s] for s in SkipReason},
+        page=Page(items=shown, page=page, per_page=per_page, total=total),
+        inactive_learners=_inactive_learners(resolved.customer.id), last_export=_last_export(resolved),
+        included=sum(grades.values()), skipped=sum(reasons.values()),
+    )
+
+
+def _inactive_learners(customer_id: int) -> int:
+    return db.session.scalar(select(func.count()).select_from(EnterpriseLearner).where(
+        EnterpriseLearner.customer_id == customer_id, EnterpriseLearner.active.is_(False))) or 0
+
+
+def _last_export(r: Resolved) -> CompletionExport | None:
+    return db.session.scalar(select(CompletionExport).where(CompletionExport.customer_id == r.customer.id)
+                             .order_by(CompletionExport.id.desc()).limit(1))
+
+
+# -------------------------------------------------------------------------------------------- export
+
+
+@dataclass
+class Export:
+    """A started export: iterate `csv_rows()` once to produce the file; it is recorded when complete."""
+
+    resolved: Resolved
+    actor: User | None
+    counts: Counter[str] = field(default_factory=Counter)
+    export_id: int | None = None
+
+    @property
+    def filename(self) -> str:
+        r = self.resolved
+        course = f"-{r.course_key}" if r.course_key else ""
+        changes = "-changes" if r.only_changes else ""
+        return f"completion-{r.customer.slug}{course}{changes}-{r.as_of:%Y%m%dT%H%M%SZ}.csv"
+
+    def csv_rows(self) -> Iterator[list[Any]]:
+        """The file's rows (header excluded). Each exported row is recorded; all commit at the end.
+
+        If the stream is abandoned (a download cut short) or fails, nothing is recorded.
+        """
+        r = self.resolved
+        export = CompletionExport(customer_id=r.customer.id, course_key=r.course_key or "", as_of=r.as_of,
+                                  only_changes=r.only_changes, actor_id=self.actor.id if self.actor else None,
+                                  created=utcnow())
+        db.session.add(export)
+        db.session.flush()
+        self.export_id = export.id
+        pending: list[dict[str, Any]] = []
+        try:
+            for row in _rows(r):
+                if row.skip is not None:
+                    self.counts[f"skipped:{row.skip}"] += 1
+                    continue
+                self.counts[row.grade] += 1
+                pending.append({"export_id": export.id, "customer_id": r.customer.id, "user_id": row.user_id,
+                                "course_key": row.course_key, "grade": row.grade, "completed": row.completed,
+                                "exported_at": export.created})
+                if len(pending) >= PAGE_SIZE:
+                    db.session.execute(CompletionExportRecord.__table__.insert(), pending)
+                    pending = []
+                yield row.csv_row()
+            if pending:
+                db.session.execute(CompletionExportRecord.__table__.insert(), pending)
+            export.exported = self.exported
+            export.skipped = self.skipped
+            audit.record("completion.export", self.actor, summary=(
+                f"Completion export #{export.id} of {r.customer.slug}{' in ' + r.course_key if r.course_key else ''}: "
+                f"{self.exported} record(s), {self.skipped} skipped"), course_key=r.course_key or "",
+                detail={"export_id": export.id, "customer": r.customer.slug, "as_of": iso(r.as_of),
+                        "only_changes": r.only_changes, "counts": dict(self.counts)})
+            db.session.commit()
+        except BaseException:
+            db.session.rollback()
+            raise
+
+    @property
+    def exported(self) -> int:
+        return sum(n for k, n in self.counts.items() if not k.startswith("skipped:"))
+
+    @property
+    def skipped(self) -> int:
+        return sum(n for k, n in self.counts.items() if k.startswith("skipped:"))
+
+
+def start_export(actor: User | None, params: ExportParams) -> Export:
+    """Check and resolve now (so a refusal comes before any byte is sent); produce rows on iteration.
+
+    `actor` None means the trusted command line; the export is then recorded with no actor.
+    """
+    return Export(resolve(actor, params), actor)
+
