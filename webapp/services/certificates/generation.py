@@ -1,0 +1,64 @@
+"""Certificate generation toggle (domain §1.5): a course's switch, under the global switch in settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app
+
+from webapp.extensions import db
+from webapp.models import Course, User
+from webapp.services import audit, permissions
+
+
+@dataclass
+class GenerationState:
+    """The course switch, the global switch, and whether certificates are generated (both on)."""
+
+    course: Course
+    course_enabled: bool
+    global_enabled: bool
+
+    @property
+    def effective(self) -> bool:
+        return self.course_enabled and self.global_enabled
+
+    @property
+    def consequence(self) -> str:
+        """What flipping the course switch would do, in words staff read next to the button."""
+        if self.course_enabled:
+            return ("Turning generation off stops new certificates for this course; certificates already "
+                    "issued stay as they are.")
+        if not self.global_enabled:
+            return ("Turning it on records the course's choice, but nothing is generated while the global "
+                    "switch (CERTIFICATES_GENERATION_ENABLED) is off.")
+        return "Turning generation on lets learners who pass this course receive their certificate."
+
+
+@dataclass
+class ToggleResult:
+    state: GenerationState
+    changed: bool
+
+
+def _state(course: Course) -> GenerationState:
+    return GenerationState(course, bool(course.certificates_enabled),
+                           bool(current_app.config.get("CERTIFICATES_GENERATION_ENABLED", True)))
+
+
+def generation_state(actor: User, course_key: str) -> GenerationState:
+    return _state(permissions.require_course(actor, course_key))
+
+
+def set_generation(actor: User | None, course_key: str, enable: bool, *, remote_addr: str = "") -> ToggleResult:
+    """Set the course's switch to `enable` (a repeated click changes nothing) and audit the flip."""
+    course = permissions.require_course(actor, course_key) if actor else permissions.get_course(course_key)
+    if bool(course.certificates_enabled) == enable:
+        return ToggleResult(_state(course), changed=False)
+    course.certificates_enabled = enable
+    word = "enabled" if enable else "disabled"
+    audit.record("certificates.generation", actor, course_key=course.key, remote_addr=remote_addr,
+                 summary=f"Certificate generation {word} for {course.key}",
+                 detail={"before": not enable, "after": enable})
+    db.session.commit()
+    return ToggleResult(_state(course), changed=True)

@@ -1,0 +1,347 @@
+"""Certificate invalidations (domain §1.4): bulk from a roster CSV, one learner from a form, re-validation,
+and the per-course invalidation list.
+
+Two plan kinds. `certificates.invalidate` invalidates learners' certificates (create) or updates the notes
+of an existing active invalidation (update). `certificates.revalidate` is its inverse and the single
+re-validation: per row it deactivates the active invalidation and restores the status held before
+(deactivate), or, for the revert of a notes update, puts the old notes back (update).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import BinaryIO
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import aliased
+
+from webapp.extensions import db
+from webapp.models import Certificate, Course, Invalidation, Plan, PlanRow, User
+from webapp.services import permissions, plans, rosters
+from webapp.services.certificates.common import (
+    active_invalidations,
+    allowlist_by_user,
+    certificates_by_user,
+    invalidate_certificate,
+    revalidate_certificate,
+)
+from webapp.services.csvio import ENCODINGS, CsvRefused, check_csv_filename
+from webapp.services.errors import NotFound, ServiceError
+from webapp.services.pagination import Page, paginate
+from webapp.services.plans import Decision, InversePlan, Item, PlanContext
+from webapp.services.specs.base import chunks
+from webapp.statuses import PASSING_CERTIFICATE_STATUSES, Action, CertificateStatus
+
+INVALIDATE_KIND = "certificates.invalidate"
+REVALIDATE_KIND = "certificates.revalidate"
+MODE_REVALIDATE = "revalidate"
+MODE_RESTORE_NOTES = "restore_notes"
+
+
+class RowRefused(ServiceError):
+    """A single-learner action whose only row was refused by a rule (the message names the rule)."""
+
+
+def _users_by_id(user_ids: Iterable[int]) -> dict[int, User]:
+    found: dict[int, User] = {}
+    for batch in chunks(sorted(set(user_ids)), 900):
+        found.update((u.id, u) for u in db.session.scalars(select(User).where(User.id.in_(batch))))
+    return found
+
+
+def _row_targets(course: Course, rows: Sequence[PlanRow]) -> tuple[dict[int, Certificate], dict[int, Invalidation]]:
+    """Certificates by user id and active invalidations by certificate id of the rows' learners (batched)."""
+    certificates = certificates_by_user(course.id, [int(r.key) for r in rows])
+    return certificates, active_invalidations(c.id for c in certificates.values())
+
+
+# ------------------------------------------------------------------------------------------ invalidate
+
+
+@plans.register
+class InvalidateKind(plans.PlanKind):
+    """Invalidate learners' certificates from a roster: `username_or_email[,notes]`."""
+
+    name = INVALIDATE_KIND
+    title = "Certificate invalidations"
+    input_columns = rosters.ROSTER_COLUMNS
+
+    def decide(self, ctx: PlanContext, items: Sequence[Item]) -> list[Decision]:
+        decisions, resolved = rosters.triage(items)
+        user_ids = [r.user.id for r in resolved]
+        certificates = certificates_by_user(ctx.course.id, user_ids)
+        allowlist = allowlist_by_user(ctx.course.id, user_ids)
+        active = active_invalidations(c.id for c in certificates.values())
+        decided = {r.index: self._decide_one(r, certificates, allowlist, active) for r in resolved}
+        return rosters.merge(decisions, decided)
+
+    @staticmethod
+    def _decide_one(r: rosters.Resolved, certificates: dict[int, Certificate], allowlist: dict,
+                    active: dict[int, Invalidation]) -> Decision:
+        key, label = str(r.user.id), rosters.learner_label(r.user)
+        certificate = certificates.get(r.user.id)
+        if certificate is None:
+            return Decision(Action.ERROR, key, label, "no_certificate",
+                            "learner has no certificate in this course")
+        if r.user.id in allowlist:
+            return Decision(Action.ERROR, key, label, "on_allowlist",
+                            "learner is on the allowlist (certificate exception); remove the exception first")
+        invalidation = active.get(certificate.id)
+        if invalidation is not None:
+            if invalidation.notes == r.notes:
+                return Decision(Action.UNCHANGED, key, label, "already_invalidated",
+                                "certificate is already invalidated with these notes")
+            return Decision(Action.UPDATE, key, label, "already_invalidated",
+                            "certificate is already invalidated; its notes will be updated",
+                            before={"notes": invalidation.notes}, after={"notes": r.notes})
+        if certificate.status not in PASSING_CERTIFICATE_STATUSES:
+            return Decision(Action.ERROR, key, label, "certificate_not_valid",
+                            f"certificate is {certificate.status}, not passing: nothing to invalidate")
+        return Decision(Action.CREATE, key, label, message=f"invalidate the {certificate.status} certificate",
+                        before={"status": certificate.status},
+                        after={"status": str(CertificateStatus.UNAVAILABLE), "notes": r.notes})
+
+    def apply(self, ctx: PlanContext, rows: Sequence[PlanRow]) -> None:
+        certificates, active = _row_targets(ctx.course, rows)
+        for row in rows:
+            certificate = certificates[int(row.key)]
+            notes = row.data.get("notes", "")
+            if row.action == Action.CREATE:
+                invalidate_certificate(certificate, by=ctx.actor, notes=notes)
+            elif row.action == Action.UPDATE:
+                active[certificate.id].notes = notes
+
+    def inverse(self, ctx: PlanContext, rows: Sequence[PlanRow]) -> InversePlan | None:
+        """Re-validate what was invalidated; put the old notes back where notes were updated."""
+        users = _users_by_id(int(r.key) for r in rows)
+        items = []
+        for number, row in enumerate(rows, start=1):
+            user = users.get(int(row.key))
+            if user is None:
+                continue
+            if row.action == Action.CREATE:
+                items.append(_revalidate_item(number, user, MODE_REVALIDATE, ""))
+            elif row.action == Action.UPDATE:
+                items.append(_revalidate_item(number, user, MODE_RESTORE_NOTES, (row.before or {}).get("notes", "")))
+        return InversePlan(REVALIDATE_KIND, items)
+
+
+def _revalidate_item(row: int, user: User, mode: str, notes: str) -> Item:
+    return Item(row, [user.username, notes] if notes else [user.username],
+                {"identifier": user.username, "notes": notes, "blank": False, "mode": mode})
+
+
+# ------------------------------------------------------------------------------------------ revalidate
+
+
+@plans.register
+class RevalidateKind(plans.PlanKind):
+    """Re-validate learners' certificates: the active invalidation becomes inactive, the status comes back."""
+
+    name = REVALIDATE_KIND
+    title = "Certificate re-validations"
+    input_columns = rosters.ROSTER_COLUMNS
+
+    def decide(self, ctx: PlanContext, items: Sequence[Item]) -> list[Decision]:
+        decisions, resolved = rosters.triage(items)
+        certificates = certificates_by_user(ctx.course.id, [r.user.id for r in resolved])
+        active = active_invalidations(c.id for c in certificates.values())
+        decided = {}
+        for r in resolved:
+            key, label = str(r.user.id), rosters.learner_label(r.user)
+            certificate = certificates.get(r.user.id)
+            invalidation = active.get(certificate.id) if certificate else None
+            if certificate is None:
+                decided[r.index] = Decision(Action.ERROR, key, label, "no_certificate",
+                                            "learner has no certificate in this course")
+            elif invalidation is None:
+                decided[r.index] = Decision(Action.UNCHANGED, key, label, "not_invalidated",
+                                            "certificate is not invalidated (already re-validated)")
+            elif r.item.data.get("mode") == MODE_RESTORE_NOTES:
+                decided[r.index] = (
+                    Decision(Action.UNCHANGED, key, label, "notes_equal", "invalidation notes already match")
+                    if invalidation.notes == r.notes else
+                    Decision(Action.UPDATE, key, label, "restore_notes", "restore the previous notes",
+                             before={"notes": invalidation.notes}, after={"notes": r.notes}))
+            else:
+                restored = invalidation.status_before or str(CertificateStatus.NOTPASSING)
+                decided[r.index] = Decision(Action.DEACTIVATE, key, label, message=(
+                    f"re-validate: the certificate goes back to {restored}"),
+                    before={"status": certificate.status, "active": True},
+                    after={"status": restored, "active": False})
+        return rosters.merge(decisions, decided)
+
+    def apply(self, ctx: PlanContext, rows: Sequence[PlanRow]) -> None:
+        certificates, active = _row_targets(ctx.course, rows)
+        for row in rows:
+            invalidation = active[certificates[int(row.key)].id]
+            if row.action == Action.DEACTIVATE:
+                revalidate_certificate(invalidation)
+            elif row.action == Action.UPDATE:
+                invalidation.notes = row.data.get("notes", "")
+
+
+# ------------------------------------------------------------------------------------------ entry points
+
+
+def plan_upload(actor: User | None, course_key: str, stream: BinaryIO, filename: str | None, *,
+                encoding: str = "utf-8") -> Plan:
+    """Plan a bulk invalidation from an uploaded roster CSV (refused as a whole: CsvRefused)."""
+    course = permissions.require_course(actor, course_key) if actor else permissions.get_course(course_key)
+    name = check_csv_filename(filename)
+    if encoding not in ENCODINGS:
+        raise CsvRefused(f"Unknown encoding {encoding!r}; choose one of {', '.join(ENCODINGS)}.")
+    items = rosters.roster_items(stream, encoding=encoding)
+    return plans.create_plan(INVALIDATE_KIND, items, actor=actor, course=course, source_name=name)
+
+
+@dataclass
+class SingleResult:
+    """What a single-learner action did: its (applied) plan and the one row's action and message."""
+
+    plan: Plan
+    action: str
+    message: str
+    label: str
+
+
+def _run_single(kind: str, actor: User, course_key: str, item: Item) -> SingleResult:
+    course = permissions.require_course(actor, course_key)
+    plan = plans.create_plan(kind, [item], actor=actor, course=course, source_name="single learner")
+    row = db.session.scalar(select(PlanRow).where(PlanRow.plan_id == plan.id))
+    if row.action in (Action.ERROR, Action.SKIP):
+        raise RowRefused(f"{row.label or item.data['identifier']}: {row.message} ({row.code}).")
+    result = plans.apply_plan(plan.id, actor)
+    return SingleResult(result.plan, row.action, row.message, row.label)
+
+
+def invalidate_one(actor: User, course_key: str, identifier: str, notes: str = "") -> SingleResult:
+    """Invalidate one learner's certificate through the same rules as the bulk upload."""
+    identifier, notes = (identifier or "").strip(), (notes or "").strip()
+    if not identifier:
+        raise RowRefused("Enter the learner's username or email.")
+    item = rosters.learner_items([(identifier, notes)])[0]
+    return _run_single(INVALIDATE_KIND, actor, course_key, item)
+
+
+def revalidate_one(actor: User, course_key: str, invalidation_id: int) -> SingleResult:
+    """Re-validate the certificate of one invalidation of this course (restores the status before)."""
+    course = permissions.require_course(actor, course_key)
+    invalidation = db.session.get(Invalidation, invalidation_id)
+    if invalidation is None or invalidation.certificate.course_id != course.id:
+        raise NotFound(f"There is no invalidation #{invalidation_id} in {course_key}.")
+    if not invalidation.active:
+        raise RowRefused(f"Invalidation #{invalidation_id} was already re-validated.")
+    user = invalidation.certificate.user
+    return _run_single(REVALIDATE_KIND, actor, course_key, _revalidate_item(1, user, MODE_REVALIDATE, ""))
+
+
+# ------------------------------------------------------------------------------------------ list
+
+
+class InvalidationState:
+    """The list's filter values."""
+
+    ALL = "all"
+    ACTIVE = "active"
+    REVALIDATED = "revalidated"
+    LABELS = {ALL: "All", ACTIVE: "Active", REVALIDATED: "Re-validated"}
+
+
+@dataclass
+class InvalidationRow:
+    invalidation: Invalidation
+    certificate: Certificate
+    user: User
+    invalidated_by: str
+
+    @property
+    def state(self) -> str:
+        return InvalidationState.ACTIVE if self.invalidation.active else InvalidationState.REVALIDATED
+
+
+@dataclass
+class InvalidationList:
+    course: Course
+    state: str
+    q: str
+    counts: dict[str, int]
+    page: Page
+
+    @property
+    def rows(self) -> list[InvalidationRow]:
+        return self.page.items
+
+
+_by = aliased(User)
+
+
+def _list_query(course: Course, q: str) -> Select:
+    query = (select(Invalidation, Certificate, User, _by.username)
+             .join(Certificate, Certificate.id == Invalidation.certificate_id)
+             .join(User, User.id == Certificate.user_id)
+             .outerjoin(_by, _by.id == Invalidation.invalidated_by_id)
+             .where(Certificate.course_id == course.id))
+    if q:
+        pattern = f"%{q.lower()}%"
+        query = query.where(or_(func.lower(User.username).like(pattern), func.lower(User.email).like(pattern)))
+    return query
+
+
+def _with_state(query: Select, state: str) -> Select:
+    if state == InvalidationState.ACTIVE:
+        return query.where(Invalidation.active.is_(True))
+    if state == InvalidationState.REVALIDATED:
+        return query.where(Invalidation.active.is_(False))
+    return query
+
+
+def _normal_state(state: str | None) -> str:
+    return state if state in InvalidationState.LABELS else InvalidationState.ALL
+
+
+def list_invalidations(actor: User, course_key: str, *, state: str | None = None, q: str = "",
+                       page: int = 1, per_page: int = 50) -> InvalidationList:
+    """The course's invalidations, newest first, searchable by username or email, with counts per state."""
+    course = permissions.require_course(actor, course_key)
+    q, state = (q or "").strip(), _normal_state(state)
+    base = _list_query(course, q)
+    grouped = _state_counts(base)
+    result = paginate(_with_state(base, state).order_by(Invalidation.created.desc(), Invalidation.id.desc()),
+                      page, per_page, scalars=False)
+    result.items = [InvalidationRow(inv, cert, user, by or "") for inv, cert, user, by in result.items]
+    return InvalidationList(course, state, q, grouped, result)
+
+
+def _state_counts(base: Select) -> dict[str, int]:
+    rows = dict(db.session.execute(base.with_only_columns(Invalidation.active, func.count())
+                                   .group_by(Invalidation.active)).all())
+    active, inactive = rows.get(True, 0), rows.get(False, 0)
+    return {InvalidationState.ALL: active + inactive, InvalidationState.ACTIVE: active,
+            InvalidationState.REVALIDATED: inactive}
+
+
+EXPORT_HEADER = ("username", "email", "certificate_status", "status_before", "notes", "invalidated_by",
+                 "invalidated_at", "state")
+
+
+def _iso(value: datetime | None) -> str:
+    return value.strftime("%Y-%m-%d %H:%M:%S") if value else ""
+
+
+def export_invalidations(actor: User, course_key: str, *, state: str | None = None,
+                         q: str = "") -> tuple[str, Iterator[list[str]]]:
+    """File name and rows of the CSV download of the list as filtered (streamed)."""
+    course = permissions.require_course(actor, course_key)
+    state = _normal_state(state)
+    query = _with_state(_list_query(course, (q or "").strip()), state).order_by(
+        Invalidation.created.desc(), Invalidation.id.desc()).execution_options(yield_per=1000)
+
+    def rows() -> Iterator[list[str]]:
+        for inv, cert, user, by in db.session.execute(query):
+            yield [user.username, user.email, cert.status, inv.status_before, inv.notes, by or "",
+                   _iso(inv.created), InvalidationState.ACTIVE if inv.active else InvalidationState.REVALIDATED]
+
+    return f"invalidations-{course.key}-{state}.csv", rows()

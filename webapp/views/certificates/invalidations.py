@@ -1,0 +1,92 @@
+"""Invalidations of a course: the list (search, states, CSV), invalidate one learner, bulk upload, re-validate."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from wtforms import StringField, TextAreaField
+from wtforms.validators import DataRequired, Length
+
+from webapp.services.certificates import invalidations
+from webapp.services.errors import NotFound, PermissionDenied, ServiceError
+from webapp.services.pagination import page_arg
+from webapp.views.certificates import bp
+from webapp.views.downloads import csv_response
+from webapp.views.forms import ConfirmForm, CsvUploadForm
+
+
+class InvalidateForm(FlaskForm):
+    identifier = StringField("Learner (username or email)", validators=[DataRequired(), Length(max=254)])
+    notes = TextAreaField("Notes", validators=[Length(max=2000)], render_kw={"rows": 2},
+                          description="Why the certificate is invalidated (shown in the list).")
+
+
+def _render(course_key: str, *, upload: CsvUploadForm | None = None, one: InvalidateForm | None = None,
+            status: int = 200):
+    data = invalidations.list_invalidations(current_user, course_key, state=request.args.get("state"),
+                                            q=request.args.get("q", ""), page=page_arg(request.args.get("page")))
+    return render_template("certificates/invalidations.html", data=data, upload=upload or CsvUploadForm(),
+                           one=one or InvalidateForm(), confirm=ConfirmForm(),
+                           states=invalidations.InvalidationState.LABELS), status
+
+
+@bp.route("/courses/<course_key:course_key>/certificates/invalidations", endpoint="invalidations")
+@login_required
+def invalidations_page(course_key: str):
+    return _render(course_key)
+
+
+@bp.route("/courses/<course_key:course_key>/certificates/invalidations.csv")
+@login_required
+def invalidations_csv(course_key: str):
+    filename, rows = invalidations.export_invalidations(current_user, course_key, state=request.args.get("state"),
+                                                        q=request.args.get("q", ""))
+    return csv_response(filename, invalidations.EXPORT_HEADER, rows)
+
+
+@bp.route("/courses/<course_key:course_key>/certificates/invalidations/upload", methods=["POST"])
+@login_required
+def invalidations_upload(course_key: str):
+    form = CsvUploadForm()
+    if not form.validate_on_submit():
+        return _render(course_key, upload=form, status=400)
+    try:
+        plan = invalidations.plan_upload(current_user, course_key, form.file.data.stream, form.file.data.filename,
+                                         encoding=form.encoding.data)
+    except ServiceError as error:
+        if isinstance(error, PermissionDenied | NotFound):
+            raise
+        form.file.errors = [str(error)]
+        return _render(course_key, upload=form, status=400)
+    return redirect(url_for("plans.show", plan_id=plan.id))
+
+
+@bp.route("/courses/<course_key:course_key>/certificates/invalidations/one", methods=["POST"])
+@login_required
+def invalidate_one(course_key: str):
+    form = InvalidateForm()
+    if not form.validate_on_submit():
+        return _render(course_key, one=form, status=400)
+    try:
+        result = invalidations.invalidate_one(current_user, course_key, form.identifier.data, form.notes.data)
+    except invalidations.RowRefused as error:
+        form.identifier.errors = [str(error)]
+        return _render(course_key, one=form, status=400)
+    flash(f"{result.label}: {result.message}.", "success")
+    return redirect(url_for(".invalidations", course_key=course_key))
+
+
+@bp.route("/courses/<course_key:course_key>/certificates/invalidations/<int:invalidation_id>/revalidate",
+          methods=["POST"])
+@login_required
+def revalidate(course_key: str, invalidation_id: int):
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        result = invalidations.revalidate_one(current_user, course_key, invalidation_id)
+    except invalidations.RowRefused as error:
+        flash(str(error), "error")
+    else:
+        flash(f"{result.label}: {result.message}.", "success")
+    return redirect(url_for(".invalidations", course_key=course_key))
