@@ -1,0 +1,83 @@
+"""The plan life cycle through the exceptions kind: stale plans, double apply, revert, expiry."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from tests.builders import allow, make_certificate
+from tests.certificates.helpers import allowlist, plan, plan_id_of, rows_of, upload, world_with_learners
+from webapp.extensions import db
+from webapp.models import AuditEvent, Invalidation, Plan
+from webapp.services import plans
+from webapp.timeutil import utcnow
+
+
+def _apply(client, plan_id: int, **kwargs):
+    return client.post(f"/plans/{plan_id}/apply", **kwargs)
+
+
+def test_stale_plan_writes_nothing_and_offers_a_fresh_preview(client):
+    w = world_with_learners()
+    client.login("staff")
+    plan_id = plan_id_of(upload(client, b"ann,a\nbob,b\n"))
+    allow(w["bob"], w["course_a"], notes="b")  # someone else adds bob meanwhile: create -> unchanged
+    db.session.commit()
+    response = _apply(client, plan_id)
+    fresh_id = plan_id_of(response)
+    assert fresh_id != plan_id
+    assert plan(plan_id).status == "stale"
+    assert allowlist(w["course_a"]) == {"bob": "b"}  # ann was NOT written
+    fresh = rows_of(fresh_id)
+    assert fresh[1].action == "create" and fresh[2].action == "unchanged"
+    page = client.soup(f"/plans/{plan_id}").get_text()
+    assert "stale" in page and f"#{fresh_id}" in page
+    _apply(client, fresh_id)
+    assert allowlist(w["course_a"]) == {"ann": "a", "bob": "b"}
+
+
+def test_double_apply_writes_once(client):
+    w = world_with_learners()
+    client.login("staff")
+    plan_id = plan_id_of(upload(client, b"ann,a\n"))
+    _apply(client, plan_id)
+    second = _apply(client, plan_id, follow_redirects=True)
+    assert "already applied" in second.data.decode()
+    assert allowlist(w["course_a"]) == {"ann": "a"}
+    applies = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "plan.apply")).all()
+    assert len(applies) == 1 and applies[0].actor_name == "staff"
+
+
+def test_revert_of_import_is_previewed_then_applied(client):
+    w = world_with_learners()
+    allow(w["bob"], w["course_a"], notes="old")
+    make_certificate(w["ann"], w["course_a"])
+    db.session.commit()
+    client.login("staff")
+    plan_id = plan_id_of(upload(client, b"ann,new\nbob,changed\ncat,\n"))
+    _apply(client, plan_id)
+    assert allowlist(w["course_a"]) == {"ann": "new", "bob": "changed", "cat": ""}
+    revert_id = plan_id_of(client.post(f"/plans/{plan_id}/revert"))
+    assert allowlist(w["course_a"]) == {"ann": "new", "bob": "changed", "cat": ""}  # only previewed
+    rows = {r.label.split()[0]: r for r in rows_of(revert_id).values()}
+    assert rows["ann"].action == "delete" and rows["cat"].action == "delete"
+    assert rows["bob"].action == "update" and rows["bob"].changes == [("notes", "changed", "old")]
+    assert plan(revert_id).reverts_id == plan_id
+    _apply(client, revert_id)
+    assert allowlist(w["course_a"]) == {"bob": "old"}
+    # removing ann's exception invalidated her certificate first (domain §1.2)
+    invalidation = db.session.scalar(select(Invalidation))
+    assert invalidation.notes == "removed from allowlist" and invalidation.certificate.user_id == w["ann"].id
+
+
+def test_unapplied_plan_expires(client, app):
+    world_with_learners()
+    client.login("staff")
+    plan_id = plan_id_of(upload(client, b"ann\n"))
+    db.session.get(Plan, plan_id).expires = utcnow() - timedelta(minutes=1)
+    db.session.commit()
+    assert plans.expire_plans() == 1
+    response = _apply(client, plan_id, follow_redirects=True)
+    assert "expired" in response.data.decode()
+    assert allowlist(db.session.get(Plan, plan_id).course) == {}
