@@ -35,7 +35,7 @@ def test_happy_path_upload_preview_apply(client):
 
 def test_every_code_in_domain_order(client):
     w = world_with_learners()
-    stranger = make_user("stranger")  # exists, not enrolled
+    make_user("stranger")  # exists, not enrolled
     gone = make_user("gone")
     enroll(gone, w["course_a"], is_active=False)  # inactive enrollment does not count
     cert = make_certificate(w["cat"], w["course_a"])
@@ -44,8 +44,8 @@ def test_every_code_in_domain_order(client):
     allow(w["eve"], w["course_a"], notes="old")
     db.session.commit()
     client.login("staff")
-    body = ("nobody\nstranger\ngone\ncat\ndan,same\neve,new\nann,fresh\n\n"
-            "a,b,c\n").encode()
+    body = (b"nobody\nstranger\ngone\ncat\ndan,same\neve,new\nann,fresh\n\n"
+            b"a,b,c\n")
     plan_id = plan_id_of(upload(client, body))
     rows = rows_of(plan_id)
     got = {n: (r.action, r.code) for n, r in rows.items()}
