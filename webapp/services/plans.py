@@ -8,6 +8,7 @@ once-only claim, the stale check, savepoints, outcomes, audit, expiry, error rep
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
@@ -16,7 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
 from flask import current_app
-from sqlalchemy import case, insert, select, update
+from sqlalchemy import case, insert, select, text, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import aliased
 
@@ -237,7 +238,22 @@ def _not_applicable_message(plan: Plan) -> str:
     }.get(PlanStatus(plan.status), f"Plan #{plan.id} is {plan.status}.")
 
 
+def _serialize_applies(plan: Plan) -> None:
+    """Applies of plans over the same course (or the same course-less kind) run one at a time.
+
+    Taken before the recompute, so a second plan sees what the first wrote and turns stale instead of
+    colliding. PostgreSQL: a transaction-scoped advisory lock; SQLite: the database write lock.
+    """
+    scope = f"course:{plan.course_id}" if plan.course_id else f"kind:{plan.kind}"
+    if db.session.get_bind().dialect.name == "postgresql":
+        key = int.from_bytes(hashlib.blake2b(scope.encode(), digest_size=8).digest(), "big", signed=True)
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+    else:
+        db.session.execute(update(Plan).where(Plan.id == plan.id).values(status=PlanStatus.APPLYING))
+
+
 def _apply_claimed(plan: Plan, kind: PlanKind, actor: User | None) -> ApplyResult:
+    _serialize_applies(plan)
     rows = list(db.session.scalars(select(PlanRow).where(PlanRow.plan_id == plan.id)
                                    .order_by(PlanRow.row_number, PlanRow.id)))
     items = [Item(r.row_number, list(r.cells), dict(r.data)) for r in rows]
