@@ -1,0 +1,266 @@
+"""Academies: the list staff browse, and the catalog sync as a plan kind (domain §3).
+
+A sync plan has one row per catalog item (create / update / unchanged / skip / error) and, with
+`deactivate_missing`, one row per active academy the catalog no longer lists (deactivate). The dry run
+is the plan's preview; applying is the engine's (once, stale check, savepoints, audit).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import func, or_, select
+
+from webapp.extensions import db
+from webapp.models import Plan, PlanRow, User
+from webapp.models.academies import Academy
+from webapp.services import permissions, plans
+from webapp.services.academy_normalise import FIELDS, Rejected, item_name, normalise
+from webapp.services.catalog import CatalogError, CatalogSource, FileCatalog, configured_source
+from webapp.services.errors import ServiceError
+from webapp.services.pagination import Page, paginate
+from webapp.services.plans import Decision, Item, PlanContext, PlanKind
+from webapp.services.specs.base import chunks
+from webapp.statuses import Action, PlanStatus
+
+SYNC_KIND = "academy_sync"
+SOURCE_CATALOG = "catalog"
+SOURCE_UPLOAD = "upload"
+DIFF_FIELDS = tuple(f for f in FIELDS if f != "name")
+LIST_FIELDS = ("name", "slug", "product_key", "stripe_price_lookup_key", "catalog_query_uuid", "is_active",
+               "display_order")
+CELL_LIMIT = 2000
+
+
+class AcademyState(StrEnum):
+    """An academy's state as the list shows it (not in webapp/statuses.py yet: see the issue report)."""
+
+    ACTIVE = "active"  # offered; synced from the catalog
+    INACTIVE = "inactive"  # kept for history; no longer offered (e.g. deactivated by a sync)
+
+
+# ------------------------------------------------------------------------------------------ reading
+
+
+def by_lower_name(names: Iterable[str]) -> dict[str, Academy]:
+    """Academies by lower-cased name, read in batches."""
+    found: dict[str, Academy] = {}
+    for batch in chunks(sorted({n.lower() for n in names})):
+        for academy in db.session.scalars(select(Academy).where(func.lower(Academy.name).in_(batch))):
+            found[academy.name.lower()] = academy
+    return found
+
+
+def by_lookup_key(keys: Iterable[str]) -> dict[str, Academy]:
+    """Academies by Stripe price lookup key, read in batches."""
+    found: dict[str, Academy] = {}
+    for batch in chunks(sorted(set(keys))):
+        for academy in db.session.scalars(select(Academy).where(Academy.stripe_price_lookup_key.in_(batch))):
+            found[academy.stripe_price_lookup_key] = academy
+    return found
+
+
+def snapshot(academy: Academy) -> dict[str, Any]:
+    return {f: getattr(academy, f) for f in DIFF_FIELDS}
+
+
+def compare(academy: Academy, values: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(before, after) of the fields that change; the stored catalog_query_uuid is kept when values has none."""
+    have = snapshot(academy)
+    want = {f: values[f] for f in DIFF_FIELDS if not (f == "catalog_query_uuid" and values.get(f) is None)}
+    changed = [f for f in want if have[f] != want[f]]
+    return {f: have[f] for f in changed}, {f: want[f] for f in changed}
+
+
+def academy_page(actor: User, *, q: str = "", page: int = 1, per_page: int = 50) -> Page:
+    """Active and inactive academies ordered by display_order then name, optionally searched."""
+    permissions.require_global_staff(actor)
+    query = select(Academy).order_by(Academy.display_order, func.lower(Academy.name))
+    term = (q or "").strip().lower()
+    if term:
+        escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        like = f"%{escaped}%"
+        query = query.where(or_(*(func.lower(column).like(like, escape="\\") for column in (
+            Academy.name, Academy.slug, Academy.product_key, Academy.stripe_price_lookup_key))))
+    return paginate(query, page, per_page)
+
+
+def list_academies() -> list[dict[str, Any]]:
+    """Every academy as the CLI prints it, ordered like the list page."""
+    query = select(Academy).order_by(Academy.display_order, func.lower(Academy.name))
+    return [{f: getattr(a, f) for f in LIST_FIELDS} for a in db.session.scalars(query)]
+
+
+def sync_history(actor: User, *, page: int = 1, per_page: int = 50) -> Page:
+    """Academy sync plans, newest first."""
+    permissions.require_global_staff(actor)
+    query = select(Plan).where(Plan.kind == SYNC_KIND).order_by(Plan.created.desc(), Plan.id.desc())
+    return paginate(query, page, per_page)
+
+
+# ------------------------------------------------------------------------------------------ plan kind
+
+
+@plans.register
+class AcademySyncKind(PlanKind):
+    """Catalog items -> academies: create, update (field diffs), unchanged, skip, error, deactivate."""
+
+    name = SYNC_KIND
+    title = "Academy sync"
+    input_columns = ("item",)
+    needs_course = False
+
+    def decide(self, ctx: PlanContext, items: Sequence[Item]) -> Iterator[Decision]:
+        normalised = [normalise(i.data["item"]) if "item" in i.data else None for i in items]
+        valid = {index: v for index, v in enumerate(normalised) if isinstance(v, dict)}
+        payload_names = {name.lower() for i in items if "item" in i.data and (name := item_name(i.data["item"]))}
+        existing = by_lower_name({v["name"] for v in valid.values()}
+                                 | {i.data["deactivate"] for i in items if "deactivate" in i.data})
+        owners = by_lookup_key(v["stripe_price_lookup_key"] for v in valid.values())
+        last_row = {v["name"].lower(): items[index].row for index, v in valid.items()}
+        claimed: dict[str, int] = {}
+        for item, values in zip(items, normalised, strict=True):
+            if "deactivate" in item.data:
+                yield self._deactivation(item, existing, payload_names)
+            elif isinstance(values, Rejected):
+                yield Decision(Action(values.action), key=values.name.lower(), label=values.name,
+                               code=values.code, message=values.message)
+            else:
+                yield self._catalog_row(item, values, existing, owners, last_row, claimed)
+
+    @staticmethod
+    def _catalog_row(item: Item, values: dict[str, Any], existing: dict[str, Academy],
+                     owners: dict[str, Academy], last_row: dict[str, int], claimed: dict[str, int]) -> Decision:
+        lower = values["name"].lower()
+        current = existing.get(lower)
+        label = current.name if current else values["name"]
+        if last_row[lower] != item.row:
+            return Decision(Action.SKIP, key=f"{lower}#{item.row}", label=label, code="duplicate_row",
+                            message=f"the same academy (name compared case-insensitively) appears again in row "
+                                    f"{last_row[lower]}, which supersedes this one")
+        lookup_key = values["stripe_price_lookup_key"]
+        owner = owners.get(lookup_key)
+        if owner is not None and owner is not current:
+            return Decision(Action.ERROR, key=lower, label=label, code="duplicate_lookup_key",
+                            message=f"stripe_price_lookup_key {lookup_key!r} is already used by academy "
+                                    f"{owner.name!r}")
+        if lookup_key in claimed:
+            return Decision(Action.ERROR, key=lower, label=label, code="duplicate_lookup_key",
+                            message=f"stripe_price_lookup_key {lookup_key!r} is also used by row {claimed[lookup_key]}")
+        claimed[lookup_key] = item.row
+        if current is None:
+            return Decision(Action.CREATE, key=lower, label=label, message="new academy",
+                            after={f: values[f] for f in DIFF_FIELDS})
+        before, after = compare(current, values)
+        if not after:
+            return Decision(Action.UNCHANGED, key=lower, label=label, message="already up to date")
+        return Decision(Action.UPDATE, key=lower, label=label, message=f"changes {', '.join(after)}",
+                        before=before, after=after)
+
+    @staticmethod
+    def _deactivation(item: Item, existing: dict[str, Academy], payload_names: set[str]) -> Decision:
+        lower = item.data["deactivate"]
+        current = existing.get(lower)
+        label = current.name if current else item.data.get("name", lower)
+        if not payload_names:  # an empty or broken catalog answer never deactivates anything
+            return Decision(Action.SKIP, key=lower, label=label, code="empty_catalog",
+                            message="the catalog yielded no academies, so none is deactivated")
+        if current is None:
+            return Decision(Action.SKIP, key=lower, label=label, code="gone", message="this academy no longer exists")
+        if not current.is_active:
+            return Decision(Action.UNCHANGED, key=lower, label=label, message="already inactive")
+        return Decision(Action.DEACTIVATE, key=lower, label=label, code="missing_from_catalog",
+                        message="active, but no longer in the catalog", before={"is_active": True},
+                        after={"is_active": False})
+
+    def apply(self, ctx: PlanContext, rows: Sequence[PlanRow]) -> None:
+        existing = by_lower_name(row.key for row in rows)
+        for row in rows:
+            current = existing.get(row.key)
+            if row.action == Action.CREATE:
+                values = normalise(row.data["item"])
+                if not isinstance(values, dict):  # the stored item no longer normalises: refuse this row only
+                    raise ServiceError(f"row {row.row_number}: {values.message}")
+                academy = Academy(**values)
+                db.session.add(academy)
+                existing[row.key] = academy
+            elif current is None:
+                raise ServiceError(f"row {row.row_number}: academy {row.label!r} no longer exists")
+            elif row.action == Action.DEACTIVATE:
+                current.is_active = False
+            elif row.action == Action.UPDATE:
+                values = normalise(row.data["item"])
+                if not isinstance(values, dict):
+                    raise ServiceError(f"row {row.row_number}: {values.message}")
+                for field, value in compare(current, values)[1].items():
+                    setattr(current, field, value)
+
+
+# ------------------------------------------------------------------------------------------ service
+
+
+def _cell(raw: Any) -> str:
+    text = json.dumps(raw, ensure_ascii=False)
+    return text if len(text) <= CELL_LIMIT else text[:CELL_LIMIT - 1] + "…"
+
+
+def sync_items(raw_items: Sequence[Any], *, deactivate_missing: bool) -> list[Item]:
+    """One item per catalog entry, plus one per active academy the catalog no longer lists.
+
+    Deactivation rows are added only when the payload yields at least one academy (an item with a name),
+    so an empty or broken catalog answer can never deactivate the table.
+    """
+    items = [Item(n, [_cell(raw)], {"item": raw}) for n, raw in enumerate(raw_items, start=1)]
+    seen = {name.lower() for raw in raw_items if (name := item_name(raw))}
+    if deactivate_missing and seen:
+        active = db.session.scalars(select(Academy).where(Academy.is_active.is_(True))
+                                    .order_by(Academy.display_order, func.lower(Academy.name)))
+        for academy in active:
+            if academy.name.lower() not in seen:
+                items.append(Item(len(items) + 1, [academy.name],
+                                  {"deactivate": academy.name.lower(), "name": academy.name}))
+    return items
+
+
+def plan_sync(source: CatalogSource, *, actor: User | None, deactivate_missing: bool = False) -> Plan:
+    """Fetch the catalog and plan the sync (the dry run: nothing is written but the plan)."""
+    if actor is not None:
+        permissions.require_global_staff(actor)
+    raw_items = source.fetch()
+    items = sync_items(raw_items, deactivate_missing=deactivate_missing)
+    return plans.create_plan(SYNC_KIND, items, actor=actor, source_name=source.name,
+                             params={"deactivate_missing": bool(deactivate_missing)})
+
+
+def sync(source: CatalogSource, *, actor: User | None, deactivate_missing: bool = False,
+         dry_run: bool = False) -> Plan:
+    """Plan the sync and, unless dry_run, apply it at once (the command line). Returns the plan."""
+    plan = plan_sync(source, actor=actor, deactivate_missing=deactivate_missing)
+    if dry_run or plan.status != PlanStatus.PREVIEWED:
+        return plan
+    result = plans.apply_plan(plan.id, actor)
+    return result.fresh_plan if result.status == PlanStatus.STALE and result.fresh_plan else result.plan
+
+
+def plan_sync_from(choice: str, *, actor: User, config: dict[str, Any], upload_name: str = "",
+                   upload_data: bytes | None = None, deactivate_missing: bool = False) -> Plan:
+    """The sync form: the configured catalog, or an uploaded JSON file. Refusals raise CatalogError."""
+    permissions.require_global_staff(actor)
+    if choice == SOURCE_UPLOAD:
+        if not upload_name or upload_data is None:
+            raise CatalogError("Choose a JSON file to upload, or sync from the configured catalog.")
+        source: CatalogSource = FileCatalog.from_upload(upload_name, upload_data)
+    else:
+        source = configured_source(config)
+    return plan_sync(source, actor=actor, deactivate_missing=deactivate_missing)
+
+
+def describe_configured_source(config: dict[str, Any]) -> str:
+    """What "the configured catalog" means right now, for the sync form."""
+    url = (config.get("CATALOG_ACADEMIES_URL") or "").strip()
+    if url:
+        return f"the catalog API at {url}"
+    return f"the demo catalog file {config.get('CATALOG_DEMO_FILE')} (no CATALOG_ACADEMIES_URL is set)"

@@ -1,0 +1,63 @@
+"""Academy pages: the list, the catalog sync form (-> the generic plan preview), the sync history."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import BooleanField, RadioField
+
+from webapp.services import academies
+from webapp.services.catalog import CatalogError
+from webapp.services.pagination import page_arg
+
+bp = Blueprint("academies", __name__, url_prefix="/academies")
+
+
+class SyncForm(FlaskForm):
+    source = RadioField("Source", default=academies.SOURCE_CATALOG, choices=[
+        (academies.SOURCE_CATALOG, "The configured catalog"), (academies.SOURCE_UPLOAD, "An uploaded JSON file")])
+    file = FileField("Catalog JSON file", render_kw={"accept": ".json,application/json"},
+                     description="Only when uploading: a list of academies, or an object with a list under "
+                                 "results, items, academies or catalogs.")
+    deactivate_missing = BooleanField("Deactivate academies the catalog no longer lists")
+
+
+def _index(form: SyncForm, status: int = 200):
+    q = request.args.get("q", "")
+    page = academies.academy_page(current_user, q=q, page=page_arg(request.args.get("page")))
+    return render_template("academies/index.html", page=page, q=q, form=form, states=academies.AcademyState,
+                           configured=academies.describe_configured_source(current_app.config)), status
+
+
+@bp.route("/")
+@login_required
+def index():
+    return _index(SyncForm())
+
+
+@bp.route("/sync", methods=["POST"])
+@login_required
+def sync():
+    form = SyncForm()
+    if not form.validate_on_submit():
+        return _index(form, 400)
+    upload = form.file.data
+    try:
+        plan = academies.plan_sync_from(
+            form.source.data, actor=current_user, config=current_app.config,
+            upload_name=upload.filename if upload else "", upload_data=upload.read() if upload else None,
+            deactivate_missing=form.deactivate_missing.data)
+    except CatalogError as error:
+        form.source.errors = [*form.source.errors, str(error)]
+        return _index(form, 400)
+    flash("This is the preview of the academy sync. Nothing is written until you apply it.", "info")
+    return redirect(url_for("plans.show", plan_id=plan.id))
+
+
+@bp.route("/history")
+@login_required
+def history():
+    page = academies.sync_history(current_user, page=page_arg(request.args.get("page")))
+    return render_template("academies/history.html", page=page)
