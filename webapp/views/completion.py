@@ -1,0 +1,77 @@
+"""Learner completion export: pick a customer, preview who is in the file and who is not, download it."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, render_template, request
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+from webapp.services import completion
+from webapp.services.pagination import page_arg
+from webapp.timeutil import iso, parse_iso
+from webapp.views.downloads import csv_response
+
+bp = Blueprint("completion", __name__)
+
+
+class CompletionForm(FlaskForm):
+    """The preview parameters, sent with GET so a preview can be bookmarked (no CSRF: it writes nothing)."""
+
+    class Meta:
+        csrf = False
+
+    customer = SelectField("Enterprise customer", validators=[DataRequired("Choose a customer.")])
+    course = SelectField("Course", default="", description="Leave on “All courses” to export every course.")
+    as_of = StringField("As of (UTC)", validators=[Optional(), Length(max=40)],
+                        description="ISO 8601 date or time, e.g. 2026-06-30 or 2026-06-30T12:00:00Z. "
+                                    "Empty: now. The same date reproduces the same export.")
+    only_changes = BooleanField("Only changes since the last export")
+
+    def validate_as_of(self, field: StringField) -> None:
+        try:
+            parse_iso(field.data) if field.data else None
+        except ValueError:
+            raise ValidationError("Not an ISO 8601 date, e.g. 2026-06-30 or 2026-06-30T12:00:00Z.") from None
+
+    def params(self) -> completion.ExportParams:
+        return completion.ExportParams(customer=self.customer.data, course=self.course.data or None,
+                                       as_of=parse_iso(self.as_of.data) if self.as_of.data else None,
+                                       only_changes=self.only_changes.data)
+
+
+def _form() -> CompletionForm:
+    customers, courses = completion.form_choices(current_user)
+    form = CompletionForm(formdata=request.args if request.args.get("customer") else None)
+    form.customer.choices = [("", "— choose —")] + [(slug, f"{name} ({slug})") for slug, name in customers]
+    form.course.choices = [("", "All courses")] + [(key, f"{name} — {key}") for key, name in courses]
+    return form
+
+
+@bp.route("/completion/")
+@login_required
+def index():
+    form = _form()
+    if form.customer.raw_data is None or not form.validate():
+        return _render(form, None)
+    preview = completion.preview(current_user, form.params(), view=request.args.get("view", "included"),
+                                 grade=request.args.get("grade"), reason=request.args.get("reason"),
+                                 page=page_arg(request.args.get("page")))
+    return _render(form, preview)
+
+
+def _render(form: CompletionForm, preview: completion.Preview | None) -> str:
+    return render_template("completion/index.html", form=form, preview=preview,
+                           skip_labels=completion.SKIP_LABELS, iso=iso)
+
+
+@bp.route("/completion/export.csv")
+@login_required
+def download():
+    """Produce the file and record the export (this GET is the one that records)."""
+    form = _form()
+    if form.customer.raw_data is None or not form.validate():
+        abort(400, "Choose a customer (and a valid as-of date) on the completion export page first.")
+    export = completion.start_export(current_user, form.params())
+    return csv_response(export.filename, completion.HEADER, export.csv_rows())
