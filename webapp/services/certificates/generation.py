@@ -41,24 +41,24 @@ class ToggleResult:
     changed: bool
 
 
-def _state(course: Course) -> GenerationState:
+def state_of(course: Course) -> GenerationState:
     return GenerationState(course, bool(course.certificates_enabled),
                            bool(current_app.config.get("CERTIFICATES_GENERATION_ENABLED", True)))
 
 
 def generation_state(actor: User, course_key: str) -> GenerationState:
-    return _state(permissions.require_course(actor, course_key))
+    return state_of(permissions.require_course(actor, course_key))
 
 
 def set_generation(actor: User | None, course_key: str, enable: bool, *, remote_addr: str = "") -> ToggleResult:
     """Set the course's switch to `enable` (a repeated click changes nothing) and audit the flip."""
     course = permissions.require_course(actor, course_key) if actor else permissions.get_course(course_key)
     if bool(course.certificates_enabled) == enable:
-        return ToggleResult(_state(course), changed=False)
+        return ToggleResult(state_of(course), changed=False)
     course.certificates_enabled = enable
     word = "enabled" if enable else "disabled"
     audit.record("certificates.generation", actor, course_key=course.key, remote_addr=remote_addr,
                  summary=f"Certificate generation {word} for {course.key}",
                  detail={"before": not enable, "after": enable})
     db.session.commit()
-    return ToggleResult(_state(course), changed=True)
+    return ToggleResult(state_of(course), changed=True)

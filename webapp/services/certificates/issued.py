@@ -18,7 +18,7 @@ from sqlalchemy import ColumnElement, Select, case, exists, func, literal, or_, 
 from webapp.extensions import db
 from webapp.models import AllowlistEntry, Certificate, Course, Invalidation, User
 from webapp.services import permissions
-from webapp.services.certificates.generation import GenerationState, generation_state
+from webapp.services.certificates.generation import GenerationState, state_of
 from webapp.services.errors import ServiceError
 from webapp.services.pagination import Page, paginate
 from webapp.statuses import CertificateFilter, CertificateStatus, SpecialCase
@@ -143,7 +143,7 @@ def issued_list(actor: User, course_key: str, *, filter_value: str | None = None
     q = (q or "").strip()
     result = paginate(_filtered(course, selected, q), page, per_page, scalars=False)
     result.items = [IssuedRow(cert, user, special or "") for cert, user, special in result.items]
-    return IssuedList(course, selected, q, filter_counts(course, q), result, generation_state(actor, course_key))
+    return IssuedList(course, selected, q, filter_counts(course, q), result, state_of(course))
 
 
 EXPORT_HEADER = ("username", "email", "full_name", "status", "special_case", "grade", "created")

@@ -1,0 +1,89 @@
+"""Invalidate one learner from the form and re-validate one from the list: same rules as the bulk upload."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.builders import allow, invalidate, make_certificate, make_course, make_user
+from tests.invalidations.helpers import COURSE, invalidations_count, status_of, world
+from webapp.extensions import db
+from webapp.models import Invalidation
+from webapp.statuses import CertificateStatus
+
+PAGE = f"/courses/{COURSE}/certificates/invalidations"
+
+
+@pytest.fixture
+def w(client):
+    data = world()
+    client.login("course_staff")
+    return data
+
+
+def test_invalidate_one_learner_shows_in_the_list(client, w):
+    response = client.post(f"{PAGE}/one", data={"identifier": "ANA@example.com", "notes": "copied answers"},
+                           follow_redirects=True)
+    assert response.status_code == 200
+    assert "ana &lt;ana@example.com&gt;: invalidate the downloadable certificate." in response.get_data(as_text=True)
+    assert status_of(w["ana"]) == CertificateStatus.UNAVAILABLE
+    soup = client.soup(PAGE)
+    cells = [td.get_text(" ", strip=True) for td in soup.select("#invalidations tbody tr")[0].find_all("td")]
+    assert cells[0].startswith("ana")
+    assert "unavailable" in cells[1] and "was downloadable" in cells[1]
+    assert cells[2:6] == ["copied answers", "course_staff", cells[4], "active"]
+
+
+@pytest.mark.parametrize(("identifier", "code"), [
+    ("ghost", "unknown_learner"), ("nocert", "no_certificate"), ("cy", "certificate_not_valid"),
+    ("allowed", "on_allowlist"),
+])
+def test_invalidate_one_refused_by_a_rule(client, w, identifier, code):
+    allowed = make_user("allowed")
+    allow(allowed, w["course"])
+    make_certificate(allowed, w["course"])
+    db.session.commit()
+    response = client.post(f"{PAGE}/one", data={"identifier": identifier, "notes": "n"})
+    assert response.status_code == 400
+    soup = __import__("bs4").BeautifulSoup(response.data, "html.parser")
+    error = soup.select_one(".field-error").get_text()
+    assert f"({code})" in error
+    assert invalidations_count() == 0
+
+
+def test_invalidate_one_already_invalidated_updates_or_leaves_notes(client, w):
+    invalidate(w["ana_cert"], notes="old")
+    db.session.commit()
+    client.post(f"{PAGE}/one", data={"identifier": "ana", "notes": "new"})
+    client.post(f"{PAGE}/one", data={"identifier": "ana", "notes": "new"})
+    rows = db.session.scalars(db.select(Invalidation)).all()
+    assert [(r.notes, r.active, r.status_before) for r in rows] == [("new", True, "downloadable")]
+
+
+def test_revalidate_restores_the_previous_status_and_keeps_history(client, w):
+    client.post(f"{PAGE}/one", data={"identifier": "bo", "notes": "suspicious"})
+    inv = db.session.scalar(db.select(Invalidation))
+    assert status_of(w["bo"]) == CertificateStatus.UNAVAILABLE
+    response = client.post(f"{PAGE}/{inv.id}/revalidate", follow_redirects=True)
+    assert "re-validate: the certificate goes back to generating" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert status_of(w["bo"]) == CertificateStatus.GENERATING
+    soup = client.soup(PAGE)
+    row = soup.select("#invalidations tbody tr")[0]
+    assert "re-validated" in row.get_text() and row.find("button") is None
+    again = client.post(f"{PAGE}/{inv.id}/revalidate", follow_redirects=True)
+    assert "already re-validated" in again.get_data(as_text=True)
+
+
+def test_revalidate_an_invalidation_of_another_course_is_not_found(client, w):
+    other = make_course("course-v1:edX+Other+2026")
+    inv = invalidate(make_certificate(make_user("zed"), other))
+    db.session.commit()
+    assert client.post(f"{PAGE}/{inv.id}/revalidate").status_code == 404
+    assert status_of(db.session.get(Invalidation, inv.id).certificate.user) == CertificateStatus.UNAVAILABLE
+
+
+def test_revalidate_without_csrf_token_is_refused(client, w):
+    inv = invalidate(w["ana_cert"])
+    db.session.commit()
+    assert client.post(f"{PAGE}/{inv.id}/revalidate", csrf=False).status_code == 400
+    assert status_of(w["ana"]) == CertificateStatus.UNAVAILABLE
