@@ -7,7 +7,7 @@ FLASK := $(BIN)/flask --app wsgi
 PORT ?= 5000
 DEMO_SPEC := webapp/demo/spec.yaml
 
-.PHONY: run test test-postgres lint bench chromium install clean
+.PHONY: run test test-postgres lint bench chromium postgres install clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,12 +33,13 @@ run: $(VENV)/.installed-app
 	@echo
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
-## make test: install the test extras and Debian's chromium, then run the whole suite
-test: $(VENV)/.installed-test chromium
+## make test: install the test extras, Debian's chromium and PostgreSQL (for the gunicorn concurrency
+## tests), then run the whole suite
+test: $(VENV)/.installed-test chromium postgres
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 ## make test-postgres: the whole suite again on PostgreSQL (DATABASE_URL, default the local test database)
-test-postgres: $(VENV)/.installed-test chromium
+test-postgres: $(VENV)/.installed-test chromium postgres
 	DATABASE_URL=$${DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/test} $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 chromium:
@@ -49,6 +50,10 @@ chromium:
 	  else \
 	    echo "The browser tests need Debian's chromium: run 'sudo apt-get install chromium' and try again."; exit 1; \
 	  fi; }
+
+postgres:
+	@if [ "$$(id -u)" = 0 ]; then bash .ci/ensure-postgres; \
+	else pg_isready -q -h 127.0.0.1 -p 5432 || { echo "The concurrency tests need PostgreSQL on 127.0.0.1:5432 (trust auth): run 'sudo bash .ci/ensure-postgres'."; exit 1; }; fi
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .

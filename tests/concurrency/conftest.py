@@ -1,0 +1,143 @@
+"""Real gunicorn workers on loopback over PostgreSQL, for the concurrency tests.
+
+The server gets its own database (`<test db>_concurrency`), migrated with `flask db upgrade` and
+loaded with a small data spec through the CLI, exactly as a deployment would be.
+"""
+
+from __future__ import annotations
+
+import http.cookiejar
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+PG_URL = os.environ.get("CONCURRENCY_DATABASE_URL") or (
+    os.environ["DATABASE_URL"] if os.environ.get("DATABASE_URL", "").startswith("postgres")
+    else "postgresql://postgres@127.0.0.1:5432/test")
+SECRET = "concurrency-webhook-secret"
+
+
+def _server_database() -> str:
+    """A fresh database next to the test one, so the server never shares tables with the test run."""
+    import psycopg
+
+    parts = urllib.parse.urlsplit(PG_URL)
+    name = parts.path.lstrip("/") + "_concurrency"
+    admin = parts._replace(scheme="postgresql", path="/postgres").geturl()
+    try:
+        with psycopg.connect(admin, autocommit=True, connect_timeout=5) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            connection.execute(f'CREATE DATABASE "{name}"')
+    except psycopg.OperationalError as error:
+        pytest.fail(f"The concurrency tests need PostgreSQL at {PG_URL} (run .ci/ensure-postgres): {error}")
+    return parts._replace(path=f"/{name}").geturl()
+
+
+def flask_cli(env: dict[str, str], *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([str(BIN / "flask"), "--app", "wsgi", *args], cwd=ROOT, env=env, input=stdin,
+                          capture_output=True, text=True, timeout=120, check=False)
+
+
+@dataclass
+class Server:
+    url: str
+    env: dict[str, str]
+
+    def cli(self, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+        result = flask_cli(self.env, *args, stdin=stdin)
+        assert result.returncode in (0, 1), result.stderr
+        return result
+
+    def sql(self, query: str, *params: object) -> list[tuple]:
+        import psycopg
+
+        with psycopg.connect(self.env["DATABASE_URL"]) as connection:
+            return connection.execute(query, params).fetchall()
+
+
+@pytest.fixture(scope="session")
+def gunicorn_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    database = _server_database()
+    env = {**os.environ, "DATABASE_URL": database, "SECRET_KEY": "concurrency-secret",
+           "PROCTORING_WEBHOOK_SECRET": SECRET, "LOGIN_MAX_FAILURES": "1000"}
+    upgrade = flask_cli(env, "db", "upgrade")
+    assert upgrade.returncode == 0, upgrade.stderr
+    spec = tmp_path_factory.mktemp("spec") / "spec.yaml"
+    learners = "\n".join(f"  - {{username: l{i:03d}, email: l{i:03d}@example.com}}" for i in range(60))
+    enrollments = "\n".join(f'  - {{username: l{i:03d}, course: "course-v1:Conc+C+1", mode: verified}}'
+                            for i in range(60))
+    spec.write_text(f"users:\n  - {{username: staff, email: staff@example.com, password: edx, is_staff: true}}\n"
+                    f"  - {{username: staff2, email: staff2@example.com, password: edx, is_staff: true}}\n{learners}\n"
+                    f'courses:\n  - {{id: "course-v1:Conc+C+1", name: Concurrency}}\nenrollments:\n{enrollments}\n')
+    loaded = flask_cli(env, "data", "load", str(spec))
+    assert loaded.returncode == 0, loaded.stderr + loaded.stdout
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen([str(BIN / "gunicorn"), "--workers", "4", "--bind", f"127.0.0.1:{port}",
+                                "--timeout", "60", "wsgi:app"], cwd=ROOT, env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if urllib.request.urlopen(f"{url}/healthz", timeout=2).status == 200:
+                break
+        except (urllib.error.URLError, ConnectionError):
+            time.sleep(0.2)
+    else:
+        process.kill()
+        pytest.fail(f"gunicorn did not start: {process.stderr.read().decode()[-2000:]}")
+    yield Server(url, env)
+    process.terminate()
+    process.wait(timeout=15)
+
+
+class Session:
+    """A logged-in browser session over real HTTP (cookies + CSRF token), stdlib only."""
+
+    def __init__(self, base: str):
+        self.base = base
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), _NoRedirect())
+
+    def request(self, method: str, path: str, data: dict | None = None) -> tuple[int, str]:
+        body = urllib.parse.urlencode(data).encode() if data is not None else None
+        req = urllib.request.Request(self.base + path, data=body, method=method)
+        try:
+            with self.opener.open(req, timeout=60) as response:
+                return response.status, response.read().decode()
+        except urllib.error.HTTPError as error:
+            return error.code, error.read().decode()
+
+    def token(self, path: str = "/login") -> str:
+        _, html = self.request("GET", path)
+        match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
+        assert match, f"no CSRF token on {path}"
+        return match.group(1)
+
+    def login(self, username: str, password: str = "edx") -> None:
+        status, _ = self.request("POST", "/login", {"username": username, "password": password,
+                                                    "csrf_token": self.token()})
+        assert status == 302
+
+    def post(self, path: str, data: dict | None = None) -> tuple[int, str]:
+        return self.request("POST", path, {**(data or {}), "csrf_token": self.token("/")})
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
