@@ -1,0 +1,147 @@
+"""Data-spec entities of the certificates capability: certificates, allowlist, invalidations (domain §5).
+
+An active invalidation holds the certificate at `unavailable` and remembers the status before; the spec
+names the certificate's real status, so `certificates` compares and writes that remembered status while
+an invalidation is active. Loading the same spec twice therefore changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import func, select, tuple_
+
+from webapp.extensions import db
+from webapp.models import AllowlistEntry, Certificate, Course, Invalidation, User
+from webapp.services.certificates.common import active_invalidations, revalidate_certificate
+from webapp.services.specs.base import Entity, Field, Key, Resolver, chunks
+from webapp.services.specs.core import _UserCourseEntity
+from webapp.statuses import CertificateStatus
+
+_SPEC_STATUS = "_spec_status"  # the status the spec sees on a loaded certificate
+
+
+class Certificates(_UserCourseEntity):
+    key = "certificates"
+    model = Certificate
+    fields = (Field("username", required=True), Field("course", "course_key", required=True),
+              Field("status", "choice", required=True, choices=tuple(s.value for s in CertificateStatus)),
+              Field("grade", "float", minimum=0, maximum=1), Field("created", "datetime"))
+
+    def load(self, keys: Sequence[Key]) -> dict[Key, Any]:
+        found = super().load(keys)
+        invalidated = active_invalidations(c.id for c in found.values())
+        for cert in found.values():
+            invalidation = invalidated.get(cert.id)
+            setattr(cert, _SPEC_STATUS, invalidation.status_before if invalidation else cert.status)
+        return found
+
+    def snapshot(self, row: Certificate) -> dict[str, Any]:
+        return {"status": getattr(row, _SPEC_STATUS, row.status), "grade": row.grade,
+                "created": row.created.replace(microsecond=0).isoformat() if row.created else None}
+
+    def comparable(self, values: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in super().comparable(values).items() if k not in ("username", "course")}
+
+    def write(self, rows: Sequence[tuple[dict[str, Any], Any]], resolver: Resolver) -> None:
+        self.prefetch(rows, resolver)
+        invalidated = active_invalidations(c.id for _, c in rows if c is not None)
+        for values, cert in rows:
+            if cert is None:
+                cert = Certificate(status=values["status"], **self.ids(values, resolver))
+                db.session.add(cert)
+            elif cert.id in invalidated:
+                invalidated[cert.id].status_before = values["status"]  # stays unavailable while invalidated
+            else:
+                cert.status = values["status"]
+            if "grade" in values:
+                cert.grade = values["grade"]
+            if values.get("created"):
+                cert.created = values["created"]
+        resolver.forget(self.key)
+
+
+class Allowlist(_UserCourseEntity):
+    key = "allowlist"
+    model = AllowlistEntry
+    fields = (Field("username", required=True), Field("course", "course_key", required=True),
+              Field("notes", default=""))
+
+    def snapshot(self, row: AllowlistEntry) -> dict[str, Any]:
+        return {"notes": row.notes}
+
+    def comparable(self, values: dict[str, Any]) -> dict[str, Any]:
+        return {"notes": values["notes"]}
+
+    def write(self, rows: Sequence[tuple[dict[str, Any], Any]], resolver: Resolver) -> None:
+        self.prefetch(rows, resolver)
+        for values, entry in rows:
+            if entry is None:
+                db.session.add(AllowlistEntry(notes=values["notes"], **self.ids(values, resolver)))
+            else:
+                entry.notes = values["notes"]
+
+
+class Invalidations(Entity):
+    """The latest invalidation of a learner's certificate in a course, keyed by (username, course)."""
+
+    key = "invalidations"
+    fields = (Field("username", required=True), Field("course", "course_key", required=True),
+              Field("notes", default=""), Field("active", "bool", default=True), Field("invalidated_by"))
+
+    def natural_key(self, values: dict[str, Any]) -> Key:
+        return (values["username"].lower(), values["course"])
+
+    def references(self, values: dict[str, Any]) -> list[tuple[str, Key, str]]:
+        key = self.natural_key(values)
+        refs = [("users", (key[0],), "username"), ("courses", (key[1],), "course"),
+                ("certificates", key, "certificate of")]
+        if values.get("invalidated_by"):
+            refs.append(("users", (values["invalidated_by"].lower(),), "invalidated_by"))
+        return refs
+
+    def load(self, keys: Sequence[Key]) -> dict[Key, Any]:
+        found: dict[Key, Any] = {}
+        for batch in chunks(list(keys)):
+            query = (select(Invalidation, User.username, Course.key)
+                     .join(Certificate, Certificate.id == Invalidation.certificate_id)
+                     .join(User, User.id == Certificate.user_id).join(Course, Course.id == Certificate.course_id)
+                     .where(tuple_(func.lower(User.username), Course.key).in_(batch))
+                     .order_by(Invalidation.id))
+            for invalidation, username, course_key in db.session.execute(query):
+                found[(username.lower(), course_key)] = invalidation  # the latest wins
+        return found
+
+    def snapshot(self, row: Invalidation) -> dict[str, Any]:
+        by = row.invalidated_by
+        return {"notes": row.notes, "active": row.active, "invalidated_by": by.username.lower() if by else None}
+
+    def comparable(self, values: dict[str, Any]) -> dict[str, Any]:
+        by = values.get("invalidated_by")
+        return {"notes": values["notes"], "active": values["active"], "invalidated_by": by.lower() if by else None}
+
+    def write(self, rows: Sequence[tuple[dict[str, Any], Any]], resolver: Resolver) -> None:
+        resolver.forget("certificates")
+        resolver.prefetch("certificates", [self.natural_key(v) for v, _ in rows])
+        resolver.prefetch("users", [(v["invalidated_by"].lower(),) for v, _ in rows if v.get("invalidated_by")])
+        for values, invalidation in rows:
+            by = values.get("invalidated_by")
+            by_id = resolver.get("users", (by.lower(),)).id if by else None
+            cert = resolver.get("certificates", self.natural_key(values))
+            if invalidation is None:
+                invalidation = Invalidation(certificate_id=cert.id, notes=values["notes"], active=False,
+                                            invalidated_by_id=by_id, status_before=cert.status)
+                db.session.add(invalidation)
+            invalidation.notes = values["notes"]
+            invalidation.invalidated_by_id = by_id
+            if values["active"] and not invalidation.active:
+                invalidation.status_before = cert.status
+                invalidation.active = True
+                cert.status = CertificateStatus.UNAVAILABLE
+            elif not values["active"] and invalidation.active:
+                invalidation.certificate = cert
+                revalidate_certificate(invalidation)
+
+
+ENTITIES: tuple[Entity, ...] = (Certificates(), Allowlist(), Invalidations())
