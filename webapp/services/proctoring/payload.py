@@ -1,0 +1,150 @@
+"""The provider's review payload (SoftwareSecure / PSI format), validated field by field (domain §2.1)."""
+
+from __future__ import annotations
+
+import copy
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from webapp.services.errors import ServiceError
+from webapp.statuses import ProviderReviewStatus, ReviewStatus
+
+# Fields never stored with the raw payload: the learner's photo, and the video link (stored on its own).
+UNSTORED_FIELDS = ("userPhotoBase64String", "videoReviewLink")
+
+STANDARD_STATUS = {
+    ProviderReviewStatus.CLEAN: ReviewStatus.PASSED,
+    ProviderReviewStatus.RULES_VIOLATION: ReviewStatus.VIOLATION,
+    ProviderReviewStatus.SUSPICIOUS: ReviewStatus.SUSPICIOUS,
+    ProviderReviewStatus.NOT_REVIEWED: ReviewStatus.NOT_REVIEWED,
+}
+PROVIDER_STATUS = {standard: provider for provider, standard in STANDARD_STATUS.items()}
+
+
+class PayloadError(ServiceError):
+    """The body is not a valid review payload; the message names the field."""
+
+    status = 400
+
+
+@dataclass(frozen=True)
+class CommentIn:
+    source: str  # webcam | desktop
+    start: int
+    stop: int
+    duration: int
+    comment: str
+    status: str
+
+
+@dataclass(frozen=True)
+class ReviewPayload:
+    attempt_code: str
+    record_locator: str
+    provider_status: ProviderReviewStatus
+    video_link: str
+    reviewed_by: str  # email of a human reviewer, or ""
+    comments: tuple[CommentIn, ...]
+    stored_raw: dict[str, Any] = field(hash=False, compare=False)
+
+    @property
+    def standard_status(self) -> ReviewStatus:
+        return STANDARD_STATUS[self.provider_status]
+
+
+def parse_body(body: bytes) -> ReviewPayload:
+    """Bytes of a request body -> a validated payload (400 on bad UTF-8, bad JSON or a bad field)."""
+    try:
+        data = json.loads(body.decode("utf-8"))
+    except UnicodeDecodeError as error:
+        raise PayloadError(f"The body is not UTF-8 text (byte {error.start}).") from None
+    except json.JSONDecodeError as error:
+        raise PayloadError(f"The body is not valid JSON: {error.msg} at line {error.lineno}, "
+                           f"column {error.colno}.") from None
+    return validate(data)
+
+
+def validate(data: Any) -> ReviewPayload:
+    """A decoded JSON value -> a validated payload; the first problem found is raised, naming its field."""
+    if not isinstance(data, dict):
+        raise PayloadError(f"The body must be a JSON object, not {_type(data)}.")
+    meta = data.get("examMetaData")
+    if meta is None:
+        raise PayloadError("Field examMetaData is missing.")
+    if not isinstance(meta, dict):
+        raise PayloadError(f"Field examMetaData must be an object, not {_type(meta)}.")
+    attempt_code = _text(meta, "examCode", "examMetaData.examCode", required=True)
+    locator = _text(meta, "ssiRecordLocator", "examMetaData.ssiRecordLocator", required=True)
+    raw_status = _text(data, "reviewStatus", "reviewStatus", required=True)
+    try:
+        provider_status = ProviderReviewStatus(raw_status)
+    except ValueError:
+        raise PayloadError(f"Field reviewStatus: unexpected reviewStatus value {raw_status!r} (expected one "
+                           f"of {', '.join(s.value for s in ProviderReviewStatus)}).") from None
+    video_link = _text(data, "videoReviewLink", "videoReviewLink", required=False)
+    reviewed_by = _text(data, "reviewed_by", "reviewed_by", required=False)
+    if reviewed_by and "@" not in reviewed_by:
+        raise PayloadError(f"Field reviewed_by must be the reviewer's email, not {reviewed_by[:80]!r}.")
+    comments = (*_comments(data, "webCamComments", "webcam"), *_comments(data, "desktopComments", "desktop"))
+    stored = {k: copy.deepcopy(v) for k, v in data.items() if k not in UNSTORED_FIELDS}
+    return ReviewPayload(attempt_code=attempt_code, record_locator=locator, provider_status=provider_status,
+                         video_link=video_link, reviewed_by=reviewed_by, comments=comments, stored_raw=stored)
+
+
+def _type(value: Any) -> str:
+    return {dict: "an object", list: "a list", str: "text", bool: "a boolean", type(None): "null",
+            int: "a number", float: "a number"}.get(type(value), type(value).__name__)
+
+
+def _text(container: dict, key: str, name: str, *, required: bool) -> str:
+    value = container.get(key)
+    if value is None:
+        if required:
+            raise PayloadError(f"Field {name} is missing.")
+        return ""
+    if not isinstance(value, str):
+        raise PayloadError(f"Field {name} must be text, not {_type(value)}.")
+    value = value.strip()
+    if required and not value:
+        raise PayloadError(f"Field {name} must not be empty.")
+    return value
+
+
+def _number(entry: dict, key: str, name: str) -> int:
+    value = entry.get(key, 0)
+    if value is None or value == "":
+        return 0
+    if isinstance(value, bool):
+        raise PayloadError(f"Field {name} must be a number of seconds, not a boolean.")
+    if isinstance(value, int | float):
+        return int(value)
+    if isinstance(value, str):
+        try:
+            return int(float(value.strip()))
+        except ValueError:
+            pass
+    raise PayloadError(f"Field {name} must be a number of seconds, not {str(value)[:40]!r}.")
+
+
+def _comments(data: dict, key: str, source: str) -> list[CommentIn]:
+    entries = data.get(key)
+    if entries is None:
+        return []
+    if not isinstance(entries, list):
+        raise PayloadError(f"Field {key} must be a list, not {_type(entries)}.")
+    result = []
+    for index, entry in enumerate(entries):
+        where = f"{key}[{index}]"
+        if not isinstance(entry, dict):
+            raise PayloadError(f"Field {where} must be an object, not {_type(entry)}.")
+        comment = entry.get("comments", "")
+        status = entry.get("eventStatus", "")
+        if not isinstance(comment, str) or not isinstance(status, str):
+            bad = "comments" if not isinstance(comment, str) else "eventStatus"
+            raise PayloadError(f"Field {where}.{bad} must be text.")
+        result.append(CommentIn(source=source, start=_number(entry, "eventStart", f"{where}.eventStart"),
+                                stop=_number(entry, "eventFinish", f"{where}.eventFinish"),
+                                duration=_number(entry, "duration", f"{where}.duration"),
+                                comment=comment, status=status))
+    return result

@@ -1,0 +1,228 @@
+"""Replay of provider payloads as a plan (for a provider outage backlog): upload -> preview -> apply.
+
+The file is JSON (one payload or a list of payloads) or JSON lines (one payload per line). Each payload
+becomes one row: attempt, review status, attempt status from -> to, credit from -> to, or an error
+(invalid payload, unknown attempt, record-locator mismatch, other course, updates not allowed).
+Applying stores each payload through the same review service as the webhook.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import select
+
+from webapp.extensions import db
+from webapp.models import Course, Plan, PlanRow, User
+from webapp.models.proctoring import Review
+from webapp.services import permissions, plans
+from webapp.services.errors import ServiceError
+from webapp.services.plans import Decision, Item, PlanContext, PlanKind
+from webapp.services.proctoring.attempts import (
+    credit_for,
+    credit_statuses,
+    status_for_review,
+    stored_status,
+)
+from webapp.services.proctoring.payload import PayloadError, ReviewPayload, validate
+from webapp.services.proctoring.reviews import (
+    check_locator,
+    find_attempts,
+    same_review,
+    store_review,
+)
+from webapp.services.specs.base import chunks
+from webapp.statuses import Action, PlanStatus
+
+KIND = "proctoring_replay"
+
+
+class ReplayRefused(ServiceError):
+    """The file cannot be read as JSON or JSON lines at all."""
+
+
+def read_payloads(raw: bytes, filename: str = "") -> list[Item]:
+    """One item per payload; a JSON-lines line that is not JSON becomes an error item for that line."""
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise ReplayRefused(f"{filename or 'The file'} is not UTF-8 text (byte {error.start}).") from None
+    if not text.strip():
+        raise ReplayRefused(f"{filename or 'The file'} is empty: it has no payloads.")
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError:
+        data = None
+        items = _json_lines(text)
+    else:
+        if isinstance(data, dict):
+            items = [_item(1, data)]
+        elif isinstance(data, list):
+            items = [_item(i, entry) for i, entry in enumerate(data, start=1)]
+        else:
+            raise ReplayRefused(f"{filename or 'The file'} must hold a payload object, a list of payloads or "
+                                "JSON lines.")
+    if not items:
+        raise ReplayRefused(f"{filename or 'The file'} has no payloads.")
+    if data is None and not any("payload" in i.data for i in items):
+        first = items[0]
+        raise ReplayRefused(f"{filename or 'The file'} is neither JSON nor JSON lines: line {first.row}: "
+                            f"{first.data['error']}")
+    return items
+
+
+def _json_lines(text: str) -> list[Item]:
+    items = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            items.append(_item(number, json.loads(line)))
+        except json.JSONDecodeError as error:
+            items.append(Item(number, [line[:200], ""], {"error": f"not valid JSON ({error.msg})"}))
+    return items
+
+
+def _item(row: int, entry: Any) -> Item:
+    meta = entry.get("examMetaData") if isinstance(entry, dict) else None
+    code = meta.get("examCode", "") if isinstance(meta, dict) else ""
+    status = entry.get("reviewStatus", "") if isinstance(entry, dict) else ""
+    return Item(row, [str(code)[:100], str(status)[:40]], {"payload": entry})
+
+
+def plan_replay(raw: bytes, filename: str, *, actor: User | None, course_key: str = "") -> Plan:
+    """Plan a replay (nothing is written but the plan)."""
+    course = (permissions.require_course(actor, course_key) if actor else permissions.get_course(course_key)) \
+        if course_key else None
+    return plans.create_plan(KIND, read_payloads(raw, filename), actor=actor, course=course, source_name=filename)
+
+
+def ingest(raw: bytes, filename: str, *, actor: User | None, dry_run: bool = False) -> Plan:
+    """The CLI: plan, and unless dry_run apply the valid rows (partial success is normal)."""
+    plan = plan_replay(raw, filename, actor=actor)
+    if not dry_run and plan.status == PlanStatus.PREVIEWED:
+        plans.apply_plan(plan.id, actor)
+        db.session.refresh(plan)
+    return plan
+
+
+@plans.register
+class ReplayKind(PlanKind):
+    """Replay provider review payloads; each row stored like a webhook callback."""
+
+    name = KIND
+    title = "Proctoring review replay"
+    input_columns = ("attempt_code", "review_status")
+    needs_course = False
+
+    def authorize(self, actor: User | None, course: Course | None) -> None:
+        """Course staff for a course's replay; global staff for a replay across courses."""
+        if actor is None:
+            return
+        if course is not None:
+            permissions.require_course(actor, course.key)
+        else:
+            permissions.require_global_staff(actor)
+
+    def decide(self, ctx: PlanContext, items: Sequence[Item]) -> Iterator[Decision]:
+        parsed: list[ReviewPayload | str] = []
+        for item in items:
+            if "error" in item.data:
+                parsed.append(f"line {item.row}: {item.data['error']}")
+                continue
+            try:
+                parsed.append(validate(item.data["payload"]))
+            except PayloadError as error:
+                parsed.append(str(error))
+        payloads = [p for p in parsed if isinstance(p, ReviewPayload)]
+        attempts = find_attempts([p.attempt_code for p in payloads])
+        reviews = self._reviews([a.attempt_code for a in attempts.values()])
+        reviewers = self._reviewers([p.reviewed_by for p in payloads if p.reviewed_by])
+        credits = credit_statuses(list(attempts.values()))
+        last_row = {p.attempt_code.upper(): i for i, p in enumerate(parsed) if isinstance(p, ReviewPayload)}
+        allow_updates = current_app.config.get("ALLOW_REVIEW_UPDATES", True)
+        for index, (item, p) in enumerate(zip(items, parsed, strict=True)):
+            if isinstance(p, str):
+                yield Decision(Action.ERROR, code="invalid_payload", message=p)
+                continue
+            code = p.attempt_code.upper()
+            attempt = attempts.get(code)
+            if attempt is None:
+                yield Decision(Action.ERROR, key=p.attempt_code, label=p.attempt_code, code="unknown_attempt",
+                               message=f"There is no exam attempt with attempt code {p.attempt_code}.")
+                continue
+            label = f"{attempt.attempt_code} ({attempt.user.username}, {attempt.exam.name})"
+            key = attempt.attempt_code
+            if last_row[code] != index:
+                yield Decision(Action.SKIP, key=f"{key}#{item.row}", label=label, code="duplicate_row",
+                               message=f"superseded by row {items[last_row[code]].row} for the same attempt")
+                continue
+            problem = self._problem(ctx, attempt, p)
+            if problem:
+                yield Decision(Action.ERROR, key=key, label=label, code=problem[0], message=problem[1])
+                continue
+            reviewer = reviewers.get(p.reviewed_by.lower()) if p.reviewed_by else None
+            review = reviews.get(attempt.attempt_code)
+            if review is not None and same_review(review, p, reviewer):
+                yield Decision(Action.UNCHANGED, key=key, label=label, message=f"review {review.review_status} "
+                               "already stored; nothing changes")
+                continue
+            if review is not None and not allow_updates:
+                yield Decision(Action.ERROR, key=key, label=label, code="review_exists",
+                               message=f"already has a review ({review.review_status}) and updates are not "
+                                       "allowed (ALLOW_REVIEW_UPDATES is off)")
+                continue
+            yield self._change(attempt, p, review, reviewer is not None, credits.get(attempt.id), key, label)
+
+    @staticmethod
+    def _problem(ctx: PlanContext, attempt, payload: ReviewPayload) -> tuple[str, str] | None:
+        try:
+            check_locator(attempt, payload.record_locator)
+        except ServiceError as error:
+            return "record_locator_mismatch", str(error)
+        if ctx.course is not None and attempt.exam.course_id != ctx.course.id:
+            return "other_course", f"attempt {attempt.attempt_code} belongs to {attempt.exam.course.key}, not " \
+                                   f"to {ctx.course.key}"
+        if ctx.actor is not None and not permissions.is_course_staff(ctx.actor, attempt.exam.course):
+            return "not_allowed", f"you are not staff of {attempt.exam.course.key}"
+        return None
+
+    @staticmethod
+    def _change(attempt, payload: ReviewPayload, review: Review | None, has_reviewer: bool,
+                credit_before: str | None, key: str, label: str) -> Decision:
+        target = stored_status(status_for_review(payload.provider_status, has_reviewer)).value
+        credit_after = credit_for(target) or credit_before
+        before = {"review_status": review.review_status if review else None, "attempt_status": attempt.status,
+                  "credit_status": credit_before}
+        after = {"review_status": payload.provider_status.value, "attempt_status": target,
+                 "credit_status": credit_after}
+        message = (f"review {payload.provider_status.value}; attempt {attempt.status} → {target}; "
+                   f"credit {credit_before or 'none'} → {credit_after or 'none'}")
+        return Decision(Action.UPDATE if review else Action.CREATE, key=key, label=label, message=message,
+                        before=before, after=after)
+
+    @staticmethod
+    def _reviews(codes: list[str]) -> dict[str, Review]:
+        found: dict[str, Review] = {}
+        for batch in chunks(codes):
+            found.update((r.attempt_code, r) for r in db.session.scalars(
+                select(Review).where(Review.attempt_code.in_(batch))))
+        return found
+
+    @staticmethod
+    def _reviewers(emails: list[str]) -> dict[str, User]:
+        from sqlalchemy import func
+
+        found: dict[str, User] = {}
+        for batch in chunks(sorted({e.lower() for e in emails})):
+            found.update((u.email.lower(), u) for u in db.session.scalars(
+                select(User).where(func.lower(User.email).in_(batch))))
+        return found
+
+    def apply(self, ctx: PlanContext, rows: Sequence[PlanRow]) -> None:
+        for row in rows:
+            store_review(validate(row.data["payload"]), actor=ctx.actor, now=ctx.now,
+                         source=f"replay plan #{ctx.plan.id}" if ctx.plan else "replay")

@@ -1,0 +1,115 @@
+"""Staff pages of proctoring reviews: queue, needs attention, course tab, review page, second review, replay."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import RadioField, TextAreaField
+from wtforms.validators import DataRequired, Length
+
+from webapp.services.pagination import page_arg
+from webapp.services.proctoring import queue, replay, reviews
+from webapp.statuses import AttemptStatus, ProviderReviewStatus, ReviewStatus
+
+bp = Blueprint("proctoring", __name__)
+
+
+class SecondReviewForm(FlaskForm):
+    decision = RadioField("Your decision", validators=[DataRequired("Choose a decision.")],
+                          choices=[(s.value, reviews.decision_consequence(s.value)) for s in ReviewStatus])
+    note = TextAreaField("Note", validators=[Length(max=2000)],
+                         description="Why you decided so; kept with the review and in the audit trail.")
+
+
+class ReplayUploadForm(FlaskForm):
+    file = FileField("Payload file", validators=[FileRequired("Choose a JSON or JSON-lines file.")],
+                     render_kw={"accept": ".json,.jsonl,.ndjson,application/json"},
+                     description="One provider payload, a JSON list of payloads, or one payload per line.")
+
+
+def _filters() -> queue.QueueFilters:
+    args = request.args
+    exam = args.get("exam", "")
+    return queue.QueueFilters(
+        review_status=args.get("review_status", "") if args.get("review_status") in set(ProviderReviewStatus)
+        else "", course=args.get("course", ""), exam=int(exam) if exam.isdigit() else None,
+        unreviewed=args.get("unreviewed") == "1", unreviewed_failures=args.get("unreviewed_failures") == "1",
+        q=args.get("q", "")[:200], page=page_arg(args.get("page")))
+
+
+def _vocab() -> dict:
+    return {"review_statuses": list(ProviderReviewStatus), "attempt_statuses": list(AttemptStatus),
+            "upload_form": ReplayUploadForm()}
+
+
+@bp.route("/proctoring/reviews", endpoint="queue")
+@login_required
+def queue_page():
+    data = queue.review_queue(current_user, _filters())
+    return render_template("proctoring/queue.html", data=data, course=None, attention=False, **_vocab())
+
+
+@bp.route("/proctoring/needs-attention")
+@login_required
+def needs_attention():
+    filters = _filters()
+    filters.unreviewed_failures = True
+    data = queue.review_queue(current_user, filters)
+    return render_template("proctoring/queue.html", data=data, course=None, attention=True, **_vocab())
+
+
+@bp.route("/courses/<course_key:course_key>/proctoring/")
+@login_required
+def course_queue(course_key: str):
+    data = queue.course_attempts(current_user, course_key, filters=_filters(), per_page=25)
+    return render_template("proctoring/course.html", data=data, course=data.course, **_vocab())
+
+
+@bp.route("/courses/<course_key:course_key>/proctoring/attempts")
+@login_required
+def attempts(course_key: str):
+    exam = request.args.get("exam", "")
+    data = queue.course_attempts(current_user, course_key, exam_id=int(exam) if exam.isdigit() else None,
+                                 status=request.args.get("status", ""), page=page_arg(request.args.get("page")))
+    return render_template("proctoring/attempts.html", data=data, course=data.course, **_vocab())
+
+
+@bp.route("/proctoring/reviews/<attempt_code>")
+@login_required
+def review(attempt_code: str):
+    detail = queue.review_detail(current_user, attempt_code)
+    return render_template("proctoring/review.html", d=detail, course=detail.course, form=SecondReviewForm())
+
+
+@bp.route("/proctoring/reviews/<attempt_code>/second-review", methods=["POST"])
+@login_required
+def second_review(attempt_code: str):
+    form = SecondReviewForm()
+    if not form.validate_on_submit():
+        detail = queue.review_detail(current_user, attempt_code)
+        return render_template("proctoring/review.html", d=detail, course=detail.course, form=form), 400
+    result = reviews.second_review(current_user, attempt_code, form.decision.data, form.note.data or "")
+    flash(f"Second review recorded: {result.standard_status.replace('_', ' ')}. The attempt moved from "
+          f"{result.previous_attempt_status} to {result.attempt_status}.", "success")
+    return redirect(url_for(".review", attempt_code=result.attempt_code))
+
+
+@bp.route("/proctoring/replay", methods=["GET", "POST"], defaults={"course_key": ""})
+@bp.route("/courses/<course_key:course_key>/proctoring/replay", methods=["GET", "POST"])
+@login_required
+def replay_upload(course_key: str):
+    form = ReplayUploadForm()
+    if not form.validate_on_submit():
+        return render_template("proctoring/replay.html", form=form, course_key=course_key), \
+            400 if request.method == "POST" else 200
+    try:
+        plan = replay.plan_replay(form.file.data.read(), form.file.data.filename or "payloads.json",
+                                  actor=current_user, course_key=course_key)
+    except replay.ReplayRefused as error:
+        flash(str(error), "error")
+        return render_template("proctoring/replay.html", form=form, course_key=course_key), 400
+    flash("This is the preview of the replay. Nothing is written until you apply it.", "info")
+    return redirect(url_for("plans.show", plan_id=plan.id))
+
