@@ -98,10 +98,10 @@ class InvalidateKind(plans.PlanKind):
                             before={"notes": invalidation.notes}, after={"notes": r.notes})
         if certificate.status not in PASSING_CERTIFICATE_STATUSES:
             return Decision(Action.ERROR, key, label, "certificate_not_valid",
-                            f"certificate is {certificate.status}, not passing: nothing to invalidate")
+                            f"the certificate is {certificate.status} (not passing): nothing to invalidate")
         return Decision(Action.CREATE, key, label, message=f"invalidate the {certificate.status} certificate",
                         before={"status": certificate.status},
-                        after={"status": str(CertificateStatus.UNAVAILABLE), "notes": r.notes})
+                        after={"status": str(CertificateStatus.UNAVAILABLE), **({"notes": r.notes} if r.notes else {})})
 
     def apply(self, ctx: PlanContext, rows: Sequence[PlanRow]) -> None:
         certificates, active = _row_targets(ctx.course, rows)
