@@ -68,9 +68,14 @@ def snapshot(academy: Academy) -> dict[str, Any]:
 
 
 def compare(academy: Academy, values: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-    """(before, after) of the fields that change; the stored catalog_query_uuid is kept when values has none."""
+    """(before, after) of the fields that change; the stored catalog_query_uuid is kept when values has none.
+
+    The stored name casing is kept, so is a long_name that only repeats the name.
+    """
     have = snapshot(academy)
     want = {f: values[f] for f in DIFF_FIELDS if not (f == "catalog_query_uuid" and values.get(f) is None)}
+    if values.get("long_name") == values.get("name"):
+        want["long_name"] = academy.name
     changed = [f for f in want if have[f] != want[f]]
     return {f: have[f] for f in changed}, {f: want[f] for f in changed}
 
