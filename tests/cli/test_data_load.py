@@ -142,3 +142,14 @@ def test_the_demo_spec_loads_and_is_idempotent(runner):
     code, second = load(runner, Path("webapp/demo/spec.yaml"))
     written = sum(second["counts"][a] for a in ("create", "update", "delete", "deactivate"))
     assert written == 0 and second["counts"]["unchanged"] == first["counts"]["create"]
+
+
+def test_alias_bombs_and_deep_nesting_are_refused(runner, tmp_path):
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}]\n"
+        for i in range(9)) + "users: *j\n"
+    result = runner.invoke(args=["data", "load", str(write(tmp_path, "bomb.yaml", bomb))])
+    assert result.exit_code == 1 and "aliases" in result.output
+    deep = runner.invoke(args=["data", "load", str(write(tmp_path, "deep.yaml", "users: " + "[" * 100_000))])
+    assert deep.exit_code == 1 and "deep.yaml" in deep.output
+    assert db.session.scalar(select(func.count()).select_from(User)) == 0

@@ -8,6 +8,7 @@ idempotent (a second load of the same spec is all unchanged).
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,20 +38,62 @@ class SpecFile:
     data: dict[str, Any]
 
 
+MAX_SPEC_BYTES = 64 * 1024 * 1024
+MAX_NESTING = 32  # a data spec needs about 5 levels; libyaml's C composer crashes on very deep input
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _read_yaml(path: Path, shown: str) -> Any:
     try:
+        if path.stat().st_size > MAX_SPEC_BYTES:
+            raise SpecRefused(f"{shown}: larger than {MAX_SPEC_BYTES // (1024 * 1024)} MB; split it into several "
+                              "files listed in a top-level spec.")
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise SpecRefused(f"{shown}: no such file.") from None
     except (OSError, UnicodeDecodeError) as error:
         raise SpecRefused(f"{shown}: cannot be read as UTF-8 text ({error}).") from None
+    if _flow_depth(text) > MAX_NESTING:
+        raise SpecRefused(f"{shown}: nested more than {MAX_NESTING} levels deep; not a data spec.")
     try:
-        return yaml.safe_load(text)
+        data = yaml.load(text, Loader=_LOADER)  # a safe loader (libyaml when available)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(error, "problem", None) or str(error)
         raise SpecRefused(f"{shown}{where}: not valid YAML ({problem}).") from None
+    except RecursionError:
+        raise SpecRefused(f"{shown}: nested too deeply to be a data spec.") from None
+    _refuse_aliases(data, shown)
+    return data
+
+
+def _flow_depth(text: str) -> int:
+    """The deepest nesting of [ ] and { } (cheap: only the brackets are looked at)."""
+    depth = deepest = 0
+    for char in _NOT_BRACKETS.sub("", text):
+        depth += 1 if char in "[{" else -1
+        deepest = max(deepest, depth)
+    return deepest
+
+
+_NOT_BRACKETS = re.compile(r"[^\[\]{}]+")
+
+
+def _refuse_aliases(data: Any, shown: str) -> None:
+    """Refuse aliases (`*name` shares one object: expanding it can explode, "billion laughs") and deep nesting."""
+    seen: set[int] = set()
+    stack = [(data, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict | list):
+            if depth > MAX_NESTING:
+                raise SpecRefused(f"{shown}: nested more than {MAX_NESTING} levels deep; not a data spec.")
+            if id(node) in seen:
+                raise SpecRefused(f"{shown}: YAML anchors and aliases (& and *) are not supported in data specs; "
+                                  "write each entry out.")
+            seen.add(id(node))
+            stack.extend((child, depth + 1) for child in (node.values() if isinstance(node, dict) else node))
 
 
 def read_spec(path: str | Path) -> list[SpecFile]:
