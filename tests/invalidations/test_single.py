@@ -7,7 +7,7 @@ import pytest
 from tests.builders import allow, invalidate, make_certificate, make_course, make_user
 from tests.invalidations.helpers import COURSE, invalidations_count, status_of, world
 from webapp.extensions import db
-from webapp.models import Invalidation
+from webapp.models import Invalidation, Plan
 from webapp.statuses import CertificateStatus
 
 PAGE = f"/courses/{COURSE}/certificates/invalidations"
@@ -48,6 +48,7 @@ def test_invalidate_one_refused_by_a_rule(client, w, identifier, code):
     error = soup.select_one(".field-error").get_text()
     assert f"({code})" in error
     assert invalidations_count() == 0
+    assert db.session.scalar(db.select(db.func.count(Plan.id))) == 0  # a refused row leaves no plan behind
 
 
 def test_invalidate_one_already_invalidated_updates_or_leaves_notes(client, w):

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import BinaryIO
 
 from sqlalchemy import Select, func, or_, select
@@ -33,6 +34,7 @@ from webapp.services.pagination import Page, paginate
 from webapp.services.plans import Decision, InversePlan, Item, PlanContext
 from webapp.services.specs.base import chunks
 from webapp.statuses import PASSING_CERTIFICATE_STATUSES, Action, CertificateStatus
+from webapp.timeutil import utcnow
 
 INVALIDATE_KIND = "certificates.invalidate"
 REVALIDATE_KIND = "certificates.revalidate"
@@ -208,13 +210,15 @@ class SingleResult:
 
 
 def _run_single(kind: str, actor: User, course_key: str, item: Item) -> SingleResult:
+    """Decide the one row first (a refused row leaves no plan behind), then plan and apply it."""
     course = permissions.require_course(actor, course_key)
+    ctx = PlanContext(actor=actor, course=course, params={}, now=utcnow())
+    (decision,) = plans.get_kind(kind).decide(ctx, [item])
+    if decision.action in (Action.ERROR, Action.SKIP):
+        raise RowRefused(f"{decision.label or item.data['identifier']}: {decision.message} ({decision.code}).")
     plan = plans.create_plan(kind, [item], actor=actor, course=course, source_name="single learner")
-    row = db.session.scalar(select(PlanRow).where(PlanRow.plan_id == plan.id))
-    if row.action in (Action.ERROR, Action.SKIP):
-        raise RowRefused(f"{row.label or item.data['identifier']}: {row.message} ({row.code}).")
     result = plans.apply_plan(plan.id, actor)
-    return SingleResult(result.plan, row.action, row.message, row.label)
+    return SingleResult(result.plan, decision.action, decision.message, decision.label)
 
 
 def invalidate_one(actor: User, course_key: str, identifier: str, notes: str = "") -> SingleResult:
@@ -241,13 +245,16 @@ def revalidate_one(actor: User, course_key: str, invalidation_id: int) -> Single
 # ------------------------------------------------------------------------------------------ list
 
 
-class InvalidationState:
-    """The list's filter values."""
+class InvalidationState(StrEnum):
+    """The invalidation list's filter (not in statuses.py yet: an invalidation is active or re-validated)."""
 
     ALL = "all"
-    ACTIVE = "active"
-    REVALIDATED = "revalidated"
-    LABELS = {ALL: "All", ACTIVE: "Active", REVALIDATED: "Re-validated"}
+    ACTIVE = "active"  # the certificate is held unavailable
+    REVALIDATED = "revalidated"  # inactive: kept for history
+
+    @property
+    def label(self) -> str:
+        return {"all": "All", "active": "Active", "revalidated": "Re-validated"}[self.value]
 
 
 @dataclass
@@ -258,16 +265,16 @@ class InvalidationRow:
     invalidated_by: str
 
     @property
-    def state(self) -> str:
+    def state(self) -> InvalidationState:
         return InvalidationState.ACTIVE if self.invalidation.active else InvalidationState.REVALIDATED
 
 
 @dataclass
 class InvalidationList:
     course: Course
-    state: str
+    state: InvalidationState
     q: str
-    counts: dict[str, int]
+    counts: dict[InvalidationState, int]
     page: Page
 
     @property
@@ -298,8 +305,11 @@ def _with_state(query: Select, state: str) -> Select:
     return query
 
 
-def _normal_state(state: str | None) -> str:
-    return state if state in InvalidationState.LABELS else InvalidationState.ALL
+def _normal_state(state: str | None) -> InvalidationState:
+    try:
+        return InvalidationState(state or "all")
+    except ValueError:
+        return InvalidationState.ALL
 
 
 def list_invalidations(actor: User, course_key: str, *, state: str | None = None, q: str = "",
@@ -315,7 +325,7 @@ def list_invalidations(actor: User, course_key: str, *, state: str | None = None
     return InvalidationList(course, state, q, grouped, result)
 
 
-def _state_counts(base: Select) -> dict[str, int]:
+def _state_counts(base: Select) -> dict[InvalidationState, int]:
     rows = dict(db.session.execute(base.with_only_columns(Invalidation.active, func.count())
                                    .group_by(Invalidation.active)).all())
     active, inactive = rows.get(True, 0), rows.get(False, 0)
@@ -344,4 +354,4 @@ def export_invalidations(actor: User, course_key: str, *, state: str | None = No
             yield [user.username, user.email, cert.status, inv.status_before, inv.notes, by or "",
                    _iso(inv.created), InvalidationState.ACTIVE if inv.active else InvalidationState.REVALIDATED]
 
-    return f"invalidations-{course.key}-{state}.csv", rows()
+    return f"invalidations-{course.key}-{state.value}.csv", rows()

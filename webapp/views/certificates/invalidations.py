@@ -28,7 +28,7 @@ def _render(course_key: str, *, upload: CsvUploadForm | None = None, one: Invali
                                             q=request.args.get("q", ""), page=page_arg(request.args.get("page")))
     return render_template("certificates/invalidations.html", data=data, upload=upload or CsvUploadForm(),
                            one=one or InvalidateForm(), confirm=ConfirmForm(),
-                           states=invalidations.InvalidationState.LABELS), status
+                           states=list(invalidations.InvalidationState)), status
 
 
 @bp.route("/courses/<course_key:course_key>/certificates/invalidations", endpoint="invalidations")
