@@ -1,0 +1,93 @@
+"""Builders for proctoring rows and signed provider payloads (tests only)."""
+
+from __future__ import annotations
+
+import copy
+import itertools
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+from tests.conftest import TEST_WEBHOOK_SECRET
+from webapp.extensions import db
+from webapp.models import Course, User
+from webapp.models.proctoring import ExamAttempt, ProctoredExam, Review
+from webapp.services.proctoring.signing import sign_headers
+
+SAMPLE = Path("/work/shared/samples/review_callback_suspicious.json")
+SAMPLE_CODE = "3F1D0C52-7B7A-4C1E-9E0B-6B5C2A8D9E10"
+SAMPLE_LOCATOR = "56A2B9F1C0D3E"
+URL = "/api/proctoring/v1/reviews"
+_seq = itertools.count(1)
+
+
+def sample_payload() -> dict[str, Any]:
+    if SAMPLE.exists():
+        return json.loads(SAMPLE.read_text())
+    return copy.deepcopy(_FALLBACK)
+
+
+def payload(code: str = SAMPLE_CODE, locator: str = SAMPLE_LOCATOR, status: str = "Suspicious",
+            reviewed_by: str | None = None, **extra: Any) -> dict[str, Any]:
+    data = sample_payload()
+    data["examMetaData"]["examCode"] = code
+    data["examMetaData"]["ssiRecordLocator"] = locator
+    data["reviewStatus"] = status
+    if reviewed_by is not None:
+        data["reviewed_by"] = reviewed_by
+    data.update(extra)
+    return data
+
+
+def make_exam(course: Course, content_id: str | None = None, *, name: str = "", is_proctored: bool = True,
+              is_practice: bool = False, is_active: bool = True) -> ProctoredExam:
+    n = next(_seq)
+    exam = ProctoredExam(course_id=course.id, content_id=content_id or f"block-v1:Test+type@sequential+block@e{n}",
+                         name=name or f"Exam {n}", is_proctored=is_proctored, is_practice=is_practice,
+                         is_active=is_active)
+    db.session.add(exam)
+    db.session.flush()
+    return exam
+
+
+def make_attempt(exam: ProctoredExam, user: User, status: str = "submitted", *, code: str | None = None,
+                 external_id: str | None = None) -> ExamAttempt:
+    n = next(_seq)
+    attempt = ExamAttempt(exam_id=exam.id, user_id=user.id, status=status,
+                          attempt_code=code or f"00000000-0000-4000-8000-{n:012d}",
+                          external_id=external_id if external_id is not None else f"LOC{n}")
+    db.session.add(attempt)
+    db.session.flush()
+    return attempt
+
+
+def make_review(attempt: ExamAttempt, status: str = "Suspicious", reviewer: User | None = None) -> Review:
+    review = Review(attempt_code=attempt.attempt_code, attempt_id=attempt.id, review_status=status,
+                    raw_data={"reviewStatus": status}, reviewer_id=reviewer.id if reviewer else None)
+    db.session.add(review)
+    db.session.flush()
+    return review
+
+
+def post_signed(client, data: Any, *, secret: str = TEST_WEBHOOK_SECRET, now: float | None = None,
+                raw: bytes | None = None, headers: dict | None = None):
+    body = raw if raw is not None else json.dumps(data).encode()
+    signed = sign_headers(body, secret, now=now if now is not None else time.time())
+    return client.post(URL, data=body, headers={**signed, **(headers or {})}, content_type="application/json")
+
+
+_FALLBACK: dict[str, Any] = {
+    "examDate": "Mar 14 2026  9:30AM", "examProcessingStatus": "Review Completed",
+    "examTakerEmail": "learner@example.com", "examTakerFirstName": "Ada", "examTakerLastName": "Learner",
+    "keySetVersion": "", "examApiData": {"examCode": SAMPLE_CODE, "orgExtra": {"courseID": "edX/DemoX/Demo_Course"}},
+    "overAllComments": ";Second monitor.", "reviewStatus": "Suspicious", "userPhotoBase64String": "",
+    "videoReviewLink": "http://provider.example/video?ID=abc123",
+    "examMetaData": {"examCode": SAMPLE_CODE, "ssiRecordLocator": SAMPLE_LOCATOR},
+    "desktopComments": [{"comments": "Second monitor detected", "duration": 120, "eventFinish": 620,
+                         "eventStart": 500, "eventStatus": "Suspicious"}],
+    "webCamComments": [{"comments": "Looked off screen repeatedly", "duration": 45, "eventFinish": 345,
+                        "eventStart": 300, "eventStatus": "Rules Violation"},
+                       {"comments": "Another person entered the room", "duration": 30, "eventFinish": 930,
+                        "eventStart": 900, "eventStatus": "Suspicious"}],
+}
