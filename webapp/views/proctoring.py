@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import RadioField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from webapp.services.pagination import page_arg
@@ -18,7 +19,7 @@ bp = Blueprint("proctoring", __name__)
 
 class SecondReviewForm(FlaskForm):
     decision = RadioField("Your decision", validators=[DataRequired("Choose a decision.")],
-                          choices=[(s.value, reviews.decision_consequence(s.value)) for s in ReviewStatus])
+                          choices=[SelectChoice(s.value, reviews.decision_consequence(s.value)) for s in ReviewStatus])
     note = TextAreaField("Note", validators=[Length(max=2000)],
                          description="Why you decided so; kept with the review and in the audit trail.")
 

@@ -200,7 +200,7 @@ def course_attempts(actor: User, course_key: str, *, exam_id: int | None = None,
     attempts_page = paginate(query.order_by(ProctoredExam.name, func.lower(User.username)), page, per_page)
     credits = credit_statuses(attempts_page.items)
     reviews = dict(db.session.execute(select(Review.attempt_id, Review.review_status).where(
-        Review.attempt_id.in_([a.id for a in attempts_page.items])))) if attempts_page.items else {}
+        Review.attempt_id.in_([a.id for a in attempts_page.items]))).all()) if attempts_page.items else {}
     rows = [AttemptRow(a, credits.get(a.id), reviews.get(a.id)) for a in attempts_page.items]
     queue = review_queue(actor, filters or QueueFilters(), course_key=course.key, per_page=per_page)
     return CourseAttempts(course, summaries, exam, status, attempts_page, rows, queue)
