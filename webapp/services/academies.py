@@ -32,7 +32,8 @@ SOURCE_UPLOAD = "upload"
 DIFF_FIELDS = tuple(f for f in FIELDS if f != "name")
 LIST_FIELDS = ("name", "slug", "product_key", "stripe_price_lookup_key", "catalog_query_uuid", "is_active",
                "display_order")
-CELL_LIMIT = 2000
+CELL_LIMIT = 120
+NAME_KEYS = ("name", "title", "short_name")
 
 
 class AcademyState(StrEnum):
@@ -158,7 +159,7 @@ class AcademySyncKind(PlanKind):
         claimed[lookup_key] = item.row
         if current is None:
             return Decision(Action.CREATE, key=lower, label=label, message="new academy",
-                            after={f: values[f] for f in DIFF_FIELDS})
+                            after={f: values[f] for f in DIFF_FIELDS if values[f] not in ("", [], None)})
         before, after = compare(current, values)
         if not after:
             return Decision(Action.UNCHANGED, key=lower, label=label, message="already up to date")
@@ -208,7 +209,15 @@ class AcademySyncKind(PlanKind):
 
 
 def _cell(raw: Any) -> str:
-    text = json.dumps(raw, ensure_ascii=False)
+    """What staff read in "As written": the name field as the catalog wrote it, else the item's start."""
+    if isinstance(raw, dict):
+        for key in NAME_KEYS:
+            if item_name({key: raw.get(key)}):
+                return _short(f"{key}: {raw[key] if isinstance(raw[key], str) else json.dumps(raw[key])}")
+    return _short(json.dumps(raw, ensure_ascii=False))
+
+
+def _short(text: str) -> str:
     return text if len(text) <= CELL_LIMIT else text[:CELL_LIMIT - 1] + "…"
 
 
