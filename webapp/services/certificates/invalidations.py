@@ -215,7 +215,8 @@ def _run_single(kind: str, actor: User, course_key: str, item: Item) -> SingleRe
     ctx = PlanContext(actor=actor, course=course, params={}, now=utcnow())
     (decision,) = plans.get_kind(kind).decide(ctx, [item])
     if decision.action in (Action.ERROR, Action.SKIP):
-        raise RowRefused(f"{decision.label or item.data['identifier']}: {decision.message} ({decision.code}).")
+        prefix = f"{decision.label}: " if decision.label else ""
+        raise RowRefused(f"{prefix}{decision.message} ({decision.code}).")
     plan = plans.create_plan(kind, [item], actor=actor, course=course, source_name="single learner")
     result = plans.apply_plan(plan.id, actor)
     return SingleResult(result.plan, decision.action, decision.message, decision.label)
