@@ -63,6 +63,8 @@ def test_every_export_is_recorded_with_no_actor(runner, world):
     export_row = db.session.scalar(select(CompletionExport))
     assert export_row.actor_id is None and export_row.exported == 4 and export_row.skipped == 0
     assert db.session.scalar(select(func.count()).select_from(CompletionExportRecord)) == 4
+    with db.engine.connect() as other_connection:  # committed, not only flushed in this session
+        assert other_connection.scalar(select(func.count()).select_from(CompletionExportRecord)) == 4
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "completion.export"))
     assert event.actor_id is None and event.actor_name == "system (command line)"
 
