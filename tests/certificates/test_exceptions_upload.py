@@ -197,3 +197,11 @@ def test_formula_escaping_in_error_report(client):
     text = client.get(f"/plans/{plan_id}/errors.csv").data.decode("utf-8-sig")
     assert "'=HYPERLINK" in text and "'@SUM(A1)" in text
     assert "\n=" not in text and "\n@" not in text
+
+
+def test_large_rosters_read_the_course_once_with_the_same_results(client, monkeypatch):
+    """From COURSE_WIDE_FROM learners on, the state is read course-wide; the decisions must not change."""
+    from webapp.services.certificates import exceptions
+
+    monkeypatch.setattr(exceptions, "COURSE_WIDE_FROM", 1)
+    test_every_code_in_domain_order(client)

@@ -11,11 +11,11 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from sqlalchemy import delete, func, insert, or_, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import aliased, joinedload
 
 from webapp.extensions import db
-from webapp.models import AllowlistEntry, Course, Enrollment, Plan, PlanRow, User
+from webapp.models import AllowlistEntry, Certificate, Course, Enrollment, Invalidation, Plan, PlanRow, User
 from webapp.services import permissions, plans, rosters
 from webapp.services.certificates.common import (
     REMOVED_FROM_ALLOWLIST,
@@ -44,40 +44,70 @@ OP_REMOVE = "remove"
 # ------------------------------------------------------------------------------------------- rules
 
 
-def _enrolled_user_ids(course_id: int, user_ids: Sequence[int]) -> set[int]:
-    """Users among these with an active enrollment in the course (batched IN queries)."""
-    found: set[int] = set()
-    for batch in chunks(sorted(set(user_ids)), 900):
-        found.update(db.session.scalars(select(Enrollment.user_id).where(
-            Enrollment.course_id == course_id, Enrollment.is_active.is_(True), Enrollment.user_id.in_(batch))))
-    return found
+COURSE_WIDE_FROM = 2000  # from this many learners on, read the course's rows once instead of IN batches
+
+
+def _rows_by_user(query, user_column, user_ids: Sequence[int]) -> Iterator[tuple]:
+    """Rows of a course-scoped query for these users: IN batches for a few, one course-wide scan for many
+    (a 100,000-row roster over a course of that size needs one query, not 112)."""
+    wanted = set(user_ids)
+    if not wanted:
+        return
+    if len(wanted) >= COURSE_WIDE_FROM:
+        yield from (row for row in db.session.execute(query) if row[0] in wanted)
+        return
+    for batch in chunks(sorted(wanted), 900):
+        yield from db.session.execute(query.where(user_column.in_(batch)))
+
+
+@dataclass(slots=True)
+class LearnerState:
+    """What the rules need to know about the learners of a roster in one course (plain values, no ORM)."""
+
+    enrolled: set[int]
+    invalidated: set[int]  # users whose certificate has an active invalidation
+    certified: dict[int, str]  # user id -> certificate status
+    notes: dict[int, str]  # user id -> notes of their allowlist entry
+
+
+def learner_state(course: Course, user_ids: Sequence[int]) -> LearnerState:
+    """Enrollment, certificate, invalidation and allowlist state of these learners, in a few batched reads."""
+    enrolled = {user_id for (user_id,) in _rows_by_user(
+        select(Enrollment.user_id).where(Enrollment.course_id == course.id, Enrollment.is_active.is_(True)),
+        Enrollment.user_id, user_ids)}
+    certified = dict(_rows_by_user(
+        select(Certificate.user_id, Certificate.status).where(Certificate.course_id == course.id),
+        Certificate.user_id, user_ids))
+    invalidated = {user_id for (user_id,) in _rows_by_user(
+        select(Certificate.user_id).join(Invalidation, Invalidation.certificate_id == Certificate.id)
+        .where(Certificate.course_id == course.id, Invalidation.active.is_(True)),
+        Certificate.user_id, user_ids)} if certified else set()
+    notes = dict(_rows_by_user(
+        select(AllowlistEntry.user_id, AllowlistEntry.notes).where(AllowlistEntry.course_id == course.id),
+        AllowlistEntry.user_id, user_ids))
+    return LearnerState(enrolled, invalidated, certified, notes)
 
 
 def decide_add(course: Course, resolved: Sequence[Resolved]) -> dict[int, Decision]:
     """Domain §1.2, in order: unknown_learner (triage), not_enrolled, certificate_invalidated,
     then unchanged / update (notes old → new) / create. Decisions by item index."""
-    user_ids = [r.user.id for r in resolved]
-    enrolled = _enrolled_user_ids(course.id, user_ids)
-    certificates = certificates_by_user(course.id, user_ids)
-    invalidated = active_invalidations(c.id for c in certificates.values())
-    entries = allowlist_by_user(course.id, user_ids)
+    state = learner_state(course, [r.user.id for r in resolved])
     decided: dict[int, Decision] = {}
     for r in resolved:
         user, notes = r.user, r.notes
         key, label = str(user.id), learner_label(user)
-        certificate = certificates.get(user.id)
-        entry = entries.get(user.id)
-        if user.id not in enrolled:
+        old = state.notes.get(user.id)
+        if user.id not in state.enrolled:
             decision = Decision(Action.ERROR, key, label, "not_enrolled",
                                 "learner is not enrolled in this course")
-        elif certificate is not None and certificate.id in invalidated:
+        elif user.id in state.invalidated:
             decision = Decision(Action.ERROR, key, label, "certificate_invalidated",
                                 "learner's certificate is on the invalidation list; re-validate it first")
-        elif entry is not None and entry.notes == notes:
+        elif old == notes:
             decision = Decision(Action.UNCHANGED, key, label, message="already on the allowlist with these notes")
-        elif entry is not None:
+        elif old is not None:
             decision = Decision(Action.UPDATE, key, label, message="already on the allowlist; notes change",
-                                before={"notes": entry.notes}, after={"notes": notes})
+                                before={"notes": old}, after={"notes": notes})
         else:
             decision = Decision(Action.CREATE, key, label, message="added to the allowlist",
                                 after={"notes": notes})
@@ -87,26 +117,22 @@ def decide_add(course: Course, resolved: Sequence[Resolved]) -> dict[int, Decisi
 
 def decide_remove(course: Course, resolved: Sequence[Resolved]) -> dict[int, Decision]:
     """Domain §1.2 removal: not_on_allowlist, else delete; a certificate is invalidated first."""
-    user_ids = [r.user.id for r in resolved]
-    entries = allowlist_by_user(course.id, user_ids)
-    certificates = certificates_by_user(course.id, user_ids)
-    invalidated = active_invalidations(c.id for c in certificates.values())
+    state = learner_state(course, [r.user.id for r in resolved])
     decided: dict[int, Decision] = {}
     for r in resolved:
         user = r.user
         key, label = str(user.id), learner_label(user)
-        entry = entries.get(user.id)
-        certificate = certificates.get(user.id)
-        if entry is None:
+        old = state.notes.get(user.id)
+        if old is None:
             decided[r.index] = Decision(Action.ERROR, key, label, "not_on_allowlist",
                                         "learner is not on the allowlist of this course")
             continue
         message = "removed from the allowlist"
-        if certificate is not None and certificate.id not in invalidated:
-            message = (f"their certificate ({certificate.status}) is invalidated first "
+        if user.id in state.certified and user.id not in state.invalidated:
+            message = (f"their certificate ({state.certified[user.id]}) is invalidated first "
                        f"(“{REMOVED_FROM_ALLOWLIST}”), then the exception is removed")
         decided[r.index] = Decision(Action.DELETE, key, label, message=message,
-                                    before={"notes": entry.notes}, after={"notes": None})
+                                    before={"notes": old}, after={"notes": None})
     return decided
 
 
@@ -118,7 +144,7 @@ def _write_adds(ctx: PlanContext, rows: Sequence[PlanRow]) -> None:
     creates = [r for r in rows if r.action == Action.CREATE]
     updates = [r for r in rows if r.action == Action.UPDATE]
     if creates:
-        db.session.execute(insert(AllowlistEntry), [
+        db.session.execute(AllowlistEntry.__table__.insert(), [
             {"user_id": int(r.key), "course_id": course_id, "notes": r.data.get("notes", ""),
              "created": ctx.now, "created_by_id": ctx.actor.id if ctx.actor else None} for r in creates])
     if updates:
