@@ -76,7 +76,7 @@ def test_grade_filter_and_skipped_tab(client, world):
     soup = client.soup(f"/completion/?customer=acme&as_of={AS_OF}&view=skipped&reason=no_consent")
     rows = [tr for tr in soup.select("table.table tbody tr") if len(tr.find_all("td")) == 5]
     assert len(rows) == 1 and "noconsent" in rows[0].get_text()
-    assert "not granted" in rows[0].get_text()
+    assert "no data-sharing consent recorded" in rows[0].get_text()
 
 
 def test_preview_is_paginated(client, world):

@@ -214,7 +214,7 @@ def _unknown_course_rows(r: Resolved, key: str, learners: Select) -> Iterator[Co
         for row in page:
             yield CompletionRow(r.customer.slug, row.user_id, row.username, row.email, key,
                                 skip=SkipReason.COURSE_UNKNOWN,
-                                detail=f"{key} is not a course of this site (it has a consent or a grade record)")
+                                detail="no such course on this site (known only from a consent or a grade record)")
 
 
 def _by_user(query: Select, user_ids: Sequence[int]) -> dict[int, Any]:
@@ -249,7 +249,7 @@ def _course_rows(r: Resolved, course: Course, learners: Select) -> Iterator[Comp
             out = CompletionRow(r.customer.slug, row.user_id, row.username, row.email, course.key, course.name,
                                 row.mode, course.pacing)
             consent = consents.get(row.user_id)
-            _decide(out, r, course, consent is not None and consent.granted,
+            _decide(out, r, course, None if consent is None else consent.granted,
                     certificates.get(row.user_id), grades.get(row.user_id))
             previous = last.get(row.user_id)
             if out.skip is None and previous is not None and previous.grade == out.grade:
@@ -258,12 +258,14 @@ def _course_rows(r: Resolved, course: Course, learners: Select) -> Iterator[Comp
             yield out
 
 
-def _decide(out: CompletionRow, r: Resolved, course: Course, consented: bool, certificate: Any,
+def _decide(out: CompletionRow, r: Resolved, course: Course, consented: bool | None, certificate: Any,
             grade: Any) -> None:
-    """Apply domain §4 to one enrollment of a known course (fills `out` in place)."""
+    """Apply domain §4 to one enrollment of a known course (fills `out` in place); consented None = no record."""
     is_audit = out.mode in AUDIT_MODES
     if not consented:
-        out.skip, out.detail = SkipReason.NO_CONSENT, "data-sharing consent is not granted for this course"
+        out.skip = SkipReason.NO_CONSENT
+        out.detail = ("the learner refused data-sharing consent for this course" if consented is False
+                      else "no data-sharing consent recorded for this course")
         return
     if is_audit and not r.customer.enable_audit_reporting:
         out.skip = SkipReason.AUDIT_NOT_REPORTED
