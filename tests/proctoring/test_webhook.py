@@ -314,6 +314,13 @@ def _without(path: str) -> dict:
     (json.dumps(payload(desktopComments=[{"comments": 3}])).encode(), "desktopComments[0].comments"),
     (json.dumps(payload(videoReviewLink=7)).encode(), "videoReviewLink"),
     (json.dumps(payload(reviewed_by="not-an-email")).encode(), "reviewed_by"),
+    (json.dumps(payload(webCamComments=[{"eventStart": 10**30}])).encode(), "webCamComments[0].eventStart"),
+    (json.dumps(payload(webCamComments=[{"duration": -5}])).encode(), "webCamComments[0].duration"),
+    (b'{"examMetaData": {"examCode": "x", "ssiRecordLocator": "y"}, "reviewStatus": "Clean", '
+     b'"webCamComments": [{"eventStart": NaN}]}', "NaN"),
+    (b'{"reviewStatus": "Clean", "x": Infinity}', "Infinity"),
+    (b"[" * 100_000 + b"]" * 100_000, "nested"),
+    (json.dumps(payload(overAllComments="a\u0000b")).encode(), "NUL"),
 ])
 def test_malformed_bodies_are_400_naming_the_problem(client, attempt, raw, field):
     response = post_signed(client, None, raw=raw)

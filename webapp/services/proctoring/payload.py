@@ -12,6 +12,7 @@ from webapp.statuses import ProviderReviewStatus, ReviewStatus
 
 # Fields never stored with the raw payload: the learner's photo, and the video link (stored on its own).
 UNSTORED_FIELDS = ("userPhotoBase64String", "videoReviewLink")
+MAX_SECONDS = 10**7  # a comment's times and duration (an exam is hours long, not months)
 
 STANDARD_STATUS = {
     ProviderReviewStatus.CLEAN: ReviewStatus.PASSED,
@@ -56,19 +57,27 @@ class ReviewPayload:
 def parse_body(body: bytes) -> ReviewPayload:
     """Bytes of a request body -> a validated payload (400 on bad UTF-8, bad JSON or a bad field)."""
     try:
-        data = json.loads(body.decode("utf-8"))
+        data = json.loads(body.decode("utf-8"), parse_constant=_refuse_constant)
     except UnicodeDecodeError as error:
         raise PayloadError(f"The body is not UTF-8 text (byte {error.start}).") from None
     except json.JSONDecodeError as error:
         raise PayloadError(f"The body is not valid JSON: {error.msg} at line {error.lineno}, "
                            f"column {error.colno}.") from None
+    except RecursionError:
+        raise PayloadError("The body is not valid JSON: it is nested too deeply.") from None
     return validate(data)
+
+
+def _refuse_constant(name: str) -> Any:
+    raise PayloadError(f"The body is not valid JSON: {name} is not a JSON number.")
 
 
 def validate(data: Any) -> ReviewPayload:
     """A decoded JSON value -> a validated payload; the first problem found is raised, naming its field."""
     if not isinstance(data, dict):
         raise PayloadError(f"The body must be a JSON object, not {_type(data)}.")
+    if "\\u0000" in json.dumps(data):
+        raise PayloadError("The body contains a NUL character (\\u0000), which cannot be stored.")
     meta = data.get("examMetaData")
     if meta is None:
         raise PayloadError("Field examMetaData is missing.")
@@ -117,14 +126,18 @@ def _number(entry: dict, key: str, name: str) -> int:
         return 0
     if isinstance(value, bool):
         raise PayloadError(f"Field {name} must be a number of seconds, not a boolean.")
+    number: float | None = None
     if isinstance(value, int | float):
-        return int(value)
-    if isinstance(value, str):
+        number = value
+    elif isinstance(value, str):
         try:
-            return int(float(value.strip()))
+            number = float(value.strip())
         except ValueError:
-            pass
-    raise PayloadError(f"Field {name} must be a number of seconds, not {str(value)[:40]!r}.")
+            number = None
+    if number is None or number != number or not 0 <= number <= MAX_SECONDS:
+        raise PayloadError(f"Field {name} must be a number of seconds from 0 to {MAX_SECONDS}, "
+                           f"not {str(value)[:40]!r}.")
+    return int(number)
 
 
 def _comments(data: dict, key: str, source: str) -> list[CommentIn]:
@@ -146,5 +159,5 @@ def _comments(data: dict, key: str, source: str) -> list[CommentIn]:
         result.append(CommentIn(source=source, start=_number(entry, "eventStart", f"{where}.eventStart"),
                                 stop=_number(entry, "eventFinish", f"{where}.eventFinish"),
                                 duration=_number(entry, "duration", f"{where}.duration"),
-                                comment=comment, status=status))
+                                comment=comment, status=status[:40]))
     return result
