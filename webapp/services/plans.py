@@ -67,6 +67,7 @@ class PlanContext:
     params: dict[str, Any]
     now: datetime
     plan: Plan | None = None
+    cache: dict[str, Any] = field(default_factory=dict)  # per-run scratch space (decide -> apply), never stored
 
 
 @dataclass(slots=True)
@@ -254,7 +255,8 @@ def _serialize_applies(plan: Plan) -> None:
 
 def _apply_claimed(plan: Plan, kind: PlanKind, actor: User | None) -> ApplyResult:
     _serialize_applies(plan)
-    rows = list(db.session.scalars(select(PlanRow).where(PlanRow.plan_id == plan.id)
+    # Plain rows (attribute access like PlanRow, without the ORM's per-object cost).
+    rows = list(db.session.execute(select(*PlanRow.__table__.columns).where(PlanRow.plan_id == plan.id)
                                    .order_by(PlanRow.row_number, PlanRow.id)))
     items = [Item(r.row_number, list(r.cells), dict(r.data)) for r in rows]
     ctx = PlanContext(actor=actor, course=plan.course, params=dict(plan.params), now=utcnow(), plan=plan)
@@ -347,7 +349,7 @@ def _apply_atomic(kind: PlanKind, ctx: PlanContext, rows: list[PlanRow]) -> tupl
 
 def _store_outcomes(outcomes: list[dict[str, Any]]) -> None:
     for start in range(0, len(outcomes), INSERT_BATCH):
-        db.session.execute(update(PlanRow), [
+        db.session.execute(update(PlanRow).execution_options(synchronize_session=False), [
             {**o, "outcome": str(o["outcome"])} for o in outcomes[start:start + INSERT_BATCH]])
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import func, select, tuple_
+from werkzeug.security import generate_password_hash
 
 from webapp.extensions import db
 from webapp.models import Course, CourseStaff, Enrollment, User
@@ -68,16 +70,22 @@ class Users(Entity):
         return errors
 
     def write(self, rows: Sequence[tuple[dict[str, Any], Any]], resolver: Resolver) -> None:
+        created = []
         for values, user in rows:
+            fields = {"email": values["email"], "full_name": values["full_name"], "is_staff": values["is_staff"],
+                      "is_active": values["is_active"]}
             if user is None:
-                user = User(username=values["username"])
-                db.session.add(user)
-            user.email = values["email"]
-            user.full_name = values["full_name"]
-            user.is_staff = values["is_staff"]
-            user.is_active = values["is_active"]
+                password = values.get("password")
+                created.append({**fields, "username": values["username"], "created": utcnow(),
+                                "password_hash": generate_password_hash(password) if password else "",
+                                "session_token": secrets.token_hex(16)})
+                continue
+            for name, value in fields.items():
+                setattr(user, name, value)
             if values.get("password") and not user.check_password(values["password"]):
                 user.set_password(values["password"])
+        if created:  # one multi-row INSERT instead of one ORM object per user
+            db.session.execute(User.__table__.insert(), created)
         resolver.forget(self.key)
 
 
