@@ -85,8 +85,8 @@ def write_roster(path: Path, rows: int, seed: int = 7) -> None:
     path.write_text("\r\n".join(lines) + "\r\n", encoding="utf-8")
 
 
-def run_timed(args: list[str], env: dict[str, str]) -> tuple[float, float, str]:
-    """(wall seconds, peak RSS MB, stdout) of a whole process."""
+def run_timed(args: list[str], env: dict[str, str]) -> tuple[float, float, float, str]:
+    """(wall seconds, peak RSS MB, CPU seconds user+sys, stdout) of a whole process."""
     command = ["/usr/bin/time", "-v", *args] if os.path.exists("/usr/bin/time") else args
     start = time.perf_counter()
     done = subprocess.run(command, env=env, capture_output=True, text=True, cwd=ROOT)
@@ -95,7 +95,8 @@ def run_timed(args: list[str], env: dict[str, str]) -> tuple[float, float, str]:
         raise SystemExit(f"{' '.join(args)} failed ({done.returncode}):\n{done.stderr[-3000:]}")
     match = re.search(r"Maximum resident set size \(kbytes\): (\d+)", done.stderr)
     peak = int(match.group(1)) / 1024 if match else float("nan")
-    return elapsed, peak, done.stdout
+    cpu = sum(float(m) for m in re.findall(r"(?:User|System) time \(seconds\): ([\d.]+)", done.stderr))
+    return elapsed, peak, cpu or float("nan"), done.stdout
 
 
 def page_times(url: str, plan_id: int) -> dict[str, float]:
@@ -135,14 +136,17 @@ def main() -> None:
 
         preview_args = [*FLASK, "certificates", "import-exceptions", str(roster), "--course", COURSE,
                         "--as", "staff", "--dry-run", "--json"]
-        preview_s, preview_mb, out = run_timed(preview_args, env)
+        print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs "
+              "(wall times grow with other work on the machine; CPU time much less)")
+        preview_s, preview_mb, preview_cpu, out = run_timed(preview_args, env)
         plan = json.loads(out)
-        print(f"preview (whole CLI process): {preview_s:.2f} s, peak {preview_mb:.0f} MB — counts {plan['counts']}")
-        apply_s, apply_mb, out = run_timed([*FLASK, "plans", "apply", str(plan["plan_id"]), "--as", "staff",
-                                            "--json"], env)
+        print(f"preview (whole CLI process): {preview_s:.2f} s wall, {preview_cpu:.2f} s CPU, "
+              f"peak {preview_mb:.0f} MB — counts {plan['counts']}")
+        apply_s, apply_mb, apply_cpu, out = run_timed([*FLASK, "plans", "apply", str(plan["plan_id"]), "--as",
+                                                       "staff", "--json"], env)
         applied = json.loads(out)
-        print(f"apply (whole CLI process): {apply_s:.2f} s, peak {apply_mb:.0f} MB — status {applied['status']}, "
-              f"outcomes {applied.get('outcomes')}")
+        print(f"apply (whole CLI process): {apply_s:.2f} s wall, {apply_cpu:.2f} s CPU, peak {apply_mb:.0f} MB — "
+              f"status {applied['status']}, outcomes {applied.get('outcomes')}")
         pages = page_times(url, plan["plan_id"])
         for name, ms in pages.items():
             print(f"preview page render ({name}): {ms:.0f} ms")
