@@ -6,9 +6,7 @@ loaded with a small data spec through the CLI, exactly as a deployment would be.
 
 from __future__ import annotations
 
-import http.cookiejar
 import os
-import re
 import socket
 import subprocess
 import sys
@@ -21,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from bench.http_session import Session  # noqa: F401  (re-exported for the tests)
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -94,9 +94,9 @@ def gunicorn_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
-            if urllib.request.urlopen(f"{url}/healthz", timeout=2).status == 200:
+            if urllib.request.urlopen(f"{url}/healthz", timeout=5).status == 200:
                 break
-        except (urllib.error.URLError, ConnectionError):
+        except OSError:  # refused, reset or timed out: not up yet
             time.sleep(0.2)
     else:
         process.kill()
@@ -104,40 +104,3 @@ def gunicorn_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server
     yield Server(url, env)
     process.terminate()
     process.wait(timeout=15)
-
-
-class Session:
-    """A logged-in browser session over real HTTP (cookies + CSRF token), stdlib only."""
-
-    def __init__(self, base: str):
-        self.base = base
-        self.opener = urllib.request.build_opener(
-            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), _NoRedirect())
-
-    def request(self, method: str, path: str, data: dict | None = None) -> tuple[int, str]:
-        body = urllib.parse.urlencode(data).encode() if data is not None else None
-        req = urllib.request.Request(self.base + path, data=body, method=method)
-        try:
-            with self.opener.open(req, timeout=60) as response:
-                return response.status, response.read().decode()
-        except urllib.error.HTTPError as error:
-            return error.code, error.read().decode()
-
-    def token(self, path: str = "/login") -> str:
-        _, html = self.request("GET", path)
-        match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
-        assert match, f"no CSRF token on {path}"
-        return match.group(1)
-
-    def login(self, username: str, password: str = "edx") -> None:
-        status, _ = self.request("POST", "/login", {"username": username, "password": password,
-                                                    "csrf_token": self.token()})
-        assert status == 302
-
-    def post(self, path: str, data: dict | None = None) -> tuple[int, str]:
-        return self.request("POST", path, {**(data or {}), "csrf_token": self.token("/")})
-
-
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None
