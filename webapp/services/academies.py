@@ -251,12 +251,14 @@ def plan_sync(source: CatalogSource, *, actor: User | None, deactivate_missing: 
 
 def sync(source: CatalogSource, *, actor: User | None, deactivate_missing: bool = False,
          dry_run: bool = False) -> Plan:
-    """Plan the sync and, unless dry_run, apply it at once (the command line). Returns the plan."""
+    """Plan the sync and, unless dry_run, apply it at once (the command line).
+
+    Returns the plan: previewed (dry run), applied, or stale (it names its fresh preview).
+    """
     plan = plan_sync(source, actor=actor, deactivate_missing=deactivate_missing)
     if dry_run or plan.status != PlanStatus.PREVIEWED:
         return plan
-    result = plans.apply_plan(plan.id, actor)
-    return result.fresh_plan if result.status == PlanStatus.STALE and result.fresh_plan else result.plan
+    return plans.apply_plan(plan.id, actor).plan
 
 
 def plan_sync_from(choice: str, *, actor: User, config: dict[str, Any], upload_name: str = "",
