@@ -77,4 +77,8 @@ class PlanRow(db.Model):
     def changes(self) -> list[tuple[str, object, object]]:
         """(field, old, new) for every field whose value differs between before and after."""
         before, after = self.before or {}, self.after or {}
-        return [(f, before.get(f), after.get(f)) for f in after if before.get(f) != after.get(f)]
+
+        def shown(value: object) -> object:
+            return "" if value is None else value  # missing and empty read the same to staff
+
+        return [(f, before.get(f), after.get(f)) for f in after if shown(before.get(f)) != shown(after.get(f))]
