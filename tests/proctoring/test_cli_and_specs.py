@@ -119,6 +119,9 @@ def test_demo_data_loads_idempotently_and_holds_the_sample_attempt(runner, demo_
         Review.review_status == "Suspicious", Review.reviewer_id.is_(None)))
     assert unreviewed >= 2
     assert db.session.scalar(select(func.count()).select_from(ReviewComment)) > 0
+    timed_out = db.session.scalar(select(ExamAttempt.status).where(
+        ExamAttempt.attempt_code == "0A7C6E10-1B2C-4D3E-8F40-000000000016"))
+    assert timed_out == "submitted"  # the demo says timed_out; ALLOW_TIMED_OUT_STATE is off
 
 
 def test_spec_errors_name_the_entry(runner, tmp_path):

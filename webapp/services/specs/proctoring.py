@@ -1,8 +1,8 @@
 """Data-spec entities of proctoring: exams, attempts, reviews (domain §5).
 
 Attempts are keyed by their attempt_code when the spec gives one (reviews refer to attempts that way),
-else by (course, content_id, username). Statuses are written as given: a spec seeds data, it does not
-replay the attempt rules.
+else by (course, content_id, username). Statuses are written as given (a spec seeds data, it does not
+replay the attempt rules), except that timed_out is stored as submitted unless ALLOW_TIMED_OUT_STATE.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from sqlalchemy.orm import joinedload
 from webapp.extensions import db
 from webapp.models import Course, User
 from webapp.models.proctoring import ExamAttempt, ProctoredExam, Review, ReviewComment
-from webapp.services.proctoring.attempts import new_attempt_code
+from webapp.services.proctoring.attempts import new_attempt_code, stored_status
 from webapp.services.specs.base import Entity, Field, Key, Resolver, chunks
 from webapp.statuses import AttemptStatus, ProviderReviewStatus
 
@@ -102,6 +102,9 @@ class Attempts(Entity):
                 "status": row.status, "attempt_code": row.attempt_code, "external_id": row.external_id,
                 "taking_as_proctored": row.taking_as_proctored}
 
+    def comparable(self, values: dict[str, Any]) -> dict[str, Any]:
+        return {**super().comparable(values), "status": stored_status(values["status"]).value}
+
     def diff(self, existing: Any, values: dict[str, Any]) -> tuple[dict, dict]:
         before, after = super().diff(existing, values)
         for name, have, want in (("username", existing.user.username, values["username"]),
@@ -121,7 +124,7 @@ class Attempts(Entity):
                 attempt = ExamAttempt(attempt_code=values.get("attempt_code") or new_attempt_code())
                 db.session.add(attempt)
             attempt.exam_id, attempt.user_id = exam.id, user.id
-            attempt.status = values["status"]
+            attempt.status = stored_status(values["status"]).value  # timed_out unless allowed -> submitted
             attempt.external_id = values["external_id"]
             attempt.taking_as_proctored = values["taking_as_proctored"]
         resolver.forget(self.key)
