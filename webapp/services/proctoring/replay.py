@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from webapp.extensions import db
 from webapp.models import Course, Plan, PlanRow, User
-from webapp.models.proctoring import Review
+from webapp.models.proctoring import ExamAttempt, Review
 from webapp.services import permissions, plans
 from webapp.services.errors import ServiceError
 from webapp.services.plans import Decision, Item, PlanContext, PlanKind
@@ -178,7 +178,7 @@ class ReplayKind(PlanKind):
             yield self._change(attempt, p, review, reviewer is not None, credits.get(attempt.id), key, label)
 
     @staticmethod
-    def _problem(ctx: PlanContext, attempt, payload: ReviewPayload) -> tuple[str, str] | None:
+    def _problem(ctx: PlanContext, attempt: ExamAttempt, payload: ReviewPayload) -> tuple[str, str] | None:
         try:
             check_locator(attempt, payload.record_locator)
         except ServiceError as error:
@@ -191,7 +191,7 @@ class ReplayKind(PlanKind):
         return None
 
     @staticmethod
-    def _change(attempt, payload: ReviewPayload, review: Review | None, has_reviewer: bool,
+    def _change(attempt: ExamAttempt, payload: ReviewPayload, review: Review | None, has_reviewer: bool,
                 credit_before: str | None, key: str, label: str) -> Decision:
         target = stored_status(status_for_review(payload.provider_status, has_reviewer)).value
         credit_after = credit_for(target) or credit_before
