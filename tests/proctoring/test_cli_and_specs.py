@@ -122,6 +122,12 @@ def test_demo_data_loads_idempotently_and_holds_the_sample_attempt(runner, demo_
     timed_out = db.session.scalar(select(ExamAttempt.status).where(
         ExamAttempt.attempt_code == "0A7C6E10-1B2C-4D3E-8F40-000000000016"))
     assert timed_out == "submitted"  # the demo says timed_out; ALLOW_TIMED_OUT_STATE is off
+    result = runner.invoke(args=["proctoring", "attempts", "--course", "course-v1:edX+DemoX+Demo_Course", "--json"])
+    credit = {(r["username"], r["content_id"].rsplit("@", 1)[1]): r["credit_status"] for r in json.loads(result.output)}
+    assert credit[("muller_tanaka", "midterm")] == "satisfied"
+    assert credit[("mia_schroder", "final")] == "declined"
+    assert credit[("kofi_costa", "midterm")] == "failed"
+    assert credit[("ana_hassan", "midterm")] is None
 
 
 def test_spec_errors_name_the_entry(runner, tmp_path):

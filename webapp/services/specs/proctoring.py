@@ -15,8 +15,15 @@ from sqlalchemy.orm import joinedload
 
 from webapp.extensions import db
 from webapp.models import Course, User
-from webapp.models.proctoring import ExamAttempt, ProctoredExam, Review, ReviewComment
-from webapp.services.proctoring.attempts import new_attempt_code, stored_status
+from webapp.models.proctoring import (
+    CREDIT_NAMESPACE,
+    CreditRequirementStatus,
+    ExamAttempt,
+    ProctoredExam,
+    Review,
+    ReviewComment,
+)
+from webapp.services.proctoring.attempts import credit_for, new_attempt_code, stored_status
 from webapp.services.specs.base import Entity, Field, Key, Resolver, chunks
 from webapp.statuses import AttemptStatus, ProviderReviewStatus
 
@@ -117,6 +124,7 @@ class Attempts(Entity):
     def write(self, rows: Sequence[tuple[dict[str, Any], Any]], resolver: Resolver) -> None:
         resolver.prefetch("exams", [(v["course"], v["content_id"]) for v, _ in rows])
         resolver.prefetch("users", [(v["username"].lower(),) for v, _ in rows])
+        credits: dict[tuple[int, int, str], str] = {}
         for values, attempt in rows:
             exam = resolver.get("exams", (values["course"], values["content_id"]))
             user = resolver.get("users", (values["username"].lower(),))
@@ -127,6 +135,10 @@ class Attempts(Entity):
             attempt.status = stored_status(values["status"]).value  # timed_out unless allowed -> submitted
             attempt.external_id = values["external_id"]
             attempt.taking_as_proctored = values["taking_as_proctored"]
+            credit = credit_for(attempt.status)
+            if credit:
+                credits[(user.id, exam.course_id, exam.content_id)] = credit
+        _write_credits(credits)
         resolver.forget(self.key)
 
 
@@ -197,6 +209,24 @@ class Reviews(Entity):
             review.reviewer_id = reviewer.id if reviewer else None
             review.comments = [ReviewComment(position=i, source="webcam", **_comment(c))
                                for i, c in enumerate(values.get("comments") or [])]
+
+
+def _write_credits(credits: dict[tuple[int, int, str], str]) -> None:
+    """The credit requirement status each seeded attempt status implies (as the attempt rules would set)."""
+    existing: dict[tuple[int, int, str], CreditRequirementStatus] = {}
+    for batch in chunks(list(credits)):
+        for row in db.session.scalars(select(CreditRequirementStatus).where(
+                CreditRequirementStatus.namespace == CREDIT_NAMESPACE,
+                tuple_(CreditRequirementStatus.user_id, CreditRequirementStatus.course_id,
+                       CreditRequirementStatus.name).in_(batch))):
+            existing[(row.user_id, row.course_id, row.name)] = row
+    for (user_id, course_id, name), status in credits.items():
+        row = existing.get((user_id, course_id, name))
+        if row is None:
+            db.session.add(CreditRequirementStatus(user_id=user_id, course_id=course_id, namespace=CREDIT_NAMESPACE,
+                                                   name=name, status=status))
+        else:
+            row.status = status
 
 
 def _comment(entry: dict[str, Any]) -> dict[str, Any]:
