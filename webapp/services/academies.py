@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, insert, or_, select
 
 from webapp.extensions import db
 from webapp.models import Plan, PlanRow, User
@@ -183,16 +183,15 @@ class AcademySyncKind(PlanKind):
                         after={"is_active": False})
 
     def apply(self, ctx: PlanContext, rows: Sequence[PlanRow]) -> None:
-        existing = by_lower_name(row.key for row in rows)
+        existing = by_lower_name(row.key for row in rows if row.action != Action.CREATE)
+        creates: list[dict[str, Any]] = []
         for row in rows:
             current = existing.get(row.key)
             if row.action == Action.CREATE:
                 values = normalise(row.data["item"])
                 if not isinstance(values, dict):  # the stored item no longer normalises: refuse this row only
                     raise ServiceError(f"row {row.row_number}: {values.message}")
-                academy = Academy(**values)
-                db.session.add(academy)
-                existing[row.key] = academy
+                creates.append(values)
             elif current is None:
                 raise ServiceError(f"row {row.row_number}: academy {row.label!r} no longer exists")
             elif row.action == Action.DEACTIVATE:
@@ -203,6 +202,8 @@ class AcademySyncKind(PlanKind):
                     raise ServiceError(f"row {row.row_number}: {values.message}")
                 for field, value in compare(current, values)[1].items():
                     setattr(current, field, value)
+        if creates:  # one multi-row INSERT per batch (the engine replays a failing batch row by row)
+            db.session.execute(insert(Academy), creates)
 
 
 # ------------------------------------------------------------------------------------------ service
