@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from tests.builders import staff_world
+import json
+
+from tests.builders import enroll, staff_world
+from webapp.extensions import db
 
 
 def test_anonymous_is_sent_to_login(client):
@@ -56,3 +59,21 @@ def test_post_without_csrf_token_is_refused(client):
     response = client.post("/login", data={"username": "staff", "password": "edx"}, csrf=False)
     assert response.status_code == 400
     assert b"Reload the page" in response.data
+
+
+def test_plan_pages_apply_and_revert_are_403_for_staff_of_another_course(client, runner, tmp_path):
+    world = staff_world()
+    enroll(world["learner"], world["course_b"])
+    db.session.commit()
+    roster = tmp_path / "r.csv"
+    roster.write_text("learner@example.com\n")
+    result = runner.invoke(args=["certificates", "import-exceptions", str(roster), "--course", "edX/B/2026",
+                                 "--as", "staff", "--dry-run", "--json"])
+    plan_id = json.loads(result.output)["plan_id"]
+    client.login("course_staff")
+    assert client.get(f"/plans/{plan_id}").status_code == 403
+    assert client.get(f"/plans/{plan_id}/errors.csv").status_code == 403
+    assert client.post(f"/plans/{plan_id}/apply").status_code == 403
+    assert client.post(f"/plans/{plan_id}/revert").status_code == 403
+    assert client.get("/plans").status_code == 403
+    assert client.get("/courses/edX/B/2026/plans").status_code == 403

@@ -6,7 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 
 from webapp.services import permissions, plans
-from webapp.services.errors import ServiceError
+from webapp.services.errors import NotFound, PermissionDenied, ServiceError
 from webapp.services.pagination import page_arg
 from webapp.statuses import ACTION_ORDER, PlanStatus
 from webapp.views.downloads import csv_response
@@ -37,6 +37,8 @@ def apply(plan_id: int):
         abort(400)
     try:
         result = plans.apply_plan(plan_id, current_user)
+    except (PermissionDenied, NotFound):
+        raise  # the 403 / 404 page, like every other door
     except ServiceError as error:
         flash(str(error), "error")
         return redirect(url_for(".show", plan_id=plan_id))
@@ -59,6 +61,8 @@ def revert(plan_id: int):
         abort(400)
     try:
         inverse = plans.revert_plan(plan_id, current_user)
+    except (PermissionDenied, NotFound):
+        raise
     except ServiceError as error:
         flash(str(error), "error")
         return redirect(url_for(".show", plan_id=plan_id))
