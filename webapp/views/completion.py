@@ -6,6 +6,7 @@ from flask import Blueprint, abort, render_template, request
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from webapp.services import completion
@@ -44,8 +45,10 @@ class CompletionForm(FlaskForm):
 def _form() -> CompletionForm:
     customers, courses = completion.form_choices(current_user)
     form = CompletionForm(formdata=request.args if request.args.get("customer") else None)
-    form.customer.choices = [("", "— choose —")] + [(slug, f"{name} ({slug})") for slug, name in customers]
-    form.course.choices = [("", "All courses")] + [(key, f"{name} — {key}") for key, name in courses]
+    form.customer.choices = [SelectChoice("", "— choose —")] + [
+        SelectChoice(slug, f"{name} ({slug})") for slug, name in customers]
+    form.course.choices = [SelectChoice("", "All courses")] + [
+        SelectChoice(key, f"{name} — {key}") for key, name in courses]
     return form
 
 
