@@ -7,7 +7,6 @@ Both implement `CatalogSource.fetch() -> list` (the academy items, envelope remo
 from __future__ import annotations
 
 import http.client
-import json
 import logging
 import urllib.error
 import urllib.request
@@ -15,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from webapp.services import jsonio
 from webapp.services.errors import ServiceError
 
 log = logging.getLogger(__name__)
@@ -55,18 +55,7 @@ def academies_from(payload: Any, where: str) -> list[Any]:
 
 def parse_json(data: bytes, where: str) -> list[Any]:
     """Decode (UTF-8, BOM allowed) and parse; refuse with the line and column of the problem."""
-    try:
-        body = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise CatalogError(f"{where} is not UTF-8 text (bad byte at position {error.start}).") from None
-    if not body.strip():
-        raise CatalogError(f"{where} is empty: expected JSON.")
-    try:
-        payload = json.loads(body)
-    except json.JSONDecodeError as error:
-        raise CatalogError(f"{where} is not valid JSON: {error.msg} at line {error.lineno}, "
-                           f"column {error.colno}.") from None
-    return academies_from(payload, where)
+    return academies_from(jsonio.decode_json(data, what=where, error=CatalogError), where)
 
 
 @dataclass

@@ -7,6 +7,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from webapp.services import jsonio
 from webapp.services.errors import ServiceError
 from webapp.statuses import ProviderReviewStatus, ReviewStatus
 
@@ -56,20 +57,7 @@ class ReviewPayload:
 
 def parse_body(body: bytes) -> ReviewPayload:
     """Bytes of a request body -> a validated payload (400 on bad UTF-8, bad JSON or a bad field)."""
-    try:
-        data = json.loads(body.decode("utf-8"), parse_constant=_refuse_constant)
-    except UnicodeDecodeError as error:
-        raise PayloadError(f"The body is not UTF-8 text (byte {error.start}).") from None
-    except json.JSONDecodeError as error:
-        raise PayloadError(f"The body is not valid JSON: {error.msg} at line {error.lineno}, "
-                           f"column {error.colno}.") from None
-    except RecursionError:
-        raise PayloadError("The body is not valid JSON: it is nested too deeply.") from None
-    return validate(data)
-
-
-def _refuse_constant(name: str) -> Any:
-    raise PayloadError(f"The body is not valid JSON: {name} is not a JSON number.")
+    return validate(jsonio.decode_json(body, what="The body", error=PayloadError))
 
 
 def validate(data: Any) -> ReviewPayload:

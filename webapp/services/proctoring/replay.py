@@ -8,7 +8,6 @@ Applying stores each payload through the same review service as the webhook.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -18,7 +17,7 @@ from sqlalchemy import select
 from webapp.extensions import db
 from webapp.models import Course, Plan, PlanRow, User
 from webapp.models.proctoring import ExamAttempt, Review
-from webapp.services import permissions, plans
+from webapp.services import jsonio, permissions, plans
 from webapp.services.errors import ServiceError
 from webapp.services.plans import Decision, Item, PlanContext, PlanKind
 from webapp.services.proctoring.attempts import (
@@ -53,8 +52,8 @@ def read_payloads(raw: bytes, filename: str = "") -> list[Item]:
     if not text.strip():
         raise ReplayRefused(f"{filename or 'The file'} is empty: it has no payloads.")
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError:
+        data = jsonio.loads(text, what=filename or "The file", error=ReplayRefused)
+    except ReplayRefused:
         data = None
         items = _json_lines(text)
     else:
@@ -80,9 +79,9 @@ def _json_lines(text: str) -> list[Item]:
         if not line.strip():
             continue
         try:
-            items.append(_item(number, json.loads(line)))
-        except json.JSONDecodeError as error:
-            items.append(Item(number, [line[:200], ""], {"error": f"not valid JSON ({error.msg})"}))
+            items.append(_item(number, jsonio.loads(line, what=f"line {number}", error=ReplayRefused)))
+        except ReplayRefused as error:
+            items.append(Item(number, [line[:200], ""], {"error": str(error)}))
     return items
 
 
