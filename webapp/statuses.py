@@ -204,6 +204,49 @@ class Grade(StrEnum):
     AUDIT = "Audit"
 
 
+
+class AcademyState(StrEnum):
+    """An academy's state as the list shows it."""
+
+    ACTIVE = "active"  # offered; synced from the catalog
+    INACTIVE = "inactive"  # kept for history; no longer offered (e.g. deactivated by a sync)
+
+
+class InvalidationState(StrEnum):
+    """The invalidation list's filter: an invalidation is active or re-validated."""
+
+    ALL = "all"
+    ACTIVE = "active"  # the certificate is held unavailable
+    REVALIDATED = "revalidated"  # inactive: kept for history
+
+    @property
+    def label(self) -> str:
+        return {"all": "All", "active": "Active", "revalidated": "Re-validated"}[self.value]
+
+
+class SkipReason(StrEnum):
+    """Why an enrollment is not in the file (learner completion export)."""
+
+    COURSE_UNKNOWN = "course_unknown"
+    NO_CONSENT = "no_consent"
+    AUDIT_NOT_REPORTED = "audit_not_reported"
+    NO_GRADE = "no_grade"
+    UNCHANGED = "unchanged"
+
+    @property
+    def label(self) -> str:
+        return SKIP_LABELS[self]
+
+
+SKIP_LABELS = {
+    SkipReason.COURSE_UNKNOWN: "Course unknown",
+    SkipReason.NO_CONSENT: "No data-sharing consent",
+    SkipReason.AUDIT_NOT_REPORTED: "Audit/honor, audit reporting off",
+    SkipReason.NO_GRADE: "No grade record",
+    SkipReason.UNCHANGED: "Unchanged since last export",
+}
+
+
 def badge_class(value: str) -> str:
     """CSS badge modifier for any status or action value (templates call this, never hard-code)."""
     return _BADGES.get(str(value), "neutral")
@@ -229,4 +272,8 @@ _BADGES: dict[str, str] = {
     CreditStatus.SATISFIED: "good", CreditStatus.FAILED: "bad", CreditStatus.DECLINED: "muted",
     Grade.PASS: "good", Grade.FAIL: "bad", Grade.IN_PROGRESS: "info", Grade.AUDIT: "muted",
     SpecialCase.EXCEPTION: "info", SpecialCase.INVALIDATED: "warn",
+    AcademyState.ACTIVE: "good", AcademyState.INACTIVE: "muted",
+    InvalidationState.REVALIDATED: "good",
+    SkipReason.NO_CONSENT: "warn", SkipReason.COURSE_UNKNOWN: "bad", SkipReason.AUDIT_NOT_REPORTED: "muted",
+    SkipReason.NO_GRADE: "muted", SkipReason.UNCHANGED: "neutral",
 }

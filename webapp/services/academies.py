@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator, Sequence
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import func, insert, or_, select
@@ -34,13 +33,6 @@ LIST_FIELDS = ("name", "slug", "product_key", "stripe_price_lookup_key", "catalo
                "display_order")
 CELL_LIMIT = 120
 NAME_KEYS = ("name", "title", "short_name")
-
-
-class AcademyState(StrEnum):
-    """An academy's state as the list shows it (not in webapp/statuses.py yet: see the issue report)."""
-
-    ACTIVE = "active"  # offered; synced from the catalog
-    INACTIVE = "inactive"  # kept for history; no longer offered (e.g. deactivated by a sync)
 
 
 # ------------------------------------------------------------------------------------------ reading

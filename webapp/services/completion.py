@@ -42,7 +42,7 @@ from webapp.services import audit, permissions
 from webapp.services.errors import NotFound, ServiceError
 from webapp.services.pagination import Page
 from webapp.services.specs.base import chunks
-from webapp.statuses import PASSING_CERTIFICATE_STATUSES, EnrollmentMode, Grade, Pacing
+from webapp.statuses import PASSING_CERTIFICATE_STATUSES, EnrollmentMode, Grade, Pacing, SkipReason
 from webapp.timeutil import epoch_ms, iso, utcnow
 
 HEADER = ("customer", "username", "email", "course_id", "mode", "pacing", "completed", "completed_date",
@@ -52,27 +52,6 @@ PAGE_SIZE = 1000
 GRADE_ORDER = (Grade.PASS, Grade.FAIL, Grade.IN_PROGRESS, Grade.AUDIT)
 
 
-class SkipReason(StrEnum):
-    """Why an enrollment is not in the file (not in statuses.py: local to this capability)."""
-
-    COURSE_UNKNOWN = "course_unknown"
-    NO_CONSENT = "no_consent"
-    AUDIT_NOT_REPORTED = "audit_not_reported"
-    NO_GRADE = "no_grade"
-    UNCHANGED = "unchanged"
-
-    @property
-    def label(self) -> str:
-        return SKIP_LABELS[self]
-
-
-SKIP_LABELS = {
-    SkipReason.COURSE_UNKNOWN: "Course unknown",
-    SkipReason.NO_CONSENT: "No data-sharing consent",
-    SkipReason.AUDIT_NOT_REPORTED: "Audit/honor, audit reporting off",
-    SkipReason.NO_GRADE: "No grade record",
-    SkipReason.UNCHANGED: "Unchanged since last export",
-}
 
 
 class Source(StrEnum):

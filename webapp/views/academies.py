@@ -11,6 +11,7 @@ from wtforms import BooleanField, RadioField
 from webapp.services import academies
 from webapp.services.catalog import CatalogError
 from webapp.services.pagination import page_arg
+from webapp.statuses import AcademyState
 
 bp = Blueprint("academies", __name__, url_prefix="/academies")
 
@@ -27,7 +28,7 @@ class SyncForm(FlaskForm):
 def _index(form: SyncForm, status: int = 200):
     q = request.args.get("q", "")
     page = academies.academy_page(current_user, q=q, page=page_arg(request.args.get("page")))
-    return render_template("academies/index.html", page=page, q=q, form=form, states=academies.AcademyState,
+    return render_template("academies/index.html", page=page, q=q, form=form, states=AcademyState,
                            configured=academies.describe_configured_source(current_app.config)), status
 
 

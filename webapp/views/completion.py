@@ -11,6 +11,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from webapp.services import completion
 from webapp.services.pagination import page_arg
+from webapp.statuses import SKIP_LABELS
 from webapp.timeutil import iso, parse_iso
 from webapp.views.downloads import csv_response
 
@@ -66,7 +67,7 @@ def index():
 
 def _render(form: CompletionForm, preview: completion.Preview | None) -> str:
     return render_template("completion/index.html", form=form, preview=preview,
-                           skip_labels=completion.SKIP_LABELS, iso=iso)
+                           skip_labels=SKIP_LABELS, iso=iso)
 
 
 @bp.route("/completion/export.csv")

@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 from typing import BinaryIO
 
 from sqlalchemy import Select, func, or_, select
@@ -33,7 +32,7 @@ from webapp.services.errors import NotFound, ServiceError
 from webapp.services.pagination import Page, paginate
 from webapp.services.plans import Decision, InversePlan, Item, PlanContext
 from webapp.services.specs.base import chunks
-from webapp.statuses import PASSING_CERTIFICATE_STATUSES, Action, CertificateStatus
+from webapp.statuses import PASSING_CERTIFICATE_STATUSES, Action, CertificateStatus, InvalidationState
 from webapp.timeutil import utcnow
 
 INVALIDATE_KIND = "certificates.invalidate"
@@ -244,18 +243,6 @@ def revalidate_one(actor: User, course_key: str, invalidation_id: int) -> Single
 
 
 # ------------------------------------------------------------------------------------------ list
-
-
-class InvalidationState(StrEnum):
-    """The invalidation list's filter (not in statuses.py yet: an invalidation is active or re-validated)."""
-
-    ALL = "all"
-    ACTIVE = "active"  # the certificate is held unavailable
-    REVALIDATED = "revalidated"  # inactive: kept for history
-
-    @property
-    def label(self) -> str:
-        return {"all": "All", "active": "Active", "revalidated": "Re-validated"}[self.value]
 
 
 @dataclass
