@@ -104,3 +104,18 @@ def test_csrf_is_required(client):
     assert client.post(exceptions_url() + "/add", data={"identifier": "ann"}, csrf=False).status_code == 400
     assert client.post(f"{exceptions_url()}/{w['bob'].id}/remove", data={}, csrf=False).status_code == 400
     assert allowlist(w["course_a"]) == {"bob": ""}
+
+
+def test_deprecated_course_key_pages_work(client):
+    w = world_with_learners(1)
+    from tests.builders import enroll
+
+    enroll(w["ann"], w["course_b"])
+    db.session.commit()
+    client.login("staff")
+    plan_id = plan_id_of(upload(client, b"ann,legacy\n", course_key="edX/B/2026"))
+    client.post(f"/plans/{plan_id}/apply")
+    assert "legacy" in client.soup(exceptions_url("edX/B/2026")).find("table").get_text()
+    response = client.get(exceptions_url("edX/B/2026") + ".csv")
+    assert response.status_code == 200 and "ann,ann@example.org,,legacy" in response.data.decode()
+    assert allowlist(w["course_a"]) == {}
