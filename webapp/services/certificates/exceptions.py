@@ -112,7 +112,7 @@ def decide_add(course: Course, resolved: Sequence[Resolved]) -> dict[int, Decisi
                                 before={"notes": old}, after={"notes": notes})
         else:
             decision = Decision(Action.CREATE, key, label, message="added to the allowlist",
-                                after={"notes": notes})
+                                after={"notes": notes} if notes else None)
         decided[r.index] = decision
     return decided
 
@@ -134,7 +134,7 @@ def decide_remove(course: Course, resolved: Sequence[Resolved]) -> dict[int, Dec
             message = (f"their certificate ({state.certified[user.id]}) is invalidated first "
                        f"(“{REMOVED_FROM_ALLOWLIST}”), then the exception is removed")
         decided[r.index] = Decision(Action.DELETE, key, label, message=message,
-                                    before={"notes": old}, after={"notes": None})
+                                    before={"notes": old} if old else None, after={"notes": None} if old else None)
     return decided
 
 
