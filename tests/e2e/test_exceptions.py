@@ -72,3 +72,19 @@ def test_upload_preview_filter_apply_and_download_error_report(page, app, tmp_pa
     page.get_by_role("button", name="Search").click()
     assert page.get_by_role("cell", name="Completed all labs; final exam missed for a family emergency").is_visible()
     _shot(page, "exceptions-after")
+
+
+def test_remove_one_learner_after_confirmation(page, app, tmp_path):
+    top = tmp_path / "spec.yaml"
+    top.write_text(f"- data_spec_path: {DEMO / 'core.yaml'}\n- data_spec_path: {DEMO / 'certificates.yaml'}\n")
+    devdata.load_spec(top, actor=None)
+    login(page, "course_staff")
+    page.goto("/courses/course-v1:edX+DemoX+Demo_Course/certificates/exceptions")
+    page.get_by_role("link", name="Remove mei_schroder").click()
+    assert page.get_by_role("heading", name="Remove mei_schroder from the allowlist?").is_visible()
+    assert page.get_by_text("is invalidated first").is_visible()
+    _shot(page, "exceptions-remove-confirm")
+    page.get_by_role("button", name="Remove exception").click()
+    assert page.get_by_text("removed from allowlist").first.is_visible()
+    assert page.get_by_role("cell", name="Teaching assistant").count() == 0
+    _shot(page, "exceptions-removed")
