@@ -56,7 +56,10 @@ class PlanRow(db.Model):
     """One input row of a plan: what was written, what it resolved to, and what will (or did) happen."""
 
     __tablename__ = "plan_rows"
-    __table_args__ = (Index("ix_plan_rows_plan_action", "plan_id", "action", "row_number"),)
+    __table_args__ = (
+        Index("ix_plan_rows_plan_action", "plan_id", "action", "row_number"),  # a preview tab (one action)
+        Index("ix_plan_rows_plan_row", "plan_id", "row_number", "id"),  # the whole preview, in row order
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), nullable=False)
