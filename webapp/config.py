@@ -6,6 +6,8 @@ import os
 import secrets
 from pathlib import Path
 
+import orjson
+
 
 def _bool(name: str, default: bool) -> bool:
     value = os.environ.get(name)
@@ -17,6 +19,11 @@ def _bool(name: str, default: bool) -> bool:
 def _int(name: str, default: int) -> int:
     value = os.environ.get(name)
     return int(value) if value not in (None, "") else default
+
+
+def _json_dumps(value: object) -> str:
+    """JSON columns: orjson is several times faster than json.dumps on 100,000-row plans."""
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
 def _instance_secret(instance_path: Path) -> str:
@@ -40,7 +47,8 @@ def load_config(instance_path: str) -> dict:
     return {
         "SECRET_KEY": os.environ.get("SECRET_KEY") or _instance_secret(instance),
         "SQLALCHEMY_DATABASE_URI": database_url,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "json_serializer": _json_dumps,
+                                      "json_deserializer": orjson.loads},
         # Uploads: whole request body limit (413 above it), and the CSV row limit.
         "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 20 * 1024 * 1024),
         "CSV_MAX_ROWS": _int("CSV_MAX_ROWS", 200_000),

@@ -71,8 +71,8 @@ class PlanRow(db.Model):
     action: Mapped[str] = mapped_column(String(16), nullable=False)
     code: Mapped[str] = mapped_column(String(64), nullable=False, default="")
     message: Mapped[str] = mapped_column(Text, nullable=False, default="")
-    before: Mapped[dict | None] = mapped_column(JSON)
-    after: Mapped[dict | None] = mapped_column(JSON)
+    before: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))
+    after: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))
     outcome: Mapped[str] = mapped_column(String(16), nullable=False, default="")
     outcome_message: Mapped[str] = mapped_column(Text, nullable=False, default="")
 
