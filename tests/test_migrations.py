@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import os
-import warnings
 import subprocess
 import sys
 import urllib.parse
+import warnings
 from pathlib import Path
 
 import pytest
@@ -76,7 +76,8 @@ def test_migrated_schema_refuses_a_case_variant_duplicate(tmp_path, column):
     try:
         with engine.begin() as connection:
             connection.execute(insert, {"u": "Ada", "e": "ada@example.com"})
-        variant = {"u": "ADA", "e": "other@example.com"} if column == "username" else {"u": "bob", "e": "ADA@Example.com"}
+        variant = ({"u": "ADA", "e": "other@example.com"} if column == "username"
+                   else {"u": "bob", "e": "ADA@Example.com"})
         with pytest.raises(IntegrityError), engine.begin() as connection:
             connection.execute(insert, variant)
     finally:
