@@ -320,6 +320,7 @@ def _apply_claimed(plan: Plan, kind: PlanKind, actor: User | None) -> ApplyResul
                   if row.action != d.action or row.key != d.key[:255])
     if changed:
         return _mark_stale(plan, kind, items, fresh, ctx, actor, changed)
+    del fresh, items  # the recompute agreed with the preview; free it before writing
 
     write_rows = [r for r in rows if r.action in WRITE_ACTIONS]
     if kind.atomic:
@@ -362,16 +363,17 @@ def _row_error_message(error: Exception) -> str:
     return "the database refused this row"
 
 
-def _apply_in_savepoints(kind: PlanKind, ctx: PlanContext, rows: list[PlanRow]) -> tuple[int, int]:
+def _apply_in_savepoints(kind: PlanKind, ctx: PlanContext, rows: list[Any]) -> tuple[int, int]:
     """Each batch in a savepoint; a failing batch is replayed row by row so one bad row fails alone."""
-    outcomes: list[dict[str, Any]] = []
+    applied: list[int] = []
+    failed: list[tuple[int, str]] = []
     for start in range(0, len(rows), APPLY_BATCH):
         batch = rows[start:start + APPLY_BATCH]
         try:
             with db.session.begin_nested():
                 kind.apply(ctx, batch)
                 db.session.flush()
-            outcomes += [{"id": r.id, "outcome": RowOutcome.APPLIED, "outcome_message": ""} for r in batch]
+            applied += [r.id for r in batch]
             continue
         except (ServiceError, SQLAlchemyError) as error:
             log.info("Batch of %s failed (%s); replaying row by row", kind.name, error)
@@ -380,16 +382,14 @@ def _apply_in_savepoints(kind: PlanKind, ctx: PlanContext, rows: list[PlanRow]) 
                 with db.session.begin_nested():
                     kind.apply(ctx, [row])
                     db.session.flush()
-                outcomes.append({"id": row.id, "outcome": RowOutcome.APPLIED, "outcome_message": ""})
+                applied.append(row.id)
             except (ServiceError, SQLAlchemyError) as error:
-                outcomes.append({"id": row.id, "outcome": RowOutcome.FAILED,
-                                 "outcome_message": _row_error_message(error)})
-    _store_outcomes(outcomes)
-    failed = sum(1 for o in outcomes if o["outcome"] == RowOutcome.FAILED)
-    return len(outcomes) - failed, failed
+                failed.append((row.id, _row_error_message(error)))
+    _store_outcomes(applied, failed)
+    return len(applied), len(failed)
 
 
-def _apply_atomic(kind: PlanKind, ctx: PlanContext, rows: list[PlanRow]) -> tuple[int, int]:
+def _apply_atomic(kind: PlanKind, ctx: PlanContext, rows: list[Any]) -> tuple[int, int]:
     """All rows or none: one failure rolls everything back and fails the plan with the reason."""
     try:
         with db.session.begin_nested():
@@ -398,20 +398,18 @@ def _apply_atomic(kind: PlanKind, ctx: PlanContext, rows: list[PlanRow]) -> tupl
                 db.session.flush()
     except (ServiceError, SQLAlchemyError) as error:
         raise ServiceError(f"Nothing was written: {_row_error_message(error)}.") from error
-    _store_outcomes([{"id": r.id, "outcome": RowOutcome.APPLIED, "outcome_message": ""} for r in rows])
+    _store_outcomes([r.id for r in rows], [])
     return len(rows), 0
 
 
-def _store_outcomes(outcomes: list[dict[str, Any]]) -> None:
+def _store_outcomes(applied: list[int], failed: list[tuple[int, str]]) -> None:
     """Applied rows in set-based UPDATEs by id chunks; the (rare) failed rows one by one with their message."""
-    applied = [o["id"] for o in outcomes if o["outcome"] == RowOutcome.APPLIED]
     for start in range(0, len(applied), INSERT_BATCH):
         db.session.execute(update(PLAN_ROWS).where(PLAN_ROWS.c.id.in_(applied[start:start + INSERT_BATCH]))
                            .values(outcome=RowOutcome.APPLIED.value, outcome_message=""))
-    for o in outcomes:
-        if o["outcome"] == RowOutcome.FAILED:
-            db.session.execute(update(PLAN_ROWS).where(PLAN_ROWS.c.id == o["id"])
-                               .values(outcome=RowOutcome.FAILED.value, outcome_message=o["outcome_message"]))
+    for row_id, message in failed:
+        db.session.execute(update(PLAN_ROWS).where(PLAN_ROWS.c.id == row_id)
+                           .values(outcome=RowOutcome.FAILED.value, outcome_message=message))
 
 
 def _outcome_totals(plan: Plan) -> dict[str, int]:
