@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, RadioField
+from wtforms.fields.choices import SelectChoice
 
 from webapp.services import academies
 from webapp.services.catalog import CatalogError
@@ -18,7 +19,8 @@ bp = Blueprint("academies", __name__, url_prefix="/academies")
 
 class SyncForm(FlaskForm):
     source = RadioField("Source", default=academies.SOURCE_CATALOG, choices=[
-        (academies.SOURCE_CATALOG, "The configured catalog"), (academies.SOURCE_UPLOAD, "An uploaded JSON file")])
+        SelectChoice(academies.SOURCE_CATALOG, "The configured catalog"),
+        SelectChoice(academies.SOURCE_UPLOAD, "An uploaded JSON file")])
     file = FileField("Catalog JSON file", render_kw={"accept": ".json,application/json"},
                      description="Only when uploading: a list of academies, or an object with a list under "
                                  "results, items, academies or catalogs.")

@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from webapp.services.certificates import exceptions
@@ -30,7 +31,8 @@ class RemovalUploadForm(CsvUploadForm):
     file = FileField("CSV file of learners to remove", id="remove_file",
                      validators=[FileRequired("Choose a CSV file to upload.")], render_kw={"accept": ".csv,text/csv"},
                      description="Same format: one username or email per row (notes are ignored).")
-    encoding = SelectField("Encoding", id="remove_encoding", choices=list(ENCODING_LABELS.items()), default="utf-8")
+    encoding = SelectField("Encoding", id="remove_encoding", default="utf-8",
+                           choices=[SelectChoice(v, label) for v, label in ENCODING_LABELS.items()])
 
 
 def _page(course_key: str, add_form=None, upload_form=None, removal_form=None, status: int = 200):
