@@ -6,7 +6,7 @@ import secrets
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import func, select, tuple_
+from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
 from webapp.extensions import db
@@ -89,6 +89,10 @@ class Users(Entity):
         resolver.forget(self.key)
 
 
+def _users_by_name(names: set[str]) -> dict[str, User]:
+    return {key[0]: user for key, user in Users().load([(n,) for n in names]).items()}
+
+
 class Courses(Entity):
     key = "courses"
     fields = (
@@ -150,14 +154,24 @@ class _UserCourseEntity(Entity):
         return [("users", (values["username"].lower(),), "username"), ("courses", (values["course"],), "course")]
 
     def load(self, keys: Sequence[Key]) -> dict[Key, Any]:
+        """Rows by (username, course key): ids first through their indexes, then rows by user id (indexed)."""
+        wanted = set(keys)
+        user_ids = {user.id: name for name, user in _users_by_name({k[0] for k in wanted}).items()}
+        course_ids = {course.id: key for (key,), course in Courses().load([(k[1],) for k in wanted]).items()}
         found: dict[Key, Any] = {}
+        if not user_ids or not course_ids:
+            return found
         model = self.model
-        for batch in chunks(list(keys)):
-            query = (select(model, User.username, Course.key).join(User, User.id == model.user_id)
-                     .join(Course, Course.id == model.course_id)
-                     .where(tuple_(func.lower(User.username), Course.key).in_(batch)))
-            for row, username, course_key in db.session.execute(query):
-                found[(username.lower(), course_key)] = row
+        for batch in chunks(list(user_ids), 900):
+            query = select(model).where(model.user_id.in_(batch))
+            if len(course_ids) <= 900:  # else filter below, keeping the statement's parameters bounded
+                query = query.where(model.course_id.in_(list(course_ids)))
+            for row in db.session.scalars(query):
+                if row.course_id not in course_ids:
+                    continue
+                key = (user_ids[row.user_id], course_ids[row.course_id])
+                if key in wanted:
+                    found[key] = row
         return found
 
     def ids(self, values: dict[str, Any], resolver: Resolver) -> dict[str, int]:
