@@ -192,6 +192,12 @@ def main() -> int:
     for kind, messages in recorder.errors.items():
         for message in messages[:3]:
             print(f"  error in {kind}: {message}")
+    import psycopg
+
+    with psycopg.connect(database) as connection:
+        outcome = dict(connection.execute("SELECT status, count(*) FROM plans WHERE kind <> 'data_spec' "
+                                          "GROUP BY status").fetchall())
+    print(f"roster plans by status: {outcome} (stale = another client's apply got there first; nothing written)")
     if recorder.latencies:
         mean = statistics.mean(v for values in recorder.latencies.values() for v in values)
         print(f"mean latency over all requests: {mean * 1000:.0f} ms")
