@@ -309,24 +309,27 @@ def _serialize_applies(plan: Plan) -> None:
 
 def _apply_claimed(plan: Plan, kind: PlanKind, actor: User | None) -> ApplyResult:
     _serialize_applies(plan)
-    # Plain rows with what kinds apply from (attribute access like PlanRow, without the ORM's per-object cost).
-    columns = [PLAN_ROWS.c[name] for name in APPLY_COLUMNS]
-    rows = list(db.session.execute(select(*columns).where(PlanRow.plan_id == plan.id)
-                                   .order_by(PlanRow.row_number, PlanRow.id)))
-    items = [Item(r.row_number, r.cells, r.data) for r in rows]
     ctx = PlanContext(actor=actor, course=plan.course, params=dict(plan.params), now=utcnow(), plan=plan)
+    # The recompute reads only what deciding needs; the rows to write are streamed afterwards in batches,
+    # so a 100,000-row plan is never held in memory twice.
+    previewed = db.session.execute(
+        select(PLAN_ROWS.c.row_number, PLAN_ROWS.c.cells, PLAN_ROWS.c.data, PLAN_ROWS.c.action, PLAN_ROWS.c.key)
+        .where(PLAN_ROWS.c.plan_id == plan.id).order_by(PLAN_ROWS.c.id)).all()
+    items = [Item(r.row_number, r.cells, r.data) for r in previewed]
+    expected = [(r.action, r.key) for r in previewed]
+    del previewed
     fresh = list(kind.decide(ctx, items))
-    changed = sum(1 for row, d in zip(rows, fresh, strict=True)
-                  if row.action != d.action or row.key != d.key[:255])
+    changed = sum(1 for (action, key), d in zip(expected, fresh, strict=True)
+                  if action != d.action or key != d.key[:255])
     if changed:
         return _mark_stale(plan, kind, items, fresh, ctx, actor, changed)
-    del fresh, items  # the recompute agreed with the preview; free it before writing
+    del fresh, items, expected  # the recompute agreed with the preview
 
-    write_rows = [r for r in rows if r.action in WRITE_ACTIONS]
+    batches = _write_batches(plan.id)
     if kind.atomic:
-        applied, failed = _apply_atomic(kind, ctx, write_rows)
+        applied, failed = _apply_atomic(kind, ctx, batches)
     else:
-        applied, failed = _apply_in_savepoints(kind, ctx, write_rows)
+        applied, failed = _apply_in_savepoints(kind, ctx, batches)
     plan.status = PlanStatus.APPLIED
     plan.applied_by_id = actor.id if actor else None
     plan.applied = ctx.now
@@ -355,6 +358,18 @@ def _mark_stale(plan: Plan, kind: PlanKind, items: list[Item], fresh: list[Decis
     return ApplyResult(plan, PlanStatus.STALE, fresh_plan=fresh_plan, changed_rows=changed)
 
 
+def _write_batches(plan_id: int) -> Iterator[list[Any]]:
+    """The plan's rows that write, in plan order, APPLY_BATCH at a time: their ids first (small), then each
+    batch by primary key, so no cursor stays open across the savepoints of the writes."""
+    ids = db.session.scalars(select(PLAN_ROWS.c.id).where(
+        PLAN_ROWS.c.plan_id == plan_id, PLAN_ROWS.c.action.in_([str(a) for a in WRITE_ACTIONS]))
+        .order_by(PLAN_ROWS.c.id)).all()
+    columns = [PLAN_ROWS.c[name] for name in APPLY_COLUMNS]
+    for start in range(0, len(ids), APPLY_BATCH):
+        yield db.session.execute(select(*columns).where(PLAN_ROWS.c.id.in_(ids[start:start + APPLY_BATCH]))
+                                 .order_by(PLAN_ROWS.c.id)).all()
+
+
 def _row_error_message(error: Exception) -> str:
     if isinstance(error, ServiceError):
         return str(error)
@@ -363,12 +378,11 @@ def _row_error_message(error: Exception) -> str:
     return "the database refused this row"
 
 
-def _apply_in_savepoints(kind: PlanKind, ctx: PlanContext, rows: list[Any]) -> tuple[int, int]:
+def _apply_in_savepoints(kind: PlanKind, ctx: PlanContext, batches: Iterable[list[Any]]) -> tuple[int, int]:
     """Each batch in a savepoint; a failing batch is replayed row by row so one bad row fails alone."""
     applied: list[int] = []
     failed: list[tuple[int, str]] = []
-    for start in range(0, len(rows), APPLY_BATCH):
-        batch = rows[start:start + APPLY_BATCH]
+    for batch in batches:
         try:
             with db.session.begin_nested():
                 kind.apply(ctx, batch)
@@ -389,17 +403,19 @@ def _apply_in_savepoints(kind: PlanKind, ctx: PlanContext, rows: list[Any]) -> t
     return len(applied), len(failed)
 
 
-def _apply_atomic(kind: PlanKind, ctx: PlanContext, rows: list[Any]) -> tuple[int, int]:
+def _apply_atomic(kind: PlanKind, ctx: PlanContext, batches: Iterable[list[Any]]) -> tuple[int, int]:
     """All rows or none: one failure rolls everything back and fails the plan with the reason."""
+    applied: list[int] = []
     try:
         with db.session.begin_nested():
-            for start in range(0, len(rows), APPLY_BATCH):
-                kind.apply(ctx, rows[start:start + APPLY_BATCH])
+            for batch in batches:
+                kind.apply(ctx, batch)
                 db.session.flush()
+                applied += [r.id for r in batch]
     except (ServiceError, SQLAlchemyError) as error:
         raise ServiceError(f"Nothing was written: {_row_error_message(error)}.") from error
-    _store_outcomes([r.id for r in rows], [])
-    return len(rows), 0
+    _store_outcomes(applied, [])
+    return len(applied), 0
 
 
 def _store_outcomes(applied: list[int], failed: list[tuple[int, str]]) -> None:
