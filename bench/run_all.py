@@ -1,0 +1,29 @@
+"""Run every benchmark with the sizes the README quotes (about 4 minutes on the 2-core machine).
+
+Needs PostgreSQL for the load benchmark (bash .ci/ensure-postgres).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+RUNS = [
+    ("certificate exceptions, 100,000-row roster", ["bench_exceptions.py", "--rows", "100000"]),
+    ("data spec, 100,000 users + 100,000 enrollments", ["bench_devdata.py", "100000"]),
+    ("load: gunicorn x4 over PostgreSQL, 60 s", ["load.py", "--seconds", "60", "--clients", "6"]),
+]
+
+
+def main() -> int:
+    status = 0
+    for title, args in RUNS:
+        print(f"\n== {title}", flush=True)
+        status |= subprocess.run([sys.executable, str(HERE / args[0]), *args[1:]], check=False).returncode
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())
