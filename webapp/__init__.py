@@ -6,10 +6,10 @@ from pathlib import Path
 
 from flask import Flask
 
-from webapp import errors, security
+from webapp import database, errors, security  # noqa: F401  (database: connection setup)
 from webapp.config import load_config
 from webapp.extensions import csrf, db, login_manager, migrate
-from webapp.routing import CourseKeyConverter
+from webapp.routing import CourseKeyConverter, IdConverter
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -21,6 +21,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.update(test_config)
     app.url_map.converters["course_key"] = CourseKeyConverter
+    app.url_map.converters["id"] = IdConverter
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))

@@ -46,7 +46,15 @@ def _csrf_error(error: CSRFError):
 
 
 def _permission_denied(error: PermissionDenied):
-    return render_error(403, str(error))
+    return _refused(error)
+
+
+def _refused(error: ServiceError):
+    """A refusal writes nothing: whatever the request had begun is rolled back."""
+    from webapp.extensions import db
+
+    db.session.rollback()
+    return render_error(error.status, str(error))
 
 
 def _unexpected(error: Exception):
@@ -62,6 +70,6 @@ def _unexpected(error: Exception):
 def register(app: Flask) -> None:
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(PermissionDenied, _permission_denied)
-    app.register_error_handler(ServiceError, lambda e: render_error(e.status, str(e)))
+    app.register_error_handler(ServiceError, _refused)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected)

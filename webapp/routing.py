@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from werkzeug.routing import BaseConverter
+from werkzeug.routing import BaseConverter, IntegerConverter
 
 COURSE_KEY_PATTERN = r"course-v1:[^/+\s]+\+[^/+\s]+\+[^/+\s]+|[^/\s:]+/[^/\s]+/[^/\s]+"
 COURSE_KEY_RE = re.compile(rf"^(?:{COURSE_KEY_PATTERN})$")
@@ -26,3 +26,10 @@ class CourseKeyConverter(BaseConverter):
         from urllib.parse import quote
 
         return quote(value, safe="/:+")
+
+
+class IdConverter(IntegerConverter):
+    """A database id in a URL: a positive integer the database can hold (larger ones are a 404, not a 500)."""
+
+    def __init__(self, map, *args, **kwargs):  # werkzeug's signature
+        super().__init__(map, *args, min=1, max=2**31 - 1, **kwargs)

@@ -48,6 +48,7 @@ JSON_CORPUS: dict[str, Callable[[], bytes]] = {
     "NaN": lambda: b'{"examMetaData": {"examCode": NaN}, "reviewStatus": NaN}',
     "empty": lambda: b"",
     "null": lambda: b"null",
+    "lone surrogate": lambda: b'{"reviewStatus": "Clean", "name": "\\ud800", "examMetaData": {"examCode": "\\udfff"}}',
 }
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 
 from sqlalchemy import Select, func, select
 
@@ -51,7 +51,7 @@ def _filtered(actor: User, filters: AuditFilter) -> Select:
     if filters.since:
         query = query.where(AuditEvent.at >= datetime.combine(filters.since, time.min))
     if filters.until:
-        query = query.where(AuditEvent.at < datetime.combine(filters.until + timedelta(days=1), time.min))
+        query = query.where(AuditEvent.at <= datetime.combine(filters.until, time.max))
     return query
 
 

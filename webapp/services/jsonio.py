@@ -21,7 +21,12 @@ def _refuse_constant(name: str) -> Any:
 def loads(text: str, *, what: str, error: type[ServiceError] = JsonRefused) -> Any:
     """Parse JSON text; any problem raises `error` naming `what`, with the line and column when known."""
     try:
-        return json.loads(text, parse_constant=_refuse_constant)
+        value = json.loads(text, parse_constant=_refuse_constant)
+        if "\\ud" in text.lower():  # an escaped lone surrogate parses, but no database can store it
+            json.dumps(value, ensure_ascii=False).encode("utf-8")
+        return value
+    except UnicodeEncodeError:
+        raise error(f"{what} is not valid JSON here: it contains an unpaired surrogate (\\ud800–\\udfff).") from None
     except json.JSONDecodeError as problem:
         raise error(f"{what} is not valid JSON: {problem.msg} at line {problem.lineno}, "
                     f"column {problem.colno}.") from None

@@ -22,7 +22,7 @@ import orjson
 from flask import current_app
 from sqlalchemy import case, select, text, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, joinedload
 
 from webapp.extensions import db
 from webapp.models import Course, Plan, PlanRow, User
@@ -539,7 +539,8 @@ def plan_json(plan: Plan) -> dict[str, Any]:
 
 def history_page(*, actor: User | None, course: Course | None, page: int = 1, per_page: int = 50) -> Page:
     """Plans of one course (course staff) or of all courses (global staff), newest first."""
-    query = select(Plan).order_by(Plan.created.desc(), Plan.id.desc())
+    query = (select(Plan).options(joinedload(Plan.course), joinedload(Plan.created_by))
+             .order_by(Plan.created.desc(), Plan.id.desc()))
     if course is not None:
         permissions.require_course(actor, course.key)
         query = query.where(Plan.course_id == course.id)

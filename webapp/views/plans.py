@@ -15,7 +15,7 @@ from webapp.views.forms import ConfirmForm
 bp = Blueprint("plans", __name__)
 
 
-@bp.route("/plans/<int:plan_id>")
+@bp.route("/plans/<id:plan_id>")
 @login_required
 def show(plan_id: int):
     plan = plans.get_plan(plan_id, current_user)
@@ -30,7 +30,7 @@ def show(plan_id: int):
                            errors_first=errors_first, changes=changes, form=ConfirmForm())
 
 
-@bp.route("/plans/<int:plan_id>/apply", methods=["POST"])
+@bp.route("/plans/<id:plan_id>/apply", methods=["POST"])
 @login_required
 def apply(plan_id: int):
     if not ConfirmForm().validate_on_submit():
@@ -54,7 +54,7 @@ def apply(plan_id: int):
     return redirect(url_for(".show", plan_id=plan_id))
 
 
-@bp.route("/plans/<int:plan_id>/revert", methods=["POST"])
+@bp.route("/plans/<id:plan_id>/revert", methods=["POST"])
 @login_required
 def revert(plan_id: int):
     if not ConfirmForm().validate_on_submit():
@@ -70,7 +70,7 @@ def revert(plan_id: int):
     return redirect(url_for(".show", plan_id=inverse.id))
 
 
-@bp.route("/plans/<int:plan_id>/errors.csv")
+@bp.route("/plans/<id:plan_id>/errors.csv")
 @login_required
 def error_report(plan_id: int):
     plan = plans.get_plan(plan_id, current_user)

@@ -93,7 +93,7 @@ def exceptions_add(course_key: str):
     return redirect(url_for(".exceptions", course_key=course_key))
 
 
-@bp.route("/courses/<course_key:course_key>/certificates/exceptions/<int:user_id>/remove", methods=["GET", "POST"])
+@bp.route("/courses/<course_key:course_key>/certificates/exceptions/<id:user_id>/remove", methods=["GET", "POST"])
 @login_required
 def exceptions_remove(course_key: str, user_id: int):
     form = ConfirmForm()

@@ -77,7 +77,7 @@ def invalidate_one(course_key: str):
     return redirect(url_for(".invalidations", course_key=course_key))
 
 
-@bp.route("/courses/<course_key:course_key>/certificates/invalidations/<int:invalidation_id>/revalidate",
+@bp.route("/courses/<course_key:course_key>/certificates/invalidations/<id:invalidation_id>/revalidate",
           methods=["POST"])
 @login_required
 def revalidate(course_key: str, invalidation_id: int):
