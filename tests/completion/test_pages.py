@@ -101,10 +101,11 @@ def test_download_streams_a_formula_safe_csv_with_bom_and_records_the_export(cli
     db.session.commit()
     client.login("staff")
     soup = client.soup(f"/completion/?customer=acme&as_of={AS_OF}")
-    link = soup.find("a", string=lambda s: s and "Download CSV" in s)
-    assert "as_of=2026-07-01T00:00:00Z" in link["href"]
+    form = soup.find("button", string=lambda s: s and "Download CSV" in s).find_parent("form")
+    fields = {i["name"]: i["value"] for i in form.find_all("input", type="hidden")}
+    assert fields["as_of"] == "2026-07-01T00:00:00Z" and fields["customer"] == "acme"
 
-    response = client.get(link["href"])
+    response = client.post(form["action"], data=fields)
 
     assert response.status_code == 200
     assert response.mimetype == "text/csv"
@@ -123,7 +124,7 @@ def test_download_streams_a_formula_safe_csv_with_bom_and_records_the_export(cli
 
 def test_only_changes_on_the_page(client, world):
     client.login("staff")
-    client.get(f"/completion/export.csv?customer=acme&as_of={AS_OF}").get_data()
+    client.post("/completion/export.csv", data={"customer": "acme", "as_of": AS_OF}).get_data()
     record = db.session.scalar(select(GradeRecord).join(User).where(User.username == "f1"))
     record.passed, record.percent = True, 0.95
     db.session.commit()
@@ -133,8 +134,8 @@ def test_only_changes_on_the_page(client, world):
     assert len([tr for tr in soup.select("table.table tbody tr") if len(tr.find_all("td")) == 5]) == 4
     assert _exports() == 1  # previewing recorded nothing
 
-    rows = parse_csv(client.get(f"/completion/export.csv?customer=acme&as_of={AS_OF}&only_changes=y")
-                     .get_data(as_text=True))
+    rows = parse_csv(client.post("/completion/export.csv", data={"customer": "acme", "as_of": AS_OF,
+                                                                 "only_changes": "y"}).get_data(as_text=True))
     assert [(r["username"], r["grade"]) for r in rows] == [("f1", "Pass")]
     assert _exports() == 2
     soup = client.soup(f"/completion/?customer=acme&as_of={AS_OF}&only_changes=y")
@@ -147,14 +148,14 @@ def test_a_bad_as_of_date_is_a_form_error(client, world):
     client.login("staff")
     soup = client.soup("/completion/?customer=acme&as_of=last+tuesday")
     assert "Not an ISO 8601 date" in soup.select_one(".field-error").get_text()
-    assert client.get("/completion/export.csv?customer=acme&as_of=nope").status_code == 400
+    assert client.post("/completion/export.csv", data={"customer": "acme", "as_of": "nope"}).status_code == 400
     assert _exports() == 0
 
 
 def test_an_unknown_customer_is_refused(client, world):
     client.login("staff")
     assert client.get("/completion/?customer=nobody").status_code == 200  # not a choice: form error
-    assert client.get("/completion/export.csv?customer=nobody").status_code == 400
+    assert client.post("/completion/export.csv", data={"customer": "nobody"}).status_code == 400
 
 
 @pytest.mark.parametrize("username", ["course_staff", "p1"])
@@ -162,7 +163,7 @@ def test_course_staff_and_learners_get_403(client, world, username):
     client.login(username)
     assert client.get("/completion/").status_code == 403
     assert client.get(f"/completion/?customer=acme&as_of={AS_OF}").status_code == 403
-    assert client.get(f"/completion/export.csv?customer=acme&as_of={AS_OF}").status_code == 403
+    assert client.post("/completion/export.csv", data={"customer": "acme", "as_of": AS_OF}).status_code == 403
     assert _exports() == 0
 
 
@@ -171,3 +172,11 @@ def test_nav_shows_the_page_to_global_staff_only(client, world):
     assert client.soup("/").find("a", string="Completion export") is not None
     client.login("course_staff")
     assert client.soup("/").find("a", string="Completion export") is None
+
+
+def test_the_recording_download_is_a_post_with_a_csrf_token(client, world):
+    client.login("staff")
+    assert client.get(f"/completion/export.csv?customer=acme&as_of={AS_OF}").status_code == 405
+    refused = client.post("/completion/export.csv", data={"customer": "acme", "as_of": AS_OF}, csrf=False)
+    assert refused.status_code == 400
+    assert _exports() == 0  # a link from another site can no longer record an export

@@ -56,7 +56,7 @@ def test_preview_then_download_the_completion_file(page, app, tmp_path):
     assert _exports() == 0  # previewing recorded nothing
 
     with page.expect_download() as info:
-        page.get_by_role("link", name="Download CSV").click()
+        page.get_by_role("button", name="Download CSV").click()
     download = info.value
     assert download.suggested_filename.startswith("completion-acme-")
     raw = Path(download.path()).read_bytes()

@@ -43,9 +43,17 @@ class CompletionForm(FlaskForm):
                                        only_changes=self.only_changes.data)
 
 
-def _form() -> CompletionForm:
+class ExportForm(CompletionForm):
+    """The same parameters, POSTed with a CSRF token: downloading records the export, so it is not a GET."""
+
+    class Meta:
+        csrf = True
+
+
+def _form(form_class: type[CompletionForm] = CompletionForm) -> CompletionForm:
     customers, courses = completion.form_choices(current_user)
-    form = CompletionForm(formdata=request.args if request.args.get("customer") else None)
+    data = request.form if request.method == "POST" else request.args
+    form = form_class(formdata=data if data.get("customer") else None)
     form.customer.choices = [SelectChoice("", "— choose —")] + [
         SelectChoice(slug, f"{name} ({slug})") for slug, name in customers]
     form.course.choices = [SelectChoice("", "All courses")] + [
@@ -70,11 +78,11 @@ def _render(form: CompletionForm, preview: completion.Preview | None) -> str:
                            skip_labels=SKIP_LABELS, iso=iso)
 
 
-@bp.route("/completion/export.csv")
+@bp.route("/completion/export.csv", methods=["POST"])
 @login_required
 def download():
-    """Produce the file and record the export (this GET is the one that records)."""
-    form = _form()
+    """Produce the file and record the export (a POST with a CSRF token: it writes)."""
+    form = _form(ExportForm)
     if form.customer.raw_data is None or not form.validate():
         abort(400, "Choose a customer (and a valid as-of date) on the completion export page first.")
     export = completion.start_export(current_user, form.params())
