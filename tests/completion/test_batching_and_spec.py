@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from sqlalchemy import event, func, select
 
@@ -142,8 +144,9 @@ grades:
 
 def test_demo_enterprise_spec_loads_with_core(tmp_path):
     top = tmp_path / "demo.yaml"
-    top.write_text("- data_spec_path: /work/main/webapp/demo/core.yaml\n"
-                   "- data_spec_path: /work/main/webapp/demo/enterprise.yaml\n")
+    demo = Path(__file__).resolve().parents[2] / "webapp" / "demo"
+    top.write_text(f"- data_spec_path: {demo / 'core.yaml'}\n"
+                   f"- data_spec_path: {demo / 'enterprise.yaml'}\n")
     plan = devdata.load_spec(top, actor=None)
     assert not plan.count(Action.ERROR), plans.plan_json(plan)["rows"][:3]
     rows = list(completion.completion_rows(None, completion.ExportParams("acme", as_of=parse_iso(AS_OF))))

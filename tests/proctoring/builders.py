@@ -15,7 +15,8 @@ from webapp.models import Course, User
 from webapp.models.proctoring import ExamAttempt, ProctoredExam, Review
 from webapp.services.proctoring.signing import sign_headers
 
-SAMPLE = Path("/work/shared/samples/review_callback_suspicious.json")
+# The shared sample body sits beside the repository (../shared); the fallback is a copy of it.
+SAMPLE = Path(__file__).resolve().parents[3] / "shared" / "samples" / "review_callback_suspicious.json"
 SAMPLE_CODE = "3F1D0C52-7B7A-4C1E-9E0B-6B5C2A8D9E10"
 SAMPLE_LOCATOR = "56A2B9F1C0D3E"
 URL = "/api/proctoring/v1/reviews"

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from sqlalchemy import func, insert, or_, select
+from sqlalchemy.orm import joinedload
 
 from webapp.extensions import db
 from webapp.models import Plan, PlanRow, User
@@ -95,7 +96,8 @@ def list_academies() -> list[dict[str, Any]]:
 def sync_history(actor: User, *, page: int = 1, per_page: int = 50) -> Page:
     """Academy sync plans, newest first."""
     permissions.require_global_staff(actor)
-    query = select(Plan).where(Plan.kind == SYNC_KIND).order_by(Plan.created.desc(), Plan.id.desc())
+    query = (select(Plan).where(Plan.kind == SYNC_KIND).options(joinedload(Plan.created_by))
+             .order_by(Plan.created.desc(), Plan.id.desc()))
     return paginate(query, page, per_page)
 
 

@@ -35,9 +35,14 @@ def _filters() -> queue.QueueFilters:
     exam = args.get("exam", "")
     return queue.QueueFilters(
         review_status=args.get("review_status", "") if args.get("review_status") in set(ProviderReviewStatus)
-        else "", course=args.get("course", ""), exam=int(exam) if exam.isdigit() else None,
+        else "", course=args.get("course", ""), exam=_exam_id(exam),
         unreviewed=args.get("unreviewed") == "1", unreviewed_failures=args.get("unreviewed_failures") == "1",
         q=args.get("q", "")[:200], page=page_arg(args.get("page")))
+
+
+def _exam_id(value: str) -> int | None:
+    """An exam filter from the query string: an id the database can hold, else no filter."""
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 9 else None
 
 
 def _vocab() -> dict:
@@ -72,7 +77,7 @@ def course_queue(course_key: str):
 @login_required
 def attempts(course_key: str):
     exam = request.args.get("exam", "")
-    data = queue.course_attempts(current_user, course_key, exam_id=int(exam) if exam.isdigit() else None,
+    data = queue.course_attempts(current_user, course_key, exam_id=_exam_id(exam),
                                  status=request.args.get("status", ""), page=page_arg(request.args.get("page")))
     return render_template("proctoring/attempts.html", data=data, course=data.course, **_vocab())
 
@@ -101,6 +106,8 @@ def second_review(attempt_code: str):
 @bp.route("/courses/<course_key:course_key>/proctoring/replay", methods=["GET", "POST"])
 @login_required
 def replay_upload(course_key: str):
+    if course_key:
+        replay.check_course(current_user, course_key)  # 403/404 before showing a form for the course
     form = ReplayUploadForm()
     if not form.validate_on_submit():
         return render_template("proctoring/replay.html", form=form, course_key=course_key), \

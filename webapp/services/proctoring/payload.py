@@ -80,6 +80,8 @@ def validate(data: Any) -> ReviewPayload:
         raise PayloadError(f"Field reviewStatus: unexpected reviewStatus value {raw_status!r} (expected one "
                            f"of {', '.join(s.value for s in ProviderReviewStatus)}).") from None
     video_link = _text(data, "videoReviewLink", "videoReviewLink", required=False)
+    if video_link and not video_link.lower().startswith(("https://", "http://")):
+        raise PayloadError("Field videoReviewLink must be an http(s) URL; it is shown to staff as a link.")
     reviewed_by = _text(data, "reviewed_by", "reviewed_by", required=False)
     if reviewed_by and "@" not in reviewed_by:
         raise PayloadError(f"Field reviewed_by must be the reviewer's email, not {reviewed_by[:80]!r}.")

@@ -92,6 +92,11 @@ def _item(row: int, entry: Any) -> Item:
     return Item(row, [str(code)[:100], str(status)[:40]], {"payload": entry})
 
 
+def check_course(actor: User, course_key: str) -> None:
+    """Course staff (or global staff) of this course may replay its payloads."""
+    permissions.require_course(actor, course_key)
+
+
 def plan_replay(raw: bytes, filename: str, *, actor: User | None, course_key: str = "") -> Plan:
     """Plan a replay (nothing is written but the plan)."""
     course = (permissions.require_course(actor, course_key) if actor else permissions.get_course(course_key)) \

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import func, select, tuple_
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from webapp.extensions import db
 from webapp.models import Course, User
@@ -177,7 +177,7 @@ class Reviews(Entity):
         found: dict[Key, Any] = {}
         for batch in chunks([k[0] for k in keys]):
             query = (select(Review).where(func.upper(Review.attempt_code).in_(batch))
-                     .options(joinedload(Review.reviewer)))
+                     .options(joinedload(Review.reviewer), selectinload(Review.comments)))
             for review in db.session.scalars(query):
                 found[(review.attempt_code.upper(),)] = review
         return found
