@@ -41,3 +41,20 @@ def test_odd_exam_filters_are_ignored_not_500(client):
     for exam in ("²", "99999999999999999999999", "-1", "abc"):
         assert client.get(f"/proctoring/reviews?exam={exam}").status_code == 200
         assert client.get(f"/courses/{course.key}/proctoring/attempts?exam={exam}").status_code == 200
+
+
+def test_a_data_spec_cannot_move_a_completed_attempt_back(runner, tmp_path):
+    spec = tmp_path / "spec.yaml"
+    base = ('users:\n  - {username: ada, email: ada@example.com}\n'
+            'courses:\n  - {id: "course-v1:P+Q+R", name: PQR}\n'
+            'exams:\n  - {course: "course-v1:P+Q+R", content_id: final, name: Final}\n'
+            'attempts:\n  - {course: "course-v1:P+Q+R", content_id: final, username: ada, '
+            'attempt_code: CODE-9, status: STATUS}\n')
+    spec.write_text(base.replace("STATUS", "verified"))
+    assert runner.invoke(args=["data", "load", str(spec)]).exit_code == 0
+    spec.write_text(base.replace("STATUS", "started"))
+    result = runner.invoke(args=["data", "load", str(spec), "--json"])
+    assert '"error": 1' in result.output and "from the completed status verified" in result.output
+    from webapp.models.proctoring import ExamAttempt
+
+    assert db.session.scalar(select(ExamAttempt.status)) == "verified"

@@ -23,7 +23,8 @@ from webapp.models.proctoring import (
     Review,
     ReviewComment,
 )
-from webapp.services.proctoring.attempts import credit_for, new_attempt_code, stored_status
+from webapp.services.errors import ServiceError
+from webapp.services.proctoring.attempts import check_transition, credit_for, new_attempt_code, stored_status
 from webapp.services.specs.base import Entity, Field, Key, Resolver, chunks
 from webapp.statuses import AttemptStatus, ProviderReviewStatus
 
@@ -111,6 +112,19 @@ class Attempts(Entity):
 
     def comparable(self, values: dict[str, Any]) -> dict[str, Any]:
         return {**super().comparable(values), "status": stored_status(values["status"]).value}
+
+    def batch_errors(self, entries: list[dict[str, Any]], existing: dict[Key, Any]) -> dict[int, str]:
+        """A spec obeys the attempt rules too: a completed attempt never moves back to an incomplete status."""
+        errors: dict[int, str] = {}
+        for index, values in enumerate(entries):
+            attempt = existing.get(self.natural_key(values))
+            if attempt is None:
+                continue
+            try:
+                check_transition(attempt.status, stored_status(values["status"]), attempt.attempt_code)
+            except ServiceError as error:
+                errors[index] = str(error)
+        return errors
 
     def diff(self, existing: Any, values: dict[str, Any]) -> tuple[dict, dict]:
         before, after = super().diff(existing, values)
