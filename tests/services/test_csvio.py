@@ -36,6 +36,19 @@ def test_semicolon_file_with_commas_in_notes():
     assert [r.cells for r in rows] == [["alice", "Hello, world"], ["bob", "Fine"]]
 
 
+def test_comma_file_with_semicolons_in_notes():
+    assert records(b"alice,late; approved by dean\n")[0].cells == ["alice", "late; approved by dean"]
+
+
+def test_tab_file_with_both_in_notes():
+    assert records(b"alice\tnote, with; both\n")[0].cells == ["alice", "note, with; both"]
+
+
+def test_single_column_and_header_files():
+    assert records(b"alice\nbob@example.com\n")[1].cells == ["bob@example.com"]
+    assert records(b"username_or_email;notes\nalice;x\n")[1].cells == ["alice", "x"]
+
+
 def test_row_numbers_match_the_spreadsheet_with_quoted_line_breaks_and_blank_rows():
     data = b'alice,"line one\nline two"\n\nbob,x\n,,\ncarol\n'
     rows = records(data)

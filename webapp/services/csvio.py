@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import itertools
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
@@ -84,23 +85,25 @@ def _decoded_lines(stream: BinaryIO, encoding: str, max_bytes: int | None) -> It
         yield text
 
 
-def _count_unquoted(line: str, delimiter: str) -> int:
-    count, quoted = 0, False
-    for char in line:
-        if char == '"':
-            quoted = not quoted
-        elif char == delimiter and not quoted:
-            count += 1
-    return count
+_IDENTIFIER = re.compile(r"^[^\s,;]+$")
 
 
 def detect_delimiter(sample: list[str]) -> str:
-    """The delimiter found on the most sample lines (ties: tab, then `;`, then `,`); `,` if none."""
-    best, best_lines = ",", 0
-    for delimiter in ("\t", ";", ","):
-        lines = sum(1 for line in sample if _count_unquoted(line, delimiter) > 0)
-        if lines > best_lines:
-            best, best_lines = delimiter, lines
+    """The delimiter that splits the most sample rows into a roster row: a first cell that reads as one
+    username or email (no spaces, commas or semicolons) and at most two cells. Ties go to `,`, then `;`."""
+    best, best_score = ",", -1
+    for delimiter in (",", ";", "\t"):
+        try:
+            records = list(csv.reader(sample, delimiter=delimiter))
+        except csv.Error:
+            continue
+        score = 0
+        for cells in records:
+            cells = _trim(cells)
+            if cells and len(cells) <= 2 and _IDENTIFIER.match(cells[0].strip().lstrip("\ufeff")):
+                score += 1
+        if score > best_score:
+            best, best_score = delimiter, score
     return best
 
 
