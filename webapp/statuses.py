@@ -205,6 +205,13 @@ class Grade(StrEnum):
 
 
 
+class Switch(StrEnum):
+    """A setting shown as on or off (certificate generation)."""
+
+    ON = "on"
+    OFF = "off"
+
+
 class AcademyState(StrEnum):
     """An academy's state as the list shows it."""
 
@@ -273,7 +280,7 @@ _BADGES: dict[str, str] = {
     Grade.PASS: "good", Grade.FAIL: "bad", Grade.IN_PROGRESS: "info", Grade.AUDIT: "muted",
     SpecialCase.EXCEPTION: "info", SpecialCase.INVALIDATED: "warn",
     AcademyState.ACTIVE: "good", AcademyState.INACTIVE: "muted",
-    InvalidationState.REVALIDATED: "good",
+    InvalidationState.REVALIDATED: "good", Switch.ON: "good", Switch.OFF: "warn",
     SkipReason.NO_CONSENT: "warn", SkipReason.COURSE_UNKNOWN: "bad", SkipReason.AUDIT_NOT_REPORTED: "muted",
     SkipReason.NO_GRADE: "muted", SkipReason.UNCHANGED: "neutral",
 }

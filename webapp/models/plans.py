@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from webapp.extensions import db
 from webapp.models.courses import Course
 from webapp.models.people import User
-from webapp.statuses import ACTION_ORDER, PlanStatus
+from webapp.statuses import ACTION_ORDER, WRITE_ACTIONS, PlanStatus
 from webapp.timeutil import utcnow
 
 
@@ -48,8 +48,16 @@ class Plan(db.Model):
         return sum(self.count(a) for a in ACTION_ORDER)
 
     @property
+    def applied_count(self) -> int:
+        return int((self.outcome_counts or {}).get("applied", 0))
+
+    @property
+    def failed_count(self) -> int:
+        return int((self.outcome_counts or {}).get("failed", 0))
+
+    @property
     def write_count(self) -> int:
-        return sum(self.count(a) for a in ("create", "update", "delete", "deactivate"))
+        return sum(self.count(a) for a in WRITE_ACTIONS)
 
 
 class PlanRow(db.Model):

@@ -8,7 +8,17 @@ from flask import Flask, current_app, request, url_for
 from flask_login import current_user
 
 from webapp.models import Course
-from webapp.statuses import badge_class
+from webapp.statuses import (
+    ACTION_ORDER,
+    WRITE_ACTIONS,
+    Action,
+    InvalidationState,
+    PlanStatus,
+    RowOutcome,
+    SpecialCase,
+    Switch,
+    badge_class,
+)
 
 # (endpoint, label, global staff only)
 MAIN_NAV = (
@@ -63,5 +73,10 @@ def plan_kind_title(name: str) -> str:
 
 
 def register(app: Flask) -> None:
-    app.jinja_env.globals.update(main_nav=main_nav, course_tabs=course_tabs, badge_class=badge_class,
-                                 plan_kind_title=plan_kind_title)
+    app.jinja_env.globals.update(
+        main_nav=main_nav, course_tabs=course_tabs, badge_class=badge_class, plan_kind_title=plan_kind_title,
+        # The vocabularies, so templates compare with enums and never spell a status themselves.
+        Action=Action, PlanStatus=PlanStatus, RowOutcome=RowOutcome, Switch=Switch, SpecialCase=SpecialCase,
+        InvalidationState=InvalidationState, ACTION_ORDER=ACTION_ORDER,
+        WRITE_ACTIONS=[a for a in ACTION_ORDER if a in WRITE_ACTIONS],
+    )
