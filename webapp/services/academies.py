@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, insert, or_, select
@@ -274,4 +275,5 @@ def describe_configured_source(config: dict[str, Any]) -> str:
     url = (config.get("CATALOG_ACADEMIES_URL") or "").strip()
     if url:
         return f"the catalog API at {url}"
-    return f"the demo catalog file {config.get('CATALOG_DEMO_FILE')} (no CATALOG_ACADEMIES_URL is set)"
+    demo_file = Path(str(config.get("CATALOG_DEMO_FILE") or "")).name  # the name only: no server paths on pages
+    return f"the demo catalog file {demo_file} (no CATALOG_ACADEMIES_URL is set)"
