@@ -11,6 +11,7 @@ from __future__ import annotations
 import gc
 import hashlib
 import logging
+from array import array
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -37,8 +38,8 @@ log = logging.getLogger(__name__)
 INSERT_BATCH = 2000
 PLAN_ROWS = PlanRow.__table__  # Core statements: no per-row ORM bookkeeping for 100,000-row plans
 # What a kind's apply() may read of a row (messages and outcomes are for people, not for writing).
-APPLY_COLUMNS = ("id", "row_number", "cells", "data", "key", "label", "action", "code", "before", "after")
-APPLY_BATCH = 500
+APPLY_COLUMNS = ("id", "row_number", "cells", "data", "key", "label", "action", "before")
+APPLY_BATCH = 2000  # rows per savepoint; a failing batch is replayed row by row
 REPORT_CODES_SKIPPED = frozenset({"blank_row"})
 
 
@@ -310,17 +311,20 @@ def _serialize_applies(plan: Plan) -> None:
 def _apply_claimed(plan: Plan, kind: PlanKind, actor: User | None) -> ApplyResult:
     _serialize_applies(plan)
     ctx = PlanContext(actor=actor, course=plan.course, params=dict(plan.params), now=utcnow(), plan=plan)
-    # The recompute reads only what deciding needs; the rows to write are streamed afterwards in batches,
-    # so a 100,000-row plan is never held in memory twice.
-    previewed = db.session.execute(
+    # The recompute reads only what deciding needs, streamed; each row's previewed (action, key) is kept as
+    # one 64-bit hash, and the rows to write are streamed afterwards in batches, so a 100,000-row plan is
+    # never held in memory twice.
+    items: list[Item] = []
+    expected = array("q")
+    result = db.session.execute(
         select(PLAN_ROWS.c.row_number, PLAN_ROWS.c.cells, PLAN_ROWS.c.data, PLAN_ROWS.c.action, PLAN_ROWS.c.key)
-        .where(PLAN_ROWS.c.plan_id == plan.id).order_by(PLAN_ROWS.c.id)).all()
-    items = [Item(r.row_number, r.cells, r.data) for r in previewed]
-    expected = [(r.action, r.key) for r in previewed]
-    del previewed
+        .where(PLAN_ROWS.c.plan_id == plan.id).order_by(PLAN_ROWS.c.id))
+    for r in result:
+        items.append(Item(r.row_number, r.cells, r.data))
+        expected.append(hash((r.action, r.key)))
     fresh = list(kind.decide(ctx, items))
-    changed = sum(1 for (action, key), d in zip(expected, fresh, strict=True)
-                  if action != d.action or key != d.key[:255])
+    changed = sum(1 for previewed, d in zip(expected, fresh, strict=True)
+                  if previewed != hash((str(d.action), d.key[:255])))
     if changed:
         return _mark_stale(plan, kind, items, fresh, ctx, actor, changed)
     del fresh, items, expected  # the recompute agreed with the preview
@@ -399,7 +403,7 @@ def _apply_in_savepoints(kind: PlanKind, ctx: PlanContext, batches: Iterable[lis
                 applied.append(row.id)
             except (ServiceError, SQLAlchemyError) as error:
                 failed.append((row.id, _row_error_message(error)))
-    _store_outcomes(applied, failed)
+    _store_outcomes(ctx.plan.id, applied, failed)
     return len(applied), len(failed)
 
 
@@ -414,15 +418,16 @@ def _apply_atomic(kind: PlanKind, ctx: PlanContext, batches: Iterable[list[Any]]
                 applied += [r.id for r in batch]
     except (ServiceError, SQLAlchemyError) as error:
         raise ServiceError(f"Nothing was written: {_row_error_message(error)}.") from error
-    _store_outcomes(applied, [])
+    _store_outcomes(ctx.plan.id, applied, [])
     return len(applied), 0
 
 
-def _store_outcomes(applied: list[int], failed: list[tuple[int, str]]) -> None:
-    """Applied rows in set-based UPDATEs by id chunks; the (rare) failed rows one by one with their message."""
-    for start in range(0, len(applied), INSERT_BATCH):
-        db.session.execute(update(PLAN_ROWS).where(PLAN_ROWS.c.id.in_(applied[start:start + INSERT_BATCH]))
-                           .values(outcome=RowOutcome.APPLIED.value, outcome_message=""))
+def _store_outcomes(plan_id: int, applied: list[int], failed: list[tuple[int, str]]) -> None:
+    """Every write row is marked applied in one statement; the (rare) failed rows then one by one."""
+    if applied:
+        db.session.execute(update(PLAN_ROWS).where(
+            PLAN_ROWS.c.plan_id == plan_id, PLAN_ROWS.c.action.in_([str(a) for a in WRITE_ACTIONS]))
+            .values(outcome=RowOutcome.APPLIED.value, outcome_message=""))
     for row_id, message in failed:
         db.session.execute(update(PLAN_ROWS).where(PLAN_ROWS.c.id == row_id)
                            .values(outcome=RowOutcome.FAILED.value, outcome_message=message))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from flask import current_app
 from sqlalchemy import func, select
@@ -28,20 +28,37 @@ FULL_SCAN_MIN = 5000  # identifiers in a roster above which a scan of the users 
 
 def roster_items(stream: BinaryIO, *, encoding: str = "utf-8") -> list[Item]:
     """Every row of a roster CSV as an item (header left out); refuses a file with no learner rows."""
+    # The cells say everything about a roster row (see identifier_of / notes_of / is_blank): no per-row
+    # dict repeating them, in memory or in the stored plan.
     items = [
-        Item(record.row, record.cells, {
-            "identifier": record.cells[0].strip() if record.cells else "",
-            "notes": record.cells[1].strip() if len(record.cells) > 1 else "",
-            "blank": record.kind == RecordKind.BLANK,
-        })
+        Item(record.row, record.cells, {})
         for record in read_csv(stream, encoding=encoding, max_rows=current_app.config["CSV_MAX_ROWS"],
                                max_bytes=current_app.config.get("MAX_CONTENT_LENGTH"))
         if record.kind != RecordKind.HEADER
     ]
-    if not any(not item.data["blank"] for item in items):
+    if not any(not is_blank(item) for item in items):
         raise CsvRefused("The file has no learner rows: put one username or email per row "
                          "(an optional second column holds notes).")
     return items
+
+
+def identifier_of(row: Item | Any) -> str:
+    """The learner a roster row names: `data["identifier"]` when given, else its first cell (stripped)."""
+    if "identifier" in row.data:
+        return row.data["identifier"]
+    return row.cells[0].strip() if row.cells else ""
+
+
+def notes_of(row: Item | Any) -> str:
+    """A roster row's notes: `data["notes"]` when given, else its second cell (stripped)."""
+    if "notes" in row.data:
+        return row.data["notes"]
+    return row.cells[1].strip() if len(row.cells) > 1 else ""
+
+
+def is_blank(row: Item | Any) -> bool:
+    """A row with no cells (a blank line, or only empty cells)."""
+    return bool(row.data["blank"]) if "blank" in row.data else not row.cells
 
 
 def learner_items(identifiers: Iterable[tuple[str, str]]) -> list[Item]:
@@ -100,7 +117,7 @@ class Resolved:
 
     @property
     def notes(self) -> str:
-        return self.item.data.get("notes", "")
+        return notes_of(self.item)
 
 
 def learner_label(user: User | Learner) -> str:
@@ -114,11 +131,11 @@ def triage(items: Sequence[Item]) -> tuple[list[Decision | None], list[Resolved]
     the kind must decide (those are the `Resolved` rows, in input order).
     """
     decisions: list[Decision | None] = [None] * len(items)
-    users = find_learners(item.data.get("identifier", "") for item in items)
+    users = find_learners(identifier_of(item) for item in items)
     last_row_of_user: dict[int, int] = {}
     for index, item in enumerate(items):
-        identifier = item.data.get("identifier", "")
-        if item.data.get("blank"):
+        identifier = identifier_of(item)
+        if is_blank(item):
             decisions[index] = Decision(Action.SKIP, code="blank_row", message="blank row")
         elif len([c for c in item.cells if c.strip()]) > 2:
             decisions[index] = Decision(Action.ERROR, code="bad_format", message=(
@@ -135,7 +152,7 @@ def triage(items: Sequence[Item]) -> tuple[list[Decision | None], list[Resolved]
     for index, item in enumerate(items):
         if decisions[index] is not None:
             continue
-        user = users[item.data["identifier"].lower()]
+        user = users[identifier_of(item).lower()]
         winner = last_row_of_user[user.id]
         if winner != index:
             decisions[index] = Decision(

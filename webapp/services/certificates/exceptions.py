@@ -110,7 +110,7 @@ def decide_add(course: Course, resolved: Sequence[Resolved]) -> dict[int, Decisi
                                 before={"notes": old}, after={"notes": notes})
         else:
             decision = Decision(Action.CREATE, key, label, message="added to the allowlist",
-                                after={"notes": notes} if notes else None)
+                                )  # the notes are in the row as written; no copy per created row
         decided[r.index] = decision
     return decided
 
@@ -145,7 +145,7 @@ def _write_adds(ctx: PlanContext, rows: Sequence[PlanRow]) -> None:
     updates = [r for r in rows if r.action == Action.UPDATE]
     if creates:
         db.session.execute(AllowlistEntry.__table__.insert(), [
-            {"user_id": int(r.key), "course_id": course_id, "notes": r.data.get("notes", ""),
+            {"user_id": int(r.key), "course_id": course_id, "notes": rosters.notes_of(r),
              "created": ctx.now, "created_by_id": ctx.actor.id if ctx.actor else None} for r in creates])
     if updates:
         entries = allowlist_by_user(course_id, [int(r.key) for r in updates])
@@ -153,7 +153,7 @@ def _write_adds(ctx: PlanContext, rows: Sequence[PlanRow]) -> None:
             entry = entries.get(int(r.key))
             if entry is None:
                 raise ServiceError("the allowlist entry was removed meanwhile")
-            entry.notes = r.data.get("notes", "")
+            entry.notes = rosters.notes_of(r)
 
 
 def _write_removals(ctx: PlanContext, rows: Sequence[PlanRow]) -> None:
@@ -204,7 +204,7 @@ class AddExceptions(PlanKind):
         items = []
         for r, op, notes in wanted:
             user = users.get(int(r.key))
-            identifier = user.username if user else r.data.get("identifier", "")
+            identifier = user.username if user else rosters.identifier_of(r)
             items.append(Item(r.row_number, [identifier, notes] if notes else [identifier],
                               {"identifier": identifier, "notes": notes, "blank": False, "op": op}))
         return InversePlan(REVERT_KIND, items)

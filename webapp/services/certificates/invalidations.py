@@ -108,7 +108,7 @@ class InvalidateKind(plans.PlanKind):
         certificates, active = _row_targets(ctx.course, rows)
         for row in rows:
             certificate = certificates[int(row.key)]
-            notes = row.data.get("notes", "")
+            notes = rosters.notes_of(row)
             if row.action == Action.CREATE:
                 invalidate_certificate(certificate, by=ctx.actor, notes=notes)
             elif row.action == Action.UPDATE:
@@ -181,7 +181,7 @@ class RevalidateKind(plans.PlanKind):
             if row.action == Action.DEACTIVATE:
                 revalidate_certificate(invalidation)
             elif row.action == Action.UPDATE:
-                invalidation.notes = row.data.get("notes", "")
+                invalidation.notes = rosters.notes_of(row)
 
 
 # ------------------------------------------------------------------------------------------ entry points
