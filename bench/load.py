@@ -13,7 +13,6 @@ import argparse
 import json
 import os
 import random
-import socket
 import statistics
 import subprocess
 import sys
@@ -29,6 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.http_session import Session  # noqa: E402
+from bench.servers import fresh_database, gunicorn  # noqa: E402
 from webapp.services.proctoring.signing import sign_headers  # noqa: E402
 
 BIN = Path(sys.executable).parent
@@ -39,17 +39,6 @@ ATTEMPTS = 300
 PAGES = ["/", f"/courses/{COURSE}/", f"/courses/{COURSE}/certificates/exceptions", f"/courses/{COURSE}/certificates/",
          "/proctoring/reviews", f"/courses/{COURSE}/plans"]
 REVIEW_STATUSES = ["Clean", "Rules Violation", "Suspicious", "Not Reviewed"]
-
-
-def fresh_database(base_url: str) -> str:
-    import psycopg
-
-    parts = urllib.parse.urlsplit(base_url)
-    name = parts.path.lstrip("/") + "_load"
-    with psycopg.connect(parts._replace(scheme="postgresql", path="/postgres").geturl(), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return parts._replace(path=f"/{name}").geturl()
 
 
 def write_spec(path: Path) -> None:
@@ -144,7 +133,7 @@ def main() -> int:
                                                                   "postgresql://postgres@127.0.0.1:5432/test"))
     args = parser.parse_args()
 
-    database = fresh_database(args.database_url)
+    database = fresh_database(args.database_url, "load")
     env = {**os.environ, "DATABASE_URL": database, "SECRET_KEY": "load-bench", "PROCTORING_WEBHOOK_SECRET": SECRET,
            "LOGIN_MAX_FAILURES": "1000"}
     flask = [str(BIN / "flask"), "--app", "wsgi"]
@@ -153,20 +142,7 @@ def main() -> int:
         spec = Path(tmp) / "load.yaml"
         write_spec(spec)
         subprocess.run([*flask, "data", "load", str(spec)], cwd=ROOT, env=env, check=True, capture_output=True)
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = subprocess.Popen([str(BIN / "gunicorn"), "--workers", "4", "--bind", f"127.0.0.1:{port}",
-                               "--timeout", "120", "wsgi:app"], cwd=ROOT, env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(f"{base}/healthz", timeout=5)
-                break
-            except OSError:
-                time.sleep(0.2)
+    with gunicorn(env, str(BIN / "gunicorn"), timeout=120) as base:
         recorder = Recorder()
         stop = time.perf_counter() + args.seconds
         started = time.perf_counter()
@@ -177,9 +153,6 @@ def main() -> int:
         for thread in threads:
             thread.join()
         elapsed = time.perf_counter() - started
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
     total = sum(len(v) for v in recorder.latencies.values())
     errors = sum(len(v) for v in recorder.errors.values())

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import urllib.parse
 import warnings
 from pathlib import Path
 
@@ -15,6 +14,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import IntegrityError
 
+from bench.servers import fresh_database
 from webapp.extensions import db
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -24,14 +24,7 @@ def _empty_database(tmp_path: Path) -> str:
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith("postgres"):
         return f"sqlite:///{tmp_path / 'migrated.sqlite'}"
-    import psycopg
-
-    parts = urllib.parse.urlsplit(url)
-    name = parts.path.lstrip("/") + "_migrations"
-    with psycopg.connect(parts._replace(scheme="postgresql", path="/postgres").geturl(), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return parts._replace(path=f"/{name}").geturl()
+    return fresh_database(url, "migrations")
 
 
 def _engine_url(url: str) -> str:

@@ -7,13 +7,8 @@ loaded with a small data spec through the CLI, exactly as a deployment would be.
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.parse
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from bench.http_session import Session  # noqa: F401  (re-exported for the tests)
+from bench.servers import fresh_database, gunicorn
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -34,16 +30,10 @@ def _server_database() -> str:
     """A fresh database next to the test one, so the server never shares tables with the test run."""
     import psycopg
 
-    parts = urllib.parse.urlsplit(PG_URL)
-    name = parts.path.lstrip("/") + "_concurrency"
-    admin = parts._replace(scheme="postgresql", path="/postgres").geturl()
     try:
-        with psycopg.connect(admin, autocommit=True, connect_timeout=5) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            connection.execute(f'CREATE DATABASE "{name}"')
+        return fresh_database(PG_URL, "concurrency")
     except psycopg.OperationalError as error:
         pytest.fail(f"The concurrency tests need PostgreSQL at {PG_URL} (run .ci/ensure-postgres): {error}")
-    return parts._replace(path=f"/{name}").geturl()
 
 
 def flask_cli(env: dict[str, str], *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
@@ -84,23 +74,5 @@ def gunicorn_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server
                     f'courses:\n  - {{id: "course-v1:Conc+C+1", name: Concurrency}}\nenrollments:\n{enrollments}\n')
     loaded = flask_cli(env, "data", "load", str(spec))
     assert loaded.returncode == 0, loaded.stderr + loaded.stdout
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    process = subprocess.Popen([str(BIN / "gunicorn"), "--workers", "4", "--bind", f"127.0.0.1:{port}",
-                                "--timeout", "60", "wsgi:app"], cwd=ROOT, env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if urllib.request.urlopen(f"{url}/healthz", timeout=5).status == 200:
-                break
-        except OSError:  # refused, reset or timed out: not up yet
-            time.sleep(0.2)
-    else:
-        process.kill()
-        pytest.fail(f"gunicorn did not start: {process.stderr.read().decode()[-2000:]}")
-    yield Server(url, env)
-    process.terminate()
-    process.wait(timeout=15)
+    with gunicorn(env, str(BIN / "gunicorn")) as url:
+        yield Server(url, env)
