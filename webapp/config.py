@@ -76,5 +76,6 @@ def load_config(instance_path: str) -> dict:
         "REMEMBER_COOKIE_HTTPONLY": True,
         "LOGIN_MAX_FAILURES": _int("LOGIN_MAX_FAILURES", 5),
         "LOGIN_LOCKOUT_SECONDS": _int("LOGIN_LOCKOUT_SECONDS", 300),
+        "LOGIN_FAILURE_DELAY_SECONDS": float(os.environ.get("LOGIN_FAILURE_DELAY_SECONDS", "0.25")),
         "WTF_CSRF_TIME_LIMIT": None,
     }

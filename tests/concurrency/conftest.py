@@ -71,7 +71,10 @@ def gunicorn_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server
                             for i in range(60))
     spec.write_text(f"users:\n  - {{username: staff, email: staff@example.com, password: edx, is_staff: true}}\n"
                     f"  - {{username: staff2, email: staff2@example.com, password: edx, is_staff: true}}\n{learners}\n"
-                    f'courses:\n  - {{id: "course-v1:Conc+C+1", name: Concurrency}}\nenrollments:\n{enrollments}\n')
+                    f'courses:\n  - {{id: "course-v1:Conc+C+1", name: Concurrency}}\nenrollments:\n{enrollments}\n'
+                    f'exams:\n  - {{course: "course-v1:Conc+C+1", content_id: final, name: Final}}\n'
+                    f"attempts:\n  - {{course: \"course-v1:Conc+C+1\", content_id: final, username: l059, "
+                    f"status: submitted, attempt_code: CONC-ATTEMPT-1, external_id: LOC59}}\n")
     loaded = flask_cli(env, "data", "load", str(spec))
     assert loaded.returncode == 0, loaded.stderr + loaded.stdout
     with gunicorn(env, str(BIN / "gunicorn")) as url:

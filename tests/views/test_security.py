@@ -98,3 +98,15 @@ def test_oversized_upload_gets_a_413_page(client, app):
 def test_healthz_needs_no_login(client):
     response = client.get("/healthz")
     assert response.status_code == 200 and response.json == {"status": "ok", "database": "ok"}
+
+
+def test_failed_logins_are_slowed_down_before_they_are_refused(client, app, monkeypatch):
+    staff_world()
+    slept: list[float] = []
+    monkeypatch.setattr("webapp.services.auth.time.sleep", slept.append)
+    monkeypatch.setitem(app.config, "LOGIN_FAILURE_DELAY_SECONDS", 0.25)
+    for _ in range(3):
+        client.login("staff", "wrong")
+    assert slept == [0.25, 0.5, 0.75]
+    client.login("staff", "edx")
+    assert len(slept) == 3  # a right password is not delayed

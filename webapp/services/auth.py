@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 from flask import current_app
@@ -46,8 +47,19 @@ def authenticate(identifier: str, password: str, remote_addr: str = "") -> User:
         audit.record(FAILED_LOGIN, None, actor_name=identifier, remote_addr=remote_addr,
                      summary=f"Failed login for {identifier!r}")
         db.session.commit()
+        _slow_down(_recent_failures(identifier, remote_addr))
         raise LoginRefused(GENERIC_FAILURE)
     return user
+
+
+MAX_FAILURE_DELAY = 2.0
+
+
+def _slow_down(failures: int) -> None:
+    """Each recent failure makes the next refusal slower (capped): guessing gets slow before it is refused."""
+    delay = min(current_app.config["LOGIN_FAILURE_DELAY_SECONDS"] * failures, MAX_FAILURE_DELAY)
+    if delay > 0:
+        time.sleep(delay)
 
 
 def load_user(user_id: str) -> User | None:
