@@ -154,7 +154,9 @@ def configured_source(config: dict[str, Any]) -> CatalogSource:
     url = (config.get("CATALOG_ACADEMIES_URL") or "").strip()
     if url:
         return http_source(url, config)
-    return FileCatalog.from_path(config["CATALOG_DEMO_FILE"])
+    demo = FileCatalog.from_path(config["CATALOG_DEMO_FILE"])
+    demo.name = f"the demo catalog ({Path(demo.name).name})"  # staff see a name, not a server path
+    return demo
 
 
 def http_source(url: str, config: dict[str, Any]) -> HttpCatalog:
