@@ -92,6 +92,14 @@ def _item(row: int, entry: Any) -> Item:
     return Item(row, [str(code)[:100], str(status)[:40]], {"payload": entry})
 
 
+def _may_act(ctx: PlanContext, course: Any) -> bool:
+    """Course permission of the acting user, asked once per course per run (not once per payload)."""
+    allowed = ctx.cache.setdefault("may_act", {})
+    if course.id not in allowed:
+        allowed[course.id] = permissions.is_course_staff(ctx.actor, course)
+    return allowed[course.id]
+
+
 def check_course(actor: User, course_key: str) -> None:
     """Course staff (or global staff) of this course may replay its payloads."""
     permissions.require_course(actor, course_key)
@@ -190,7 +198,7 @@ class ReplayKind(PlanKind):
         if ctx.course is not None and attempt.exam.course_id != ctx.course.id:
             return "other_course", f"attempt {attempt.attempt_code} belongs to {attempt.exam.course.key}, not " \
                                    f"to {ctx.course.key}"
-        if ctx.actor is not None and not permissions.is_course_staff(ctx.actor, attempt.exam.course):
+        if ctx.actor is not None and not _may_act(ctx, attempt.exam.course):
             return "not_allowed", f"you are not staff of {attempt.exam.course.key}"
         return None
 

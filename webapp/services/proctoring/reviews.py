@@ -9,10 +9,11 @@ from datetime import datetime
 from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from webapp.extensions import db
 from webapp.models import User
-from webapp.models.proctoring import ExamAttempt, Review, ReviewComment, ReviewHistory
+from webapp.models.proctoring import ExamAttempt, ProctoredExam, Review, ReviewComment, ReviewHistory
 from webapp.services import audit, permissions
 from webapp.services.errors import Conflict, NotFound, ServiceError
 from webapp.services.proctoring import signing
@@ -61,7 +62,9 @@ def find_attempts(codes: list[str]) -> dict[str, ExamAttempt]:
     wanted = sorted({c for code in codes for c in (code, code.upper())})
     found: dict[str, ExamAttempt] = {}
     for batch in chunks(wanted):
-        for attempt in db.session.scalars(select(ExamAttempt).where(ExamAttempt.attempt_code.in_(batch))):
+        query = (select(ExamAttempt).where(ExamAttempt.attempt_code.in_(batch))
+                 .options(joinedload(ExamAttempt.user), joinedload(ExamAttempt.exam).joinedload(ProctoredExam.course)))
+        for attempt in db.session.scalars(query):
             found[attempt.attempt_code.upper()] = attempt
     return found
 
