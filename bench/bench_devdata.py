@@ -31,8 +31,9 @@ def write_spec(path: Path, n: int) -> None:
 def timed(env: dict[str, str], *args: str) -> tuple[float, float, str]:
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     start = time.perf_counter()
-    result = subprocess.run([FLASK, "--app", "wsgi", *args], cwd=ROOT, env=env, capture_output=True, text=True,
-                            check=True)
+    result = subprocess.run(
+        [FLASK, "--app", "wsgi", *args], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+    )
     elapsed = time.perf_counter() - start
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     return elapsed, max(peak, before) / 1024, result.stdout.strip().splitlines()[0]

@@ -45,23 +45,47 @@ def build_database(url: str, rows: int) -> None:
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench"})
     with app.app_context():
         db.create_all()
-        db.session.execute(User.__table__.insert(), [{
-            "username": "staff", "email": "staff@example.com", "full_name": "Bench Staff", "is_staff": True,
-            "is_active": True, "password_hash": generate_password_hash("edx", method="pbkdf2:sha256:1000"),
-            "session_token": "0" * 32}])
-        db.session.execute(Course.__table__.insert(), [{"key": COURSE, "name": "Bench course",
-                                                        "pacing": "instructor", "certificates_enabled": True}])
+        db.session.execute(
+            User.__table__.insert(),
+            [
+                {
+                    "username": "staff",
+                    "email": "staff@example.com",
+                    "full_name": "Bench Staff",
+                    "is_staff": True,
+                    "is_active": True,
+                    "password_hash": generate_password_hash("edx", method="pbkdf2:sha256:1000"),
+                    "session_token": "0" * 32,
+                }
+            ],
+        )
+        db.session.execute(
+            Course.__table__.insert(),
+            [{"key": COURSE, "name": "Bench course", "pacing": "instructor", "certificates_enabled": True}],
+        )
         course_id = db.session.scalar(db.select(Course.id))
         first = 2
         for start in range(0, rows, 20_000):
             batch = range(start, min(rows, start + 20_000))
-            db.session.execute(User.__table__.insert(), [
-                {"username": f"learner{i:06d}", "email": f"learner{i:06d}@example.org", "full_name": "",
-                 "is_staff": False, "is_active": True, "password_hash": "", "session_token": f"{i:032d}"}
-                for i in batch])
-            db.session.execute(Enrollment.__table__.insert(), [
-                {"user_id": first + i, "course_id": course_id, "mode": "verified", "is_active": True}
-                for i in batch])
+            db.session.execute(
+                User.__table__.insert(),
+                [
+                    {
+                        "username": f"learner{i:06d}",
+                        "email": f"learner{i:06d}@example.org",
+                        "full_name": "",
+                        "is_staff": False,
+                        "is_active": True,
+                        "password_hash": "",
+                        "session_token": f"{i:032d}",
+                    }
+                    for i in batch
+                ],
+            )
+            db.session.execute(
+                Enrollment.__table__.insert(),
+                [{"user_id": first + i, "course_id": course_id, "mode": "verified", "is_active": True} for i in batch],
+            )
         db.session.commit()
 
 
@@ -81,7 +105,7 @@ def write_roster(path: Path, rows: int, seed: int = 7) -> None:
         elif i % 2:
             lines.append(f"learner{i:06d},Cohort {i % 17}")
         else:
-            lines.append(f"learner{i:06d}@example.org,\"Scholarship, cohort {i % 17}\"")
+            lines.append(f'learner{i:06d}@example.org,"Scholarship, cohort {i % 17}"')
     path.write_text("\r\n".join(lines) + "\r\n", encoding="utf-8")
 
 
@@ -107,8 +131,13 @@ def page_times(url: str, plan_id: int) -> dict[str, float]:
     client = app.test_client()
     client.post("/login", data={"username": "staff", "password": "edx"})
     results = {}
-    for name, query in (("first page", ""), ("page 1000", "?page=1000"), ("errors only", "?action=error"),
-                        ("errors first", "?errors_first=1"), ("last page", "?page=100000")):
+    for name, query in (
+        ("first page", ""),
+        ("page 1000", "?page=1000"),
+        ("errors only", "?action=error"),
+        ("errors first", "?errors_first=1"),
+        ("last page", "?page=100000"),
+    ):
         samples = []
         for _ in range(5):
             start = time.perf_counter()
@@ -131,34 +160,64 @@ def main() -> None:
         build_database(url, options.rows)
         roster = Path(tmp) / "roster.csv"
         write_roster(roster, options.rows)
-        print(f"setup: {options.rows:,} learners and a {options.rows:,}-row roster "
-              f"({roster.stat().st_size / 1e6:.1f} MB) in {time.perf_counter() - start:.1f} s")
+        print(
+            f"setup: {options.rows:,} learners and a {options.rows:,}-row roster "
+            f"({roster.stat().st_size / 1e6:.1f} MB) in {time.perf_counter() - start:.1f} s"
+        )
 
-        preview_args = [*FLASK, "certificates", "import-exceptions", str(roster), "--course", COURSE,
-                        "--as", "staff", "--dry-run", "--json"]
-        print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs "
-              "(wall times grow with other work on the machine; CPU time much less)")
+        preview_args = [
+            *FLASK,
+            "certificates",
+            "import-exceptions",
+            str(roster),
+            "--course",
+            COURSE,
+            "--as",
+            "staff",
+            "--dry-run",
+            "--json",
+        ]
+        print(
+            f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs "
+            "(wall times grow with other work on the machine; CPU time much less)"
+        )
         preview_s, preview_mb, preview_cpu, out = run_timed(preview_args, env)
         plan = json.loads(out)
-        print(f"preview (whole CLI process): {preview_s:.2f} s wall, {preview_cpu:.2f} s CPU, "
-              f"peak {preview_mb:.0f} MB — counts {plan['counts']}")
-        apply_s, apply_mb, apply_cpu, out = run_timed([*FLASK, "plans", "apply", str(plan["plan_id"]), "--as",
-                                                       "staff", "--json"], env)
+        print(
+            f"preview (whole CLI process): {preview_s:.2f} s wall, {preview_cpu:.2f} s CPU, "
+            f"peak {preview_mb:.0f} MB — counts {plan['counts']}"
+        )
+        apply_s, apply_mb, apply_cpu, out = run_timed(
+            [*FLASK, "plans", "apply", str(plan["plan_id"]), "--as", "staff", "--json"], env
+        )
         applied = json.loads(out)
-        print(f"apply (whole CLI process): {apply_s:.2f} s wall, {apply_cpu:.2f} s CPU, peak {apply_mb:.0f} MB — "
-              f"status {applied['status']}, outcomes {applied.get('outcomes')}")
+        print(
+            f"apply (whole CLI process): {apply_s:.2f} s wall, {apply_cpu:.2f} s CPU, peak {apply_mb:.0f} MB — "
+            f"status {applied['status']}, outcomes {applied.get('outcomes')}"
+        )
         pages = page_times(url, plan["plan_id"])
         for name, ms in pages.items():
             print(f"preview page render ({name}): {ms:.0f} ms")
-        figures = {"preview_s": preview_s, "apply_s": apply_s, "peak_mb": max(preview_mb, apply_mb),
-                   "page_ms": max(pages.values())}
-        verdict = ", ".join(f"{k} {figures[k]:.2f} (target ≤ {TARGETS[k]:g}) "
-                            f"{'OK' if figures[k] <= TARGETS[k] else 'MISSED'}" for k in TARGETS)
+        figures = {
+            "preview_s": preview_s,
+            "apply_s": apply_s,
+            "peak_mb": max(preview_mb, apply_mb),
+            "page_ms": max(pages.values()),
+        }
+        verdict = ", ".join(
+            f"{k} {figures[k]:.2f} (target ≤ {TARGETS[k]:g}) {'OK' if figures[k] <= TARGETS[k] else 'MISSED'}"
+            for k in TARGETS
+        )
         print(f"summary: {verdict}")
         if options.profile:
             prof = ROOT / "preview.prof"
-            subprocess.run([sys.executable, "-m", "cProfile", "-o", str(prof), str(ROOT / ".venv/bin/flask"),
-                            *preview_args[1:]], env=env, cwd=ROOT, capture_output=True, check=True)
+            subprocess.run(
+                [sys.executable, "-m", "cProfile", "-o", str(prof), str(ROOT / ".venv/bin/flask"), *preview_args[1:]],
+                env=env,
+                cwd=ROOT,
+                capture_output=True,
+                check=True,
+            )
             import pstats
 
             pstats.Stats(str(prof)).sort_stats("cumulative").print_stats(30)

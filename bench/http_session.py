@@ -26,11 +26,19 @@ class Session:
     def __init__(self, base: str):
         self.base = base
         self.opener = urllib.request.build_opener(
-            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), _NoRedirect())
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), _NoRedirect()
+        )
         self._token: str | None = None
 
-    def request(self, method: str, path: str, data: dict | None = None, *, body: bytes | None = None,
-                headers: dict[str, str] | None = None) -> tuple[int, str, dict[str, str]]:
+    def request(
+        self,
+        method: str,
+        path: str,
+        data: dict | None = None,
+        *,
+        body: bytes | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> tuple[int, str, dict[str, str]]:
         if data is not None:
             body = urllib.parse.urlencode(data).encode()
             headers = {"Content-Type": "application/x-www-form-urlencoded", **(headers or {})}
@@ -50,8 +58,9 @@ class Session:
         return self._token
 
     def login(self, username: str, password: str = "edx") -> None:
-        status, _, _ = self.request("POST", "/login", {"username": username, "password": password,
-                                                       "csrf_token": self.token()})
+        status, _, _ = self.request(
+            "POST", "/login", {"username": username, "password": password, "csrf_token": self.token()}
+        )
         assert status == 302, f"login of {username} answered {status}"
         self._token = None  # a new session: a new token
 
@@ -64,8 +73,13 @@ class Session:
         parts = []
         for name, value in {**(fields or {}), "csrf_token": self.token("/")}.items():
             parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode())
-        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{filename}"\r\n'
-                     "Content-Type: text/csv\r\n\r\n".encode() + content + b"\r\n")
+        parts.append(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{filename}"\r\n'
+            "Content-Type: text/csv\r\n\r\n".encode()
+            + content
+            + b"\r\n"
+        )
         parts.append(f"--{boundary}--\r\n".encode())
-        return self.request("POST", path, body=b"".join(parts),
-                            headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
+        return self.request(
+            "POST", path, body=b"".join(parts), headers={"Content-Type": f"multipart/form-data; boundary={boundary}"}
+        )

@@ -36,8 +36,14 @@ COURSE = "course-v1:Load+L+2026"
 SECRET = "load-bench-secret"
 LEARNERS = 3000
 ATTEMPTS = 300
-PAGES = ["/", f"/courses/{COURSE}/", f"/courses/{COURSE}/certificates/exceptions", f"/courses/{COURSE}/certificates/",
-         "/proctoring/reviews", f"/courses/{COURSE}/plans"]
+PAGES = [
+    "/",
+    f"/courses/{COURSE}/",
+    f"/courses/{COURSE}/certificates/exceptions",
+    f"/courses/{COURSE}/certificates/",
+    "/proctoring/reviews",
+    f"/courses/{COURSE}/plans",
+]
 REVIEW_STATUSES = ["Clean", "Rules Violation", "Suspicious", "Not Reviewed"]
 
 
@@ -46,23 +52,31 @@ def write_spec(path: Path) -> None:
     lines += [f"  - {{username: l{i:05d}, email: l{i:05d}@example.com}}" for i in range(LEARNERS)]
     lines += ["courses:", f'  - {{id: "{COURSE}", name: Load course}}', "enrollments:"]
     lines += [f'  - {{username: l{i:05d}, course: "{COURSE}", mode: verified}}' for i in range(LEARNERS)]
-    lines += ["exams:", f'  - {{course: "{COURSE}", content_id: "block-v1:Load+L+2026+type@sequential+block@final", '
-              "name: Final}"]
+    lines += [
+        "exams:",
+        f'  - {{course: "{COURSE}", content_id: "block-v1:Load+L+2026+type@sequential+block@final", name: Final}}',
+    ]
     lines += ["attempts:"]
-    lines += [f'  - {{course: "{COURSE}", content_id: "block-v1:Load+L+2026+type@sequential+block@final", '
-              f"username: l{i:05d}, status: submitted, attempt_code: LOAD-{i:05d}, external_id: EXT{i:05d}}}"
-              for i in range(ATTEMPTS)]
+    lines += [
+        f'  - {{course: "{COURSE}", content_id: "block-v1:Load+L+2026+type@sequential+block@final", '
+        f"username: l{i:05d}, status: submitted, attempt_code: LOAD-{i:05d}, external_id: EXT{i:05d}}}"
+        for i in range(ATTEMPTS)
+    ]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 def callback_body(i: int, status: str) -> bytes:
-    return json.dumps({
-        "examMetaData": {"examCode": f"LOAD-{i:05d}", "ssiRecordLocator": f"ext{i:05d}"},
-        "reviewStatus": status, "videoReviewLink": "http://provider.example/v",
-        "webCamComments": [{"eventStart": 1, "eventFinish": 5, "duration": 4, "comments": "ok",
-                            "eventStatus": status}],
-        "desktopComments": [],
-    }).encode()
+    return json.dumps(
+        {
+            "examMetaData": {"examCode": f"LOAD-{i:05d}", "ssiRecordLocator": f"ext{i:05d}"},
+            "reviewStatus": status,
+            "videoReviewLink": "http://provider.example/v",
+            "webCamComments": [
+                {"eventStart": 1, "eventFinish": 5, "duration": 4, "comments": "ok", "eventStatus": status}
+            ],
+            "desktopComments": [],
+        }
+    ).encode()
 
 
 class Recorder:
@@ -101,23 +115,29 @@ def client_loop(base: str, stop: float, recorder: Recorder, seed: int) -> None:
             i = rng.randrange(ATTEMPTS)
             body = callback_body(i, rng.choice(REVIEW_STATUSES))
             headers = {"Content-Type": "application/json", **sign_headers(body, SECRET)}
-            recorder.timed("signed callback", lambda b=body, h=headers: provider.request(
-                "POST", "/api/proctoring/v1/reviews", body=b, headers=h))
+            recorder.timed(
+                "signed callback",
+                lambda b=body, h=headers: provider.request("POST", "/api/proctoring/v1/reviews", body=b, headers=h),
+            )
         else:
             start = rng.randrange(LEARNERS - 1000)
             roster = "username_or_email,notes\n" + "".join(
                 f"l{j:05d}{'@example.com' if j % 2 else ''},load {seed}-{time.perf_counter():.3f}\n"
-                for j in range(start, start + 1000))
-            result = recorder.timed("upload 1,000 rows (plan)", lambda r=roster: session.upload(
-                f"/courses/{COURSE}/certificates/exceptions/upload", "roster.csv", r.encode(),
-                {"encoding": "utf-8"}), ok=lambda s: s == 302)
+                for j in range(start, start + 1000)
+            )
+            result = recorder.timed(
+                "upload 1,000 rows (plan)",
+                lambda r=roster: session.upload(
+                    f"/courses/{COURSE}/certificates/exceptions/upload", "roster.csv", r.encode(), {"encoding": "utf-8"}
+                ),
+                ok=lambda s: s == 302,
+            )
             if not result:
                 continue
             plan_path = urllib.parse.urlsplit(result[2].get("Location", "")).path
             recorder.timed("preview page", lambda p=plan_path: session.request("GET", p))
             # 302 back to the plan: applied, or stale when another client's upload got there first.
-            recorder.timed("apply 1,000 rows", lambda p=plan_path: session.post(f"{p}/apply"),
-                           ok=lambda s: s == 302)
+            recorder.timed("apply 1,000 rows", lambda p=plan_path: session.post(f"{p}/apply"), ok=lambda s: s == 302)
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -129,13 +149,19 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--clients", type=int, default=6)
-    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL",
-                                                                  "postgresql://postgres@127.0.0.1:5432/test"))
+    parser.add_argument(
+        "--database-url", default=os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+    )
     args = parser.parse_args()
 
     database = fresh_database(args.database_url, "load")
-    env = {**os.environ, "DATABASE_URL": database, "SECRET_KEY": "load-bench", "PROCTORING_WEBHOOK_SECRET": SECRET,
-           "LOGIN_MAX_FAILURES": "1000"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": database,
+        "SECRET_KEY": "load-bench",
+        "PROCTORING_WEBHOOK_SECRET": SECRET,
+        "LOGIN_MAX_FAILURES": "1000",
+    }
     flask = [str(BIN / "flask"), "--app", "wsgi"]
     subprocess.run([*flask, "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
     with tempfile.TemporaryDirectory() as tmp:
@@ -146,8 +172,9 @@ def main() -> int:
         recorder = Recorder()
         stop = time.perf_counter() + args.seconds
         started = time.perf_counter()
-        threads = [threading.Thread(target=client_loop, args=(base, stop, recorder, seed))
-                   for seed in range(args.clients)]
+        threads = [
+            threading.Thread(target=client_loop, args=(base, stop, recorder, seed)) for seed in range(args.clients)
+        ]
         for thread in threads:
             thread.start()
         for thread in threads:
@@ -156,20 +183,27 @@ def main() -> int:
 
     total = sum(len(v) for v in recorder.latencies.values())
     errors = sum(len(v) for v in recorder.errors.values())
-    print(f"gunicorn 4 workers, PostgreSQL, {args.clients} clients, {elapsed:.0f} s: "
-          f"{total:,} requests, {total / elapsed:.1f} req/s, {errors} errors")
+    print(
+        f"gunicorn 4 workers, PostgreSQL, {args.clients} clients, {elapsed:.0f} s: "
+        f"{total:,} requests, {total / elapsed:.1f} req/s, {errors} errors"
+    )
     print(f"{'kind':<26}{'count':>7}{'req/s':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'errors':>8}")
     for kind, values in sorted(recorder.latencies.items()):
-        print(f"{kind:<26}{len(values):>7}{len(values) / elapsed:>8.1f}{percentile(values, .5):>9.0f}"
-              f"{percentile(values, .95):>9.0f}{percentile(values, .99):>9.0f}{len(recorder.errors[kind]):>8}")
+        print(
+            f"{kind:<26}{len(values):>7}{len(values) / elapsed:>8.1f}{percentile(values, 0.5):>9.0f}"
+            f"{percentile(values, 0.95):>9.0f}{percentile(values, 0.99):>9.0f}{len(recorder.errors[kind]):>8}"
+        )
     for kind, messages in recorder.errors.items():
         for message in messages[:3]:
             print(f"  error in {kind}: {message}")
     import psycopg
 
     with psycopg.connect(database) as connection:
-        outcome = dict(connection.execute("SELECT status, count(*) FROM plans WHERE kind <> 'data_spec' "
-                                          "GROUP BY status").fetchall())
+        outcome = dict(
+            connection.execute(
+                "SELECT status, count(*) FROM plans WHERE kind <> 'data_spec' GROUP BY status"
+            ).fetchall()
+        )
     print(f"roster plans by status: {outcome} (stale = another client's apply got there first; nothing written)")
     if recorder.latencies:
         mean = statistics.mean(v for values in recorder.latencies.values() for v in values)

@@ -33,9 +33,13 @@ def gunicorn(env: dict[str, str], gunicorn_bin: str, workers: int = 4, timeout: 
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    process = subprocess.Popen([gunicorn_bin, "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
-                                "--timeout", str(timeout), "wsgi:app"], cwd=ROOT, env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        [gunicorn_bin, "--workers", str(workers), "--bind", f"127.0.0.1:{port}", "--timeout", str(timeout), "wsgi:app"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30

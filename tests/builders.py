@@ -22,22 +22,47 @@ def _hash(password: str) -> str:
     return _HASHES[password]
 
 
-def make_user(username: str | None = None, *, email: str | None = None, password: str = "edx",
-              is_staff: bool = False, is_active: bool = True, full_name: str = "") -> User:
+def make_user(
+    username: str | None = None,
+    *,
+    email: str | None = None,
+    password: str = "edx",
+    is_staff: bool = False,
+    is_active: bool = True,
+    full_name: str = "",
+) -> User:
     username = username or f"learner{next(_seq)}"
-    user = User(username=username, email=email or f"{username}@example.com", full_name=full_name,
-                password_hash=_hash(password), is_staff=is_staff, is_active=is_active)
+    user = User(
+        username=username,
+        email=email or f"{username}@example.com",
+        full_name=full_name,
+        password_hash=_hash(password),
+        is_staff=is_staff,
+        is_active=is_active,
+    )
     db.session.add(user)
     db.session.flush()
     return user
 
 
-def make_course(key: str | None = None, *, name: str = "", pacing: str = "instructor",
-                start: datetime | None = None, end: datetime | None = None,
-                certificates_enabled: bool = True) -> Course:
+def make_course(
+    key: str | None = None,
+    *,
+    name: str = "",
+    pacing: str = "instructor",
+    start: datetime | None = None,
+    end: datetime | None = None,
+    certificates_enabled: bool = True,
+) -> Course:
     key = key or f"course-v1:TestX+C{next(_seq)}+2026"
-    course = Course(key=key, name=name or f"Course {key}", pacing=pacing, start=start, end=end,
-                    certificates_enabled=certificates_enabled)
+    course = Course(
+        key=key,
+        name=name or f"Course {key}",
+        pacing=pacing,
+        start=start,
+        end=end,
+        certificates_enabled=certificates_enabled,
+    )
     db.session.add(course)
     db.session.flush()
     return course
@@ -57,8 +82,13 @@ def enroll(user: User, course: Course, mode: str = "verified", is_active: bool =
     return row
 
 
-def make_certificate(user: User, course: Course, status: str = CertificateStatus.DOWNLOADABLE,
-                     grade: float | None = 0.9, created: datetime | None = None) -> Certificate:
+def make_certificate(
+    user: User,
+    course: Course,
+    status: str = CertificateStatus.DOWNLOADABLE,
+    grade: float | None = 0.9,
+    created: datetime | None = None,
+) -> Certificate:
     row = Certificate(user_id=user.id, course_id=course.id, status=status, grade=grade)
     if created:
         row.created = created
@@ -68,16 +98,22 @@ def make_certificate(user: User, course: Course, status: str = CertificateStatus
 
 
 def allow(user: User, course: Course, notes: str = "", created_by: User | None = None) -> AllowlistEntry:
-    row = AllowlistEntry(user_id=user.id, course_id=course.id, notes=notes,
-                         created_by_id=created_by.id if created_by else None)
+    row = AllowlistEntry(
+        user_id=user.id, course_id=course.id, notes=notes, created_by_id=created_by.id if created_by else None
+    )
     db.session.add(row)
     db.session.flush()
     return row
 
 
 def invalidate(certificate: Certificate, notes: str = "", by: User | None = None, active: bool = True) -> Invalidation:
-    row = Invalidation(certificate_id=certificate.id, notes=notes, active=active,
-                       invalidated_by_id=by.id if by else None, status_before=certificate.status)
+    row = Invalidation(
+        certificate_id=certificate.id,
+        notes=notes,
+        active=active,
+        invalidated_by_id=by.id if by else None,
+        status_before=certificate.status,
+    )
     if active:
         certificate.status = CertificateStatus.UNAVAILABLE
     db.session.add(row)
@@ -90,7 +126,8 @@ def staff_world() -> dict:
     course_a = make_course("course-v1:edX+A+2026", name="Course A")
     course_b = make_course("edX/B/2026", name="Course B")
     world = {
-        "course_a": course_a, "course_b": course_b,
+        "course_a": course_a,
+        "course_b": course_b,
         "staff": make_user("staff", is_staff=True),
         "course_staff": make_user("course_staff"),
         "learner": make_user("learner"),

@@ -27,14 +27,16 @@ def _database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 @pytest.fixture(scope="session")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
-    app = create_app({
-        "TESTING": True,
-        "SECRET_KEY": "test-secret-key",
-        "SQLALCHEMY_DATABASE_URI": _database_url(tmp_path_factory),
-        "PROCTORING_WEBHOOK_SECRET": TEST_WEBHOOK_SECRET,
-        "LOGIN_FAILURE_DELAY_SECONDS": 0.0,  # the slow-down has its own test
-        "SERVER_NAME": None,
-    })
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret-key",
+            "SQLALCHEMY_DATABASE_URI": _database_url(tmp_path_factory),
+            "PROCTORING_WEBHOOK_SECRET": TEST_WEBHOOK_SECRET,
+            "LOGIN_FAILURE_DELAY_SECONDS": 0.0,  # the slow-down has its own test
+            "SERVER_NAME": None,
+        }
+    )
     with app.app_context():
         db.drop_all()
         db.create_all()

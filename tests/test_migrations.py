@@ -52,8 +52,9 @@ def test_upgrade_then_downgrade_on_an_empty_database(tmp_path):
     upgrade = subprocess.run([*flask, "upgrade"], cwd=ROOT, env=env, capture_output=True, text=True, check=False)
     assert upgrade.returncode == 0, upgrade.stderr
     assert _schema_differences(url) == []
-    downgrade = subprocess.run([*flask, "downgrade", "base"], cwd=ROOT, env=env, capture_output=True, text=True,
-                               check=False)
+    downgrade = subprocess.run(
+        [*flask, "downgrade", "base"], cwd=ROOT, env=env, capture_output=True, text=True, check=False
+    )
     assert downgrade.returncode == 0, downgrade.stderr
 
 
@@ -61,16 +62,24 @@ def test_upgrade_then_downgrade_on_an_empty_database(tmp_path):
 def test_migrated_schema_refuses_a_case_variant_duplicate(tmp_path, column):
     url = _empty_database(tmp_path)
     env = {**os.environ, "DATABASE_URL": url}
-    subprocess.run([str(Path(sys.executable).parent / "flask"), "--app", "wsgi", "db", "upgrade"], cwd=ROOT, env=env,
-                   capture_output=True, check=True)
+    subprocess.run(
+        [str(Path(sys.executable).parent / "flask"), "--app", "wsgi", "db", "upgrade"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        check=True,
+    )
     engine = create_engine(_engine_url(url))
-    insert = text("INSERT INTO users (username, email, full_name, password_hash, is_staff, is_active, created, "
-                  "session_token) VALUES (:u, :e, '', '', false, true, CURRENT_TIMESTAMP, 't')")
+    insert = text(
+        "INSERT INTO users (username, email, full_name, password_hash, is_staff, is_active, created, "
+        "session_token) VALUES (:u, :e, '', '', false, true, CURRENT_TIMESTAMP, 't')"
+    )
     try:
         with engine.begin() as connection:
             connection.execute(insert, {"u": "Ada", "e": "ada@example.com"})
-        variant = ({"u": "ADA", "e": "other@example.com"} if column == "username"
-                   else {"u": "bob", "e": "ADA@Example.com"})
+        variant = (
+            {"u": "ADA", "e": "other@example.com"} if column == "username" else {"u": "bob", "e": "ADA@Example.com"}
+        )
         with pytest.raises(IntegrityError), engine.begin() as connection:
             connection.execute(insert, variant)
     finally:

@@ -47,8 +47,11 @@ def load_config(instance_path: str) -> dict:
     return {
         "SECRET_KEY": os.environ.get("SECRET_KEY") or _instance_secret(instance),
         "SQLALCHEMY_DATABASE_URI": database_url,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "json_serializer": _json_dumps,
-                                      "json_deserializer": orjson.loads},
+        "SQLALCHEMY_ENGINE_OPTIONS": {
+            "pool_pre_ping": True,
+            "json_serializer": _json_dumps,
+            "json_deserializer": orjson.loads,
+        },
         # Uploads: whole request body limit (413 above it), and the CSV row limit.
         "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 20 * 1024 * 1024),
         "CSV_MAX_ROWS": _int("CSV_MAX_ROWS", 200_000),

@@ -13,8 +13,14 @@ from webapp.services.errors import PermissionDenied, ServiceError
 log = logging.getLogger(__name__)
 
 TITLES = {
-    400: "Bad request", 403: "Not allowed", 404: "Not found", 405: "Method not allowed",
-    409: "Conflict", 413: "Upload too large", 429: "Too many attempts", 500: "Something went wrong",
+    400: "Bad request",
+    403: "Not allowed",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    413: "Upload too large",
+    429: "Too many attempts",
+    500: "Something went wrong",
 }
 
 
@@ -25,8 +31,9 @@ def _wants_json() -> bool:
 def render_error(status: int, message: str):
     if _wants_json():
         return jsonify({"detail": message}), status
-    return render_template("errors/error.html", status=status, title=TITLES.get(status, "Error"),
-                           message=message), status
+    return render_template(
+        "errors/error.html", status=status, title=TITLES.get(status, "Error"), message=message
+    ), status
 
 
 def _http_error(error: HTTPException):
@@ -41,8 +48,9 @@ def _http_error(error: HTTPException):
 
 
 def _csrf_error(error: CSRFError):
-    return render_error(400, f"The form could not be accepted ({error.description}). "
-                             "Reload the page and submit it again.")
+    return render_error(
+        400, f"The form could not be accepted ({error.description}). Reload the page and submit it again."
+    )
 
 
 def _permission_denied(error: PermissionDenied):

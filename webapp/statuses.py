@@ -25,8 +25,15 @@ class Action(StrEnum):
 
 
 WRITE_ACTIONS = frozenset({Action.CREATE, Action.UPDATE, Action.DELETE, Action.DEACTIVATE})
-ACTION_ORDER = [Action.ERROR, Action.CREATE, Action.UPDATE, Action.DELETE, Action.DEACTIVATE,
-                Action.UNCHANGED, Action.SKIP]
+ACTION_ORDER = [
+    Action.ERROR,
+    Action.CREATE,
+    Action.UPDATE,
+    Action.DELETE,
+    Action.DEACTIVATE,
+    Action.UNCHANGED,
+    Action.SKIP,
+]
 
 
 class PlanStatus(StrEnum):
@@ -162,10 +169,16 @@ class AttemptStatus(StrEnum):
         return self in INCOMPLETE_ATTEMPT_STATUSES
 
 
-INCOMPLETE_ATTEMPT_STATUSES = frozenset({
-    AttemptStatus.ELIGIBLE, AttemptStatus.CREATED, AttemptStatus.DOWNLOAD_SOFTWARE_CLICKED,
-    AttemptStatus.READY_TO_START, AttemptStatus.STARTED, AttemptStatus.READY_TO_SUBMIT,
-})
+INCOMPLETE_ATTEMPT_STATUSES = frozenset(
+    {
+        AttemptStatus.ELIGIBLE,
+        AttemptStatus.CREATED,
+        AttemptStatus.DOWNLOAD_SOFTWARE_CLICKED,
+        AttemptStatus.READY_TO_START,
+        AttemptStatus.STARTED,
+        AttemptStatus.READY_TO_SUBMIT,
+    }
+)
 
 
 class ReviewStatus(StrEnum):
@@ -202,7 +215,6 @@ class Grade(StrEnum):
     FAIL = "Fail"
     IN_PROGRESS = "In Progress"
     AUDIT = "Audit"
-
 
 
 class Switch(StrEnum):
@@ -260,27 +272,59 @@ def badge_class(value: str) -> str:
 
 
 _BADGES: dict[str, str] = {
-    Action.CREATE: "good", Action.UPDATE: "info", Action.DELETE: "warn", Action.DEACTIVATE: "warn",
-    Action.UNCHANGED: "neutral", Action.SKIP: "muted", Action.ERROR: "bad",
-    PlanStatus.PREVIEWED: "info", PlanStatus.APPLYING: "info", PlanStatus.APPLIED: "good",
-    PlanStatus.STALE: "warn", PlanStatus.EXPIRED: "muted", PlanStatus.FAILED: "bad",
-    RowOutcome.APPLIED: "good", RowOutcome.FAILED: "bad",
-    CertificateStatus.DOWNLOADABLE: "good", CertificateStatus.GENERATING: "good",
-    CertificateStatus.NOTPASSING: "neutral", CertificateStatus.UNAVAILABLE: "warn",
-    CertificateStatus.ERROR: "bad", CertificateStatus.AUDIT_PASSING: "info",
+    Action.CREATE: "good",
+    Action.UPDATE: "info",
+    Action.DELETE: "warn",
+    Action.DEACTIVATE: "warn",
+    Action.UNCHANGED: "neutral",
+    Action.SKIP: "muted",
+    Action.ERROR: "bad",
+    PlanStatus.PREVIEWED: "info",
+    PlanStatus.APPLYING: "info",
+    PlanStatus.APPLIED: "good",
+    PlanStatus.STALE: "warn",
+    PlanStatus.EXPIRED: "muted",
+    PlanStatus.FAILED: "bad",
+    RowOutcome.APPLIED: "good",
+    RowOutcome.FAILED: "bad",
+    CertificateStatus.DOWNLOADABLE: "good",
+    CertificateStatus.GENERATING: "good",
+    CertificateStatus.NOTPASSING: "neutral",
+    CertificateStatus.UNAVAILABLE: "warn",
+    CertificateStatus.ERROR: "bad",
+    CertificateStatus.AUDIT_PASSING: "info",
     CertificateStatus.AUDIT_NOTPASSING: "muted",
-    AttemptStatus.VERIFIED: "good", AttemptStatus.REJECTED: "bad", AttemptStatus.ERROR: "bad",
-    AttemptStatus.SECOND_REVIEW_REQUIRED: "warn", AttemptStatus.SUBMITTED: "info",
+    AttemptStatus.VERIFIED: "good",
+    AttemptStatus.REJECTED: "bad",
+    AttemptStatus.ERROR: "bad",
+    AttemptStatus.SECOND_REVIEW_REQUIRED: "warn",
+    AttemptStatus.SUBMITTED: "info",
     AttemptStatus.DECLINED: "muted",
-    ReviewStatus.PASSED: "good", ReviewStatus.VIOLATION: "info", ReviewStatus.SUSPICIOUS: "warn",
+    ReviewStatus.PASSED: "good",
+    ReviewStatus.VIOLATION: "info",
+    ReviewStatus.SUSPICIOUS: "warn",
     ReviewStatus.NOT_REVIEWED: "bad",
-    ProviderReviewStatus.CLEAN: "good", ProviderReviewStatus.RULES_VIOLATION: "info",
-    ProviderReviewStatus.SUSPICIOUS: "warn", ProviderReviewStatus.NOT_REVIEWED: "bad",
-    CreditStatus.SATISFIED: "good", CreditStatus.FAILED: "bad", CreditStatus.DECLINED: "muted",
-    Grade.PASS: "good", Grade.FAIL: "bad", Grade.IN_PROGRESS: "info", Grade.AUDIT: "muted",
-    SpecialCase.EXCEPTION: "info", SpecialCase.INVALIDATED: "warn",
-    AcademyState.ACTIVE: "good", AcademyState.INACTIVE: "muted",
-    InvalidationState.REVALIDATED: "good", Switch.ON: "good", Switch.OFF: "warn",
-    SkipReason.NO_CONSENT: "warn", SkipReason.COURSE_UNKNOWN: "bad", SkipReason.AUDIT_NOT_REPORTED: "muted",
-    SkipReason.NO_GRADE: "muted", SkipReason.UNCHANGED: "neutral",
+    ProviderReviewStatus.CLEAN: "good",
+    ProviderReviewStatus.RULES_VIOLATION: "info",
+    ProviderReviewStatus.SUSPICIOUS: "warn",
+    ProviderReviewStatus.NOT_REVIEWED: "bad",
+    CreditStatus.SATISFIED: "good",
+    CreditStatus.FAILED: "bad",
+    CreditStatus.DECLINED: "muted",
+    Grade.PASS: "good",
+    Grade.FAIL: "bad",
+    Grade.IN_PROGRESS: "info",
+    Grade.AUDIT: "muted",
+    SpecialCase.EXCEPTION: "info",
+    SpecialCase.INVALIDATED: "warn",
+    AcademyState.ACTIVE: "good",
+    AcademyState.INACTIVE: "muted",
+    InvalidationState.REVALIDATED: "good",
+    Switch.ON: "good",
+    Switch.OFF: "warn",
+    SkipReason.NO_CONSENT: "warn",
+    SkipReason.COURSE_UNKNOWN: "bad",
+    SkipReason.AUDIT_NOT_REPORTED: "muted",
+    SkipReason.NO_GRADE: "muted",
+    SkipReason.UNCHANGED: "neutral",
 }

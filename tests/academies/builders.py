@@ -24,9 +24,15 @@ _seq = itertools.count(1)
 def make_academy(name: str, **fields: Any) -> Academy:
     """A stored academy with the fields a catalog item of that name would give, overridden by `fields`."""
     token = name.lower().replace(" ", "_")
-    values = {"slug": name.lower().replace(" ", "-"), "product_key": name.lower().replace(" ", "-"),
-              "long_name": name, "stripe_price_lookup_key": f"essentials_{token}_academy_yearly",
-              "is_active": True, "display_order": 0, **fields}
+    values = {
+        "slug": name.lower().replace(" ", "-"),
+        "product_key": name.lower().replace(" ", "-"),
+        "long_name": name,
+        "stripe_price_lookup_key": f"essentials_{token}_academy_yearly",
+        "is_active": True,
+        "display_order": 0,
+        **fields,
+    }
     academy = Academy(name=name, **values)
     db.session.add(academy)
     db.session.commit()
@@ -105,8 +111,9 @@ class CatalogServer:
             self.httpd.server_close()
 
 
-def send(handler: BaseHTTPRequestHandler, status: int, body: bytes | str,
-         content_type: str = "application/json") -> None:
+def send(
+    handler: BaseHTTPRequestHandler, status: int, body: bytes | str, content_type: str = "application/json"
+) -> None:
     data = body.encode() if isinstance(body, str) else body
     handler.send_response(status)
     handler.send_header("Content-Type", content_type)

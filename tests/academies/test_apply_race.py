@@ -26,8 +26,11 @@ def test_a_row_failing_on_the_database_does_not_stop_the_others(runner, tmp_path
         return decisions
 
     monkeypatch.setattr(AcademySyncKind, "decide", decide_then_race)
-    data = sync_file(runner, tmp_path, [{"name": "First"}, {"name": "Second", "stripe_price_lookup_key":
-                                                            "contested_key"}, {"name": "Third"}])
+    data = sync_file(
+        runner,
+        tmp_path,
+        [{"name": "First"}, {"name": "Second", "stripe_price_lookup_key": "contested_key"}, {"name": "Third"}],
+    )
     assert data["status"] == "applied"
     assert data["outcomes"] == {"applied": 2, "failed": 1}
     outcomes = {r.label: (r.outcome, r.outcome_message) for r in plan_rows(data["plan_id"])}

@@ -22,8 +22,15 @@ def test_sync_dry_run_json_prints_one_plan_object_and_writes_nothing(runner, tmp
     assert set(data) == {"plan_id", "kind", "status", "counts", "rows"}
     assert (data["kind"], data["status"]) == ("academy_sync", "previewed")
     assert data["counts"]["create"] == 1 and data["counts"]["skip"] == 1
-    assert data["rows"] == [{"row": 2, "key": "", "action": "skip", "code": "no_name",
-                             "message": "the item has no name, title or short_name"}]
+    assert data["rows"] == [
+        {
+            "row": 2,
+            "key": "",
+            "action": "skip",
+            "code": "no_name",
+            "message": "the item has no name, title or short_name",
+        }
+    ]
     assert academy_count() == 0
 
 
@@ -38,8 +45,17 @@ def test_sync_without_source_uses_the_demo_catalog_file(runner):
 
 def test_sync_deactivate_missing_flag(runner, tmp_path):
     make_academy("Retired")
-    result = runner.invoke(args=["academies", "sync", "--source", str(write_catalog(tmp_path, [{"name": "New"}])),
-                                 "--deactivate-missing", "--as", "staff"])
+    result = runner.invoke(
+        args=[
+            "academies",
+            "sync",
+            "--source",
+            str(write_catalog(tmp_path, [{"name": "New"}])),
+            "--deactivate-missing",
+            "--as",
+            "staff",
+        ]
+    )
     assert result.exit_code == 0 and "deactivate 1" in result.output
     assert academy("Retired").is_active is False
 
@@ -50,11 +66,24 @@ def test_list_json_shape_and_order(runner):
     result = runner.invoke(args=["academies", "list", "--json"])
     assert result.exit_code == 0
     assert json.loads(result.output) == [
-        {"name": "First", "slug": "first", "product_key": "first", "stripe_price_lookup_key":
-         "essentials_first_academy_yearly", "catalog_query_uuid": None, "is_active": False, "display_order": 1},
-        {"name": "Second", "slug": "second", "product_key": "second", "stripe_price_lookup_key":
-         "essentials_second_academy_yearly", "catalog_query_uuid": "5b8e2f4c-1d3a-4c6e-9f0a-7b2d4e6f8a1c",
-         "is_active": True, "display_order": 2},
+        {
+            "name": "First",
+            "slug": "first",
+            "product_key": "first",
+            "stripe_price_lookup_key": "essentials_first_academy_yearly",
+            "catalog_query_uuid": None,
+            "is_active": False,
+            "display_order": 1,
+        },
+        {
+            "name": "Second",
+            "slug": "second",
+            "product_key": "second",
+            "stripe_price_lookup_key": "essentials_second_academy_yearly",
+            "catalog_query_uuid": "5b8e2f4c-1d3a-4c6e-9f0a-7b2d4e6f8a1c",
+            "is_active": True,
+            "display_order": 2,
+        },
     ]
     text = runner.invoke(args=["academies", "list"]).output
     assert text.index("First") < text.index("Second") and "[inactive]" in text
@@ -62,8 +91,9 @@ def test_list_json_shape_and_order(runner):
 
 @pytest.mark.parametrize("username", ["course_staff", "learner", "nobody"])
 def test_sync_refuses_anyone_but_global_staff_with_exit_1(runner, tmp_path, username):
-    result = runner.invoke(args=["academies", "sync", "--source", str(write_catalog(tmp_path, [{"name": "A"}])),
-                                 "--as", username])
+    result = runner.invoke(
+        args=["academies", "sync", "--source", str(write_catalog(tmp_path, [{"name": "A"}])), "--as", username]
+    )
     assert result.exit_code == 1
     assert academy_count() == 0
 
@@ -74,7 +104,8 @@ def test_sync_usage_errors_exit_2(runner):
 
 
 def test_refused_file_exit_1_with_the_reason(runner, tmp_path):
-    result = runner.invoke(args=["academies", "sync", "--source", str(write_catalog(tmp_path, "{not json")),
-                                 "--as", "staff"])
+    result = runner.invoke(
+        args=["academies", "sync", "--source", str(write_catalog(tmp_path, "{not json")), "--as", "staff"]
+    )
     assert result.exit_code == 1
     assert "is not valid JSON" in result.output and "line 1" in result.output

@@ -17,8 +17,11 @@ def _world(world):
 
 def _upload(client, payload, filename="catalog.json", **extra):
     body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
-    return client.post("/academies/sync", data={"source": "upload", "file": (io.BytesIO(body), filename), **extra},
-                       content_type="multipart/form-data")
+    return client.post(
+        "/academies/sync",
+        data={"source": "upload", "file": (io.BytesIO(body), filename), **extra},
+        content_type="multipart/form-data",
+    )
 
 
 def test_list_shows_active_and_inactive_ordered_by_display_order(client):
@@ -77,11 +80,14 @@ def test_configured_catalog_demo_file_from_the_page(client):
     assert academy_count() == 0
 
 
-@pytest.mark.parametrize(("payload", "filename", "message"), [
-    (b"{broken", "catalog.json", "is not valid JSON"),
-    (b'"text"', "catalog.json", "wrong shape"),
-    (b"[]", "catalog.csv", "is not a .json file"),
-])
+@pytest.mark.parametrize(
+    ("payload", "filename", "message"),
+    [
+        (b"{broken", "catalog.json", "is not valid JSON"),
+        (b'"text"', "catalog.json", "wrong shape"),
+        (b"[]", "catalog.csv", "is not a .json file"),
+    ],
+)
 def test_refused_uploads_re_render_the_form_with_the_message(client, payload, filename, message):
     client.login("staff")
     response = _upload(client, payload, filename)

@@ -27,7 +27,12 @@ academies:
     assert code == 0 and data["counts"]["create"] == 2, data
     ai, plain = academy("AI & Data"), academy("plain")
     assert (ai.slug, ai.product_key, ai.stripe_price_lookup_key, ai.catalog_query_uuid, ai.tags) == (
-        "ai-data", "ai-data", "essentials_ai_and_data_academy_yearly", UUID, ["ai"])
+        "ai-data",
+        "ai-data",
+        "essentials_ai_and_data_academy_yearly",
+        UUID,
+        ["ai"],
+    )
     assert (plain.slug, plain.is_active, plain.display_order) == ("academy-plain", False, 0)
     code, again = load(runner, tmp_path, spec)
     assert code == 0 and again["counts"]["unchanged"] == 2 and again["counts"]["create"] == 0
@@ -44,7 +49,10 @@ def test_load_matches_case_insensitively_and_keeps_the_stored_uuid(runner, tmp_p
 
 def test_load_refuses_bad_entries_and_writes_nothing(runner, tmp_path):
     make_academy("Owner", stripe_price_lookup_key="taken")
-    code, data = load(runner, tmp_path, """
+    code, data = load(
+        runner,
+        tmp_path,
+        """
 academies:
   - {name: Fine}
   - {name: Bad Uuid, catalog_query_uuid: "12"}
@@ -52,7 +60,8 @@ academies:
   - {name: Extra, colour: blue}
   - {slug: no-name}
   - {name: Order, display_order: "first"}
-""")
+""",
+    )
     assert code == 0 and data["counts"]["error"] == 5, data
     messages = " | ".join(r["message"] for r in data["rows"])
     assert "catalog_query_uuid' must be a UUID" in messages

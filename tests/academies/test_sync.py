@@ -26,22 +26,29 @@ def _staff(world):
     return world
 
 
-@pytest.mark.parametrize("payload", [
-    ITEMS,
-    {"results": ITEMS},
-    {"items": ITEMS},
-    {"academies": ITEMS},
-    {"catalogs": ITEMS},
-    {"count": 2, "results": "not a list", "items": ITEMS, "academies": [{"name": "Ignored"}]},
-], ids=["plain-list", "results", "items", "academies", "catalogs", "first-list-wins"])
+@pytest.mark.parametrize(
+    "payload",
+    [
+        ITEMS,
+        {"results": ITEMS},
+        {"items": ITEMS},
+        {"academies": ITEMS},
+        {"catalogs": ITEMS},
+        {"count": 2, "results": "not a list", "items": ITEMS, "academies": [{"name": "Ignored"}]},
+    ],
+    ids=["plain-list", "results", "items", "academies", "catalogs", "first-list-wins"],
+)
 def test_every_envelope_yields_the_academies(runner, tmp_path, payload):
     data = sync_file(runner, tmp_path, payload)
     assert data["counts"]["create"] == 2
     assert academy("Alpha") and academy("Beta") and academy("Ignored") is None
 
 
-@pytest.mark.parametrize("payload", [{}, {"count": 0, "next": None}, {"data": ITEMS}, []],
-                         ids=["empty-object", "no-list", "unknown-key", "empty-list"])
+@pytest.mark.parametrize(
+    "payload",
+    [{}, {"count": 0, "next": None}, {"data": ITEMS}, []],
+    ids=["empty-object", "no-list", "unknown-key", "empty-list"],
+)
 def test_an_object_without_a_list_is_an_empty_catalog(runner, tmp_path, payload):
     data = sync_file(runner, tmp_path, payload)
     assert data["status"] == PlanStatus.APPLIED
@@ -71,16 +78,25 @@ def test_matching_is_case_insensitive_keeps_the_stored_casing_and_deactivates_no
 
 
 def test_unchanged_when_the_catalog_matches(runner, tmp_path):
-    make_academy("Alpha", slug="alpha", product_key="alpha", long_name="Alpha",
-                 stripe_price_lookup_key="essentials_alpha_academy_yearly")
+    make_academy(
+        "Alpha",
+        slug="alpha",
+        product_key="alpha",
+        long_name="Alpha",
+        stripe_price_lookup_key="essentials_alpha_academy_yearly",
+    )
     data = sync_file(runner, tmp_path, [{"name": "alpha"}], "--deactivate-missing")
     assert data["counts"]["unchanged"] == 1 and data["counts"]["deactivate"] == 0
 
 
 def test_update_lists_field_diffs_old_to_new(runner, tmp_path):
     make_academy("Alpha", description="old text", tags=["a"])
-    data = sync_file(runner, tmp_path, [{"name": "Alpha", "description": "new text", "tags": ["a", "b"],
-                                         "slug": "alpha", "product_key": "alpha"}], "--dry-run")
+    data = sync_file(
+        runner,
+        tmp_path,
+        [{"name": "Alpha", "description": "new text", "tags": ["a", "b"], "slug": "alpha", "product_key": "alpha"}],
+        "--dry-run",
+    )
     (row,) = plan_rows(data["plan_id"])
     assert row.action == "update"
     assert ("description", "old text", "new text") in row.changes
@@ -88,8 +104,11 @@ def test_update_lists_field_diffs_old_to_new(runner, tmp_path):
     assert "description" in row.message
 
 
-@pytest.mark.parametrize("payload", [[], {"results": []}, {"oops": True}, [{"slug": "no-name"}, "text", 3]],
-                         ids=["empty-list", "empty-envelope", "no-list", "only-nameless-items"])
+@pytest.mark.parametrize(
+    "payload",
+    [[], {"results": []}, {"oops": True}, [{"slug": "no-name"}, "text", 3]],
+    ids=["empty-list", "empty-envelope", "no-list", "only-nameless-items"],
+)
 def test_deactivate_missing_never_fires_when_the_payload_yields_no_academies(runner, tmp_path, payload):
     make_academy("Alpha")
     make_academy("Beta")
@@ -102,8 +121,9 @@ def test_deactivate_missing_only_touches_active_academies_not_in_the_payload(run
     make_academy("Listed")
     make_academy("Gone")
     make_academy("Already Off", is_active=False)
-    data = sync_file(runner, tmp_path, [{"name": "LISTED"}, {"name": "Broken", "display_order": "x"}],
-                     "--deactivate-missing")
+    data = sync_file(
+        runner, tmp_path, [{"name": "LISTED"}, {"name": "Broken", "display_order": "x"}], "--deactivate-missing"
+    )
     assert data["counts"]["deactivate"] == 1
     assert academy("Gone").is_active is False
     assert academy("Listed").is_active is True
@@ -118,20 +138,35 @@ def test_without_deactivate_missing_nothing_is_deactivated(runner, tmp_path):
 
 def test_an_item_naming_a_missing_academy_row_with_an_error_is_not_deactivated(runner, tmp_path):
     make_academy("Broken")
-    data = sync_file(runner, tmp_path, [{"name": "Fine"}, {"name": "broken", "display_order": 1.5}],
-                     "--deactivate-missing")
+    data = sync_file(
+        runner, tmp_path, [{"name": "Fine"}, {"name": "broken", "display_order": 1.5}], "--deactivate-missing"
+    )
     assert data["counts"]["error"] == 1 and data["counts"]["deactivate"] == 0
     assert academy("Broken").is_active
 
 
 def test_dry_run_writes_nothing_and_counts_exactly_what_the_real_run_does(runner, tmp_path):
-    make_academy("Stays", slug="stays", product_key="stays", long_name="Stays",
-                 stripe_price_lookup_key="essentials_stays_academy_yearly")
+    make_academy(
+        "Stays",
+        slug="stays",
+        product_key="stays",
+        long_name="Stays",
+        stripe_price_lookup_key="essentials_stays_academy_yearly",
+    )
     make_academy("Changes", description="old")
     make_academy("Vanishes")
-    catalog = write_catalog(tmp_path, {"results": [
-        {"name": "Stays"}, {"name": "changes", "description": "new"}, {"name": "Brand New"},
-        {"title": ""}, {"name": "Dup Key", "stripe_price_lookup_key": "essentials_stays_academy_yearly"}]})
+    catalog = write_catalog(
+        tmp_path,
+        {
+            "results": [
+                {"name": "Stays"},
+                {"name": "changes", "description": "new"},
+                {"name": "Brand New"},
+                {"title": ""},
+                {"name": "Dup Key", "stripe_price_lookup_key": "essentials_stays_academy_yearly"},
+            ]
+        },
+    )
     code, dry = cli_sync(runner, catalog, "--dry-run", "--deactivate-missing")
     assert code == 0 and dry["status"] == PlanStatus.PREVIEWED
     assert academy("Brand New") is None and academy("Vanishes").is_active
@@ -139,20 +174,27 @@ def test_dry_run_writes_nothing_and_counts_exactly_what_the_real_run_does(runner
     assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "plan.apply")) is None
     code, real = cli_sync(runner, catalog, "--deactivate-missing")
     assert code == 0 and real["status"] == PlanStatus.APPLIED
-    assert real["counts"] == dry["counts"] == {
-        "error": 1, "create": 1, "update": 1, "delete": 0, "deactivate": 1, "unchanged": 1, "skip": 1}
+    assert (
+        real["counts"]
+        == dry["counts"]
+        == {"error": 1, "create": 1, "update": 1, "delete": 0, "deactivate": 1, "unchanged": 1, "skip": 1}
+    )
     assert real["rows"] == dry["rows"]
     assert real["outcomes"] == {"applied": 3, "failed": 0}
 
 
 def test_a_failing_row_does_not_stop_the_others(runner, tmp_path):
     make_academy("Owner", stripe_price_lookup_key="taken_key")
-    data = sync_file(runner, tmp_path, [
-        {"name": "One", "stripe_price_lookup_key": "shared_key"},
-        {"name": "Two", "stripe_price_lookup_key": "shared_key"},
-        {"name": "Three", "stripe_price_lookup_key": "taken_key"},
-        {"name": "Four"},
-    ])
+    data = sync_file(
+        runner,
+        tmp_path,
+        [
+            {"name": "One", "stripe_price_lookup_key": "shared_key"},
+            {"name": "Two", "stripe_price_lookup_key": "shared_key"},
+            {"name": "Three", "stripe_price_lookup_key": "taken_key"},
+            {"name": "Four"},
+        ],
+    )
     errors = {r["key"]: r for r in data["rows"] if r["action"] == "error"}
     assert set(errors) == {"Two", "Three"}
     assert errors["Two"]["code"] == "duplicate_lookup_key" and "row 1" in errors["Two"]["message"]
@@ -177,9 +219,14 @@ def test_apply_is_audited(runner, tmp_path):
 
 def test_a_stale_plan_writes_nothing_and_offers_a_fresh_preview(client, tmp_path):
     client.login("staff")
-    response = client.post("/academies/sync", data={
-        "source": "upload", "file": (write_catalog(tmp_path, [{"name": "Racing"}, {"name": "Calm"}]).open("rb"),
-                                     "catalog.json")}, content_type="multipart/form-data")
+    response = client.post(
+        "/academies/sync",
+        data={
+            "source": "upload",
+            "file": (write_catalog(tmp_path, [{"name": "Racing"}, {"name": "Calm"}]).open("rb"), "catalog.json"),
+        },
+        content_type="multipart/form-data",
+    )
     plan_id = int(response.headers["Location"].rstrip("/").split("/")[-1])
     make_academy("RACING", description="written meanwhile")  # someone else created it since the preview
     response = client.post(f"/plans/{plan_id}/apply")

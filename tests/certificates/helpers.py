@@ -29,12 +29,23 @@ def world_with_learners(n: int = 5) -> dict:
     return world
 
 
-def upload(client, data: bytes, *, name: str = "roster.csv", encoding: str = "utf-8", removal: bool = False,
-           course_key: str = COURSE_A, follow: bool = False):
+def upload(
+    client,
+    data: bytes,
+    *,
+    name: str = "roster.csv",
+    encoding: str = "utf-8",
+    removal: bool = False,
+    course_key: str = COURSE_A,
+    follow: bool = False,
+):
     path = "remove-upload" if removal else "upload"
-    return client.post(f"{exceptions_url(course_key)}/{path}",
-                       data={"file": (io.BytesIO(data), name), "encoding": encoding},
-                       content_type="multipart/form-data", follow_redirects=follow)
+    return client.post(
+        f"{exceptions_url(course_key)}/{path}",
+        data={"file": (io.BytesIO(data), name), "encoding": encoding},
+        content_type="multipart/form-data",
+        follow_redirects=follow,
+    )
 
 
 def plan_id_of(response) -> int:
@@ -56,5 +67,7 @@ def plan(plan_id: int) -> Plan:
 def allowlist(course) -> dict[str, str]:
     """username -> notes of the course's allowlist, read fresh."""
     db.session.expire_all()
-    return {e.user.username: e.notes for e in db.session.scalars(
-        select(AllowlistEntry).where(AllowlistEntry.course_id == course.id))}
+    return {
+        e.user.username: e.notes
+        for e in db.session.scalars(select(AllowlistEntry).where(AllowlistEntry.course_id == course.id))
+    }

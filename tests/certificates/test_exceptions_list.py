@@ -53,10 +53,18 @@ def test_allowlist_download_is_formula_safe(client):
     assert "'=cmd" in text and "'-2+3" in text
 
 
-@pytest.mark.parametrize("method,suffix", [
-    ("get", ""), ("get", ".csv"), ("post", "/upload"), ("post", "/remove-upload"), ("post", "/add"),
-    ("get", "/{ann}/remove"), ("post", "/{ann}/remove"),
-])
+@pytest.mark.parametrize(
+    "method,suffix",
+    [
+        ("get", ""),
+        ("get", ".csv"),
+        ("post", "/upload"),
+        ("post", "/remove-upload"),
+        ("post", "/add"),
+        ("get", "/{ann}/remove"),
+        ("post", "/{ann}/remove"),
+    ],
+)
 def test_course_staff_of_another_course_gets_403(client, method, suffix):
     w = world_with_learners()
     allow(w["ann"], w["course_a"])
@@ -66,8 +74,7 @@ def test_course_staff_of_another_course_gets_403(client, method, suffix):
     client.login("other_staff")
     url = exceptions_url() + suffix.format(ann=w["ann"].id)
     data = {"file": (io.BytesIO(b"ann\n"), "r.csv"), "encoding": "utf-8", "identifier": "ann"}
-    response = client.get(url) if method == "get" else client.post(url, data=data,
-                                                                  content_type="multipart/form-data")
+    response = client.get(url) if method == "get" else client.post(url, data=data, content_type="multipart/form-data")
     assert response.status_code == 403
     assert allowlist(w["course_a"]) == {"ann": ""}
     assert db.session.query(Plan).count() == 0
@@ -98,8 +105,12 @@ def test_csrf_is_required(client):
     client.login("staff")
     plan_id = plan_id_of(upload(client, b"ann\n"))
     assert client.post(f"/plans/{plan_id}/apply", data={}, csrf=False).status_code == 400
-    response = client.post(exceptions_url() + "/upload", csrf=False, content_type="multipart/form-data",
-                           data={"file": (io.BytesIO(b"ann\n"), "r.csv"), "encoding": "utf-8"})
+    response = client.post(
+        exceptions_url() + "/upload",
+        csrf=False,
+        content_type="multipart/form-data",
+        data={"file": (io.BytesIO(b"ann\n"), "r.csv"), "encoding": "utf-8"},
+    )
     assert response.status_code == 400
     assert client.post(exceptions_url() + "/add", data={"identifier": "ann"}, csrf=False).status_code == 400
     assert client.post(f"{exceptions_url()}/{w['bob'].id}/remove", data={}, csrf=False).status_code == 400

@@ -27,7 +27,10 @@ def test_single_removal_asks_for_confirmation_then_invalidates_first(client):
     assert cert.status == "unavailable"
     invalidation = db.session.scalar(select(Invalidation))
     assert (invalidation.notes, invalidation.status_before, invalidation.active) == (
-        "removed from allowlist", "downloadable", True)
+        "removed from allowlist",
+        "downloadable",
+        True,
+    )
     assert invalidation.invalidated_by.username == "course_staff"
 
 
@@ -55,8 +58,14 @@ def test_bulk_removal_codes_and_invalidation(client):
     plan_id = plan_id_of(upload(client, b"username\nann\nbob\nnobody\nstranger\ncat\n\n", removal=True))
     rows = rows_of(plan_id)
     got = {n: (r.action, r.code) for n, r in rows.items()}
-    assert got == {2: ("delete", ""), 3: ("error", "not_on_allowlist"), 4: ("error", "unknown_learner"),
-                   5: ("delete", ""), 6: ("delete", ""), 7: ("skip", "blank_row")}
+    assert got == {
+        2: ("delete", ""),
+        3: ("error", "not_on_allowlist"),
+        4: ("error", "unknown_learner"),
+        5: ("delete", ""),
+        6: ("delete", ""),
+        7: ("skip", "blank_row"),
+    }
     assert "invalidated first" in rows[2].message and "invalidated first" not in rows[6].message
     assert "Apply 3 changes" in client.soup(f"/plans/{plan_id}").get_text()
     client.post(f"/plans/{plan_id}/apply")
@@ -75,14 +84,16 @@ def test_single_add_same_rules_with_clear_error(client):
     assert "learner is not enrolled in this course" in response.data.decode()
     response = client.post(f"{exceptions_url()}/add", data={"identifier": "nobody"})
     assert "nobody does not exist; check the spelling" in response.data.decode()
-    response = client.post(f"{exceptions_url()}/add", data={"identifier": "Ann@Example.org", "notes": "ok"},
-                           follow_redirects=True)
+    response = client.post(
+        f"{exceptions_url()}/add", data={"identifier": "Ann@Example.org", "notes": "ok"}, follow_redirects=True
+    )
     assert response.status_code == 200 and "added to the allowlist" in response.data.decode()
     assert allowlist(w["course_a"]) == {"ann": "ok"}
     client.post(f"{exceptions_url()}/add", data={"identifier": "ann", "notes": "changed"})
     assert allowlist(w["course_a"]) == {"ann": "changed"}
-    response = client.post(f"{exceptions_url()}/add", data={"identifier": "ann", "notes": "changed"},
-                           follow_redirects=True)
+    response = client.post(
+        f"{exceptions_url()}/add", data={"identifier": "ann", "notes": "changed"}, follow_redirects=True
+    )
     assert "already on the allowlist with these notes" in response.data.decode()
 
 

@@ -36,13 +36,26 @@ def test_demo_certificates_load_twice_without_changes(runner, tmp_path):
 def test_invalidation_in_spec_can_be_revalidated_by_a_later_load(runner, tmp_path):
     course = '"course-v1:edX+DemoX+Demo_Course"'
     base = f"certificates:\n  - {{username: learner004, course: {course}, status: downloadable}}\n"
-    runner.invoke(args=["data", "load", _spec(tmp_path, base + "invalidations:\n"
-                                              f"  - {{username: learner004, course: {course}, notes: x}}\n")])
+    runner.invoke(
+        args=[
+            "data",
+            "load",
+            _spec(tmp_path, base + f"invalidations:\n  - {{username: learner004, course: {course}, notes: x}}\n"),
+        ]
+    )
     cert = db.session.scalar(select(Certificate))
     assert cert.status == "unavailable"
-    result = runner.invoke(args=["data", "load", _spec(tmp_path, base + "invalidations:\n"
-                                 f"  - {{username: learner004, course: {course}, notes: x, active: false}}\n"),
-                                 "--json"])
+    result = runner.invoke(
+        args=[
+            "data",
+            "load",
+            _spec(
+                tmp_path,
+                base + f"invalidations:\n  - {{username: learner004, course: {course}, notes: x, active: false}}\n",
+            ),
+            "--json",
+        ]
+    )
     assert json.loads(result.output)["counts"]["update"] == 1
     db.session.expire_all()
     assert db.session.scalar(select(Certificate)).status == "downloadable"
@@ -50,9 +63,11 @@ def test_invalidation_in_spec_can_be_revalidated_by_a_later_load(runner, tmp_pat
 
 def test_unknown_fields_and_bad_status_are_errors(runner, tmp_path):
     course = '"course-v1:edX+DemoX+Demo_Course"'
-    body = (f"certificates:\n  - {{username: learner004, course: {course}, status: shiny}}\n"
-            f"allowlist:\n  - {{username: learner004, course: {course}, colour: red}}\n"
-            f"invalidations:\n  - {{username: ana_hassan, course: {course}}}\n")
+    body = (
+        f"certificates:\n  - {{username: learner004, course: {course}, status: shiny}}\n"
+        f"allowlist:\n  - {{username: learner004, course: {course}, colour: red}}\n"
+        f"invalidations:\n  - {{username: ana_hassan, course: {course}}}\n"
+    )
     data = json.loads(runner.invoke(args=["data", "load", _spec(tmp_path, body), "--json"]).output)
     messages = " ".join(r["message"] for r in data["rows"])
     assert "status" in messages and "colour" in messages and "certificate of" in messages

@@ -44,15 +44,20 @@ def test_every_code_in_domain_order(client):
     allow(w["eve"], w["course_a"], notes="old")
     db.session.commit()
     client.login("staff")
-    body = (b"nobody\nstranger\ngone\ncat\ndan,same\neve,new\nann,fresh\n\n"
-            b"a,b,c\n")
+    body = b"nobody\nstranger\ngone\ncat\ndan,same\neve,new\nann,fresh\n\na,b,c\n"
     plan_id = plan_id_of(upload(client, body))
     rows = rows_of(plan_id)
     got = {n: (r.action, r.code) for n, r in rows.items()}
     assert got == {
-        1: ("error", "unknown_learner"), 2: ("error", "not_enrolled"), 3: ("error", "not_enrolled"),
-        4: ("error", "certificate_invalidated"), 5: ("unchanged", ""), 6: ("update", ""),
-        7: ("create", ""), 8: ("skip", "blank_row"), 9: ("error", "bad_format"),
+        1: ("error", "unknown_learner"),
+        2: ("error", "not_enrolled"),
+        3: ("error", "not_enrolled"),
+        4: ("error", "certificate_invalidated"),
+        5: ("unchanged", ""),
+        6: ("update", ""),
+        7: ("create", ""),
+        8: ("skip", "blank_row"),
+        9: ("error", "bad_format"),
     }
     assert "nobody does not exist; check the spelling" in rows[1].message
     assert rows[6].changes == [("notes", "old", "new")]

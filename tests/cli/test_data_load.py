@@ -48,8 +48,15 @@ def test_first_load_creates_second_load_is_all_unchanged(runner, tmp_path):
 
     code, second = load(runner, spec)
     assert code == 0
-    assert second["counts"] == {"create": 0, "update": 0, "delete": 0, "deactivate": 0, "unchanged": 7,
-                                "skip": 0, "error": 0}
+    assert second["counts"] == {
+        "create": 0,
+        "update": 0,
+        "delete": 0,
+        "deactivate": 0,
+        "unchanged": 7,
+        "skip": 0,
+        "error": 0,
+    }
 
 
 def test_changed_fields_are_updates(runner, tmp_path):
@@ -67,15 +74,20 @@ def test_dry_run_writes_nothing(runner, tmp_path):
 
 
 def test_a_bad_entry_writes_nothing_and_every_error_names_file_and_entry(runner, tmp_path):
-    bad = SPEC + """  - {username: ghost, course: "edX/Old/2014"}
+    bad = (
+        SPEC
+        + """  - {username: ghost, course: "edX/Old/2014"}
   - {username: verified, course: "not a key", mode: verified}
 """
+    )
     bad = bad.replace("{username: audit, email: audit@example.com}", "{username: audit, email: nope, colour: red}")
     code, result = load(runner, write(tmp_path, "bad.yaml", bad))
     assert code == 0 and result["status"] == "previewed"
     messages = {row["row"]: row["message"] for row in result["rows"]}
-    assert any("bad.yaml › users entry 2" in m and "must be an email" in m and "unknown field 'colour'" in m
-               for m in messages.values())
+    assert any(
+        "bad.yaml › users entry 2" in m and "must be an email" in m and "unknown field 'colour'" in m
+        for m in messages.values()
+    )
     assert any("enrollments entry 3" in m and "username ghost does not exist" in m for m in messages.values())
     assert any("enrollments entry 4" in m and "course key" in m for m in messages.values())
     assert db.session.scalar(select(func.count()).select_from(User)) == 0
@@ -92,18 +104,26 @@ def test_unknown_key_is_an_error_naming_the_supported_ones(runner, tmp_path):
 
 def test_top_level_list_loads_files_in_order_with_relative_paths(runner, tmp_path):
     write(tmp_path, "specs/people.yaml", "users:\n  - {username: ada, email: ada@example.com}\n")
-    write(tmp_path, "specs/courses.yaml", 'courses:\n  - {id: "course-v1:A+B+C", name: ABC}\n'
-                                          'enrollments:\n  - {username: ada, course: "course-v1:A+B+C"}\n')
-    top = write(tmp_path, "specs/all.yaml", "- {data_spec_path: people.yaml, ida_name: lms}\n"
-                                            "- data_spec_path: courses.yaml\n")
+    write(
+        tmp_path,
+        "specs/courses.yaml",
+        'courses:\n  - {id: "course-v1:A+B+C", name: ABC}\n'
+        'enrollments:\n  - {username: ada, course: "course-v1:A+B+C"}\n',
+    )
+    top = write(
+        tmp_path, "specs/all.yaml", "- {data_spec_path: people.yaml, ida_name: lms}\n- data_spec_path: courses.yaml\n"
+    )
     code, result = load(runner, top)
     assert code == 0 and result["status"] == "applied" and result["counts"]["create"] == 3
 
 
 def test_reference_to_a_later_file_is_an_error(runner, tmp_path):
     write(tmp_path, "a.yaml", 'enrollments:\n  - {username: ada, course: "course-v1:A+B+C"}\n')
-    write(tmp_path, "b.yaml", "users:\n  - {username: ada, email: ada@example.com}\n"
-                              'courses:\n  - {id: "course-v1:A+B+C", name: ABC}\n')
+    write(
+        tmp_path,
+        "b.yaml",
+        'users:\n  - {username: ada, email: ada@example.com}\ncourses:\n  - {id: "course-v1:A+B+C", name: ABC}\n',
+    )
     code, result = load(runner, write(tmp_path, "top.yaml", "- {data_spec_path: a.yaml}\n- {data_spec_path: b.yaml}\n"))
     assert code == 0
     assert result["counts"]["error"] == 1 and "a.yaml › enrollments entry 1" in result["rows"][0]["message"]
@@ -138,16 +158,23 @@ def test_the_demo_spec_loads_and_is_idempotent(runner):
     staff = db.session.scalar(select(User).where(User.username == "staff"))
     assert staff.is_staff and staff.check_password("edx")
     assert {c.key for c in db.session.scalars(select(Course))} >= {
-        "course-v1:edX+DemoX+Demo_Course", "edX/Open_DemoX/edx_demo_course"}
+        "course-v1:edX+DemoX+Demo_Course",
+        "edX/Open_DemoX/edx_demo_course",
+    }
     code, second = load(runner, Path("webapp/demo/spec.yaml"))
     written = sum(second["counts"][a] for a in ("create", "update", "delete", "deactivate"))
     assert written == 0 and second["counts"]["unchanged"] == first["counts"]["create"]
 
 
 def test_alias_bombs_and_deep_nesting_are_refused(runner, tmp_path):
-    bomb = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
-        f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}]\n"
-        for i in range(9)) + "users: *j\n"
+    bomb = (
+        "a: &a [x, x, x, x, x, x, x, x, x]\n"
+        + "".join(
+            f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}]\n"
+            for i in range(9)
+        )
+        + "users: *j\n"
+    )
     result = runner.invoke(args=["data", "load", str(write(tmp_path, "bomb.yaml", bomb))])
     assert result.exit_code == 1 and "alias" in result.output
     deep = runner.invoke(args=["data", "load", str(write(tmp_path, "deep.yaml", "users: " + "[" * 100_000))])

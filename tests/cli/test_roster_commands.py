@@ -13,8 +13,9 @@ def test_unreadable_file_is_refused_with_exit_1(runner, tmp_path, command):
     make_course("course-v1:A+B+C")
     make_user("staff", is_staff=True)
     db.session.commit()
-    result = runner.invoke(args=["certificates", command, str(tmp_path / "missing.csv"), "--course",
-                                 "course-v1:A+B+C", "--as", "staff"])
+    result = runner.invoke(
+        args=["certificates", command, str(tmp_path / "missing.csv"), "--course", "course-v1:A+B+C", "--as", "staff"]
+    )
     assert result.exit_code == 1 and "Cannot read" in result.output and "missing.csv" in result.output
 
 

@@ -18,8 +18,10 @@ from webapp.timeutil import parse_iso
 
 def _world(learners: int) -> None:
     customer = make_customer()
-    courses = [make_course("course-v1:Org+IP+2026", pacing="instructor"),
-               make_course("course-v1:Org+SP+2026", pacing="self", end=ENDED)]
+    courses = [
+        make_course("course-v1:Org+IP+2026", pacing="instructor"),
+        make_course("course-v1:Org+SP+2026", pacing="self", end=ENDED),
+    ]
     for i in range(learners):
         user = make_user(f"user{i:03d}")
         make_learner(customer, user)
@@ -80,7 +82,8 @@ def test_keyset_pages_visit_every_enrollment_once(monkeypatch):
     _world(10)
     rows = _rows()
     assert [(r.course_key, r.username) for r in rows] == [
-        (c, f"user{i:03d}") for c in ("course-v1:Org+IP+2026", "course-v1:Org+SP+2026") for i in range(10)]
+        (c, f"user{i:03d}") for c in ("course-v1:Org+IP+2026", "course-v1:Org+SP+2026") for i in range(10)
+    ]
 
 
 SPEC = """
@@ -112,14 +115,25 @@ def test_data_spec_loads_the_enterprise_entities_idempotently(tmp_path):
     plan = devdata.load_spec(path, actor=None)
     assert plan.count(Action.CREATE) == 12 and not plan.count(Action.ERROR)
     assert db.session.scalar(select(func.count()).select_from(GradeRecord)) == 2  # unknown course allowed
-    assert db.session.scalar(select(EnterpriseLearner.active).join(completion.User).where(
-        completion.User.username == "ben")) is False
-    assert db.session.scalar(select(DataSharingConsent.granted).join(completion.User).where(
-        completion.User.username == "ben")) is False
+    assert (
+        db.session.scalar(
+            select(EnterpriseLearner.active).join(completion.User).where(completion.User.username == "ben")
+        )
+        is False
+    )
+    assert (
+        db.session.scalar(
+            select(DataSharingConsent.granted).join(completion.User).where(completion.User.username == "ben")
+        )
+        is False
+    )
     again = devdata.load_spec(path, actor=None)
     assert again.count(Action.UNCHANGED) == 12 and not again.count(Action.CREATE)
-    path.write_text(SPEC.replace("percent: 0.9", "percent: 0.95").replace("Acme, enable_audit_reporting: true",
-                                                                         "Acme, enable_audit_reporting: false"))
+    path.write_text(
+        SPEC.replace("percent: 0.9", "percent: 0.95").replace(
+            "Acme, enable_audit_reporting: true", "Acme, enable_audit_reporting: false"
+        )
+    )
     changed = devdata.load_spec(path, actor=None)
     assert changed.count(Action.UPDATE) == 2
 
@@ -145,12 +159,15 @@ grades:
 def test_demo_enterprise_spec_loads_with_core(tmp_path):
     top = tmp_path / "demo.yaml"
     demo = Path(__file__).resolve().parents[2] / "webapp" / "demo"
-    top.write_text(f"- data_spec_path: {demo / 'core.yaml'}\n"
-                   f"- data_spec_path: {demo / 'enterprise.yaml'}\n")
+    top.write_text(f"- data_spec_path: {demo / 'core.yaml'}\n- data_spec_path: {demo / 'enterprise.yaml'}\n")
     plan = devdata.load_spec(top, actor=None)
     assert not plan.count(Action.ERROR), plans.plan_json(plan)["rows"][:3]
     rows = list(completion.completion_rows(None, completion.ExportParams("acme", as_of=parse_iso(AS_OF))))
     reasons = {r.skip for r in rows}
     assert {None, completion.SkipReason.COURSE_UNKNOWN, completion.SkipReason.NO_CONSENT} <= reasons
-    assert db.session.scalar(select(func.count()).select_from(EnterpriseLearner).where(
-        EnterpriseLearner.active.is_(False))) == 1
+    assert (
+        db.session.scalar(
+            select(func.count()).select_from(EnterpriseLearner).where(EnterpriseLearner.active.is_(False))
+        )
+        == 1
+    )

@@ -13,8 +13,20 @@ from webapp.extensions import db
 from webapp.models import AuditEvent, User
 from webapp.models.enterprise import CompletionExport, CompletionExportRecord, GradeRecord
 
-HEADER = ["customer", "username", "email", "course_id", "mode", "pacing", "completed", "completed_date",
-          "completed_timestamp", "grade", "grade_percent", "source"]
+HEADER = [
+    "customer",
+    "username",
+    "email",
+    "course_id",
+    "mode",
+    "pacing",
+    "completed",
+    "completed_date",
+    "completed_timestamp",
+    "grade",
+    "grade_percent",
+    "source",
+]
 
 
 @pytest.fixture
@@ -41,8 +53,11 @@ def test_out_file_has_the_exact_header_and_a_bom(runner, world, tmp_path):
     assert raw.startswith(b"\xef\xbb\xbf" + ",".join(HEADER).encode() + b"\r\n")
     rows = parse_csv(raw.decode("utf-8"))
     assert [(r["course_id"], r["username"], r["grade"]) for r in rows] == [
-        ("course-v1:Org+IP+2026", "ann", "In Progress"), ("course-v1:Org+IP+2026", "ben", "In Progress"),
-        ("course-v1:Org+SP+2026", "ann", "Pass"), ("course-v1:Org+SP+2026", "ben", "Fail")]
+        ("course-v1:Org+IP+2026", "ann", "In Progress"),
+        ("course-v1:Org+IP+2026", "ben", "In Progress"),
+        ("course-v1:Org+SP+2026", "ann", "Pass"),
+        ("course-v1:Org+SP+2026", "ben", "Fail"),
+    ]
     assert "4 record(s), 0 skipped" in result.stdout and str(out) in result.stdout
 
 
@@ -97,8 +112,9 @@ def test_only_changes_compares_per_customer(runner, world):
 
 def test_json_summary(runner, world, tmp_path):
     out = tmp_path / "x.csv"
-    result = runner.invoke(args=["completion", "export", "--customer", "acme", "--as-of", "2026-07-01",
-                                 "--out", str(out), "--json"])
+    result = runner.invoke(
+        args=["completion", "export", "--customer", "acme", "--as-of", "2026-07-01", "--out", str(out), "--json"]
+    )
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert data["exported"] == 4 and data["as_of"] == "2026-07-01T00:00:00Z"

@@ -12,8 +12,10 @@ from webapp.models import AuditEvent, User
 from webapp.models.enterprise import CompletionExport, CompletionExportRecord, EnterpriseCustomer, GradeRecord
 from webapp.services import completion
 
-HEADER = "customer,username,email,course_id,mode,pacing,completed,completed_date,completed_timestamp,grade," \
-         "grade_percent,source"
+HEADER = (
+    "customer,username,email,course_id,mode,pacing,completed,completed_date,completed_timestamp,grade,"
+    "grade_percent,source"
+)
 
 
 @pytest.fixture
@@ -21,8 +23,15 @@ def world():
     """acme: 3 Pass, 2 Fail, 1 no grade, 1 without consent in a self-paced ended course; course staff exists."""
     customer = make_customer("acme", name="Acme Corp")
     course = make_course("course-v1:Org+SP+2026", name="Self Study", pacing="self", end=ENDED)
-    for name, percent in (("p1", 0.9), ("p2", 0.8), ("p3", 0.7), ("f1", 0.2), ("f2", 0.1), ("nograde", None),
-                          ("noconsent", 0.9)):
+    for name, percent in (
+        ("p1", 0.9),
+        ("p2", 0.8),
+        ("p3", 0.7),
+        ("f1", 0.2),
+        ("f2", 0.1),
+        ("nograde", None),
+        ("noconsent", 0.9),
+    ):
         user = make_user(name)
         make_learner(customer, user)
         enroll(user, course)
@@ -59,8 +68,10 @@ def test_preview_counts_by_grade_and_reason_and_records_nothing(client, world):
     soup = client.soup(f"/completion/?customer=acme&as_of={AS_OF}")
     text = _text(soup)
     assert "5 in the file" in text and "2 skipped" in text
-    counts = {tr.find_all("td")[0].get_text(strip=True): tr.find_all("td")[1].get_text(strip=True)
-              for tr in soup.select("table.compact tbody tr")}
+    counts = {
+        tr.find_all("td")[0].get_text(strip=True): tr.find_all("td")[1].get_text(strip=True)
+        for tr in soup.select("table.compact tbody tr")
+    }
     assert counts["Pass"] == "3" and counts["Fail"] == "2" and counts["In Progress"] == "0"
     assert counts["No grade record"] == "1" and counts["No data-sharing consent"] == "1"
     assert "Downloading records this export" in text
@@ -70,8 +81,11 @@ def test_preview_counts_by_grade_and_reason_and_records_nothing(client, world):
 def test_grade_filter_and_skipped_tab(client, world):
     client.login("staff")
     soup = client.soup(f"/completion/?customer=acme&as_of={AS_OF}&grade=Fail")
-    users = [tr.find_all("td")[1].get_text(" ", strip=True).split()[0] for tr in soup.select("table.table tbody tr")
-             if len(tr.find_all("td")) == 9]
+    users = [
+        tr.find_all("td")[1].get_text(" ", strip=True).split()[0]
+        for tr in soup.select("table.table tbody tr")
+        if len(tr.find_all("td")) == 9
+    ]
     assert users == ["f1", "f2"]
     soup = client.soup(f"/completion/?customer=acme&as_of={AS_OF}&view=skipped&reason=no_consent")
     rows = [tr for tr in soup.select("table.table tbody tr") if len(tr.find_all("td")) == 5]
@@ -134,8 +148,11 @@ def test_only_changes_on_the_page(client, world):
     assert len([tr for tr in soup.select("table.table tbody tr") if len(tr.find_all("td")) == 5]) == 4
     assert _exports() == 1  # previewing recorded nothing
 
-    rows = parse_csv(client.post("/completion/export.csv", data={"customer": "acme", "as_of": AS_OF,
-                                                                 "only_changes": "y"}).get_data(as_text=True))
+    rows = parse_csv(
+        client.post("/completion/export.csv", data={"customer": "acme", "as_of": AS_OF, "only_changes": "y"}).get_data(
+            as_text=True
+        )
+    )
     assert [(r["username"], r["grade"]) for r in rows] == [("f1", "Pass")]
     assert _exports() == 2
     soup = client.soup(f"/completion/?customer=acme&as_of={AS_OF}&only_changes=y")

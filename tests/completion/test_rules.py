@@ -34,8 +34,9 @@ def test_instructor_paced_with_certificate_decides_pass_and_fail(runner):
     passing = _learner(customer, course, "passer")
     failing = _learner(customer, course, "failer")
     generating = _learner(customer, course, "generating")
-    make_certificate(passing, course, CertificateStatus.DOWNLOADABLE, grade=0.92,
-                     created=datetime(2026, 3, 15, 10, 20, 30))
+    make_certificate(
+        passing, course, CertificateStatus.DOWNLOADABLE, grade=0.92, created=datetime(2026, 3, 15, 10, 20, 30)
+    )
     make_certificate(failing, course, CertificateStatus.NOTPASSING, grade=0.41, created=datetime(2026, 5, 1))
     make_certificate(generating, course, CertificateStatus.GENERATING, grade=0.8, created=datetime(2026, 5, 1))
     grade(passing, course.key, 0.1, False)  # ignored: the certificate decides
@@ -44,9 +45,19 @@ def test_instructor_paced_with_certificate_decides_pass_and_fail(runner):
     rows = by_user(export(runner, "--customer", "acme", "--as-of", AS_OF))
 
     assert rows["passer"] == {
-        "customer": "acme", "username": "passer", "email": "passer@example.com", "course_id": course.key,
-        "mode": "verified", "pacing": "instructor", "completed": "true", "completed_date": "2026-03-15T10:20:30Z",
-        "completed_timestamp": "1773570030000", "grade": "Pass", "grade_percent": "0.92", "source": "certificate"}
+        "customer": "acme",
+        "username": "passer",
+        "email": "passer@example.com",
+        "course_id": course.key,
+        "mode": "verified",
+        "pacing": "instructor",
+        "completed": "true",
+        "completed_date": "2026-03-15T10:20:30Z",
+        "completed_timestamp": "1773570030000",
+        "grade": "Pass",
+        "grade_percent": "0.92",
+        "source": "certificate",
+    }
     assert rows["failer"]["grade"] == "Fail"
     assert rows["failer"]["completed"] == "false"
     assert rows["failer"]["completed_date"] == "2026-05-01T00:00:00Z"
@@ -102,8 +113,11 @@ def test_self_paced_running_course_passed_is_completed_now_else_in_progress(runn
     assert rows["passed"]["completed_date"] == "2026-08-15T12:00:00Z"  # "now" = the as-of time
     assert rows["passed"]["completed_timestamp"] == str(1782864000000 + (45 * 24 + 12) * 3600 * 1000)
     assert rows["noend"]["grade"] == "Pass"
-    assert (rows["working"]["grade"], rows["working"]["completed"], rows["working"]["completed_date"]) == \
-        ("In Progress", "false", "")
+    assert (rows["working"]["grade"], rows["working"]["completed"], rows["working"]["completed_date"]) == (
+        "In Progress",
+        "false",
+        "",
+    )
     assert rows["working"]["grade_percent"] == "0.2"
 
 
@@ -131,8 +145,11 @@ def test_audit_enrollments_with_audit_reporting_use_grades_and_grade_audit(runne
 
     rows = by_user(export(runner, "--customer", "acme", "--as-of", AS_OF))
 
-    assert (rows["auditor"]["grade"], rows["auditor"]["source"], rows["auditor"]["completed"]) == \
-        ("Audit", "grades", "true")
+    assert (rows["auditor"]["grade"], rows["auditor"]["source"], rows["auditor"]["completed"]) == (
+        "Audit",
+        "grades",
+        "true",
+    )
     assert rows["auditor"]["completed_date"] == "2026-06-30T00:00:00Z"
     assert (rows["honorable"]["grade"], rows["honorable"]["completed"]) == ("Audit", "false")
     assert (rows["runner_audit"]["grade"], rows["runner_audit"]["completed"]) == ("Pass", "true")
@@ -152,8 +169,11 @@ def test_audit_enrollments_without_audit_reporting_are_skipped(runner, client):
     assert set(by_user(export(runner, "--customer", "acme", "--as-of", AS_OF))) == {"verified"}
     client.login("staff")
     soup = client.soup(f"/completion/?customer=acme&as_of={AS_OF}&view=skipped")
-    skipped = {tr.find_all("td")[1].get_text(" ", strip=True).split()[0]: tr.get_text(" ", strip=True)
-               for tr in soup.select("table.table tbody tr") if len(tr.find_all("td")) == 5}
+    skipped = {
+        tr.find_all("td")[1].get_text(" ", strip=True).split()[0]: tr.get_text(" ", strip=True)
+        for tr in soup.select("table.table tbody tr")
+        if len(tr.find_all("td")) == 5
+    }
     assert set(skipped) == {"auditor", "honorable"}
     assert "audit reporting off" in skipped["auditor"]
 
@@ -215,8 +235,11 @@ def test_unknown_course_and_missing_grade_record_are_skipped_with_their_reason(c
 
     soup = client.soup(f"/completion/?customer=acme&as_of={AS_OF}&view=skipped")
 
-    rows = [[td.get_text(" ", strip=True) for td in tr.find_all("td")] for tr in soup.select("table.table tbody tr")
-            if len(tr.find_all("td")) == 5]
+    rows = [
+        [td.get_text(" ", strip=True) for td in tr.find_all("td")]
+        for tr in soup.select("table.table tbody tr")
+        if len(tr.find_all("td")) == 5
+    ]
     assert [(r[0], r[1].split()[0], r[3]) for r in rows] == [
         ("Gone/Y/2018", "ghost", "Course unknown"),
         ("course-v1:Gone+X+2019", "ghost", "Course unknown"),
@@ -227,8 +250,9 @@ def test_unknown_course_and_missing_grade_record_are_skipped_with_their_reason(c
 
 def test_rows_are_ordered_by_course_then_username(runner):
     customer = make_customer()
-    courses = [make_course(key, pacing="instructor") for key in
-               ("course-v1:Zeta+Z+1", "course-v1:Alpha+A+1", "Legacy/M/1")]
+    courses = [
+        make_course(key, pacing="instructor") for key in ("course-v1:Zeta+Z+1", "course-v1:Alpha+A+1", "Legacy/M/1")
+    ]
     for name in ("carol", "alice", "Bob"):
         user = make_user(name)
         make_learner(customer, user)
@@ -240,4 +264,5 @@ def test_rows_are_ordered_by_course_then_username(runner):
     rows = export(runner, "--customer", "acme", "--as-of", AS_OF)
 
     assert [(r["course_id"], r["username"]) for r in rows] == [
-        (key, name) for key in sorted(c.key for c in courses) for name in ("alice", "Bob", "carol")]
+        (key, name) for key in sorted(c.key for c in courses) for name in ("alice", "Bob", "carol")
+    ]

@@ -21,8 +21,10 @@ from bench.servers import fresh_database, gunicorn
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 PG_URL = os.environ.get("CONCURRENCY_DATABASE_URL") or (
-    os.environ["DATABASE_URL"] if os.environ.get("DATABASE_URL", "").startswith("postgres")
-    else "postgresql://postgres@127.0.0.1:5432/test")
+    os.environ["DATABASE_URL"]
+    if os.environ.get("DATABASE_URL", "").startswith("postgres")
+    else "postgresql://postgres@127.0.0.1:5432/test"
+)
 SECRET = "concurrency-webhook-secret"
 
 
@@ -37,8 +39,16 @@ def _server_database() -> str:
 
 
 def flask_cli(env: dict[str, str], *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([str(BIN / "flask"), "--app", "wsgi", *args], cwd=ROOT, env=env, input=stdin,
-                          capture_output=True, text=True, timeout=120, check=False)
+    return subprocess.run(
+        [str(BIN / "flask"), "--app", "wsgi", *args],
+        cwd=ROOT,
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 @dataclass
@@ -61,20 +71,28 @@ class Server:
 @pytest.fixture(scope="session")
 def gunicorn_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     database = _server_database()
-    env = {**os.environ, "DATABASE_URL": database, "SECRET_KEY": "concurrency-secret",
-           "PROCTORING_WEBHOOK_SECRET": SECRET, "LOGIN_MAX_FAILURES": "1000"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": database,
+        "SECRET_KEY": "concurrency-secret",
+        "PROCTORING_WEBHOOK_SECRET": SECRET,
+        "LOGIN_MAX_FAILURES": "1000",
+    }
     upgrade = flask_cli(env, "db", "upgrade")
     assert upgrade.returncode == 0, upgrade.stderr
     spec = tmp_path_factory.mktemp("spec") / "spec.yaml"
     learners = "\n".join(f"  - {{username: l{i:03d}, email: l{i:03d}@example.com}}" for i in range(60))
-    enrollments = "\n".join(f'  - {{username: l{i:03d}, course: "course-v1:Conc+C+1", mode: verified}}'
-                            for i in range(60))
-    spec.write_text(f"users:\n  - {{username: staff, email: staff@example.com, password: edx, is_staff: true}}\n"
-                    f"  - {{username: staff2, email: staff2@example.com, password: edx, is_staff: true}}\n{learners}\n"
-                    f'courses:\n  - {{id: "course-v1:Conc+C+1", name: Concurrency}}\nenrollments:\n{enrollments}\n'
-                    f'exams:\n  - {{course: "course-v1:Conc+C+1", content_id: final, name: Final}}\n'
-                    f"attempts:\n  - {{course: \"course-v1:Conc+C+1\", content_id: final, username: l059, "
-                    f"status: submitted, attempt_code: CONC-ATTEMPT-1, external_id: LOC59}}\n")
+    enrollments = "\n".join(
+        f'  - {{username: l{i:03d}, course: "course-v1:Conc+C+1", mode: verified}}' for i in range(60)
+    )
+    spec.write_text(
+        f"users:\n  - {{username: staff, email: staff@example.com, password: edx, is_staff: true}}\n"
+        f"  - {{username: staff2, email: staff2@example.com, password: edx, is_staff: true}}\n{learners}\n"
+        f'courses:\n  - {{id: "course-v1:Conc+C+1", name: Concurrency}}\nenrollments:\n{enrollments}\n'
+        f'exams:\n  - {{course: "course-v1:Conc+C+1", content_id: final, name: Final}}\n'
+        f'attempts:\n  - {{course: "course-v1:Conc+C+1", content_id: final, username: l059, '
+        f"status: submitted, attempt_code: CONC-ATTEMPT-1, external_id: LOC59}}\n"
+    )
     loaded = flask_cli(env, "data", "load", str(spec))
     assert loaded.returncode == 0, loaded.stderr + loaded.stdout
     with gunicorn(env, str(BIN / "gunicorn")) as url:

@@ -34,8 +34,9 @@ def at_once(*calls: Callable[[], object]) -> list[object]:
 def plan_roster(server: Server, tmp_path, learners: range, notes: str) -> int:
     roster = tmp_path / f"roster-{notes}.csv"
     roster.write_text("".join(f"l{i:03d},{notes}\n" for i in learners))
-    result = server.cli("certificates", "import-exceptions", str(roster), "--course", COURSE, "--as", "staff",
-                        "--dry-run", "--json")
+    result = server.cli(
+        "certificates", "import-exceptions", str(roster), "--course", COURSE, "--as", "staff", "--dry-run", "--json"
+    )
     return json.loads(result.stdout)["plan_id"]
 
 
@@ -44,16 +45,17 @@ def test_the_same_plan_applied_from_two_workers_is_applied_once(gunicorn_server:
     alice, bob = Session(gunicorn_server.url), Session(gunicorn_server.url)
     alice.login("staff")
     bob.login("staff2")
-    statuses = at_once(lambda: alice.post(f"/plans/{plan_id}/apply")[0],
-                       lambda: bob.post(f"/plans/{plan_id}/apply")[0])
+    statuses = at_once(lambda: alice.post(f"/plans/{plan_id}/apply")[0], lambda: bob.post(f"/plans/{plan_id}/apply")[0])
     assert statuses == [302, 302]
     [(status,)] = gunicorn_server.sql("SELECT status FROM plans WHERE id = %s", plan_id)
     assert status == "applied"
     [(applies,)] = gunicorn_server.sql(
-        "SELECT count(*) FROM audit_events WHERE action = 'plan.apply' AND plan_id = %s", plan_id)
+        "SELECT count(*) FROM audit_events WHERE action = 'plan.apply' AND plan_id = %s", plan_id
+    )
     assert applies == 1
     [(entries,)] = gunicorn_server.sql(
-        "SELECT count(*) FROM allowlist_entries a JOIN users u ON u.id = a.user_id WHERE u.username < 'l020'")
+        "SELECT count(*) FROM allowlist_entries a JOIN users u ON u.id = a.user_id WHERE u.username < 'l020'"
+    )
     assert entries == 20
 
 
@@ -68,8 +70,10 @@ def test_two_plans_over_the_same_learners_leave_a_consistent_allowlist(gunicorn_
     assert sorted(statuses.values()) == ["applied", "stale"], statuses
     [(entries,)] = gunicorn_server.sql(
         "SELECT count(*) FROM allowlist_entries a JOIN users u ON u.id = a.user_id "
-        "WHERE u.username BETWEEN 'l030' AND 'l049'")
+        "WHERE u.username BETWEEN 'l030' AND 'l049'"
+    )
     assert entries == 20
     [(failed,)] = gunicorn_server.sql(
-        "SELECT count(*) FROM plan_rows WHERE plan_id IN (%s, %s) AND outcome = 'failed'", first, second)
+        "SELECT count(*) FROM plan_rows WHERE plan_id IN (%s, %s) AND outcome = 'failed'", first, second
+    )
     assert failed == 0

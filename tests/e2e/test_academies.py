@@ -23,8 +23,15 @@ def _shot(page, name: str) -> None:
 def test_sync_preview_apply_then_academy_list(page, app):
     devdata.load_spec("webapp/demo/spec.yaml", actor=None)
     if not db.session.query(Academy).filter(Academy.name == "Retired Academy").count():  # (when not in the demo)
-        db.session.add(Academy(name="Retired Academy", slug="retired", product_key="retired",
-                               stripe_price_lookup_key="essentials_retired_academy_yearly", display_order=99))
+        db.session.add(
+            Academy(
+                name="Retired Academy",
+                slug="retired",
+                product_key="retired",
+                stripe_price_lookup_key="essentials_retired_academy_yearly",
+                display_order=99,
+            )
+        )
         db.session.commit()
     stored = db.session.query(Academy).count()
     login(page, "staff")

@@ -31,8 +31,10 @@ def _exports() -> int:
 
 def test_preview_then_download_the_completion_file(page, app, tmp_path):
     top = tmp_path / "demo.yaml"
-    top.write_text(f"- data_spec_path: {os.path.abspath('webapp/demo/core.yaml')}\n"
-                   f"- data_spec_path: {os.path.abspath('webapp/demo/enterprise.yaml')}\n")
+    top.write_text(
+        f"- data_spec_path: {os.path.abspath('webapp/demo/core.yaml')}\n"
+        f"- data_spec_path: {os.path.abspath('webapp/demo/enterprise.yaml')}\n"
+    )
     devdata.load_spec(top, actor=None)
     login(page, "staff")
 
@@ -62,8 +64,20 @@ def test_preview_then_download_the_completion_file(page, app, tmp_path):
     raw = Path(download.path()).read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
-    assert list(rows[0]) == ["customer", "username", "email", "course_id", "mode", "pacing", "completed",
-                             "completed_date", "completed_timestamp", "grade", "grade_percent", "source"]
+    assert list(rows[0]) == [
+        "customer",
+        "username",
+        "email",
+        "course_id",
+        "mode",
+        "pacing",
+        "completed",
+        "completed_date",
+        "completed_timestamp",
+        "grade",
+        "grade_percent",
+        "source",
+    ]
     assert len(rows) == included
     assert {r["customer"] for r in rows} == {"acme"}
     assert [r["course_id"] for r in rows] == sorted(r["course_id"] for r in rows)

@@ -61,9 +61,13 @@ def test_upload_preview_filter_apply_and_download_error_report(page, app, tmp_pa
         page.get_by_role("link", name="Download error report (CSV)").click()
     report = list(csv.reader(io.StringIO(Path(info.value.path()).read_text(encoding="utf-8-sig"))))
     assert report[0] == ["username_or_email", "notes", "row", "code", "message"]
-    assert [(r[2], r[3]) for r in report[1:]] == [("3", "duplicate_row"), ("11", "unknown_learner"),
-                                                  ("12", "certificate_invalidated"), ("17", "not_enrolled"),
-                                                  ("21", "not_enrolled")]
+    assert [(r[2], r[3]) for r in report[1:]] == [
+        ("3", "duplicate_row"),
+        ("11", "unknown_learner"),
+        ("12", "certificate_invalidated"),
+        ("17", "not_enrolled"),
+        ("21", "not_enrolled"),
+    ]
 
     # back to the allowlist through the breadcrumb: the new learners are on it
     page.get_by_role("navigation", name="Breadcrumb").get_by_role("link", name="Demonstration Course").click()

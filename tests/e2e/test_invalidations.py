@@ -26,15 +26,20 @@ def shot(page, name: str) -> None:
 def test_invalidate_from_csv_then_see_them_under_invalidated(page, app, tmp_path):
     course = make_course(COURSE, name="E2E Course")
     make_course_staff(make_user("course_staff"), course)
-    for name, status in (("ana", CertificateStatus.DOWNLOADABLE), ("bo", CertificateStatus.GENERATING),
-                         ("cy", CertificateStatus.NOTPASSING), ("di", CertificateStatus.DOWNLOADABLE)):
+    for name, status in (
+        ("ana", CertificateStatus.DOWNLOADABLE),
+        ("bo", CertificateStatus.GENERATING),
+        ("cy", CertificateStatus.NOTPASSING),
+        ("di", CertificateStatus.DOWNLOADABLE),
+    ):
         user = make_user(name)
         enroll(user, course)
         make_certificate(user, course, status)
     db.session.commit()
     roster = tmp_path / "invalidate.csv"
-    roster.write_text("username,notes\nana,Copied answers\nbo@example.com,Shared account\ncy\nghost\n",
-                      encoding="utf-8")
+    roster.write_text(
+        "username,notes\nana,Copied answers\nbo@example.com,Shared account\ncy\nghost\n", encoding="utf-8"
+    )
 
     login(page, "course_staff")
     page.goto(f"/courses/{COURSE}/certificates/invalidations")

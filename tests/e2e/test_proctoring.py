@@ -34,8 +34,12 @@ def _status(username: str, exam: str = "Midterm") -> str:
     from webapp.models import User
     from webapp.models.proctoring import ProctoredExam
 
-    return db.session.scalar(select(ExamAttempt.status).join(User, User.id == ExamAttempt.user_id)
-                             .join(ProctoredExam).where(User.username == username, ProctoredExam.name == exam))
+    return db.session.scalar(
+        select(ExamAttempt.status)
+        .join(User, User.id == ExamAttempt.user_id)
+        .join(ProctoredExam)
+        .where(User.username == username, ProctoredExam.name == exam)
+    )
 
 
 def _second_review(page, username: str, decision_label: str, note: str) -> None:

@@ -42,8 +42,10 @@ JSON_CORPUS: dict[str, Callable[[], bytes]] = {
     "deeply nested objects": lambda: b'{"a":' * 50_000 + b"1" + b"}" * 50_000,
     "not JSON": lambda: b"<html>502 Bad Gateway</html>",
     "invalid UTF-8": lambda: b'{"reviewStatus": "Clean\xff"}',
-    "wrong types everywhere": lambda: (b'{"examMetaData": ["x"], "reviewStatus": 5, "webCamComments": "no", '
-                                       b'"desktopComments": {"a": 1}, "results": 7, "name": [], "tags": 3}'),
+    "wrong types everywhere": lambda: (
+        b'{"examMetaData": ["x"], "reviewStatus": 5, "webCamComments": "no", '
+        b'"desktopComments": {"a": 1}, "results": 7, "name": [], "tags": 3}'
+    ),
     "huge number": lambda: b'{"display_order": 1' + b"0" * 5000 + b"}",
     "NaN": lambda: b'{"examMetaData": {"examCode": NaN}, "reviewStatus": NaN}',
     "empty": lambda: b"",

@@ -11,9 +11,11 @@ from tests.hostile.corpus import CSV_CORPUS, snapshot
 from webapp.extensions import db
 
 COURSE = "course-v1:Hostile+H+1"
-UPLOADS = [f"/courses/{COURSE}/certificates/exceptions/upload",
-           f"/courses/{COURSE}/certificates/exceptions/remove-upload",
-           f"/courses/{COURSE}/certificates/invalidations/upload"]
+UPLOADS = [
+    f"/courses/{COURSE}/certificates/exceptions/upload",
+    f"/courses/{COURSE}/certificates/exceptions/remove-upload",
+    f"/courses/{COURSE}/certificates/invalidations/upload",
+]
 CLI = ["import-exceptions", "remove-exceptions", "import-invalidations"]
 
 
@@ -31,13 +33,18 @@ def test_upload_pages_refuse_clearly_and_write_nothing(client, world, app, name)
     client.login("staff")
     for url in UPLOADS:
         before = snapshot()
-        response = client.post(url, data={"file": (io.BytesIO(content), "roster.csv"), "encoding": "utf-8"},
-                               content_type="multipart/form-data")
+        response = client.post(
+            url,
+            data={"file": (io.BytesIO(content), "roster.csv"), "encoding": "utf-8"},
+            content_type="multipart/form-data",
+        )
         assert response.status_code in (400, 413), (url, response.status_code)
         text = response.get_data(as_text=True)
         assert "Traceback" not in text
-        assert any(word in text for word in ("not valid UTF-8", "NUL", "larger than", "no learner rows",
-                                             "more than", "cannot be read")), (url, name, text[-3000:])
+        assert any(
+            word in text
+            for word in ("not valid UTF-8", "NUL", "larger than", "no learner rows", "more than", "cannot be read")
+        ), (url, name, text[-3000:])
         assert snapshot() == before
 
 

@@ -30,8 +30,13 @@ def staff():
 def test_webhook_answers_4xx_json_and_writes_nothing(client, staff, name):
     body = JSON_CORPUS[name]()
     before = snapshot()
-    response = client.post("/api/proctoring/v1/reviews", data=body, csrf=False, content_type="application/json",
-                           headers=sign_headers(body, TEST_WEBHOOK_SECRET))
+    response = client.post(
+        "/api/proctoring/v1/reviews",
+        data=body,
+        csrf=False,
+        content_type="application/json",
+        headers=sign_headers(body, TEST_WEBHOOK_SECRET),
+    )
     assert response.status_code in (400, 404, 413), response.status_code
     assert response.is_json and response.json["detail"]
     assert snapshot() == before
@@ -42,8 +47,10 @@ def test_upload_pages_refuse_or_preview_nothing(client, staff, name):
     content = JSON_CORPUS[name]()
     client.login("staff")
     before = snapshot()
-    doors = [("/academies/sync", {"source": "upload", "file": (io.BytesIO(content), "catalog.json")}),
-             ("/proctoring/replay", {"file": (io.BytesIO(content), "payloads.json")})]
+    doors = [
+        ("/academies/sync", {"source": "upload", "file": (io.BytesIO(content), "catalog.json")}),
+        ("/proctoring/replay", {"file": (io.BytesIO(content), "payloads.json")}),
+    ]
     for url, form in doors:
         response = client.post(url, data=form, content_type="multipart/form-data")
         assert response.status_code in (302, 400, 413), (url, response.status_code)
@@ -60,8 +67,10 @@ def test_cli_commands_refuse_or_write_nothing(runner, staff, tmp_path, name):
     path = tmp_path / "input.json"
     path.write_bytes(JSON_CORPUS[name]())
     before = snapshot()
-    for args in (["academies", "sync", "--source", str(path), "--deactivate-missing", "--as", "staff"],
-                 ["proctoring", "ingest", str(path), "--as", "staff"]):
+    for args in (
+        ["academies", "sync", "--source", str(path), "--deactivate-missing", "--as", "staff"],
+        ["proctoring", "ingest", str(path), "--as", "staff"],
+    ):
         result = runner.invoke(args=args)
         assert result.exit_code in (0, 1), (args, result.output, result.exception)
         assert result.exception is None or isinstance(result.exception, SystemExit), result.exception

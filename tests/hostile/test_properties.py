@@ -15,22 +15,67 @@ from webapp.services.catalog import CatalogError, academies_from
 from webapp.services.errors import ServiceError
 from webapp.services.proctoring.payload import PayloadError, ReviewPayload, parse_body, validate
 
-CATALOG_KEYS = ["name", "title", "short_name", "slug", "product_key", "long_name", "description", "summary",
-                "marketing_url", "url", "thumbnail_url", "image_url", "tags", "stripe_product_id",
-                "stripe_price_lookup_key", "metadata", "is_active", "display_order", "catalog_query_uuid",
-                "catalog_query_id", "catalog_queries", "rendered", "id", "uuid"]
-CALLBACK_KEYS = ["examMetaData", "examCode", "ssiRecordLocator", "reviewStatus", "videoReviewLink",
-                 "webCamComments", "desktopComments", "eventStart", "eventFinish", "duration", "comments",
-                 "eventStatus", "reviewed_by", "userPhotoBase64String"]
-SCALARS = (st.none() | st.booleans() | st.integers(-10**20, 10**20) | st.floats(allow_nan=False)
-           | st.text(max_size=30) | st.sampled_from(["Clean", "Suspicious", "Rules Violation", "Not Reviewed",
-                                                     str(uuid.uuid4()), "  ", "Data & AI"]))
+CATALOG_KEYS = [
+    "name",
+    "title",
+    "short_name",
+    "slug",
+    "product_key",
+    "long_name",
+    "description",
+    "summary",
+    "marketing_url",
+    "url",
+    "thumbnail_url",
+    "image_url",
+    "tags",
+    "stripe_product_id",
+    "stripe_price_lookup_key",
+    "metadata",
+    "is_active",
+    "display_order",
+    "catalog_query_uuid",
+    "catalog_query_id",
+    "catalog_queries",
+    "rendered",
+    "id",
+    "uuid",
+]
+CALLBACK_KEYS = [
+    "examMetaData",
+    "examCode",
+    "ssiRecordLocator",
+    "reviewStatus",
+    "videoReviewLink",
+    "webCamComments",
+    "desktopComments",
+    "eventStart",
+    "eventFinish",
+    "duration",
+    "comments",
+    "eventStatus",
+    "reviewed_by",
+    "userPhotoBase64String",
+]
+SCALARS = (
+    st.none()
+    | st.booleans()
+    | st.integers(-(10**20), 10**20)
+    | st.floats(allow_nan=False)
+    | st.text(max_size=30)
+    | st.sampled_from(["Clean", "Suspicious", "Rules Violation", "Not Reviewed", str(uuid.uuid4()), "  ", "Data & AI"])
+)
 
 
 def json_values(keys: list[str]):
-    return st.recursive(SCALARS, lambda children: st.lists(children, max_size=4)
-                        | st.dictionaries(st.sampled_from(keys) | st.text(max_size=8), children, max_size=6),
-                        max_leaves=25)
+    return st.recursive(
+        SCALARS,
+        lambda children: (
+            st.lists(children, max_size=4)
+            | st.dictionaries(st.sampled_from(keys) | st.text(max_size=8), children, max_size=6)
+        ),
+        max_leaves=25,
+    )
 
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*-?$")
@@ -81,21 +126,31 @@ def test_parse_body_takes_any_bytes(body):
         assert error.status == 400 and str(error)
 
 
-COMMENT = st.fixed_dictionaries({
-    "eventStart": SCALARS, "eventFinish": SCALARS, "duration": SCALARS,
-    "comments": st.text(max_size=40) | SCALARS, "eventStatus": st.sampled_from(["Clean", "Suspicious", ""]) | SCALARS,
-})
+COMMENT = st.fixed_dictionaries(
+    {
+        "eventStart": SCALARS,
+        "eventFinish": SCALARS,
+        "duration": SCALARS,
+        "comments": st.text(max_size=40) | SCALARS,
+        "eventStatus": st.sampled_from(["Clean", "Suspicious", ""]) | SCALARS,
+    }
+)
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.fixed_dictionaries({
-    "examMetaData": st.fixed_dictionaries({"examCode": st.text(min_size=1, max_size=40),
-                                           "ssiRecordLocator": st.text(min_size=1, max_size=20)}),
-    "reviewStatus": st.sampled_from(["Clean", "Rules Violation", "Suspicious", "Not Reviewed", "clean", "Meh"]),
-    "videoReviewLink": st.sampled_from(["https://p.example/v", "http://p.example/v", "javascript:x", ""]),
-    "webCamComments": st.lists(COMMENT, max_size=3),
-    "desktopComments": st.lists(COMMENT, max_size=3),
-}))
+@given(
+    st.fixed_dictionaries(
+        {
+            "examMetaData": st.fixed_dictionaries(
+                {"examCode": st.text(min_size=1, max_size=40), "ssiRecordLocator": st.text(min_size=1, max_size=20)}
+            ),
+            "reviewStatus": st.sampled_from(["Clean", "Rules Violation", "Suspicious", "Not Reviewed", "clean", "Meh"]),
+            "videoReviewLink": st.sampled_from(["https://p.example/v", "http://p.example/v", "javascript:x", ""]),
+            "webCamComments": st.lists(COMMENT, max_size=3),
+            "desktopComments": st.lists(COMMENT, max_size=3),
+        }
+    )
+)
 def test_well_shaped_payloads_with_hostile_values(data):
     try:
         payload = validate(data)

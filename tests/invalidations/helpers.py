@@ -15,12 +15,21 @@ COURSE = "course-v1:edX+Inv+2026"
 def world() -> dict:
     """A course, global staff, course staff, an outsider, and learners with certificates (committed)."""
     course = make_course(COURSE, name="Invalidation Course")
-    w = {"course": course, "staff": make_user("staff", is_staff=True), "course_staff": make_user("course_staff"),
-         "outsider": make_user("outsider")}
+    w = {
+        "course": course,
+        "staff": make_user("staff", is_staff=True),
+        "course_staff": make_user("course_staff"),
+        "outsider": make_user("outsider"),
+    }
     make_course_staff(w["course_staff"], course)
-    for name, status in (("ana", CertificateStatus.DOWNLOADABLE), ("bo", CertificateStatus.GENERATING),
-                         ("cy", CertificateStatus.NOTPASSING), ("di", CertificateStatus.AUDIT_PASSING),
-                         ("ed", CertificateStatus.ERROR), ("fi", CertificateStatus.DOWNLOADABLE)):
+    for name, status in (
+        ("ana", CertificateStatus.DOWNLOADABLE),
+        ("bo", CertificateStatus.GENERATING),
+        ("cy", CertificateStatus.NOTPASSING),
+        ("di", CertificateStatus.AUDIT_PASSING),
+        ("ed", CertificateStatus.ERROR),
+        ("fi", CertificateStatus.DOWNLOADABLE),
+    ):
         user = make_user(name)
         enroll(user, course)
         w[name] = user

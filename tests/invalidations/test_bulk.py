@@ -21,8 +21,9 @@ def w(client):
 
 
 def upload(client, text: str, name: str = "roster.csv", encoding: str = "utf-8"):
-    return client.post(UPLOAD, data={"file": csv_file(text, name), "encoding": encoding},
-                       content_type="multipart/form-data")
+    return client.post(
+        UPLOAD, data={"file": csv_file(text, name), "encoding": encoding}, content_type="multipart/form-data"
+    )
 
 
 def plan_from(response) -> int:
@@ -42,26 +43,35 @@ def test_every_code_in_order(client, w):
     same = make_user("same")
     invalidate(make_certificate(same, course), notes="same notes")
     db.session.commit()
-    text = ("username,notes\n"                      # row 1 header
-            "ana,copied answers\n"                  # 2 create
-            "ghost\n"                               # 3 unknown_learner
-            "nocert\n"                              # 4 no_certificate
-            "allowed_nocert\n"                      # 5 no_certificate comes before on_allowlist
-            "allowed_inv,x\n"                       # 6 on_allowlist comes before already_invalidated
-            "fi,new notes\n"                        # 7 already_invalidated, other notes -> update
-            "SAME@example.com,same notes\n"         # 8 already_invalidated, same notes -> unchanged
-            "cy\n"                                  # 9 certificate_not_valid (notpassing)
-            "di\n"                                  # 10 certificate_not_valid (audit_passing)
-            "\n"                                    # 11 blank
-            "bo,first\n"                            # 12 duplicate of row 13
-            "bo@example.com,second\n")              # 13 create (generating is passing)
+    text = (
+        "username,notes\n"  # row 1 header
+        "ana,copied answers\n"  # 2 create
+        "ghost\n"  # 3 unknown_learner
+        "nocert\n"  # 4 no_certificate
+        "allowed_nocert\n"  # 5 no_certificate comes before on_allowlist
+        "allowed_inv,x\n"  # 6 on_allowlist comes before already_invalidated
+        "fi,new notes\n"  # 7 already_invalidated, other notes -> update
+        "SAME@example.com,same notes\n"  # 8 already_invalidated, same notes -> unchanged
+        "cy\n"  # 9 certificate_not_valid (notpassing)
+        "di\n"  # 10 certificate_not_valid (audit_passing)
+        "\n"  # 11 blank
+        "bo,first\n"  # 12 duplicate of row 13
+        "bo@example.com,second\n"
+    )  # 13 create (generating is passing)
     rows = rows_of(plan_from(upload(client, text)))
     got = {n: (r.action, r.code) for n, r in rows.items()}
     assert got == {
-        2: ("create", ""), 3: ("error", "unknown_learner"), 4: ("error", "no_certificate"),
-        5: ("error", "no_certificate"), 6: ("error", "on_allowlist"), 7: ("update", "already_invalidated"),
-        8: ("unchanged", "already_invalidated"), 9: ("error", "certificate_not_valid"),
-        10: ("error", "certificate_not_valid"), 11: ("skip", "blank_row"), 12: ("skip", "duplicate_row"),
+        2: ("create", ""),
+        3: ("error", "unknown_learner"),
+        4: ("error", "no_certificate"),
+        5: ("error", "no_certificate"),
+        6: ("error", "on_allowlist"),
+        7: ("update", "already_invalidated"),
+        8: ("unchanged", "already_invalidated"),
+        9: ("error", "certificate_not_valid"),
+        10: ("error", "certificate_not_valid"),
+        11: ("skip", "blank_row"),
+        12: ("skip", "duplicate_row"),
         13: ("create", ""),
     }
     assert "ghost does not exist" in rows[3].message
@@ -82,7 +92,11 @@ def test_apply_invalidates_and_updates_notes(client, w):
     assert status_of(w["bo"]) == CertificateStatus.UNAVAILABLE
     ana = db.session.scalar(db.select(Invalidation).where(Invalidation.certificate_id == w["ana_cert"].id))
     assert (ana.notes, ana.active, ana.status_before, ana.invalidated_by.username) == (
-        "copied answers", True, "downloadable", "course_staff")
+        "copied answers",
+        True,
+        "downloadable",
+        "course_staff",
+    )
     bo = db.session.scalar(db.select(Invalidation).where(Invalidation.certificate_id == w["bo_cert"].id))
     assert bo.status_before == "generating"
     fi = db.session.scalars(db.select(Invalidation).where(Invalidation.certificate_id == w["fi_cert"].id)).all()
@@ -108,7 +122,10 @@ def test_revert_revalidates_and_restores_the_previous_status(client, w):
     assert status_of(w["fi"]) == CertificateStatus.UNAVAILABLE  # it was invalidated before the upload
     history = db.session.scalars(db.select(Invalidation).order_by(Invalidation.id)).all()
     assert [(i.certificate.user.username, i.active, i.notes) for i in history] == [
-        ("fi", True, "cheating"), ("ana", False, "a"), ("bo", False, "b")]
+        ("fi", True, "cheating"),
+        ("ana", False, "a"),
+        ("bo", False, "b"),
+    ]
 
 
 def test_stale_plan_writes_nothing(client, w):
@@ -122,17 +139,21 @@ def test_stale_plan_writes_nothing(client, w):
     assert status_of(w["bo"]) == CertificateStatus.GENERATING
 
 
-@pytest.mark.parametrize(("name", "body", "message"), [
-    ("roster.xlsx", b"ana\n", "is not a .csv file"),
-    ("empty.csv", b"", "no learner rows"),
-    ("header.csv", b"username,notes\n\n", "no learner rows"),
-    ("latin.csv", "ana,caf\u00e9\n".encode("cp1252"), "CSV UTF-8"),
-])
+@pytest.mark.parametrize(
+    ("name", "body", "message"),
+    [
+        ("roster.xlsx", b"ana\n", "is not a .csv file"),
+        ("empty.csv", b"", "no learner rows"),
+        ("header.csv", b"username,notes\n\n", "no learner rows"),
+        ("latin.csv", "ana,caf\u00e9\n".encode("cp1252"), "CSV UTF-8"),
+    ],
+)
 def test_refused_files_rerender_the_page_and_write_nothing(client, w, name, body, message):
     import io
 
-    response = client.post(UPLOAD, data={"file": (io.BytesIO(body), name), "encoding": "utf-8"},
-                           content_type="multipart/form-data")
+    response = client.post(
+        UPLOAD, data={"file": (io.BytesIO(body), name), "encoding": "utf-8"}, content_type="multipart/form-data"
+    )
     assert response.status_code == 400
     page = response.get_data(as_text=True)
     assert message in page
@@ -145,8 +166,9 @@ def test_windows_1252_file_with_the_explicit_encoding(client, w):
     import io
 
     body = "ana,caf\u00e9 fraud\n".encode("cp1252")
-    response = client.post(UPLOAD, data={"file": (io.BytesIO(body), "r.CSV"), "encoding": "cp1252"},
-                           content_type="multipart/form-data")
+    response = client.post(
+        UPLOAD, data={"file": (io.BytesIO(body), "r.CSV"), "encoding": "cp1252"}, content_type="multipart/form-data"
+    )
     rows = rows_of(plan_from(response))
     assert rows[1].action == "create" and rows[1].cells[1] == "caf\u00e9 fraud"
 

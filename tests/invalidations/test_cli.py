@@ -31,29 +31,48 @@ def invoke(runner, *args):
 
 
 def test_dry_run_prints_one_json_object_and_writes_nothing(runner, w, roster):
-    result = invoke(runner, "import-invalidations", str(roster), "--course", COURSE, "--as", "course_staff",
-                    "--dry-run", "--json")
+    result = invoke(
+        runner, "import-invalidations", str(roster), "--course", COURSE, "--as", "course_staff", "--dry-run", "--json"
+    )
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert data["status"] == "previewed" and data["kind"] == "certificates.invalidate"
-    assert data["counts"] == {"create": 2, "update": 0, "delete": 0, "deactivate": 0, "unchanged": 0,
-                              "skip": 0, "error": 2}
+    assert data["counts"] == {
+        "create": 2,
+        "update": 0,
+        "delete": 0,
+        "deactivate": 0,
+        "unchanged": 0,
+        "skip": 0,
+        "error": 2,
+    }
     assert [(r["row"], r["code"]) for r in data["rows"]] == [(3, "unknown_learner"), (4, "certificate_not_valid")]
     assert invalidations_count() == 0
 
 
 def test_import_applies_and_writes_the_error_report(runner, w, roster, tmp_path):
     out = tmp_path / "errors.csv"
-    result = invoke(runner, "import-invalidations", str(roster), "--course", COURSE, "--as", "course_staff",
-                    "--errors-csv", str(out))
+    result = invoke(
+        runner,
+        "import-invalidations",
+        str(roster),
+        "--course",
+        COURSE,
+        "--as",
+        "course_staff",
+        "--errors-csv",
+        str(out),
+    )
     assert result.exit_code == 0, result.output
     assert "applied" in result.output and "written 2, failed 0" in result.output
     db.session.expire_all()
     assert status_of(w["ana"]) == status_of(w["bo"]) == CertificateStatus.UNAVAILABLE
     rows = list(csv.reader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
     assert rows[0] == ["username_or_email", "notes", "row", "code", "message"]
-    assert [(r[0], r[2], r[3]) for r in rows[1:]] == [("ghost", "3", "unknown_learner"),
-                                                     ("cy", "4", "certificate_not_valid")]
+    assert [(r[0], r[2], r[3]) for r in rows[1:]] == [
+        ("ghost", "3", "unknown_learner"),
+        ("cy", "4", "certificate_not_valid"),
+    ]
 
 
 def test_a_refused_file_exits_1(runner, w, tmp_path):
@@ -64,8 +83,18 @@ def test_a_refused_file_exits_1(runner, w, tmp_path):
     latin = tmp_path / "latin.csv"
     latin.write_bytes("ana,caf\u00e9\n".encode("cp1252"))
     assert invoke(runner, "import-invalidations", str(latin), "--course", COURSE, "--as", "staff").exit_code == 1
-    ok = invoke(runner, "import-invalidations", str(latin), "--course", COURSE, "--as", "staff",
-                "--encoding", "cp1252", "--json")
+    ok = invoke(
+        runner,
+        "import-invalidations",
+        str(latin),
+        "--course",
+        COURSE,
+        "--as",
+        "staff",
+        "--encoding",
+        "cp1252",
+        "--json",
+    )
     assert ok.exit_code == 0 and json.loads(ok.output)["counts"]["create"] == 1
 
 
@@ -86,14 +115,27 @@ def test_list_prints_csv_with_username_status_special_case(runner, w):
     assert result.exit_code == 0
     rows = list(csv.reader(io.StringIO(result.output)))
     assert rows[0] == ["username", "status", "special_case"]
-    assert rows[1:] == [["ana", "unavailable", "invalidated"], ["bo", "generating", ""], ["cy", "notpassing", ""],
-                        ["di", "audit_passing", ""], ["ed", "error", ""], ["fi", "downloadable", "exception"]]
+    assert rows[1:] == [
+        ["ana", "unavailable", "invalidated"],
+        ["bo", "generating", ""],
+        ["cy", "notpassing", ""],
+        ["di", "audit_passing", ""],
+        ["ed", "error", ""],
+        ["fi", "downloadable", "exception"],
+    ]
 
 
-@pytest.mark.parametrize(("label", "expected"), [
-    ("Invalidated", ["ana"]), ("Audit – passing", ["di"]), ("not_received", ["ana", "cy"]),
-    ("Error state", ["ed"]), ("granted exceptions", ["fi"]), ("RECEIVED", ["fi"]),
-])
+@pytest.mark.parametrize(
+    ("label", "expected"),
+    [
+        ("Invalidated", ["ana"]),
+        ("Audit – passing", ["di"]),
+        ("not_received", ["ana", "cy"]),
+        ("Error state", ["ed"]),
+        ("granted exceptions", ["fi"]),
+        ("RECEIVED", ["fi"]),
+    ],
+)
 def test_list_filter_by_label_or_value(runner, w, label, expected):
     allow(w["fi"], w["course"])
     invalidate(w["ana_cert"])

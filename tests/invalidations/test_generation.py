@@ -40,7 +40,8 @@ def test_one_post_flips_the_switch_and_is_audited(client, w):
     assert enabled() is False
     events = db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "certificates.generation")).all()
     assert [(e.actor_name, e.course_key, e.detail) for e in events] == [
-        ("course_staff", COURSE, {"before": True, "after": False})]
+        ("course_staff", COURSE, {"before": True, "after": False})
+    ]
     # the course overview says so too
     overview = client.soup(f"/courses/{COURSE}/").get_text(" ", strip=True)
     assert "Certificate generation off" in overview
@@ -48,8 +49,10 @@ def test_one_post_flips_the_switch_and_is_audited(client, w):
     again = client.post(TOGGLE, data={"enable": enable}, follow_redirects=True)
     assert "already off" in again.get_data(as_text=True)
     assert enabled() is False
-    assert db.session.scalar(db.select(db.func.count(AuditEvent.id)).where(
-        AuditEvent.action == "certificates.generation")) == 1
+    assert (
+        db.session.scalar(db.select(db.func.count(AuditEvent.id)).where(AuditEvent.action == "certificates.generation"))
+        == 1
+    )
     client.post(TOGGLE, data={"enable": "1"})
     assert enabled() is True
 
@@ -73,8 +76,10 @@ def test_toggle_refused_without_course_permission(client, w, username):
     client.login(username)
     assert client.post(TOGGLE, data={"enable": "0"}).status_code == 403
     assert enabled() is True
-    assert db.session.scalar(db.select(db.func.count(AuditEvent.id)).where(
-        AuditEvent.action == "certificates.generation")) == 0
+    assert (
+        db.session.scalar(db.select(db.func.count(AuditEvent.id)).where(AuditEvent.action == "certificates.generation"))
+        == 0
+    )
 
 
 def test_toggle_without_csrf_or_with_a_bad_value_is_refused(client, w):

@@ -22,7 +22,7 @@ def w(client):
     data = world()
     course = data["course"]
     # gus: on the allowlist with a downloadable certificate; hal: audit not passing; ana: invalidated.
-    data["gus"] = make_user("gus", full_name="=HYPERLINK(\"http://evil\")")
+    data["gus"] = make_user("gus", full_name='=HYPERLINK("http://evil")')
     allow(data["gus"], course, notes="granted")
     make_certificate(data["gus"], course, CertificateStatus.DOWNLOADABLE)
     data["hal"] = make_user("hal")
@@ -37,16 +37,19 @@ def usernames(soup) -> list[str]:
     return [tr.find("td").get_text(" ", strip=True).split()[0] for tr in soup.select("#issued-certificates tbody tr")]
 
 
-@pytest.mark.parametrize(("value", "expected"), [
-    (None, ["ana", "bo", "cy", "di", "ed", "fi", "gus", "hal"]),
-    ("received", ["fi", "gus"]),
-    ("not_received", ["ana", "cy"]),
-    ("audit_passing", ["di"]),
-    ("audit_not_passing", ["hal"]),
-    ("error_state", ["ed"]),
-    ("granted_exceptions", ["gus"]),
-    ("invalidated", ["ana"]),
-])
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (None, ["ana", "bo", "cy", "di", "ed", "fi", "gus", "hal"]),
+        ("received", ["fi", "gus"]),
+        ("not_received", ["ana", "cy"]),
+        ("audit_passing", ["di"]),
+        ("audit_not_passing", ["hal"]),
+        ("error_state", ["ed"]),
+        ("granted_exceptions", ["gus"]),
+        ("invalidated", ["ana"]),
+    ],
+)
 def test_each_filter_returns_the_right_learners(client, w, value, expected):
     soup = client.soup(ISSUED + (f"?filter={value}" if value else ""))
     assert usernames(soup) == expected
@@ -57,14 +60,24 @@ def test_each_filter_returns_the_right_learners(client, w, value, expected):
 def test_tabs_show_every_label_with_its_count(client, w):
     soup = client.soup(ISSUED)
     tabs = [a.get_text(" ", strip=True) for a in soup.select(".tabs a")]
-    assert tabs == ["All 8", "Received 2", "Not received 2", "Audit – passing 1", "Audit – not passing 1",
-                    "Error state 1", "Granted exceptions 1", "Invalidated 1"]
+    assert tabs == [
+        "All 8",
+        "Received 2",
+        "Not received 2",
+        "Audit – passing 1",
+        "Audit – not passing 1",
+        "Error state 1",
+        "Granted exceptions 1",
+        "Invalidated 1",
+    ]
 
 
 def test_rows_show_the_special_case(client, w):
     soup = client.soup(ISSUED)
-    special = {tr.find("td").get_text(" ", strip=True).split()[0]: tr.find_all("td")[3].get_text(strip=True)
-               for tr in soup.select("#issued-certificates tbody tr")}
+    special = {
+        tr.find("td").get_text(" ", strip=True).split()[0]: tr.find_all("td")[3].get_text(strip=True)
+        for tr in soup.select("#issued-certificates tbody tr")
+    }
     assert special["ana"] == "invalidated" and special["gus"] == "exception" and special["fi"] == "—"
 
 
@@ -81,8 +94,16 @@ def test_issued_pagination(client, w):
         make_certificate(make_user(f"zz{n:02d}"), w["course"])
     db.session.commit()
     first, second = client.soup(ISSUED), client.soup(ISSUED + "?page=2")
-    assert len(usernames(first)) == 50 and usernames(second) == ["zz42", "zz43", "zz44", "zz45", "zz46",
-                                                                   "zz47", "zz48", "zz49"]
+    assert len(usernames(first)) == 50 and usernames(second) == [
+        "zz42",
+        "zz43",
+        "zz44",
+        "zz45",
+        "zz46",
+        "zz47",
+        "zz48",
+        "zz49",
+    ]
     assert "51–58 of 58" in second.select_one(".pager").get_text()
 
 
@@ -118,8 +139,9 @@ def test_issued_csv_download_of_the_current_filter_is_formula_safe(client, w):
     assert text.startswith("\ufeff")
     rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
     assert rows[0] == ["username", "email", "full_name", "status", "special_case", "grade", "created"]
-    assert [r[:5] for r in rows[1:]] == [["gus", "gus@example.com", "'=HYPERLINK(\"http://evil\")",
-                                          "downloadable", "exception"]]
+    assert [r[:5] for r in rows[1:]] == [
+        ["gus", "gus@example.com", '\'=HYPERLINK("http://evil")', "downloadable", "exception"]
+    ]
     all_rows = list(csv.reader(io.StringIO(client.get(ISSUED + "issued.csv").get_data(as_text=True))))
     assert len(all_rows) == 9
 
@@ -136,8 +158,16 @@ def test_invalidation_list_states_search_and_csv(client, w):
     assert [tr.find("td").get_text().split()[0] for tr in found.select("#invalidations tbody tr")] == ["fi"]
     text = client.get(INVALIDATIONS + ".csv?state=all").get_data(as_text=True)
     rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
-    assert rows[0] == ["username", "email", "certificate_status", "status_before", "notes", "invalidated_by",
-                       "invalidated_at", "state"]
+    assert rows[0] == [
+        "username",
+        "email",
+        "certificate_status",
+        "status_before",
+        "notes",
+        "invalidated_by",
+        "invalidated_at",
+        "state",
+    ]
     by_name = {r[0]: r for r in rows[1:]}
     assert by_name["ana"][4] == "'=cmd|' /C calc'!A0" and by_name["ana"][5] == "staff"
     assert by_name["ana"][7] == "active" and by_name["fi"][7] == "revalidated"

@@ -29,9 +29,11 @@ def test_refused_for_users_who_are_not_staff_of_the_course(client, w, username):
     client.login(username)
     for url in (f"{BASE}/", f"{BASE}/issued.csv", f"{BASE}/invalidations", f"{BASE}/invalidations.csv"):
         assert client.get(url).status_code == 403, url
-    upload = client.post(f"{BASE}/invalidations/upload", data={"file": (io.BytesIO(b"ana\n"), "r.csv"),
-                                                                "encoding": "utf-8"},
-                         content_type="multipart/form-data")
+    upload = client.post(
+        f"{BASE}/invalidations/upload",
+        data={"file": (io.BytesIO(b"ana\n"), "r.csv"), "encoding": "utf-8"},
+        content_type="multipart/form-data",
+    )
     assert upload.status_code == 403
     assert client.post(f"{BASE}/invalidations/one", data={"identifier": "ana"}).status_code == 403
     assert client.post(f"{BASE}/invalidations/{w['inv'].id}/revalidate").status_code == 403

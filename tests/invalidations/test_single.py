@@ -21,8 +21,9 @@ def w(client):
 
 
 def test_invalidate_one_learner_shows_in_the_list(client, w):
-    response = client.post(f"{PAGE}/one", data={"identifier": "ANA@example.com", "notes": "copied answers"},
-                           follow_redirects=True)
+    response = client.post(
+        f"{PAGE}/one", data={"identifier": "ANA@example.com", "notes": "copied answers"}, follow_redirects=True
+    )
     assert response.status_code == 200
     assert "ana &lt;ana@example.com&gt;: invalidate the downloadable certificate." in response.get_data(as_text=True)
     assert status_of(w["ana"]) == CertificateStatus.UNAVAILABLE
@@ -33,10 +34,15 @@ def test_invalidate_one_learner_shows_in_the_list(client, w):
     assert cells[2:6] == ["copied answers", "course_staff", cells[4], "active"]
 
 
-@pytest.mark.parametrize(("identifier", "code"), [
-    ("ghost", "unknown_learner"), ("nocert", "no_certificate"), ("cy", "certificate_not_valid"),
-    ("allowed", "on_allowlist"),
-])
+@pytest.mark.parametrize(
+    ("identifier", "code"),
+    [
+        ("ghost", "unknown_learner"),
+        ("nocert", "no_certificate"),
+        ("cy", "certificate_not_valid"),
+        ("allowed", "on_allowlist"),
+    ],
+)
 def test_invalidate_one_refused_by_a_rule(client, w, identifier, code):
     allowed = make_user("allowed")
     allow(allowed, w["course"])

@@ -29,8 +29,13 @@ def sample_payload() -> dict[str, Any]:
     return copy.deepcopy(_FALLBACK)
 
 
-def payload(code: str = SAMPLE_CODE, locator: str = SAMPLE_LOCATOR, status: str = "Suspicious",
-            reviewed_by: str | None = None, **extra: Any) -> dict[str, Any]:
+def payload(
+    code: str = SAMPLE_CODE,
+    locator: str = SAMPLE_LOCATOR,
+    status: str = "Suspicious",
+    reviewed_by: str | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
     data = sample_payload()
     data["examMetaData"]["examCode"] = code
     data["examMetaData"]["ssiRecordLocator"] = locator
@@ -41,54 +46,113 @@ def payload(code: str = SAMPLE_CODE, locator: str = SAMPLE_LOCATOR, status: str 
     return data
 
 
-def make_exam(course: Course, content_id: str | None = None, *, name: str = "", is_proctored: bool = True,
-              is_practice: bool = False, is_active: bool = True) -> ProctoredExam:
+def make_exam(
+    course: Course,
+    content_id: str | None = None,
+    *,
+    name: str = "",
+    is_proctored: bool = True,
+    is_practice: bool = False,
+    is_active: bool = True,
+) -> ProctoredExam:
     n = next(_seq)
-    exam = ProctoredExam(course_id=course.id, content_id=content_id or f"block-v1:Test+type@sequential+block@e{n}",
-                         name=name or f"Exam {n}", is_proctored=is_proctored, is_practice=is_practice,
-                         is_active=is_active)
+    exam = ProctoredExam(
+        course_id=course.id,
+        content_id=content_id or f"block-v1:Test+type@sequential+block@e{n}",
+        name=name or f"Exam {n}",
+        is_proctored=is_proctored,
+        is_practice=is_practice,
+        is_active=is_active,
+    )
     db.session.add(exam)
     db.session.flush()
     return exam
 
 
-def make_attempt(exam: ProctoredExam, user: User, status: str = "submitted", *, code: str | None = None,
-                 external_id: str | None = None) -> ExamAttempt:
+def make_attempt(
+    exam: ProctoredExam,
+    user: User,
+    status: str = "submitted",
+    *,
+    code: str | None = None,
+    external_id: str | None = None,
+) -> ExamAttempt:
     n = next(_seq)
-    attempt = ExamAttempt(exam_id=exam.id, user_id=user.id, status=status,
-                          attempt_code=code or f"00000000-0000-4000-8000-{n:012d}",
-                          external_id=external_id if external_id is not None else f"LOC{n}")
+    attempt = ExamAttempt(
+        exam_id=exam.id,
+        user_id=user.id,
+        status=status,
+        attempt_code=code or f"00000000-0000-4000-8000-{n:012d}",
+        external_id=external_id if external_id is not None else f"LOC{n}",
+    )
     db.session.add(attempt)
     db.session.flush()
     return attempt
 
 
 def make_review(attempt: ExamAttempt, status: str = "Suspicious", reviewer: User | None = None) -> Review:
-    review = Review(attempt_code=attempt.attempt_code, attempt_id=attempt.id, review_status=status,
-                    raw_data={"reviewStatus": status}, reviewer_id=reviewer.id if reviewer else None)
+    review = Review(
+        attempt_code=attempt.attempt_code,
+        attempt_id=attempt.id,
+        review_status=status,
+        raw_data={"reviewStatus": status},
+        reviewer_id=reviewer.id if reviewer else None,
+    )
     db.session.add(review)
     db.session.flush()
     return review
 
 
-def post_signed(client, data: Any, *, secret: str = TEST_WEBHOOK_SECRET, now: float | None = None,
-                raw: bytes | None = None, headers: dict | None = None):
+def post_signed(
+    client,
+    data: Any,
+    *,
+    secret: str = TEST_WEBHOOK_SECRET,
+    now: float | None = None,
+    raw: bytes | None = None,
+    headers: dict | None = None,
+):
     body = raw if raw is not None else json.dumps(data).encode()
     signed = sign_headers(body, secret, now=now if now is not None else time.time())
     return client.post(URL, data=body, headers={**signed, **(headers or {})}, content_type="application/json")
 
 
 _FALLBACK: dict[str, Any] = {
-    "examDate": "Mar 14 2026  9:30AM", "examProcessingStatus": "Review Completed",
-    "examTakerEmail": "learner@example.com", "examTakerFirstName": "Ada", "examTakerLastName": "Learner",
-    "keySetVersion": "", "examApiData": {"examCode": SAMPLE_CODE, "orgExtra": {"courseID": "edX/DemoX/Demo_Course"}},
-    "overAllComments": ";Second monitor.", "reviewStatus": "Suspicious", "userPhotoBase64String": "",
+    "examDate": "Mar 14 2026  9:30AM",
+    "examProcessingStatus": "Review Completed",
+    "examTakerEmail": "learner@example.com",
+    "examTakerFirstName": "Ada",
+    "examTakerLastName": "Learner",
+    "keySetVersion": "",
+    "examApiData": {"examCode": SAMPLE_CODE, "orgExtra": {"courseID": "edX/DemoX/Demo_Course"}},
+    "overAllComments": ";Second monitor.",
+    "reviewStatus": "Suspicious",
+    "userPhotoBase64String": "",
     "videoReviewLink": "http://provider.example/video?ID=abc123",
     "examMetaData": {"examCode": SAMPLE_CODE, "ssiRecordLocator": SAMPLE_LOCATOR},
-    "desktopComments": [{"comments": "Second monitor detected", "duration": 120, "eventFinish": 620,
-                         "eventStart": 500, "eventStatus": "Suspicious"}],
-    "webCamComments": [{"comments": "Looked off screen repeatedly", "duration": 45, "eventFinish": 345,
-                        "eventStart": 300, "eventStatus": "Rules Violation"},
-                       {"comments": "Another person entered the room", "duration": 30, "eventFinish": 930,
-                        "eventStart": 900, "eventStatus": "Suspicious"}],
+    "desktopComments": [
+        {
+            "comments": "Second monitor detected",
+            "duration": 120,
+            "eventFinish": 620,
+            "eventStart": 500,
+            "eventStatus": "Suspicious",
+        }
+    ],
+    "webCamComments": [
+        {
+            "comments": "Looked off screen repeatedly",
+            "duration": 45,
+            "eventFinish": 345,
+            "eventStart": 300,
+            "eventStatus": "Rules Violation",
+        },
+        {
+            "comments": "Another person entered the room",
+            "duration": 30,
+            "eventFinish": 930,
+            "eventStart": 900,
+            "eventStatus": "Suspicious",
+        },
+    ],
 }

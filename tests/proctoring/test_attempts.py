@@ -17,9 +17,13 @@ COMPLETED = [s for s in AttemptStatus if s not in INCOMPLETE_ATTEMPT_STATUSES]
 
 
 def _credit(attempt: ExamAttempt) -> str | None:
-    return db.session.scalar(select(CreditRequirementStatus.status).where(
-        CreditRequirementStatus.user_id == attempt.user_id, CreditRequirementStatus.name == attempt.exam.content_id,
-        CreditRequirementStatus.namespace == "proctored_exam"))
+    return db.session.scalar(
+        select(CreditRequirementStatus.status).where(
+            CreditRequirementStatus.user_id == attempt.user_id,
+            CreditRequirementStatus.name == attempt.exam.content_id,
+            CreditRequirementStatus.namespace == "proctored_exam",
+        )
+    )
 
 
 @pytest.fixture
@@ -27,8 +31,10 @@ def course(app):
     return make_course()
 
 
-@pytest.mark.parametrize("completed", ["verified", "rejected", "submitted", "declined", "error",
-                                       "second_review_required", "onboarding_missing"])
+@pytest.mark.parametrize(
+    "completed",
+    ["verified", "rejected", "submitted", "declined", "error", "second_review_required", "onboarding_missing"],
+)
 @pytest.mark.parametrize("incomplete", ["started", "eligible", "ready_to_submit"])
 def test_completed_to_incomplete_is_refused_naming_both(course, completed, incomplete):
     attempt = make_attempt(make_exam(course), make_user(), completed)
@@ -74,10 +80,18 @@ def test_timed_out_is_kept_when_allowed(app, course):
     assert _credit(attempt) is None  # timed_out sets no credit status
 
 
-@pytest.mark.parametrize(("status", "credit"), [
-    ("verified", "satisfied"), ("submitted", "submitted"), ("declined", "declined"), ("rejected", "failed"),
-    ("error", "failed"), ("second_review_required", None), ("onboarding_missing", None),
-])
+@pytest.mark.parametrize(
+    ("status", "credit"),
+    [
+        ("verified", "satisfied"),
+        ("submitted", "submitted"),
+        ("declined", "declined"),
+        ("rejected", "failed"),
+        ("error", "failed"),
+        ("second_review_required", None),
+        ("onboarding_missing", None),
+    ],
+)
 def test_credit_status_follows_the_attempt(course, status, credit):
     attempt = make_attempt(make_exam(course), make_user(), "started")
     update_attempt_status(attempt, status)
@@ -136,20 +150,31 @@ def test_nothing_but_declining_cascades(course):
 def test_support_notified_only_for_suspicious_without_reviewer(client, course):
     learner = make_user()
     exam = make_exam(course)
-    attempts = {status: make_attempt(exam if i == 0 else make_exam(course), learner, "submitted")
-                for i, status in enumerate(["Suspicious", "Clean", "Rules Violation", "Not Reviewed"])}
+    attempts = {
+        status: make_attempt(exam if i == 0 else make_exam(course), learner, "submitted")
+        for i, status in enumerate(["Suspicious", "Clean", "Rules Violation", "Not Reviewed"])
+    }
     reviewed = make_attempt(make_exam(course), learner, "submitted")
     make_user("rev", email="rev@example.com", is_staff=True)
     db.session.commit()
     for status, attempt in attempts.items():
-        assert post_signed(client, payload(code=attempt.attempt_code, locator=attempt.external_id,
-                                           status=status)).status_code == 200
-    post_signed(client, payload(code=reviewed.attempt_code, locator=reviewed.external_id,
-                                reviewed_by="rev@example.com"))
+        assert (
+            post_signed(
+                client, payload(code=attempt.attempt_code, locator=attempt.external_id, status=status)
+            ).status_code
+            == 200
+        )
+    post_signed(
+        client, payload(code=reviewed.attempt_code, locator=reviewed.external_id, reviewed_by="rev@example.com")
+    )
     notes = db.session.scalars(select(SupportNotification)).all()
     assert [n.attempt_id for n in notes] == [attempts["Suspicious"].id]
     assert attempts["Suspicious"].attempt_code in notes[0].message
     # an updated Suspicious payload for an attempt already waiting does not notify again
-    post_signed(client, payload(code=attempts["Suspicious"].attempt_code,
-                                locator=attempts["Suspicious"].external_id, overAllComments="more"))
+    post_signed(
+        client,
+        payload(
+            code=attempts["Suspicious"].attempt_code, locator=attempts["Suspicious"].external_id, overAllComments="more"
+        ),
+    )
     assert db.session.scalar(select(func.count()).select_from(SupportNotification)) == 1

@@ -33,10 +33,22 @@ def test_attempts_json(runner, app):
     result = runner.invoke(args=["proctoring", "attempts", "--course", course.key, "--json"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.output) == [
-        {"attempt_code": "AAAA", "username": "alice", "content_id": exam.content_id, "status": "verified",
-         "credit_status": "satisfied", "review_status": "Clean"},
-        {"attempt_code": "BBBB", "username": "bob", "content_id": exam.content_id, "status": "started",
-         "credit_status": None, "review_status": None},
+        {
+            "attempt_code": "AAAA",
+            "username": "alice",
+            "content_id": exam.content_id,
+            "status": "verified",
+            "credit_status": "satisfied",
+            "review_status": "Clean",
+        },
+        {
+            "attempt_code": "BBBB",
+            "username": "bob",
+            "content_id": exam.content_id,
+            "status": "started",
+            "credit_status": None,
+            "review_status": None,
+        },
     ]
 
 
@@ -115,12 +127,16 @@ def test_demo_data_loads_idempotently_and_holds_the_sample_attempt(runner, demo_
     assert sample.external_id == SAMPLE_LOCATOR and sample.status == "submitted"
     assert db.session.scalar(select(func.count()).select_from(ProctoredExam)) == 5
     assert db.session.scalar(select(func.count()).select_from(ExamAttempt)) >= 20
-    unreviewed = db.session.scalar(select(func.count()).select_from(Review).where(
-        Review.review_status == "Suspicious", Review.reviewer_id.is_(None)))
+    unreviewed = db.session.scalar(
+        select(func.count())
+        .select_from(Review)
+        .where(Review.review_status == "Suspicious", Review.reviewer_id.is_(None))
+    )
     assert unreviewed >= 2
     assert db.session.scalar(select(func.count()).select_from(ReviewComment)) > 0
-    timed_out = db.session.scalar(select(ExamAttempt.status).where(
-        ExamAttempt.attempt_code == "0A7C6E10-1B2C-4D3E-8F40-000000000016"))
+    timed_out = db.session.scalar(
+        select(ExamAttempt.status).where(ExamAttempt.attempt_code == "0A7C6E10-1B2C-4D3E-8F40-000000000016")
+    )
     assert timed_out == "submitted"  # the demo says timed_out; ALLOW_TIMED_OUT_STATE is off
     result = runner.invoke(args=["proctoring", "attempts", "--course", "course-v1:edX+DemoX+Demo_Course", "--json"])
     credit = {(r["username"], r["content_id"].rsplit("@", 1)[1]): r["credit_status"] for r in json.loads(result.output)}
@@ -138,7 +154,8 @@ def test_spec_errors_name_the_entry(runner, tmp_path):
         "attempts:\n  - {course: 'course-v1:A+B+C', content_id: nope, username: u1, status: verified}\n"
         "  - {course: 'course-v1:A+B+C', content_id: e1, username: u1, status: flying}\n"
         "reviews:\n  - {attempt_code: MISSING, review_status: Clean}\n"
-        "  - {attempt_code: X, review_status: Great}\n")
+        "  - {attempt_code: X, review_status: Great}\n"
+    )
     result = runner.invoke(args=["data", "load", str(tmp_path / "p.yaml"), "--json"])
     assert result.exit_code == 0
     messages = " | ".join(r["message"] for r in json.loads(result.output)["rows"])
@@ -152,17 +169,21 @@ def test_spec_errors_name_the_entry(runner, tmp_path):
 
 def test_spec_attempt_without_code_gets_one_and_reviews_update(runner, tmp_path):
     spec = tmp_path / "p.yaml"
-    base = ("users:\n  - {username: u1, email: u1@example.com}\n  - {username: rev, email: rev@example.com}\n"
-            "courses:\n  - {id: 'course-v1:A+B+C', name: C}\n"
-            "exams:\n  - {course: 'course-v1:A+B+C', content_id: e1, name: E1}\n"
-            "attempts:\n  - {course: 'course-v1:A+B+C', content_id: e1, username: u1, status: verified}\n"
-            "  - {course: 'course-v1:A+B+C', content_id: e1, username: rev, status: submitted, attempt_code: abc}\n")
+    base = (
+        "users:\n  - {username: u1, email: u1@example.com}\n  - {username: rev, email: rev@example.com}\n"
+        "courses:\n  - {id: 'course-v1:A+B+C', name: C}\n"
+        "exams:\n  - {course: 'course-v1:A+B+C', content_id: e1, name: E1}\n"
+        "attempts:\n  - {course: 'course-v1:A+B+C', content_id: e1, username: u1, status: verified}\n"
+        "  - {course: 'course-v1:A+B+C', content_id: e1, username: rev, status: submitted, attempt_code: abc}\n"
+    )
     spec.write_text(base + "reviews:\n  - {attempt_code: ABC, review_status: Clean}\n")
     assert runner.invoke(args=["data", "load", str(spec)]).exit_code == 0
     code = db.session.scalar(select(ExamAttempt.attempt_code).where(ExamAttempt.status == "verified"))
     assert code and code == code.upper() and len(code) == 36
-    spec.write_text(base + "reviews:\n  - {attempt_code: abc, review_status: Suspicious, reviewed_by: rev,"
-                           " comments: [{start: 1, stop: 2, duration: 1, comment: hi, status: Suspicious}]}\n")
+    spec.write_text(
+        base + "reviews:\n  - {attempt_code: abc, review_status: Suspicious, reviewed_by: rev,"
+        " comments: [{start: 1, stop: 2, duration: 1, comment: hi, status: Suspicious}]}\n"
+    )
     result = json.loads(runner.invoke(args=["data", "load", str(spec), "--json"]).output)
     assert result["counts"]["update"] == 1 and result["counts"]["create"] == 0
     db.session.expire_all()

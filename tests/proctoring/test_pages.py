@@ -27,20 +27,30 @@ def world(app):
     quiz = make_exam(mitx, name="Quiz 1")
     base = datetime(2026, 3, 1)
     rows = {}
-    for i, (exam, username, attempt_status, review_status, reviewer) in enumerate([
-        (midterm, "alice", "second_review_required", "Suspicious", None),
-        (midterm, "bob", "verified", "Clean", None),
-        (final, "carol", "rejected", "Suspicious", staff),
-        (final, "dave", "error", "Not Reviewed", None),
-        (quiz, "erin", "second_review_required", "Suspicious", None),
-    ]):
+    for i, (exam, username, attempt_status, review_status, reviewer) in enumerate(
+        [
+            (midterm, "alice", "second_review_required", "Suspicious", None),
+            (midterm, "bob", "verified", "Clean", None),
+            (final, "carol", "rejected", "Suspicious", staff),
+            (final, "dave", "error", "Not Reviewed", None),
+            (quiz, "erin", "second_review_required", "Suspicious", None),
+        ]
+    ):
         attempt = make_attempt(exam, make_user(username), attempt_status)
         review = make_review(attempt, review_status, reviewer)
         review.created = base + timedelta(days=i)
         rows[username] = attempt
     db.session.commit()
-    return {"staff": staff, "cs": cs, "demo": demo, "mitx": mitx, "midterm": midterm, "final": final,
-            "quiz": quiz, **rows}
+    return {
+        "staff": staff,
+        "cs": cs,
+        "demo": demo,
+        "mitx": mitx,
+        "midterm": midterm,
+        "final": final,
+        "quiz": quiz,
+        **rows,
+    }
 
 
 def _learners(soup) -> list[str]:
@@ -62,8 +72,9 @@ def test_course_staff_see_only_their_courses(client, world):
     client.soup(f"/proctoring/reviews/{world['erin'].attempt_code}", expect=403)
     client.soup("/courses/course-v1:MITx+6.00.1x+2026_Fall/proctoring/", expect=403)
     client.soup("/courses/course-v1:MITx+6.00.1x+2026_Fall/proctoring/attempts", expect=403)
-    response = client.post(f"/proctoring/reviews/{world['erin'].attempt_code}/second-review",
-                           data={"decision": "passed", "note": "x"})
+    response = client.post(
+        f"/proctoring/reviews/{world['erin'].attempt_code}/second-review", data={"decision": "passed", "note": "x"}
+    )
     assert response.status_code == 403
     assert db.session.get(ExamAttempt, world["erin"].id).status == "second_review_required"
     # a course filter naming someone else's course shows nothing of it
@@ -78,16 +89,19 @@ def test_a_learner_gets_403_everywhere(client, world):
     client.soup(f"/proctoring/reviews/{world['alice'].attempt_code}", expect=403)
 
 
-@pytest.mark.parametrize(("query", "expected"), [
-    ("review_status=Suspicious", ["erin", "carol", "alice"]),
-    ("review_status=Clean", ["bob"]),
-    ("course=course-v1:MITx%2B6.00.1x%2B2026_Fall", ["erin"]),
-    ("unreviewed=1", ["erin", "dave", "bob", "alice"]),
-    ("unreviewed_failures=1", ["erin", "alice"]),
-    ("q=car", ["carol"]),
-    ("q=CAROL", ["carol"]),
-    ("review_status=Bogus", ["erin", "dave", "carol", "bob", "alice"]),
-])
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("review_status=Suspicious", ["erin", "carol", "alice"]),
+        ("review_status=Clean", ["bob"]),
+        ("course=course-v1:MITx%2B6.00.1x%2B2026_Fall", ["erin"]),
+        ("unreviewed=1", ["erin", "dave", "bob", "alice"]),
+        ("unreviewed_failures=1", ["erin", "alice"]),
+        ("q=car", ["carol"]),
+        ("q=CAROL", ["carol"]),
+        ("review_status=Bogus", ["erin", "dave", "carol", "bob", "alice"]),
+    ],
+)
 def test_queue_filters_and_search(client, world, query, expected):
     client.login("staff")
     assert _learners(client.soup(f"/proctoring/reviews?{query}")) == expected
@@ -118,8 +132,10 @@ def test_needs_attention_lists_unreviewed_suspicious_until_reviewed(client, worl
     client.login("staff")
     soup = client.soup("/proctoring/needs-attention")
     assert _learners(soup) == ["erin", "alice"]
-    response = client.post(f"/proctoring/reviews/{world['alice'].attempt_code}/second-review",
-                           data={"decision": "suspicious", "note": "Confirmed a phone in view."})
+    response = client.post(
+        f"/proctoring/reviews/{world['alice'].attempt_code}/second-review",
+        data={"decision": "suspicious", "note": "Confirmed a phone in view."},
+    )
     assert response.status_code == 302
     assert _learners(client.soup("/proctoring/needs-attention")) == ["erin"]
 
@@ -141,7 +157,10 @@ def test_review_page_shows_everything(client, world):
     assert "Suspicious" in soup.select_one("#review-status").get_text()
     assert "satisfied" in soup.select_one("#credit-status").get_text()  # from the Clean version before
     assert [td.get_text(strip=True) for td in soup.select("#comments tbody tr td:nth-of-type(5)")] == [
-        "Looked off screen repeatedly", "Another person entered the room", "Second monitor detected"]
+        "Looked off screen repeatedly",
+        "Another person entered the room",
+        "Second monitor detected",
+    ]
     assert soup.find("a", string="Watch the recording")["href"].startswith("http://provider.example/")
     assert [td.get_text(strip=True) for td in soup.select("#history tbody tr td:nth-of-type(2)")] == ["Clean"]
     raw = soup.select_one("#raw-payload").get_text()
@@ -150,20 +169,26 @@ def test_review_page_shows_everything(client, world):
     assert "notified" in soup.select_one("#review-details").get_text()
 
 
-@pytest.mark.parametrize(("decision", "attempt_after", "credit", "provider"), [
-    ("passed", "verified", "satisfied", "Clean"),
-    ("violation", "verified", "satisfied", "Rules Violation"),
-    ("suspicious", "rejected", "failed", "Suspicious"),
-    ("not_reviewed", "error", "failed", "Not Reviewed"),
-])
+@pytest.mark.parametrize(
+    ("decision", "attempt_after", "credit", "provider"),
+    [
+        ("passed", "verified", "satisfied", "Clean"),
+        ("violation", "verified", "satisfied", "Rules Violation"),
+        ("suspicious", "rejected", "failed", "Suspicious"),
+        ("not_reviewed", "error", "failed", "Not Reviewed"),
+    ],
+)
 def test_second_review_sets_reviewer_and_moves_attempt(client, world, decision, attempt_after, credit, provider):
     attempt = world["alice"]
     client.login("course_staff")
     soup = client.soup(f"/proctoring/reviews/{attempt.attempt_code}")
     labels = [lab.get_text(" ", strip=True) for lab in soup.select("fieldset label")]
     assert any("suspicious" in lab and "rejected" in lab for lab in labels)  # the consequence is stated
-    response = client.post(f"/proctoring/reviews/{attempt.attempt_code}/second-review",
-                           data={"decision": decision, "note": "Checked the video."}, follow_redirects=True)
+    response = client.post(
+        f"/proctoring/reviews/{attempt.attempt_code}/second-review",
+        data={"decision": decision, "note": "Checked the video."},
+        follow_redirects=True,
+    )
     assert response.status_code == 200
     db.session.expire_all()
     review = db.session.scalar(select(Review).where(Review.attempt_code == attempt.attempt_code))
@@ -171,8 +196,12 @@ def test_second_review_sets_reviewer_and_moves_attempt(client, world, decision, 
     assert review.review_status == provider
     assert review.staff_note == "Checked the video."
     assert db.session.get(ExamAttempt, attempt.id).status == attempt_after
-    assert db.session.scalar(select(CreditRequirementStatus.status).where(
-        CreditRequirementStatus.user_id == attempt.user_id)) == credit
+    assert (
+        db.session.scalar(
+            select(CreditRequirementStatus.status).where(CreditRequirementStatus.user_id == attempt.user_id)
+        )
+        == credit
+    )
     assert [h.review_status for h in db.session.scalars(select(ReviewHistory))] == ["Suspicious"]
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "proctoring.second_review"))
     assert event.actor_id == world["cs"].id and event.detail["decision"] == decision
@@ -189,8 +218,9 @@ def test_second_review_without_decision_is_refused_with_the_form(client, world):
 
 def test_second_review_needs_csrf(client, world):
     client.login("staff")
-    response = client.post(f"/proctoring/reviews/{world['alice'].attempt_code}/second-review",
-                           data={"decision": "passed"}, csrf=False)
+    response = client.post(
+        f"/proctoring/reviews/{world['alice'].attempt_code}/second-review", data={"decision": "passed"}, csrf=False
+    )
     assert response.status_code == 400
     assert db.session.get(ExamAttempt, world["alice"].id).status == "second_review_required"
 
@@ -208,8 +238,9 @@ def test_course_tab_shows_exams_attempt_counts_and_queue(client, world):
     assert exams["Midterm"].select_one("td.num").get_text(strip=True) == "2"
     assert _learners(soup) == ["dave", "carol", "bob", "alice"]
     assert soup.select_one("nav.course-tabs a.active").get_text(strip=True) == "Proctoring"
-    assert _learners(client.soup("/courses/course-v1:edX+DemoX+Demo_Course/proctoring/?unreviewed_failures=1")) \
-        == ["alice"]
+    assert _learners(client.soup("/courses/course-v1:edX+DemoX+Demo_Course/proctoring/?unreviewed_failures=1")) == [
+        "alice"
+    ]
 
 
 def test_attempts_per_exam_with_status_filter(client, world):

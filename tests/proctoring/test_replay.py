@@ -43,10 +43,12 @@ def _payloads(world) -> list[dict]:
 
 
 def _state() -> tuple:
-    return (db.session.scalar(select(func.count()).select_from(Review)),
-            sorted(db.session.scalars(select(ExamAttempt.status))),
-            db.session.scalar(select(func.count()).select_from(CreditRequirementStatus)),
-            db.session.scalar(select(func.count()).select_from(SupportNotification)))
+    return (
+        db.session.scalar(select(func.count()).select_from(Review)),
+        sorted(db.session.scalars(select(ExamAttempt.status))),
+        db.session.scalar(select(func.count()).select_from(CreditRequirementStatus)),
+        db.session.scalar(select(func.count()).select_from(SupportNotification)),
+    )
 
 
 def _upload(client, content: bytes, name: str = "backlog.json", url: str = "/proctoring/replay"):
@@ -86,8 +88,7 @@ def test_apply_stores_through_the_review_service(client, world):
     assert db.session.get(Plan, plan_id).status == "applied"
     # replaying the same file again: every stored payload is unchanged
     again = _upload(client, json.dumps(_payloads(world)[:2]).encode())
-    rows = db.session.scalars(select(PlanRow).where(
-        PlanRow.plan_id == int(again.location.split("/")[-1]))).all()
+    rows = db.session.scalars(select(PlanRow).where(PlanRow.plan_id == int(again.location.split("/")[-1]))).all()
     assert [r.action for r in rows] == ["unchanged", "unchanged"]
 
 
@@ -136,8 +137,9 @@ def test_update_of_existing_review_and_refusal_when_updates_off(app, client, wor
 
 def test_course_replay_is_limited_to_the_course(client, world):
     client.login("course_staff")
-    response = _upload(client, json.dumps(_payloads(world)).encode(),
-                       url="/courses/course-v1:edX+DemoX+Demo_Course/proctoring/replay")
+    response = _upload(
+        client, json.dumps(_payloads(world)).encode(), url="/courses/course-v1:edX+DemoX+Demo_Course/proctoring/replay"
+    )
     assert response.status_code == 302
     rows = {r.row_number: r for r in db.session.scalars(select(PlanRow))}
     assert rows[1].action == "create"

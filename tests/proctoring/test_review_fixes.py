@@ -45,11 +45,13 @@ def test_odd_exam_filters_are_ignored_not_500(client):
 
 def test_a_data_spec_cannot_move_a_completed_attempt_back(runner, tmp_path):
     spec = tmp_path / "spec.yaml"
-    base = ('users:\n  - {username: ada, email: ada@example.com}\n'
-            'courses:\n  - {id: "course-v1:P+Q+R", name: PQR}\n'
-            'exams:\n  - {course: "course-v1:P+Q+R", content_id: final, name: Final}\n'
-            'attempts:\n  - {course: "course-v1:P+Q+R", content_id: final, username: ada, '
-            'attempt_code: CODE-9, status: STATUS}\n')
+    base = (
+        "users:\n  - {username: ada, email: ada@example.com}\n"
+        'courses:\n  - {id: "course-v1:P+Q+R", name: PQR}\n'
+        'exams:\n  - {course: "course-v1:P+Q+R", content_id: final, name: Final}\n'
+        'attempts:\n  - {course: "course-v1:P+Q+R", content_id: final, username: ada, '
+        "attempt_code: CODE-9, status: STATUS}\n"
+    )
     spec.write_text(base.replace("STATUS", "verified"))
     assert runner.invoke(args=["data", "load", str(spec)]).exit_code == 0
     spec.write_text(base.replace("STATUS", "started"))

@@ -51,14 +51,18 @@ def _count(model) -> int:
 # ---------------------------------------------------------------------------------------- the mapping table
 
 
-@pytest.mark.parametrize(("provider", "standard", "attempt_after", "credit", "notified"), [
-    ("Clean", "passed", "verified", "satisfied", 0),
-    ("Rules Violation", "violation", "verified", "satisfied", 0),
-    ("Suspicious", "suspicious", "second_review_required", None, 1),
-    ("Not Reviewed", "not_reviewed", "error", "failed", 0),
-])
-def test_every_row_of_the_mapping_table_without_a_human_reviewer(client, attempt, provider, standard,
-                                                                  attempt_after, credit, notified):
+@pytest.mark.parametrize(
+    ("provider", "standard", "attempt_after", "credit", "notified"),
+    [
+        ("Clean", "passed", "verified", "satisfied", 0),
+        ("Rules Violation", "violation", "verified", "satisfied", 0),
+        ("Suspicious", "suspicious", "second_review_required", None, 1),
+        ("Not Reviewed", "not_reviewed", "error", "failed", 0),
+    ],
+)
+def test_every_row_of_the_mapping_table_without_a_human_reviewer(
+    client, attempt, provider, standard, attempt_after, credit, notified
+):
     response = post_signed(client, payload(status=provider))
     assert response.status_code == 200, response.json
     assert response.json["review_status"] == provider
@@ -70,9 +74,15 @@ def test_every_row_of_the_mapping_table_without_a_human_reviewer(client, attempt
     assert _count(SupportNotification) == notified
 
 
-@pytest.mark.parametrize(("provider", "attempt_after"), [
-    ("Clean", "verified"), ("Rules Violation", "verified"), ("Suspicious", "rejected"), ("Not Reviewed", "error"),
-])
+@pytest.mark.parametrize(
+    ("provider", "attempt_after"),
+    [
+        ("Clean", "verified"),
+        ("Rules Violation", "verified"),
+        ("Suspicious", "rejected"),
+        ("Not Reviewed", "error"),
+    ],
+)
 def test_every_row_of_the_mapping_table_with_a_human_reviewer(client, attempt, provider, attempt_after):
     reviewer = make_user("reviewer", email="Reviewer@Example.com", is_staff=True)
     db.session.commit()
@@ -130,13 +140,24 @@ def test_storage_strips_photo_and_video_link_and_keeps_comments_in_order(client,
     assert "videoReviewLink" not in review.raw_data
     assert review.raw_data["overAllComments"] == data["overAllComments"]
     assert review.video_url == data["videoReviewLink"]
-    comments = db.session.execute(select(ReviewComment.source, ReviewComment.start, ReviewComment.stop,
-                                         ReviewComment.duration, ReviewComment.comment, ReviewComment.status)
-                                  .order_by(ReviewComment.position)).all()
-    webcam = [("webcam", c["eventStart"], c["eventFinish"], c["duration"], c["comments"], c["eventStatus"])
-              for c in data["webCamComments"]]
-    desktop = [("desktop", c["eventStart"], c["eventFinish"], c["duration"], c["comments"], c["eventStatus"])
-               for c in data["desktopComments"]]
+    comments = db.session.execute(
+        select(
+            ReviewComment.source,
+            ReviewComment.start,
+            ReviewComment.stop,
+            ReviewComment.duration,
+            ReviewComment.comment,
+            ReviewComment.status,
+        ).order_by(ReviewComment.position)
+    ).all()
+    webcam = [
+        ("webcam", c["eventStart"], c["eventFinish"], c["duration"], c["comments"], c["eventStatus"])
+        for c in data["webCamComments"]
+    ]
+    desktop = [
+        ("desktop", c["eventStart"], c["eventFinish"], c["duration"], c["comments"], c["eventStatus"])
+        for c in data["desktopComments"]
+    ]
     assert [tuple(c) for c in comments] == webcam + desktop
 
 
@@ -205,8 +226,12 @@ def test_missing_signature_is_401(client, attempt):
 
 
 def test_missing_signature_header_only_is_401(client, attempt):
-    response = client.post(URL, data=json.dumps(payload()), content_type="application/json",
-                           headers={"X-Proctoring-Timestamp": str(int(time.time()))})
+    response = client.post(
+        URL,
+        data=json.dumps(payload()),
+        content_type="application/json",
+        headers={"X-Proctoring-Timestamp": str(int(time.time()))},
+    )
     assert response.status_code == 401
     assert "X-Proctoring-Signature" in response.json["detail"]
 
@@ -223,8 +248,9 @@ def test_altered_body_is_401(client, attempt):
     from webapp.services.proctoring.signing import sign_headers
 
     headers = sign_headers(json.dumps(payload(status="Suspicious")).encode(), TEST_WEBHOOK_SECRET)
-    response = client.post(URL, data=json.dumps(payload(status="Clean")), headers=headers,
-                           content_type="application/json")
+    response = client.post(
+        URL, data=json.dumps(payload(status="Clean")), headers=headers, content_type="application/json"
+    )
     assert response.status_code == 401
 
 
@@ -290,38 +316,44 @@ def _without(path: str) -> dict:
     return data
 
 
-@pytest.mark.parametrize(("raw", "field"), [
-    (b"", "JSON"),
-    (b"{", "JSON"),
-    (b"not json at all", "JSON"),
-    (b"\xff\xfe\x00", "UTF-8"),
-    (b"[]", "object"),
-    (b"null", "object"),
-    (b"42", "object"),
-    (b'"text"', "object"),
-    (json.dumps(_without("examMetaData")).encode(), "examMetaData"),
-    (json.dumps(_without("examMetaData.examCode")).encode(), "examMetaData.examCode"),
-    (json.dumps(_without("examMetaData.ssiRecordLocator")).encode(), "examMetaData.ssiRecordLocator"),
-    (json.dumps(_without("reviewStatus")).encode(), "reviewStatus"),
-    (json.dumps(payload(examMetaData="x")).encode(), "examMetaData"),
-    (json.dumps(payload(examMetaData={"examCode": 5, "ssiRecordLocator": "x"})).encode(), "examMetaData.examCode"),
-    (json.dumps(payload(examMetaData={"examCode": "", "ssiRecordLocator": "x"})).encode(), "examMetaData.examCode"),
-    (json.dumps(payload(reviewStatus=None)).encode(), "reviewStatus"),
-    (json.dumps(payload(reviewStatus=["Clean"])).encode(), "reviewStatus"),
-    (json.dumps(payload(webCamComments="lots")).encode(), "webCamComments"),
-    (json.dumps(payload(webCamComments=[1])).encode(), "webCamComments[0]"),
-    (json.dumps(payload(desktopComments=[{"eventStart": "soon"}])).encode(), "desktopComments[0].eventStart"),
-    (json.dumps(payload(desktopComments=[{"comments": 3}])).encode(), "desktopComments[0].comments"),
-    (json.dumps(payload(videoReviewLink=7)).encode(), "videoReviewLink"),
-    (json.dumps(payload(reviewed_by="not-an-email")).encode(), "reviewed_by"),
-    (json.dumps(payload(webCamComments=[{"eventStart": 10**30}])).encode(), "webCamComments[0].eventStart"),
-    (json.dumps(payload(webCamComments=[{"duration": -5}])).encode(), "webCamComments[0].duration"),
-    (b'{"examMetaData": {"examCode": "x", "ssiRecordLocator": "y"}, "reviewStatus": "Clean", '
-     b'"webCamComments": [{"eventStart": NaN}]}', "NaN"),
-    (b'{"reviewStatus": "Clean", "x": Infinity}', "Infinity"),
-    (b"[" * 100_000 + b"]" * 100_000, "nested"),
-    (json.dumps(payload(overAllComments="a\u0000b")).encode(), "NUL"),
-])
+@pytest.mark.parametrize(
+    ("raw", "field"),
+    [
+        (b"", "JSON"),
+        (b"{", "JSON"),
+        (b"not json at all", "JSON"),
+        (b"\xff\xfe\x00", "UTF-8"),
+        (b"[]", "object"),
+        (b"null", "object"),
+        (b"42", "object"),
+        (b'"text"', "object"),
+        (json.dumps(_without("examMetaData")).encode(), "examMetaData"),
+        (json.dumps(_without("examMetaData.examCode")).encode(), "examMetaData.examCode"),
+        (json.dumps(_without("examMetaData.ssiRecordLocator")).encode(), "examMetaData.ssiRecordLocator"),
+        (json.dumps(_without("reviewStatus")).encode(), "reviewStatus"),
+        (json.dumps(payload(examMetaData="x")).encode(), "examMetaData"),
+        (json.dumps(payload(examMetaData={"examCode": 5, "ssiRecordLocator": "x"})).encode(), "examMetaData.examCode"),
+        (json.dumps(payload(examMetaData={"examCode": "", "ssiRecordLocator": "x"})).encode(), "examMetaData.examCode"),
+        (json.dumps(payload(reviewStatus=None)).encode(), "reviewStatus"),
+        (json.dumps(payload(reviewStatus=["Clean"])).encode(), "reviewStatus"),
+        (json.dumps(payload(webCamComments="lots")).encode(), "webCamComments"),
+        (json.dumps(payload(webCamComments=[1])).encode(), "webCamComments[0]"),
+        (json.dumps(payload(desktopComments=[{"eventStart": "soon"}])).encode(), "desktopComments[0].eventStart"),
+        (json.dumps(payload(desktopComments=[{"comments": 3}])).encode(), "desktopComments[0].comments"),
+        (json.dumps(payload(videoReviewLink=7)).encode(), "videoReviewLink"),
+        (json.dumps(payload(reviewed_by="not-an-email")).encode(), "reviewed_by"),
+        (json.dumps(payload(webCamComments=[{"eventStart": 10**30}])).encode(), "webCamComments[0].eventStart"),
+        (json.dumps(payload(webCamComments=[{"duration": -5}])).encode(), "webCamComments[0].duration"),
+        (
+            b'{"examMetaData": {"examCode": "x", "ssiRecordLocator": "y"}, "reviewStatus": "Clean", '
+            b'"webCamComments": [{"eventStart": NaN}]}',
+            "NaN",
+        ),
+        (b'{"reviewStatus": "Clean", "x": Infinity}', "Infinity"),
+        (b"[" * 100_000 + b"]" * 100_000, "nested"),
+        (json.dumps(payload(overAllComments="a\u0000b")).encode(), "NUL"),
+    ],
+)
 def test_malformed_bodies_are_400_naming_the_problem(client, attempt, raw, field):
     response = post_signed(client, None, raw=raw)
     assert response.status_code == 400, (response.status_code, response.data[:300])

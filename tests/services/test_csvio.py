@@ -53,7 +53,12 @@ def test_row_numbers_match_the_spreadsheet_with_quoted_line_breaks_and_blank_row
     data = b'alice,"line one\nline two"\n\nbob,x\n,,\ncarol\n'
     rows = records(data)
     assert [(r.row, r.kind) for r in rows] == [
-        (1, RecordKind.DATA), (2, RecordKind.BLANK), (3, RecordKind.DATA), (4, RecordKind.BLANK), (5, RecordKind.DATA)]
+        (1, RecordKind.DATA),
+        (2, RecordKind.BLANK),
+        (3, RecordKind.DATA),
+        (4, RecordKind.BLANK),
+        (5, RecordKind.DATA),
+    ]
     assert rows[0].cells == ["alice", "line one\nline two"]
 
 
@@ -109,8 +114,17 @@ def test_any_bytes_either_parse_or_are_refused_cleanly(data):
 
 
 @settings(max_examples=150, deadline=None)
-@given(st.lists(st.lists(st.text(alphabet=st.characters(blacklist_categories=["Cs"], blacklist_characters="\x00"),
-                                 max_size=12), min_size=1, max_size=3), min_size=1, max_size=8))
+@given(
+    st.lists(
+        st.lists(
+            st.text(alphabet=st.characters(blacklist_categories=["Cs"], blacklist_characters="\x00"), max_size=12),
+            min_size=1,
+            max_size=3,
+        ),
+        min_size=1,
+        max_size=8,
+    )
+)
 def test_what_we_write_reads_back_safely(rows):
     text = "".join(csv_lines(["username_or_email", "notes"], rows))
     back = list(csv.reader(io.StringIO(text.lstrip("\ufeff"), newline="")))

@@ -67,8 +67,19 @@ def test_plan_pages_apply_and_revert_are_403_for_staff_of_another_course(client,
     db.session.commit()
     roster = tmp_path / "r.csv"
     roster.write_text("learner@example.com\n")
-    result = runner.invoke(args=["certificates", "import-exceptions", str(roster), "--course", "edX/B/2026",
-                                 "--as", "staff", "--dry-run", "--json"])
+    result = runner.invoke(
+        args=[
+            "certificates",
+            "import-exceptions",
+            str(roster),
+            "--course",
+            "edX/B/2026",
+            "--as",
+            "staff",
+            "--dry-run",
+            "--json",
+        ]
+    )
     plan_id = json.loads(result.output)["plan_id"]
     client.login("course_staff")
     assert client.get(f"/plans/{plan_id}").status_code == 403

@@ -48,8 +48,12 @@ def test_logout_invalidates_the_copied_session_cookie(client, app):
 
 def test_next_only_goes_to_local_paths(client):
     staff_world()
-    for target, expected in (("https://evil.example/", "/"), ("//evil.example", "/"), ("/\\evil.example", "/"),
-                             ("/courses/course-v1:edX+A+2026/", "/courses/course-v1:edX+A+2026/")):
+    for target, expected in (
+        ("https://evil.example/", "/"),
+        ("//evil.example", "/"),
+        ("/\\evil.example", "/"),
+        ("/courses/course-v1:edX+A+2026/", "/courses/course-v1:edX+A+2026/"),
+    ):
         client.post("/logout")
         response = client.login("staff", query_string={"next": target})
         assert response.headers["Location"] == expected, target

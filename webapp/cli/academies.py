@@ -17,10 +17,17 @@ def group() -> None:
 
 
 @group.command("sync")
-@click.option("--source", metavar="URL_OR_PATH", default=None,
-              help="An http(s) catalog URL or a JSON file (default: CATALOG_ACADEMIES_URL, else the demo file).")
-@click.option("--deactivate-missing", is_flag=True,
-              help="Deactivate active academies the catalog no longer lists (never when it yields none).")
+@click.option(
+    "--source",
+    metavar="URL_OR_PATH",
+    default=None,
+    help="An http(s) catalog URL or a JSON file (default: CATALOG_ACADEMIES_URL, else the demo file).",
+)
+@click.option(
+    "--deactivate-missing",
+    is_flag=True,
+    help="Deactivate active academies the catalog no longer lists (never when it yields none).",
+)
 @dry_run_option
 @json_option
 @as_option
@@ -28,8 +35,12 @@ def group() -> None:
 def sync(source: str | None, deactivate_missing: bool, dry_run: bool, as_json: bool, as_user: str) -> None:
     """Plan the sync from the catalog and apply it (with --dry-run: print the preview, write nothing)."""
     user = actor(as_user)
-    plan = academies.sync(catalog.source_for(source, current_app.config), actor=user,
-                          deactivate_missing=deactivate_missing, dry_run=dry_run)
+    plan = academies.sync(
+        catalog.source_for(source, current_app.config),
+        actor=user,
+        deactivate_missing=deactivate_missing,
+        dry_run=dry_run,
+    )
     echo_plan(plan, as_json)
 
 
@@ -45,5 +56,7 @@ def list_(as_json: bool) -> None:
         click.echo("No academies.")
     for row in rows:
         state = "active" if row["is_active"] else "inactive"
-        click.echo(f"{row['display_order']:>4}  {row['name']}  [{state}]  slug={row['slug']}  "
-                   f"lookup_key={row['stripe_price_lookup_key']}  catalog_query={row['catalog_query_uuid'] or '-'}")
+        click.echo(
+            f"{row['display_order']:>4}  {row['name']}  [{state}]  slug={row['slug']}  "
+            f"lookup_key={row['stripe_price_lookup_key']}  catalog_query={row['catalog_query_uuid'] or '-'}"
+        )

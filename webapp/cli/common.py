@@ -19,8 +19,9 @@ from webapp.services import permissions, plans
 from webapp.services.errors import ServiceError
 from webapp.statuses import ACTION_ORDER
 
-as_option = click.option("--as", "as_user", required=True, metavar="USERNAME",
-                         help="Act as this user; checked like a logged-in user.")
+as_option = click.option(
+    "--as", "as_user", required=True, metavar="USERNAME", help="Act as this user; checked like a logged-in user."
+)
 dry_run_option = click.option("--dry-run", is_flag=True, help="Plan and print the preview; write nothing.")
 json_option = click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
 

@@ -33,15 +33,26 @@ def group() -> None:
 @group.command("export")
 @click.option("--customer", required=True, metavar="SLUG", help="The enterprise customer's slug.")
 @click.option("--course", default=None, metavar="KEY", help="Only this course.")
-@click.option("--as-of", "as_of", type=IsoDate(), default=None,
-              help="The time the rules take as “now” (ISO 8601, UTC when no zone); default: now.")
+@click.option(
+    "--as-of",
+    "as_of",
+    type=IsoDate(),
+    default=None,
+    help="The time the rules take as “now” (ISO 8601, UTC when no zone); default: now.",
+)
 @click.option("--only-changes", is_flag=True, help="Leave out enrollments whose grade was already exported.")
-@click.option("--out", "out", type=click.Path(dir_okay=False, writable=True), default=None,
-              help="Write the CSV (UTF-8 with BOM) to this file; default: standard output, without BOM.")
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(dir_okay=False, writable=True),
+    default=None,
+    help="Write the CSV (UTF-8 with BOM) to this file; default: standard output, without BOM.",
+)
 @json_option
 @refuses_with_exit_1
-def export(customer: str, course: str | None, as_of: datetime | None, only_changes: bool, out: str | None,
-           as_json: bool) -> None:
+def export(
+    customer: str, course: str | None, as_of: datetime | None, only_changes: bool, out: str | None, as_json: bool
+) -> None:
     """Export the completion CSV. Runs as the trusted command line; the export is recorded with no actor."""
     if as_json and not out:
         raise click.UsageError("--json needs --out (standard output would mix the CSV and the JSON).")
@@ -54,12 +65,23 @@ def export(customer: str, course: str | None, as_of: datetime | None, only_chang
     else:
         for index, chunk in enumerate(lines):
             click.echo(chunk.removeprefix("\ufeff") if index == 0 else chunk, nl=False)
-    summary = {"export_id": job.export_id, "customer": customer, "course": course, "as_of": iso(job.resolved.as_of),
-               "only_changes": only_changes, "exported": job.exported, "skipped": job.skipped,
-               "counts": dict(sorted(job.counts.items())), "out": out}
+    summary = {
+        "export_id": job.export_id,
+        "customer": customer,
+        "course": course,
+        "as_of": iso(job.resolved.as_of),
+        "only_changes": only_changes,
+        "exported": job.exported,
+        "skipped": job.skipped,
+        "counts": dict(sorted(job.counts.items())),
+        "out": out,
+    }
     if as_json:
         click.echo(json.dumps(summary, ensure_ascii=False))
         return
     counts = ", ".join(f"{k} {n}" for k, n in sorted(job.counts.items()))
-    click.echo(f"Export #{job.export_id}: {job.exported} record(s), {job.skipped} skipped ({counts or 'none'})"
-               + (f" → {out}" if out else ""), err=not out)
+    click.echo(
+        f"Export #{job.export_id}: {job.exported} record(s), {job.skipped} skipped ({counts or 'none'})"
+        + (f" → {out}" if out else ""),
+        err=not out,
+    )

@@ -17,8 +17,13 @@ def group() -> None:
 @click.argument("path", type=click.Path(dir_okay=False))
 @dry_run_option
 @json_option
-@click.option("--as", "as_user", default=None, metavar="USERNAME",
-              help="Act as this global staff user (default: the command line itself).")
+@click.option(
+    "--as",
+    "as_user",
+    default=None,
+    metavar="USERNAME",
+    help="Act as this global staff user (default: the command line itself).",
+)
 @refuses_with_exit_1
 def load(path: str, dry_run: bool, as_json: bool, as_user: str | None) -> None:
     """Load a data spec (or a top-level list of specs): idempotent, all or nothing."""

@@ -29,8 +29,13 @@ def _read(path: str) -> bytes:
 @group.command("ingest")
 @click.argument("path", type=click.Path(dir_okay=False))
 @as_option
-@click.option("--course", "course_key", default="", metavar="KEY",
-              help="Limit the replay to this course (course staff may then run it).")
+@click.option(
+    "--course",
+    "course_key",
+    default="",
+    metavar="KEY",
+    help="Limit the replay to this course (course staff may then run it).",
+)
 @dry_run_option
 @json_option
 @refuses_with_exit_1
@@ -61,8 +66,10 @@ def attempts(course_key: str, as_user: str | None, as_json: bool) -> None:
         click.echo(json.dumps(rows, ensure_ascii=False))
         return
     for row in rows:
-        click.echo(f"{row['attempt_code']}  {row['username']:<20} {row['content_id']:<40} {row['status']:<24} "
-                   f"credit={row['credit_status'] or '-'} review={row['review_status'] or '-'}")
+        click.echo(
+            f"{row['attempt_code']}  {row['username']:<20} {row['content_id']:<40} {row['status']:<24} "
+            f"credit={row['credit_status'] or '-'} review={row['review_status'] or '-'}"
+        )
     click.echo(f"{len(rows)} attempt(s)")
 
 

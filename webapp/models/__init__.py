@@ -8,6 +8,14 @@ from webapp.models.people import User
 from webapp.models.plans import Plan, PlanRow
 
 __all__ = [
-    "AllowlistEntry", "AuditEvent", "Certificate", "Course", "CourseStaff", "Enrollment", "Invalidation",
-    "Plan", "PlanRow", "User",
+    "AllowlistEntry",
+    "AuditEvent",
+    "Certificate",
+    "Course",
+    "CourseStaff",
+    "Enrollment",
+    "Invalidation",
+    "Plan",
+    "PlanRow",
+    "User",
 ]

@@ -40,8 +40,7 @@ class EnterpriseLearner(db.Model):
     __table_args__ = (UniqueConstraint("customer_id", "user_id", name="uq_enterprise_learners_customer_user"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    customer_id: Mapped[int] = mapped_column(ForeignKey("enterprise_customers.id", ondelete="CASCADE"),
-                                             nullable=False)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("enterprise_customers.id", ondelete="CASCADE"), nullable=False)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True)
     active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
 
@@ -53,12 +52,12 @@ class DataSharingConsent(db.Model):
     """Whether a learner lets a customer see their data for one course (keyed by course key)."""
 
     __tablename__ = "data_sharing_consents"
-    __table_args__ = (UniqueConstraint("customer_id", "user_id", "course_key",
-                                       name="uq_data_sharing_consents_customer_user_course"),)
+    __table_args__ = (
+        UniqueConstraint("customer_id", "user_id", "course_key", name="uq_data_sharing_consents_customer_user_course"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    customer_id: Mapped[int] = mapped_column(ForeignKey("enterprise_customers.id", ondelete="CASCADE"),
-                                             nullable=False)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("enterprise_customers.id", ondelete="CASCADE"), nullable=False)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True)
     course_key: Mapped[str] = mapped_column(String(255), nullable=False, index=True)
     granted: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
@@ -90,8 +89,9 @@ class CompletionExport(db.Model):
     __tablename__ = "completion_exports"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    customer_id: Mapped[int] = mapped_column(ForeignKey("enterprise_customers.id", ondelete="CASCADE"),
-                                             nullable=False, index=True)
+    customer_id: Mapped[int] = mapped_column(
+        ForeignKey("enterprise_customers.id", ondelete="CASCADE"), nullable=False, index=True
+    )
     course_key: Mapped[str] = mapped_column(String(255), nullable=False, default="")  # "" = every course
     as_of: Mapped[datetime] = mapped_column(DateTime, nullable=False)
     only_changes: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
@@ -110,10 +110,10 @@ class CompletionExportRecord(db.Model):
     __tablename__ = "completion_export_records"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    export_id: Mapped[int] = mapped_column(ForeignKey("completion_exports.id", ondelete="CASCADE"),
-                                           nullable=False, index=True)
-    customer_id: Mapped[int] = mapped_column(ForeignKey("enterprise_customers.id", ondelete="CASCADE"),
-                                             nullable=False)
+    export_id: Mapped[int] = mapped_column(
+        ForeignKey("completion_exports.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    customer_id: Mapped[int] = mapped_column(ForeignKey("enterprise_customers.id", ondelete="CASCADE"), nullable=False)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), nullable=False)
     course_key: Mapped[str] = mapped_column(String(255), nullable=False)
     grade: Mapped[str] = mapped_column(String(20), nullable=False)
@@ -121,5 +121,9 @@ class CompletionExportRecord(db.Model):
     exported_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
 
 
-Index("ix_completion_export_records_lookup", CompletionExportRecord.customer_id, CompletionExportRecord.course_key,
-      CompletionExportRecord.user_id)
+Index(
+    "ix_completion_export_records_lookup",
+    CompletionExportRecord.customer_id,
+    CompletionExportRecord.course_key,
+    CompletionExportRecord.user_id,
+)

@@ -23,8 +23,7 @@ class ProctoredExam(db.Model):
     __table_args__ = (UniqueConstraint("course_id", "content_id", name="uq_proctored_exams_course_content"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), nullable=False,
-                                           index=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), nullable=False, index=True)
     content_id: Mapped[str] = mapped_column(String(255), nullable=False)
     name: Mapped[str] = mapped_column(String(255), nullable=False)
     time_limit_mins: Mapped[int] = mapped_column(Integer, nullable=False, default=60)
@@ -42,8 +41,9 @@ class ExamAttempt(db.Model):
     __table_args__ = (UniqueConstraint("exam_id", "user_id", name="uq_exam_attempts_exam_user"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    exam_id: Mapped[int] = mapped_column(ForeignKey("proctored_exams.id", ondelete="CASCADE"), nullable=False,
-                                         index=True)
+    exam_id: Mapped[int] = mapped_column(
+        ForeignKey("proctored_exams.id", ondelete="CASCADE"), nullable=False, index=True
+    )
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True)
     status: Mapped[str] = mapped_column(String(40), nullable=False, default=AttemptStatus.CREATED)
     attempt_code: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
@@ -65,8 +65,7 @@ class Review(db.Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     attempt_code: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
-    attempt_id: Mapped[int | None] = mapped_column(ForeignKey("exam_attempts.id", ondelete="CASCADE"),
-                                                   index=True)
+    attempt_id: Mapped[int | None] = mapped_column(ForeignKey("exam_attempts.id", ondelete="CASCADE"), index=True)
     review_status: Mapped[str] = mapped_column(String(40), nullable=False)  # the provider's string
     raw_data: Mapped[dict] = mapped_column(JSON, nullable=False, default=dict)  # no photo, no video link
     video_url: Mapped[str] = mapped_column(Text, nullable=False, default="")
@@ -78,7 +77,8 @@ class Review(db.Model):
     attempt: Mapped[ExamAttempt | None] = relationship()
     reviewer: Mapped[User | None] = relationship()
     comments: Mapped[list[ReviewComment]] = relationship(
-        back_populates="review", cascade="all, delete-orphan", order_by="ReviewComment.position")
+        back_populates="review", cascade="all, delete-orphan", order_by="ReviewComment.position"
+    )
 
 
 class ReviewHistory(db.Model):
@@ -87,8 +87,9 @@ class ReviewHistory(db.Model):
     __tablename__ = "proctoring_review_history"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    review_id: Mapped[int] = mapped_column(ForeignKey("proctoring_reviews.id", ondelete="CASCADE"),
-                                           nullable=False, index=True)
+    review_id: Mapped[int] = mapped_column(
+        ForeignKey("proctoring_reviews.id", ondelete="CASCADE"), nullable=False, index=True
+    )
     attempt_code: Mapped[str] = mapped_column(String(64), nullable=False, index=True)
     review_status: Mapped[str] = mapped_column(String(40), nullable=False)
     raw_data: Mapped[dict] = mapped_column(JSON, nullable=False, default=dict)
@@ -108,8 +109,9 @@ class ReviewComment(db.Model):
     __tablename__ = "proctoring_review_comments"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    review_id: Mapped[int] = mapped_column(ForeignKey("proctoring_reviews.id", ondelete="CASCADE"),
-                                           nullable=False, index=True)
+    review_id: Mapped[int] = mapped_column(
+        ForeignKey("proctoring_reviews.id", ondelete="CASCADE"), nullable=False, index=True
+    )
     position: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     source: Mapped[str] = mapped_column(String(16), nullable=False, default="")  # webcam | desktop
     start: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
@@ -125,13 +127,15 @@ class CreditRequirementStatus(db.Model):
     """A learner's credit requirement status; for exams namespace proctored_exam, name = content_id."""
 
     __tablename__ = "credit_requirement_statuses"
-    __table_args__ = (UniqueConstraint("user_id", "course_id", "namespace", "name",
-                                       name="uq_credit_requirement_statuses_user_course_ns_name"),)
+    __table_args__ = (
+        UniqueConstraint(
+            "user_id", "course_id", "namespace", "name", name="uq_credit_requirement_statuses_user_course_ns_name"
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True)
-    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), nullable=False,
-                                           index=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), nullable=False, index=True)
     namespace: Mapped[str] = mapped_column(String(64), nullable=False, default=CREDIT_NAMESPACE)
     name: Mapped[str] = mapped_column(String(255), nullable=False)
     status: Mapped[str] = mapped_column(String(32), nullable=False)
@@ -144,8 +148,9 @@ class SupportNotification(db.Model):
     __tablename__ = "proctoring_support_notifications"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    attempt_id: Mapped[int] = mapped_column(ForeignKey("exam_attempts.id", ondelete="CASCADE"), nullable=False,
-                                            index=True)
+    attempt_id: Mapped[int] = mapped_column(
+        ForeignKey("exam_attempts.id", ondelete="CASCADE"), nullable=False, index=True
+    )
     review_id: Mapped[int | None] = mapped_column(ForeignKey("proctoring_reviews.id", ondelete="SET NULL"))
     review_status: Mapped[str] = mapped_column(String(40), nullable=False, default="")
     message: Mapped[str] = mapped_column(Text, nullable=False, default="")

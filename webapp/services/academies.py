@@ -31,8 +31,15 @@ SYNC_KIND = "academy_sync"
 SOURCE_CATALOG = "catalog"
 SOURCE_UPLOAD = "upload"
 DIFF_FIELDS = tuple(f for f in FIELDS if f != "name")
-LIST_FIELDS = ("name", "slug", "product_key", "stripe_price_lookup_key", "catalog_query_uuid", "is_active",
-               "display_order")
+LIST_FIELDS = (
+    "name",
+    "slug",
+    "product_key",
+    "stripe_price_lookup_key",
+    "catalog_query_uuid",
+    "is_active",
+    "display_order",
+)
 CELL_LIMIT = 120
 NAME_KEYS = ("name", "title", "short_name")
 
@@ -83,8 +90,14 @@ def academy_page(actor: User, *, q: str = "", page: int = 1, per_page: int = 50)
     if term:
         escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         like = f"%{escaped}%"
-        query = query.where(or_(*(func.lower(column).like(like, escape="\\") for column in (
-            Academy.name, Academy.slug, Academy.product_key, Academy.stripe_price_lookup_key))))
+        query = query.where(
+            or_(
+                *(
+                    func.lower(column).like(like, escape="\\")
+                    for column in (Academy.name, Academy.slug, Academy.product_key, Academy.stripe_price_lookup_key)
+                )
+            )
+        )
     return paginate(query, page, per_page)
 
 
@@ -97,8 +110,12 @@ def list_academies() -> list[dict[str, Any]]:
 def sync_history(actor: User, *, page: int = 1, per_page: int = 50) -> Page:
     """Academy sync plans, newest first."""
     permissions.require_global_staff(actor)
-    query = (select(Plan).where(Plan.kind == SYNC_KIND).options(joinedload(Plan.created_by))
-             .order_by(Plan.created.desc(), Plan.id.desc()))
+    query = (
+        select(Plan)
+        .where(Plan.kind == SYNC_KIND)
+        .options(joinedload(Plan.created_by))
+        .order_by(Plan.created.desc(), Plan.id.desc())
+    )
     return paginate(query, page, per_page)
 
 
@@ -118,8 +135,9 @@ class AcademySyncKind(PlanKind):
         normalised = [normalise(i.data["item"]) if "item" in i.data else None for i in items]
         valid = {index: v for index, v in enumerate(normalised) if isinstance(v, dict)}
         payload_names = {name.lower() for i in items if "item" in i.data and (name := item_name(i.data["item"]))}
-        existing = by_lower_name({v["name"] for v in valid.values()}
-                                 | {i.data["deactivate"] for i in items if "deactivate" in i.data})
+        existing = by_lower_name(
+            {v["name"] for v in valid.values()} | {i.data["deactivate"] for i in items if "deactivate" in i.data}
+        )
         owners = by_lookup_key(v["stripe_price_lookup_key"] for v in valid.values())
         last_row = {v["name"].lower(): items[index].row for index, v in valid.items()}
         claimed: dict[str, int] = {}
@@ -127,39 +145,70 @@ class AcademySyncKind(PlanKind):
             if "deactivate" in item.data:
                 yield self._deactivation(item, existing, payload_names)
             elif isinstance(values, Rejected):
-                yield Decision(Action(values.action), key=values.name.lower(), label=values.name,
-                               code=values.code, message=values.message)
+                yield Decision(
+                    Action(values.action),
+                    key=values.name.lower(),
+                    label=values.name,
+                    code=values.code,
+                    message=values.message,
+                )
             else:
                 yield self._catalog_row(item, values, existing, owners, last_row, claimed)
 
     @staticmethod
-    def _catalog_row(item: Item, values: dict[str, Any], existing: dict[str, Academy],
-                     owners: dict[str, Academy], last_row: dict[str, int], claimed: dict[str, int]) -> Decision:
+    def _catalog_row(
+        item: Item,
+        values: dict[str, Any],
+        existing: dict[str, Academy],
+        owners: dict[str, Academy],
+        last_row: dict[str, int],
+        claimed: dict[str, int],
+    ) -> Decision:
         lower = values["name"].lower()
         current = existing.get(lower)
         label = current.name if current else values["name"]
         if last_row[lower] != item.row:
-            return Decision(Action.SKIP, key=f"{lower}#{item.row}", label=label, code="duplicate_row",
-                            message=f"the same academy (name compared case-insensitively) appears again in row "
-                                    f"{last_row[lower]}, which supersedes this one")
+            return Decision(
+                Action.SKIP,
+                key=f"{lower}#{item.row}",
+                label=label,
+                code="duplicate_row",
+                message=f"the same academy (name compared case-insensitively) appears again in row "
+                f"{last_row[lower]}, which supersedes this one",
+            )
         lookup_key = values["stripe_price_lookup_key"]
         owner = owners.get(lookup_key)
         if owner is not None and owner is not current:
-            return Decision(Action.ERROR, key=lower, label=label, code="duplicate_lookup_key",
-                            message=f"stripe_price_lookup_key {lookup_key!r} is already used by academy "
-                                    f"{owner.name!r}")
+            return Decision(
+                Action.ERROR,
+                key=lower,
+                label=label,
+                code="duplicate_lookup_key",
+                message=f"stripe_price_lookup_key {lookup_key!r} is already used by academy {owner.name!r}",
+            )
         if lookup_key in claimed:
-            return Decision(Action.ERROR, key=lower, label=label, code="duplicate_lookup_key",
-                            message=f"stripe_price_lookup_key {lookup_key!r} is also used by row {claimed[lookup_key]}")
+            return Decision(
+                Action.ERROR,
+                key=lower,
+                label=label,
+                code="duplicate_lookup_key",
+                message=f"stripe_price_lookup_key {lookup_key!r} is also used by row {claimed[lookup_key]}",
+            )
         claimed[lookup_key] = item.row
         if current is None:
-            return Decision(Action.CREATE, key=lower, label=label, message="new academy",
-                            after={f: values[f] for f in DIFF_FIELDS if values[f] not in ("", [], None)})
+            return Decision(
+                Action.CREATE,
+                key=lower,
+                label=label,
+                message="new academy",
+                after={f: values[f] for f in DIFF_FIELDS if values[f] not in ("", [], None)},
+            )
         before, after = compare(current, values)
         if not after:
             return Decision(Action.UNCHANGED, key=lower, label=label, message="already up to date")
-        return Decision(Action.UPDATE, key=lower, label=label, message=f"changes {', '.join(after)}",
-                        before=before, after=after)
+        return Decision(
+            Action.UPDATE, key=lower, label=label, message=f"changes {', '.join(after)}", before=before, after=after
+        )
 
     @staticmethod
     def _deactivation(item: Item, existing: dict[str, Academy], payload_names: set[str]) -> Decision:
@@ -167,15 +216,26 @@ class AcademySyncKind(PlanKind):
         current = existing.get(lower)
         label = current.name if current else item.data.get("name", lower)
         if not payload_names:  # an empty or broken catalog answer never deactivates anything
-            return Decision(Action.SKIP, key=lower, label=label, code="empty_catalog",
-                            message="the catalog yielded no academies, so none is deactivated")
+            return Decision(
+                Action.SKIP,
+                key=lower,
+                label=label,
+                code="empty_catalog",
+                message="the catalog yielded no academies, so none is deactivated",
+            )
         if current is None:
             return Decision(Action.SKIP, key=lower, label=label, code="gone", message="this academy no longer exists")
         if not current.is_active:
             return Decision(Action.UNCHANGED, key=lower, label=label, message="already inactive")
-        return Decision(Action.DEACTIVATE, key=lower, label=label, code="missing_from_catalog",
-                        message="active, but no longer in the catalog", before={"is_active": True},
-                        after={"is_active": False})
+        return Decision(
+            Action.DEACTIVATE,
+            key=lower,
+            label=label,
+            code="missing_from_catalog",
+            message="active, but no longer in the catalog",
+            before={"is_active": True},
+            after={"is_active": False},
+        )
 
     def apply(self, ctx: PlanContext, rows: Sequence[PlanRow]) -> None:
         existing = by_lower_name(row.key for row in rows if row.action != Action.CREATE)
@@ -214,7 +274,7 @@ def _cell(raw: Any) -> str:
 
 
 def _short(text: str) -> str:
-    return text if len(text) <= CELL_LIMIT else text[:CELL_LIMIT - 1] + "…"
+    return text if len(text) <= CELL_LIMIT else text[: CELL_LIMIT - 1] + "…"
 
 
 def sync_items(raw_items: Sequence[Any], *, deactivate_missing: bool) -> list[Item]:
@@ -226,12 +286,14 @@ def sync_items(raw_items: Sequence[Any], *, deactivate_missing: bool) -> list[It
     items = [Item(n, [_cell(raw)], {"item": raw}) for n, raw in enumerate(raw_items, start=1)]
     seen = {name.lower() for raw in raw_items if (name := item_name(raw))}
     if deactivate_missing and seen:
-        active = db.session.scalars(select(Academy).where(Academy.is_active.is_(True))
-                                    .order_by(Academy.display_order, func.lower(Academy.name)))
+        active = db.session.scalars(
+            select(Academy).where(Academy.is_active.is_(True)).order_by(Academy.display_order, func.lower(Academy.name))
+        )
         for academy in active:
             if academy.name.lower() not in seen:
-                items.append(Item(len(items) + 1, [academy.name],
-                                  {"deactivate": academy.name.lower(), "name": academy.name}))
+                items.append(
+                    Item(len(items) + 1, [academy.name], {"deactivate": academy.name.lower(), "name": academy.name})
+                )
     return items
 
 
@@ -241,12 +303,12 @@ def plan_sync(source: CatalogSource, *, actor: User | None, deactivate_missing: 
         permissions.require_global_staff(actor)
     raw_items = source.fetch()
     items = sync_items(raw_items, deactivate_missing=deactivate_missing)
-    return plans.create_plan(SYNC_KIND, items, actor=actor, source_name=source.name,
-                             params={"deactivate_missing": bool(deactivate_missing)})
+    return plans.create_plan(
+        SYNC_KIND, items, actor=actor, source_name=source.name, params={"deactivate_missing": bool(deactivate_missing)}
+    )
 
 
-def sync(source: CatalogSource, *, actor: User | None, deactivate_missing: bool = False,
-         dry_run: bool = False) -> Plan:
+def sync(source: CatalogSource, *, actor: User | None, deactivate_missing: bool = False, dry_run: bool = False) -> Plan:
     """Plan the sync and, unless dry_run, apply it at once (the command line).
 
     Returns the plan: previewed (dry run), applied, or stale (it names its fresh preview).
@@ -257,8 +319,15 @@ def sync(source: CatalogSource, *, actor: User | None, deactivate_missing: bool 
     return plans.apply_plan(plan.id, actor).plan
 
 
-def plan_sync_from(choice: str, *, actor: User, config: dict[str, Any], upload_name: str = "",
-                   upload_data: bytes | None = None, deactivate_missing: bool = False) -> Plan:
+def plan_sync_from(
+    choice: str,
+    *,
+    actor: User,
+    config: dict[str, Any],
+    upload_name: str = "",
+    upload_data: bytes | None = None,
+    deactivate_missing: bool = False,
+) -> Plan:
     """The sync form: the configured catalog, or an uploaded JSON file. Refusals raise CatalogError."""
     permissions.require_global_staff(actor)
     if choice == SOURCE_UPLOAD:

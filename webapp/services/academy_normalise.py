@@ -12,15 +12,36 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-FIELDS = ("name", "slug", "product_key", "long_name", "description", "marketing_url", "thumbnail_url", "tags",
-          "stripe_product_id", "stripe_price_lookup_key", "catalog_query_uuid", "is_active", "display_order")
+FIELDS = (
+    "name",
+    "slug",
+    "product_key",
+    "long_name",
+    "description",
+    "marketing_url",
+    "thumbnail_url",
+    "tags",
+    "stripe_product_id",
+    "stripe_price_lookup_key",
+    "catalog_query_uuid",
+    "is_active",
+    "display_order",
+)
 SLUG_PREFIX = "academy-"
 PRODUCT_KEY_PREFIX = "academy-product-"
 LOOKUP_KEY_TEMPLATE = "essentials_{token}_academy_yearly"
 UUID_KEYS = ("catalog_query_uuid", "catalog_query_id")
 QUERY_OBJECT_KEYS = ("catalog_query_uuid", "catalog_query_id", "id", "uuid")
-MAX_LENGTHS = {"name": 255, "slug": 255, "product_key": 255, "long_name": 500, "marketing_url": 1000,
-               "thumbnail_url": 1000, "stripe_product_id": 255, "stripe_price_lookup_key": 255}
+MAX_LENGTHS = {
+    "name": 255,
+    "slug": 255,
+    "product_key": 255,
+    "long_name": 500,
+    "marketing_url": 1000,
+    "thumbnail_url": 1000,
+    "stripe_product_id": 255,
+    "stripe_price_lookup_key": 255,
+}
 _TRUE = {"true", "yes", "1", "on"}
 _FALSE = {"false", "no", "0", "off"}
 
@@ -171,22 +192,27 @@ def normalise(item: Any) -> dict[str, Any] | Rejected:
     values: dict[str, Any] = {
         "name": name,
         "slug": _slug_with_fallback(first_text(item, "slug", "product_key") or name, name, SLUG_PREFIX),
-        "product_key": _slug_with_fallback(first_text(item, "product_key", "slug") or name, name,
-                                           PRODUCT_KEY_PREFIX),
+        "product_key": _slug_with_fallback(first_text(item, "product_key", "slug") or name, name, PRODUCT_KEY_PREFIX),
         "long_name": first_text(item, "long_name", "title") or name,
         "description": first_text(item, "description", "summary") or "",
         "marketing_url": first_text(item, "marketing_url", "url") or "",
         "thumbnail_url": first_text(item, "thumbnail_url", "image_url") or "",
         "tags": _tags(item.get("tags")),
         "stripe_product_id": first_text(item, "stripe_product_id") or first_text(metadata, "stripe_product_id") or "",
-        "stripe_price_lookup_key": (first_text(item, "stripe_price_lookup_key")
-                                    or first_text(metadata, "stripe_price_lookup_key") or default_lookup_key(name)),
+        "stripe_price_lookup_key": (
+            first_text(item, "stripe_price_lookup_key")
+            or first_text(metadata, "stripe_price_lookup_key")
+            or default_lookup_key(name)
+        ),
         "catalog_query_uuid": catalog_query_uuid(item),
         "is_active": is_active,
         "display_order": display_order,
     }
-    too_long = [f"{field} is longer than {limit} characters" for field, limit in MAX_LENGTHS.items()
-                if len(values[field]) > limit]
+    too_long = [
+        f"{field} is longer than {limit} characters"
+        for field, limit in MAX_LENGTHS.items()
+        if len(values[field]) > limit
+    ]
     if too_long:
         return Rejected("error", "invalid_field", "; ".join(too_long), name[:255])
     return values

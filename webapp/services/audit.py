@@ -15,14 +15,27 @@ from webapp.services.pagination import Page, paginate
 from webapp.timeutil import iso
 
 
-def record(action: str, actor: User | None, *, summary: str = "", course_key: str = "",
-           plan_id: int | None = None, detail: dict | None = None, remote_addr: str = "",
-           actor_name: str = "") -> AuditEvent:
+def record(
+    action: str,
+    actor: User | None,
+    *,
+    summary: str = "",
+    course_key: str = "",
+    plan_id: int | None = None,
+    detail: dict | None = None,
+    remote_addr: str = "",
+    actor_name: str = "",
+) -> AuditEvent:
     """Add an audit event to the current transaction (the caller commits)."""
     event = AuditEvent(
-        action=action, actor_id=actor.id if actor else None,
-        actor_name=actor.username if actor else (actor_name or "system (command line)"), summary=summary[:500],
-        course_key=course_key, plan_id=plan_id, detail=detail or {}, remote_addr=remote_addr[:64],
+        action=action,
+        actor_id=actor.id if actor else None,
+        actor_name=actor.username if actor else (actor_name or "system (command line)"),
+        summary=summary[:500],
+        course_key=course_key,
+        plan_id=plan_id,
+        detail=detail or {},
+        remote_addr=remote_addr[:64],
     )
     db.session.add(event)
     return event
@@ -70,5 +83,7 @@ AUDIT_CSV_HEADER = ("at", "actor", "action", "course", "plan", "summary", "remot
 def events_csv_rows(actor: User, filters: AuditFilter) -> Iterator[list[object]]:
     """Every matching event as CSV cells, streamed in batches. Permission is checked now, not when streaming."""
     query = _filtered(actor, filters).execution_options(yield_per=1000)
-    return ([iso(e.at), e.actor_name, e.action, e.course_key, e.plan_id or "", e.summary, e.remote_addr]
-            for e in db.session.scalars(query))
+    return (
+        [iso(e.at), e.actor_name, e.action, e.course_key, e.plan_id or "", e.summary, e.remote_addr]
+        for e in db.session.scalars(query)
+    )

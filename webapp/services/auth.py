@@ -29,10 +29,18 @@ class LoginThrottled(ServiceError):
 
 def _recent_failures(identifier: str, remote_addr: str) -> int:
     window = timedelta(seconds=current_app.config["LOGIN_LOCKOUT_SECONDS"])
-    return db.session.scalar(select(func.count()).select_from(AuditEvent).where(
-        AuditEvent.action == FAILED_LOGIN, AuditEvent.at > utcnow() - window,
-        or_(AuditEvent.actor_name == identifier, AuditEvent.remote_addr == remote_addr),
-    )) or 0
+    return (
+        db.session.scalar(
+            select(func.count())
+            .select_from(AuditEvent)
+            .where(
+                AuditEvent.action == FAILED_LOGIN,
+                AuditEvent.at > utcnow() - window,
+                or_(AuditEvent.actor_name == identifier, AuditEvent.remote_addr == remote_addr),
+            )
+        )
+        or 0
+    )
 
 
 def authenticate(identifier: str, password: str, remote_addr: str = "") -> User:
@@ -44,8 +52,13 @@ def authenticate(identifier: str, password: str, remote_addr: str = "") -> User:
         raise LoginThrottled(f"Too many failed logins. Wait {minutes} minute(s) and try again.")
     user = find_user(identifier) if identifier else None
     if user is None or not user.is_active or not user.check_password(password or ""):
-        audit.record(FAILED_LOGIN, None, actor_name=identifier, remote_addr=remote_addr,
-                     summary=f"Failed login for {identifier!r}")
+        audit.record(
+            FAILED_LOGIN,
+            None,
+            actor_name=identifier,
+            remote_addr=remote_addr,
+            summary=f"Failed login for {identifier!r}",
+        )
         db.session.commit()
         _slow_down(_recent_failures(identifier, remote_addr))
         raise LoginRefused(GENERIC_FAILURE)
@@ -100,8 +113,9 @@ def create_staff(username: str, email: str, password: str, *, is_global: bool, c
     user.set_password(password)
     db.session.flush()
     for course in courses:
-        if not db.session.scalar(select(CourseStaff).where(CourseStaff.user_id == user.id,
-                                                          CourseStaff.course_id == course.id)):
+        if not db.session.scalar(
+            select(CourseStaff).where(CourseStaff.user_id == user.id, CourseStaff.course_id == course.id)
+        ):
             db.session.add(CourseStaff(user_id=user.id, course_id=course.id))
     db.session.commit()
     return user

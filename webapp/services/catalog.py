@@ -49,8 +49,10 @@ def academies_from(payload: Any, where: str) -> list[Any]:
             if isinstance(payload.get(key), list):
                 return payload[key]
         return []
-    raise CatalogError(f"{where} answered JSON of the wrong shape: expected a list of academies or an object "
-                       f"with a list under {', '.join(ENVELOPE_KEYS)}, got {type(payload).__name__}.")
+    raise CatalogError(
+        f"{where} answered JSON of the wrong shape: expected a list of academies or an object "
+        f"with a list under {', '.join(ENVELOPE_KEYS)}, got {type(payload).__name__}."
+    )
 
 
 def parse_json(data: bytes, where: str) -> list[Any]:
@@ -86,8 +88,9 @@ class HttpCatalog:
                 return parse_json(self._get(), f"The catalog at {self.url}")
             except _ConnectionFailed as error:
                 if attempt >= self.retries:
-                    raise CatalogError(f"Could not connect to the catalog at {self.url}: {error.reason}. "
-                                       "Nothing was changed.") from None
+                    raise CatalogError(
+                        f"Could not connect to the catalog at {self.url}: {error.reason}. Nothing was changed."
+                    ) from None
                 attempt += 1
                 log.info("Catalog connection failed (%s); retrying once", error.reason)
 
@@ -96,8 +99,9 @@ class HttpCatalog:
             with urllib.request.urlopen(self._request(), timeout=self.timeout) as response:
                 data = response.read(MAX_BYTES + 1)
         except urllib.error.HTTPError as error:
-            raise CatalogError(f"The catalog at {self.url} answered HTTP {error.code} {error.reason}. "
-                               "Nothing was changed.") from None
+            raise CatalogError(
+                f"The catalog at {self.url} answered HTTP {error.code} {error.reason}. Nothing was changed."
+            ) from None
         except urllib.error.URLError as error:
             if isinstance(error.reason, TimeoutError):
                 raise self._timeout() from None
@@ -111,8 +115,9 @@ class HttpCatalog:
         return data
 
     def _timeout(self) -> CatalogError:
-        return CatalogError(f"The catalog at {self.url} did not answer within {self.timeout:g} seconds. "
-                            "Nothing was changed.")
+        return CatalogError(
+            f"The catalog at {self.url} did not answer within {self.timeout:g} seconds. Nothing was changed."
+        )
 
 
 class _ConnectionFailed(Exception):
@@ -160,8 +165,9 @@ def configured_source(config: dict[str, Any]) -> CatalogSource:
 
 
 def http_source(url: str, config: dict[str, Any]) -> HttpCatalog:
-    return HttpCatalog(url, token=config.get("CATALOG_API_TOKEN") or "",
-                       timeout=float(config.get("CATALOG_TIMEOUT_SECONDS") or 10))
+    return HttpCatalog(
+        url, token=config.get("CATALOG_API_TOKEN") or "", timeout=float(config.get("CATALOG_TIMEOUT_SECONDS") or 10)
+    )
 
 
 def source_for(location: str | None, config: dict[str, Any]) -> CatalogSource:

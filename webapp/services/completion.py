@@ -45,13 +45,23 @@ from webapp.services.specs.base import chunks
 from webapp.statuses import PASSING_CERTIFICATE_STATUSES, EnrollmentMode, Grade, Pacing, SkipReason
 from webapp.timeutil import epoch_ms, iso, utcnow
 
-HEADER = ("customer", "username", "email", "course_id", "mode", "pacing", "completed", "completed_date",
-          "completed_timestamp", "grade", "grade_percent", "source")
+HEADER = (
+    "customer",
+    "username",
+    "email",
+    "course_id",
+    "mode",
+    "pacing",
+    "completed",
+    "completed_date",
+    "completed_timestamp",
+    "grade",
+    "grade_percent",
+    "source",
+)
 AUDIT_MODES = frozenset({EnrollmentMode.AUDIT.value, EnrollmentMode.HONOR.value})
 PAGE_SIZE = 1000
 GRADE_ORDER = (Grade.PASS, Grade.FAIL, Grade.IN_PROGRESS, Grade.AUDIT)
-
-
 
 
 class Source(StrEnum):
@@ -97,9 +107,20 @@ class CompletionRow:
 
     def csv_row(self) -> list[Any]:
         percent = "" if self.grade_percent is None else f"{self.grade_percent:.4g}"
-        return [self.customer, self.username, self.email, self.course_key, self.mode, self.pacing,
-                "true" if self.completed else "false", iso(self.completed_date),
-                self.completed_timestamp if self.completed_date else "", self.grade, percent, self.source]
+        return [
+            self.customer,
+            self.username,
+            self.email,
+            self.course_key,
+            self.mode,
+            self.pacing,
+            "true" if self.completed else "false",
+            iso(self.completed_date),
+            self.completed_timestamp if self.completed_date else "",
+            self.grade,
+            percent,
+            self.source,
+        ]
 
 
 @dataclass(frozen=True)
@@ -140,17 +161,22 @@ def completion_rows(actor: User | None, params: ExportParams) -> Iterator[Comple
 
 
 def _learner_ids(customer_id: int) -> Select:
-    return select(EnterpriseLearner.user_id).where(EnterpriseLearner.customer_id == customer_id,
-                                                   EnterpriseLearner.active.is_(True))
+    return select(EnterpriseLearner.user_id).where(
+        EnterpriseLearner.customer_id == customer_id, EnterpriseLearner.active.is_(True)
+    )
 
 
 def _rows(r: Resolved) -> Iterator[CompletionRow]:
     learners = _learner_ids(r.customer.id)
-    known = select(Course).where(Course.id.in_(
-        select(Enrollment.course_id).where(Enrollment.is_active.is_(True), Enrollment.user_id.in_(learners))))
+    known = select(Course).where(
+        Course.id.in_(
+            select(Enrollment.course_id).where(Enrollment.is_active.is_(True), Enrollment.user_id.in_(learners))
+        )
+    )
     referenced = union(
-        select(DataSharingConsent.course_key).where(DataSharingConsent.customer_id == r.customer.id,
-                                                    DataSharingConsent.user_id.in_(learners)),
+        select(DataSharingConsent.course_key).where(
+            DataSharingConsent.customer_id == r.customer.id, DataSharingConsent.user_id.in_(learners)
+        ),
         select(GradeRecord.course_key).where(GradeRecord.user_id.in_(learners)),
     ).subquery()
     unknown = select(referenced.c.course_key).where(referenced.c.course_key.not_in(select(Course.key)))
@@ -186,14 +212,26 @@ def _keyset_pages(query: Select) -> Iterator[list[Any]]:
 def _unknown_course_rows(r: Resolved, key: str, learners: Select) -> Iterator[CompletionRow]:
     query = select(User.id.label("user_id"), User.username, User.email).where(
         User.id.in_(learners),
-        or_(User.id.in_(select(DataSharingConsent.user_id).where(DataSharingConsent.customer_id == r.customer.id,
-                                                               DataSharingConsent.course_key == key)),
-            User.id.in_(select(GradeRecord.user_id).where(GradeRecord.course_key == key))))
+        or_(
+            User.id.in_(
+                select(DataSharingConsent.user_id).where(
+                    DataSharingConsent.customer_id == r.customer.id, DataSharingConsent.course_key == key
+                )
+            ),
+            User.id.in_(select(GradeRecord.user_id).where(GradeRecord.course_key == key)),
+        ),
+    )
     for page in _keyset_pages(query):
         for row in page:
-            yield CompletionRow(r.customer.slug, row.user_id, row.username, row.email, key,
-                                skip=SkipReason.COURSE_UNKNOWN,
-                                detail="no such course on this site (known only from a consent or a grade record)")
+            yield CompletionRow(
+                r.customer.slug,
+                row.user_id,
+                row.username,
+                row.email,
+                key,
+                skip=SkipReason.COURSE_UNKNOWN,
+                detail="no such course on this site (known only from a consent or a grade record)",
+            )
 
 
 def _by_user(query: Select, user_ids: Sequence[int]) -> dict[int, Any]:
@@ -206,30 +244,60 @@ def _by_user(query: Select, user_ids: Sequence[int]) -> dict[int, Any]:
 
 
 def _course_rows(r: Resolved, course: Course, learners: Select) -> Iterator[CompletionRow]:
-    query = (select(Enrollment.user_id, User.username, User.email, Enrollment.mode)
-             .join(User, User.id == Enrollment.user_id)
-             .where(Enrollment.course_id == course.id, Enrollment.is_active.is_(True),
-                    Enrollment.user_id.in_(learners)))
+    query = (
+        select(Enrollment.user_id, User.username, User.email, Enrollment.mode)
+        .join(User, User.id == Enrollment.user_id)
+        .where(Enrollment.course_id == course.id, Enrollment.is_active.is_(True), Enrollment.user_id.in_(learners))
+    )
     for page in _keyset_pages(query):
         ids = [row.user_id for row in page]
-        consents = _by_user(select(DataSharingConsent.user_id, DataSharingConsent.granted).where(
-            DataSharingConsent.customer_id == r.customer.id, DataSharingConsent.course_key == course.key), ids)
-        certificates = {} if course.pacing == Pacing.SELF else _by_user(
-            select(Certificate.user_id, Certificate.status, Certificate.grade, Certificate.created)
-            .where(Certificate.course_id == course.id), ids)
-        grades = _by_user(select(GradeRecord.user_id, GradeRecord.percent, GradeRecord.passed)
-                          .where(GradeRecord.course_key == course.key), ids)
-        last = _by_user(select(CompletionExportRecord.user_id, CompletionExportRecord.grade,
-                               CompletionExportRecord.exported_at)
-                        .where(CompletionExportRecord.customer_id == r.customer.id,
-                               CompletionExportRecord.course_key == course.key)
-                        .order_by(CompletionExportRecord.id), ids) if r.only_changes else {}
+        consents = _by_user(
+            select(DataSharingConsent.user_id, DataSharingConsent.granted).where(
+                DataSharingConsent.customer_id == r.customer.id, DataSharingConsent.course_key == course.key
+            ),
+            ids,
+        )
+        certificates = (
+            {}
+            if course.pacing == Pacing.SELF
+            else _by_user(
+                select(Certificate.user_id, Certificate.status, Certificate.grade, Certificate.created).where(
+                    Certificate.course_id == course.id
+                ),
+                ids,
+            )
+        )
+        grades = _by_user(
+            select(GradeRecord.user_id, GradeRecord.percent, GradeRecord.passed).where(
+                GradeRecord.course_key == course.key
+            ),
+            ids,
+        )
+        last = (
+            _by_user(
+                select(CompletionExportRecord.user_id, CompletionExportRecord.grade, CompletionExportRecord.exported_at)
+                .where(
+                    CompletionExportRecord.customer_id == r.customer.id, CompletionExportRecord.course_key == course.key
+                )
+                .order_by(CompletionExportRecord.id),
+                ids,
+            )
+            if r.only_changes
+            else {}
+        )
         for row in page:
-            out = CompletionRow(r.customer.slug, row.user_id, row.username, row.email, course.key, course.name,
-                                row.mode, course.pacing)
+            out = CompletionRow(
+                r.customer.slug, row.user_id, row.username, row.email, course.key, course.name, row.mode, course.pacing
+            )
             consent = consents.get(row.user_id)
-            _decide(out, r, course, None if consent is None else consent.granted,
-                    certificates.get(row.user_id), grades.get(row.user_id))
+            _decide(
+                out,
+                r,
+                course,
+                None if consent is None else consent.granted,
+                certificates.get(row.user_id),
+                grades.get(row.user_id),
+            )
             previous = last.get(row.user_id)
             if out.skip is None and previous is not None and previous.grade == out.grade:
                 out.skip = SkipReason.UNCHANGED
@@ -237,14 +305,18 @@ def _course_rows(r: Resolved, course: Course, learners: Select) -> Iterator[Comp
             yield out
 
 
-def _decide(out: CompletionRow, r: Resolved, course: Course, consented: bool | None, certificate: Any,
-            grade: Any) -> None:
+def _decide(
+    out: CompletionRow, r: Resolved, course: Course, consented: bool | None, certificate: Any, grade: Any
+) -> None:
     """Apply domain §4 to one enrollment of a known course (fills `out` in place); consented None = no record."""
     is_audit = out.mode in AUDIT_MODES
     if not consented:
         out.skip = SkipReason.NO_CONSENT
-        out.detail = ("the learner refused data-sharing consent for this course" if consented is False
-                      else "no data-sharing consent recorded for this course")
+        out.detail = (
+            "the learner refused data-sharing consent for this course"
+            if consented is False
+            else "no data-sharing consent recorded for this course"
+        )
         return
     if is_audit and not r.customer.enable_audit_reporting:
         out.skip = SkipReason.AUDIT_NOT_REPORTED
@@ -308,8 +380,16 @@ def form_choices(actor: User) -> tuple[list[tuple[str, str]], list[tuple[str, st
     return customers, courses
 
 
-def preview(actor: User, params: ExportParams, *, view: str = "included", grade: str | None = None,
-            reason: str | None = None, page: int = 1, per_page: int = 50) -> Preview:
+def preview(
+    actor: User,
+    params: ExportParams,
+    *,
+    view: str = "included",
+    grade: str | None = None,
+    reason: str | None = None,
+    page: int = 1,
+    per_page: int = 50,
+) -> Preview:
     """Counts by grade and by skip reason, and one page of the chosen rows. Records nothing."""
     resolved = resolve(actor, params)
     view = view if view in {"included", "skipped"} else "included"
@@ -342,24 +422,42 @@ def preview(actor: User, params: ExportParams, *, view: str = "included", grade:
         start = (page - 1) * per_page
         shown = [row for i, row in enumerate(r for r in _rows(resolved) if wanted(r)) if start <= i < start + per_page]
     return Preview(
-        customer=resolved.customer, course=resolved.course, course_key=resolved.course_key, as_of=resolved.as_of,
-        only_changes=resolved.only_changes, view=view, grade=grade, reason=reason,
+        customer=resolved.customer,
+        course=resolved.course,
+        course_key=resolved.course_key,
+        as_of=resolved.as_of,
+        only_changes=resolved.only_changes,
+        view=view,
+        grade=grade,
+        reason=reason,
         grade_counts={g.value: grades[g] for g in GRADE_ORDER},
         skip_counts={s.value: reasons[s] for s in SkipReason},
         page=Page(items=shown, page=page, per_page=per_page, total=total),
-        inactive_learners=_inactive_learners(resolved.customer.id), last_export=_last_export(resolved),
-        included=sum(grades.values()), skipped=sum(reasons.values()),
+        inactive_learners=_inactive_learners(resolved.customer.id),
+        last_export=_last_export(resolved),
+        included=sum(grades.values()),
+        skipped=sum(reasons.values()),
     )
 
 
 def _inactive_learners(customer_id: int) -> int:
-    return db.session.scalar(select(func.count()).select_from(EnterpriseLearner).where(
-        EnterpriseLearner.customer_id == customer_id, EnterpriseLearner.active.is_(False))) or 0
+    return (
+        db.session.scalar(
+            select(func.count())
+            .select_from(EnterpriseLearner)
+            .where(EnterpriseLearner.customer_id == customer_id, EnterpriseLearner.active.is_(False))
+        )
+        or 0
+    )
 
 
 def _last_export(r: Resolved) -> CompletionExport | None:
-    return db.session.scalar(select(CompletionExport).where(CompletionExport.customer_id == r.customer.id)
-                             .order_by(CompletionExport.id.desc()).limit(1))
+    return db.session.scalar(
+        select(CompletionExport)
+        .where(CompletionExport.customer_id == r.customer.id)
+        .order_by(CompletionExport.id.desc())
+        .limit(1)
+    )
 
 
 # -------------------------------------------------------------------------------------------- export
@@ -387,9 +485,14 @@ class Export:
         If the stream is abandoned (a download cut short) or fails, nothing is recorded.
         """
         r = self.resolved
-        export = CompletionExport(customer_id=r.customer.id, course_key=r.course_key or "", as_of=r.as_of,
-                                  only_changes=r.only_changes, actor_id=self.actor.id if self.actor else None,
-                                  created=utcnow())
+        export = CompletionExport(
+            customer_id=r.customer.id,
+            course_key=r.course_key or "",
+            as_of=r.as_of,
+            only_changes=r.only_changes,
+            actor_id=self.actor.id if self.actor else None,
+            created=utcnow(),
+        )
         db.session.add(export)
         db.session.flush()
         self.export_id = export.id
@@ -400,9 +503,17 @@ class Export:
                     self.counts[f"skipped:{row.skip}"] += 1
                     continue
                 self.counts[row.grade] += 1
-                pending.append({"export_id": export.id, "customer_id": r.customer.id, "user_id": row.user_id,
-                                "course_key": row.course_key, "grade": row.grade, "completed": row.completed,
-                                "exported_at": export.created})
+                pending.append(
+                    {
+                        "export_id": export.id,
+                        "customer_id": r.customer.id,
+                        "user_id": row.user_id,
+                        "course_key": row.course_key,
+                        "grade": row.grade,
+                        "completed": row.completed,
+                        "exported_at": export.created,
+                    }
+                )
                 if len(pending) >= PAGE_SIZE:
                     db.session.execute(CompletionExportRecord.__table__.insert(), pending)
                     pending = []
@@ -411,11 +522,23 @@ class Export:
                 db.session.execute(CompletionExportRecord.__table__.insert(), pending)
             export.exported = self.exported
             export.skipped = self.skipped
-            audit.record("completion.export", self.actor, summary=(
-                f"Completion export #{export.id} of {r.customer.slug}{' in ' + r.course_key if r.course_key else ''}: "
-                f"{self.exported} record(s), {self.skipped} skipped"), course_key=r.course_key or "",
-                detail={"export_id": export.id, "customer": r.customer.slug, "as_of": iso(r.as_of),
-                        "only_changes": r.only_changes, "counts": dict(self.counts)})
+            audit.record(
+                "completion.export",
+                self.actor,
+                summary=(
+                    f"Completion export #{export.id} of {r.customer.slug}"
+                    f"{' in ' + r.course_key if r.course_key else ''}: "
+                    f"{self.exported} record(s), {self.skipped} skipped"
+                ),
+                course_key=r.course_key or "",
+                detail={
+                    "export_id": export.id,
+                    "customer": r.customer.slug,
+                    "as_of": iso(r.as_of),
+                    "only_changes": r.only_changes,
+                    "counts": dict(self.counts),
+                },
+            )
             db.session.commit()
         except BaseException:
             db.session.rollback()
@@ -436,4 +559,3 @@ def start_export(actor: User | None, params: ExportParams) -> Export:
     `actor` None means the trusted command line; the export is then recorded with no actor.
     """
     return Export(resolve(actor, params), actor)
-

@@ -34,10 +34,17 @@ class CourseOverview:
 def dashboard(user: User) -> list[DashboardRow]:
     """The courses the user may act on, each with its count of active enrollments (one query)."""
     courses = permissions.courses_for(user)
-    counts = dict(db.session.execute(
-        select(Enrollment.course_id, func.count()).where(
-            Enrollment.is_active.is_(True), Enrollment.course_id.in_([c.id for c in courses]))
-        .group_by(Enrollment.course_id)).all()) if courses else {}
+    counts = (
+        dict(
+            db.session.execute(
+                select(Enrollment.course_id, func.count())
+                .where(Enrollment.is_active.is_(True), Enrollment.course_id.in_([c.id for c in courses]))
+                .group_by(Enrollment.course_id)
+            ).all()
+        )
+        if courses
+        else {}
+    )
     return [DashboardRow(c, counts.get(c.id, 0)) for c in courses]
 
 
@@ -50,9 +57,17 @@ def overview(user: User, course_key: str) -> CourseOverview:
     course = permissions.require_course(user, course_key)
     rows = db.session.execute(
         select(Enrollment.mode, Enrollment.is_active, func.count())
-        .where(Enrollment.course_id == course.id).group_by(Enrollment.mode, Enrollment.is_active)).all()
+        .where(Enrollment.course_id == course.id)
+        .group_by(Enrollment.mode, Enrollment.is_active)
+    ).all()
     by_mode = {mode: n for mode, active, n in rows if active}
     inactive = sum(n for _, active, n in rows if not active)
-    staff = list(db.session.scalars(select(CourseStaff).where(CourseStaff.course_id == course.id)
-                                    .join(User, User.id == CourseStaff.user_id).order_by(User.username)))
+    staff = list(
+        db.session.scalars(
+            select(CourseStaff)
+            .where(CourseStaff.course_id == course.id)
+            .join(User, User.id == CourseStaff.user_id)
+            .order_by(User.username)
+        )
+    )
     return CourseOverview(course, dict(sorted(by_mode.items())), inactive, staff, generation_enabled(course))

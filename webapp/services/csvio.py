@@ -67,14 +67,15 @@ def _decoded_lines(stream: BinaryIO, encoding: str, max_bytes: int | None) -> It
     for line_number, raw in enumerate(stream, start=1):
         seen += len(raw)
         if max_bytes is not None and seen > max_bytes:
-            raise CsvRefused(f"The file is larger than the {max_bytes // (1024 * 1024)} MB limit. "
-                             "Split it and upload the parts.")
+            raise CsvRefused(
+                f"The file is larger than the {max_bytes // (1024 * 1024)} MB limit. Split it and upload the parts."
+            )
         if line_number == 1 and raw.startswith(b"\xef\xbb\xbf") and codec == "cp1252":
             raw = raw[3:]
         try:
             text = raw.decode(codec if line_number == 1 else codec.removesuffix("-sig"))
         except UnicodeDecodeError as error:
-            bad = raw[error.start:error.start + 1].hex()
+            bad = raw[error.start : error.start + 1].hex()
             raise CsvRefused(
                 f"Line {line_number}: byte 0x{bad} at position {error.start + 1} is not valid "
                 f"{'UTF-8' if encoding == 'utf-8' else encoding}. Save the file as “CSV UTF-8” in your "
@@ -118,8 +119,9 @@ def is_header(cells: list[str]) -> bool:
     return bool(cells) and cells[0].strip().lstrip("\ufeff").lower() in HEADER_WORDS
 
 
-def read_csv(stream: BinaryIO, *, encoding: str = "utf-8", max_rows: int = 200_000,
-             max_bytes: int | None = None) -> Iterator[CsvRecord]:
+def read_csv(
+    stream: BinaryIO, *, encoding: str = "utf-8", max_rows: int = 200_000, max_bytes: int | None = None
+) -> Iterator[CsvRecord]:
     """Yield every record of the file with its spreadsheet row number and kind.
 
     The first record is a header when its first cell is a known header word. Raises CsvRefused for
@@ -161,8 +163,7 @@ def safe_cell(value: object) -> str:
     return text
 
 
-def csv_lines(header: Iterable[object], rows: Iterable[Iterable[object]], *,
-              chunk_rows: int = 500) -> Iterator[str]:
+def csv_lines(header: Iterable[object], rows: Iterable[Iterable[object]], *, chunk_rows: int = 500) -> Iterator[str]:
     """Stream a CSV download: BOM + header first, then chunks of rows, every cell formula-safe."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")

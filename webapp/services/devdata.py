@@ -45,8 +45,10 @@ def _read_yaml(path: Path, shown: str) -> Any:
     """Parse one YAML file (yaml-rs: fast, reports line and column, bounds alias expansion and depth)."""
     try:
         if path.stat().st_size > MAX_SPEC_BYTES:
-            raise SpecRefused(f"{shown}: larger than {MAX_SPEC_BYTES // (1024 * 1024)} MB; split it into several "
-                              "files listed in a top-level spec.")
+            raise SpecRefused(
+                f"{shown}: larger than {MAX_SPEC_BYTES // (1024 * 1024)} MB; split it into several "
+                "files listed in a top-level spec."
+            )
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise SpecRefused(f"{shown}: no such file.") from None
@@ -80,16 +82,20 @@ def read_spec(path: str | Path) -> list[SpecFile]:
     if isinstance(data, dict):
         return [SpecFile(top.name, data)]
     if not isinstance(data, list):
-        raise SpecRefused(f"{top.name}: a data spec is a mapping of entity lists, or a top-level list of "
-                          "{data_spec_path: PATH} entries.")
+        raise SpecRefused(
+            f"{top.name}: a data spec is a mapping of entity lists, or a top-level list of "
+            "{data_spec_path: PATH} entries."
+        )
     files = []
     for index, entry in enumerate(data, start=1):
         if not isinstance(entry, dict) or not isinstance(entry.get("data_spec_path"), str):
             raise SpecRefused(f"{top.name} entry {index}: expected {{data_spec_path: PATH}}.")
         unknown = set(entry) - TOP_LEVEL_KEYS
         if unknown:
-            raise SpecRefused(f"{top.name} entry {index}: unknown key(s) {', '.join(sorted(unknown))} "
-                              "(known: data_spec_path, ida_name).")
+            raise SpecRefused(
+                f"{top.name} entry {index}: unknown key(s) {', '.join(sorted(unknown))} "
+                "(known: data_spec_path, ida_name)."
+            )
         shown = entry["data_spec_path"]
         nested = _read_yaml(top.parent / shown, shown)
         if not isinstance(nested, dict):
@@ -106,21 +112,34 @@ def spec_items(files: Sequence[SpecFile]) -> list[Item]:
     for spec in files:
         for key in spec.data:
             if key not in entities:
-                items.append(Item(next(row), [spec.name, str(key), ""],
-                                  {"file": spec.name, "entity": str(key), "index": 0, "entry": None}))
+                items.append(
+                    Item(
+                        next(row),
+                        [spec.name, str(key), ""],
+                        {"file": spec.name, "entity": str(key), "index": 0, "entry": None},
+                    )
+                )
         for key in ENTITY_ORDER:
             if key not in spec.data or key not in entities:
                 continue
             entries = spec.data[key]
             if not isinstance(entries, list):
-                items.append(Item(next(row), [spec.name, key, ""],
-                                  {"file": spec.name, "entity": key, "index": 0, "entry": jsonable(entries),
-                                   "not_a_list": True}))
+                items.append(
+                    Item(
+                        next(row),
+                        [spec.name, key, ""],
+                        {"file": spec.name, "entity": key, "index": 0, "entry": jsonable(entries), "not_a_list": True},
+                    )
+                )
                 continue
             for index, entry in enumerate(entries, start=1):
-                items.append(Item(next(row), [spec.name, key, str(index)],
-                                  {"file": spec.name, "entity": key, "index": index,
-                                   "entry": jsonable(entry)}))
+                items.append(
+                    Item(
+                        next(row),
+                        [spec.name, key, str(index)],
+                        {"file": spec.name, "entity": key, "index": index, "entry": jsonable(entry)},
+                    )
+                )
     return items
 
 
@@ -148,14 +167,22 @@ class DataSpecKind(PlanKind):
             if entity is None:
                 supported = ", ".join(entities)
                 for item in group:
-                    yield Decision(Action.ERROR, code="unknown_entity",
-                                   message=f"{_where(item.data)}: unknown key {entity_key!r} "
-                                           f"(supported: {supported})")
+                    yield Decision(
+                        Action.ERROR,
+                        code="unknown_entity",
+                        message=f"{_where(item.data)}: unknown key {entity_key!r} (supported: {supported})",
+                    )
                 continue
             yield from self._decide_group(entity, entities, group, seen, ctx.cache.setdefault("values", {}))
 
-    def _decide_group(self, entity: Entity, entities: dict[str, Entity], group: list[Item],
-                      seen: dict[str, dict[Key, str]], values_by_row: dict[int, dict[str, Any]]) -> Iterator[Decision]:
+    def _decide_group(
+        self,
+        entity: Entity,
+        entities: dict[str, Entity],
+        group: list[Item],
+        seen: dict[str, dict[Key, str]],
+        values_by_row: dict[int, dict[str, Any]],
+    ) -> Iterator[Decision]:
         cleaned: list[tuple[dict[str, Any], list[str]]] = []
         for item in group:
             if item.data.get("not_a_list"):
@@ -177,17 +204,24 @@ class DataSpecKind(PlanKind):
                 continue
             key = keys[index]
             label = f"{entity.key}: {entity.describe(values)}"
-            problems = [f"{field} {'/'.join(ref)} does not exist in the database or earlier in the spec"
-                        for ref_entity, ref, field in entity.references(values)
-                        if (ref_entity, ref) in missing_refs]
+            problems = [
+                f"{field} {'/'.join(ref)} does not exist in the database or earlier in the spec"
+                for ref_entity, ref, field in entity.references(values)
+                if (ref_entity, ref) in missing_refs
+            ]
             if key in seen[entity.key]:
                 problems.append(f"duplicate of {seen[entity.key][key]}")
             if index in batch_by_item:
                 problems.append(batch_by_item[index])
             seen[entity.key].setdefault(key, where)
             if problems:
-                yield Decision(Action.ERROR, key=label, label=label, code="invalid_entry",
-                               message=f"{where}: {'; '.join(problems)}")
+                yield Decision(
+                    Action.ERROR,
+                    key=label,
+                    label=label,
+                    code="invalid_entry",
+                    message=f"{where}: {'; '.join(problems)}",
+                )
                 continue
             current = existing.get(key)
             if current is None:
@@ -195,14 +229,21 @@ class DataSpecKind(PlanKind):
                 continue
             before, after = entity.diff(current, values)
             if before or after:
-                yield Decision(Action.UPDATE, key=label, label=label, message=f"{where}: changes "
-                               f"{', '.join(after)}", before=jsonable(before), after=jsonable(after))
+                yield Decision(
+                    Action.UPDATE,
+                    key=label,
+                    label=label,
+                    message=f"{where}: changes {', '.join(after)}",
+                    before=jsonable(before),
+                    after=jsonable(after),
+                )
             else:
                 yield Decision(Action.UNCHANGED, key=label, label=label, message=f"{where}: unchanged")
 
     @staticmethod
-    def _missing_references(entities: dict[str, Entity], values: list[dict[str, Any]], entity: Entity,
-                            seen: dict[str, dict[Key, str]]) -> set[tuple[str, Key]]:
+    def _missing_references(
+        entities: dict[str, Entity], values: list[dict[str, Any]], entity: Entity, seen: dict[str, dict[Key, str]]
+    ) -> set[tuple[str, Key]]:
         wanted: dict[str, set[Key]] = {}
         for v in values:
             for ref_entity, ref, _ in entity.references(v):

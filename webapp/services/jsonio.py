@@ -28,8 +28,9 @@ def loads(text: str, *, what: str, error: type[ServiceError] = JsonRefused) -> A
     except UnicodeEncodeError:
         raise error(f"{what} is not valid JSON here: it contains an unpaired surrogate (\\ud800–\\udfff).") from None
     except json.JSONDecodeError as problem:
-        raise error(f"{what} is not valid JSON: {problem.msg} at line {problem.lineno}, "
-                    f"column {problem.colno}.") from None
+        raise error(
+            f"{what} is not valid JSON: {problem.msg} at line {problem.lineno}, column {problem.colno}."
+        ) from None
     except RecursionError:
         raise error(f"{what} is not valid JSON here: it is nested too deeply.") from None
     except ValueError as problem:  # NaN / Infinity, or an integer with more digits than Python converts

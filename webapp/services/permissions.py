@@ -15,8 +15,9 @@ def is_course_staff(user: User, course: Course) -> bool:
         return False
     if user.is_staff:
         return True
-    return bool(db.session.scalar(select(exists().where(
-        CourseStaff.user_id == user.id, CourseStaff.course_id == course.id))))
+    return bool(
+        db.session.scalar(select(exists().where(CourseStaff.user_id == user.id, CourseStaff.course_id == course.id)))
+    )
 
 
 def get_course(course_key: str) -> Course:

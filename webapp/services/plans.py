@@ -154,9 +154,16 @@ def bulk_work() -> Iterator[None]:
             gc.enable()
 
 
-def create_plan(kind_name: str, items: Iterable[Item], *, actor: User | None, course: Course | None = None,
-                params: dict[str, Any] | None = None, source_name: str = "",
-                reverts_id: int | None = None) -> Plan:
+def create_plan(
+    kind_name: str,
+    items: Iterable[Item],
+    *,
+    actor: User | None,
+    course: Course | None = None,
+    params: dict[str, Any] | None = None,
+    source_name: str = "",
+    reverts_id: int | None = None,
+) -> Plan:
     """Plan: decide every item against the database, persist the plan and its rows; write nothing else."""
     kind = get_kind(kind_name)
     kind.authorize(actor, course)
@@ -170,23 +177,51 @@ def create_plan(kind_name: str, items: Iterable[Item], *, actor: User | None, co
     return plan
 
 
-def _persist(kind: PlanKind, items: Sequence[Item], decisions: Sequence[Decision], ctx: PlanContext,
-             *, source_name: str, reverts_id: int | None) -> Plan:
+def _persist(
+    kind: PlanKind,
+    items: Sequence[Item],
+    decisions: Sequence[Decision],
+    ctx: PlanContext,
+    *,
+    source_name: str,
+    reverts_id: int | None,
+) -> Plan:
     if len(items) != len(decisions):
         raise RuntimeError(f"{kind.name}.decide returned {len(decisions)} decisions for {len(items)} items")
     counts = Counter(str(d.action) for d in decisions)
     ttl = timedelta(hours=current_app.config.get("PLAN_TTL_HOURS", 24))
-    plan = Plan(kind=kind.name, status=PlanStatus.PREVIEWED, course_id=ctx.course.id if ctx.course else None,
-                params=ctx.params, source_name=source_name[:255],
-                counts={str(a): counts.get(str(a), 0) for a in ACTION_ORDER},
-                created_by_id=ctx.actor.id if ctx.actor else None, created=ctx.now, expires=ctx.now + ttl,
-                reverts_id=reverts_id)
+    plan = Plan(
+        kind=kind.name,
+        status=PlanStatus.PREVIEWED,
+        course_id=ctx.course.id if ctx.course else None,
+        params=ctx.params,
+        source_name=source_name[:255],
+        counts={str(a): counts.get(str(a), 0) for a in ACTION_ORDER},
+        created_by_id=ctx.actor.id if ctx.actor else None,
+        created=ctx.now,
+        expires=ctx.now + ttl,
+        reverts_id=reverts_id,
+    )
     db.session.add(plan)
     db.session.flush()
-    rows = ({"plan_id": plan.id, "row_number": item.row, "cells": item.cells, "data": item.data,
-             "key": d.key[:255], "label": d.label[:255], "action": str(d.action), "code": d.code,
-             "message": d.message, "before": d.before, "after": d.after, "outcome": "", "outcome_message": ""}
-            for item, d in zip(items, decisions, strict=True))
+    rows = (
+        {
+            "plan_id": plan.id,
+            "row_number": item.row,
+            "cells": item.cells,
+            "data": item.data,
+            "key": d.key[:255],
+            "label": d.label[:255],
+            "action": str(d.action),
+            "code": d.code,
+            "message": d.message,
+            "before": d.before,
+            "after": d.after,
+            "outcome": "",
+            "outcome_message": "",
+        }
+        for item, d in zip(items, decisions, strict=True)
+    )
     _insert_rows(rows)
     return plan
 
@@ -217,8 +252,21 @@ def _insert_rows(rows: Iterator[dict[str, Any]]) -> None:
         connection.exec_driver_sql(compiled.string, batch)
 
 
-_ROW_COLUMNS = ("plan_id", "row_number", "cells", "data", "key", "label", "action", "code", "message", "before",
-                "after", "outcome", "outcome_message")
+_ROW_COLUMNS = (
+    "plan_id",
+    "row_number",
+    "cells",
+    "data",
+    "key",
+    "label",
+    "action",
+    "code",
+    "message",
+    "before",
+    "after",
+    "outcome",
+    "outcome_message",
+)
 
 
 def _json(value: Any) -> str:
@@ -260,11 +308,15 @@ def apply_plan(plan_id: int, actor: User | None) -> ApplyResult:
     if plan.status != PlanStatus.PREVIEWED:
         raise Conflict(_not_applicable_message(plan))
     if kind.atomic and plan.count(Action.ERROR):
-        raise Conflict(f"Plan #{plan.id} has {plan.count(Action.ERROR)} error rows; it applies only as a "
-                       "whole, so nothing was written. Fix the input and plan again.")
+        raise Conflict(
+            f"Plan #{plan.id} has {plan.count(Action.ERROR)} error rows; it applies only as a "
+            "whole, so nothing was written. Fix the input and plan again."
+        )
     claimed = db.session.execute(
-        update(Plan).where(Plan.id == plan.id, Plan.status == PlanStatus.PREVIEWED)
-        .values(status=PlanStatus.APPLYING).execution_options(synchronize_session=False)
+        update(Plan)
+        .where(Plan.id == plan.id, Plan.status == PlanStatus.PREVIEWED)
+        .values(status=PlanStatus.APPLYING)
+        .execution_options(synchronize_session=False)
     ).rowcount
     db.session.commit()
     if not claimed:
@@ -278,8 +330,7 @@ def apply_plan(plan_id: int, actor: User | None) -> ApplyResult:
     except Exception as error:
         db.session.rollback()
         message = str(error) if isinstance(error, ServiceError) else "The apply failed unexpectedly."
-        db.session.execute(update(Plan).where(Plan.id == plan.id).values(
-            status=PlanStatus.FAILED, message=message))
+        db.session.execute(update(Plan).where(Plan.id == plan.id).values(status=PlanStatus.FAILED, message=message))
         db.session.commit()
         raise
 
@@ -288,7 +339,7 @@ def _not_applicable_message(plan: Plan) -> str:
     return {
         PlanStatus.APPLYING: f"Plan #{plan.id} is being applied right now.",
         PlanStatus.STALE: f"Plan #{plan.id} is stale: the data changed since its preview. "
-                          "Review the fresh preview instead.",
+        "Review the fresh preview instead.",
         PlanStatus.EXPIRED: f"Plan #{plan.id} expired before it was applied. Upload the file again.",
         PlanStatus.FAILED: f"Plan #{plan.id} failed and cannot be applied again. Plan it anew.",
     }.get(PlanStatus(plan.status), f"Plan #{plan.id} is {plan.status}.")
@@ -318,13 +369,16 @@ def _apply_claimed(plan: Plan, kind: PlanKind, actor: User | None) -> ApplyResul
     expected = array("q")
     result = db.session.execute(
         select(PLAN_ROWS.c.row_number, PLAN_ROWS.c.cells, PLAN_ROWS.c.data, PLAN_ROWS.c.action, PLAN_ROWS.c.key)
-        .where(PLAN_ROWS.c.plan_id == plan.id).order_by(PLAN_ROWS.c.id))
+        .where(PLAN_ROWS.c.plan_id == plan.id)
+        .order_by(PLAN_ROWS.c.id)
+    )
     for r in result:
         items.append(Item(r.row_number, r.cells, r.data))
         expected.append(hash((r.action, r.key)))
     fresh = list(kind.decide(ctx, items))
-    changed = sum(1 for previewed, d in zip(expected, fresh, strict=True)
-                  if previewed != hash((str(d.action), d.key[:255])))
+    changed = sum(
+        1 for previewed, d in zip(expected, fresh, strict=True) if previewed != hash((str(d.action), d.key[:255]))
+    )
     if changed:
         return _mark_stale(plan, kind, items, fresh, ctx, actor, changed)
     del fresh, items, expected  # the recompute agreed with the preview
@@ -338,26 +392,49 @@ def _apply_claimed(plan: Plan, kind: PlanKind, actor: User | None) -> ApplyResul
     plan.applied_by_id = actor.id if actor else None
     plan.applied = ctx.now
     plan.outcome_counts = {RowOutcome.APPLIED.value: applied, RowOutcome.FAILED.value: failed}
-    audit.record("plan.apply", actor, plan_id=plan.id, course_key=plan.course.key if plan.course else "",
-                 summary=f"Applied {kind.title} plan #{plan.id}: {applied} written, {failed} failed",
-                 detail={"kind": kind.name, "counts": plan.counts, "applied": applied, "failed": failed,
-                         "source": plan.source_name})
+    audit.record(
+        "plan.apply",
+        actor,
+        plan_id=plan.id,
+        course_key=plan.course.key if plan.course else "",
+        summary=f"Applied {kind.title} plan #{plan.id}: {applied} written, {failed} failed",
+        detail={
+            "kind": kind.name,
+            "counts": plan.counts,
+            "applied": applied,
+            "failed": failed,
+            "source": plan.source_name,
+        },
+    )
     db.session.commit()
     return ApplyResult(plan, PlanStatus.APPLIED, applied=applied, failed=failed)
 
 
-def _mark_stale(plan: Plan, kind: PlanKind, items: list[Item], fresh: list[Decision], ctx: PlanContext,
-                actor: User | None, changed: int) -> ApplyResult:
+def _mark_stale(
+    plan: Plan,
+    kind: PlanKind,
+    items: list[Item],
+    fresh: list[Decision],
+    ctx: PlanContext,
+    actor: User | None,
+    changed: int,
+) -> ApplyResult:
     new_ctx = PlanContext(actor=actor, course=plan.course, params=dict(plan.params), now=ctx.now)
     fresh_plan = _persist(kind, items, fresh, new_ctx, source_name=plan.source_name, reverts_id=plan.reverts_id)
     plan.status = PlanStatus.STALE
     plan.superseded_by_id = fresh_plan.id
-    plan.message = (f"{changed} row(s) would now do something else than the preview showed; "
-                    f"nothing was written. Review plan #{fresh_plan.id}.")
-    audit.record("plan.stale", actor, plan_id=plan.id, course_key=plan.course.key if plan.course else "",
-                 summary=f"{kind.title} plan #{plan.id} was stale ({changed} rows changed); "
-                         f"fresh preview #{fresh_plan.id}",
-                 detail={"kind": kind.name, "changed": changed, "fresh_plan": fresh_plan.id})
+    plan.message = (
+        f"{changed} row(s) would now do something else than the preview showed; "
+        f"nothing was written. Review plan #{fresh_plan.id}."
+    )
+    audit.record(
+        "plan.stale",
+        actor,
+        plan_id=plan.id,
+        course_key=plan.course.key if plan.course else "",
+        summary=f"{kind.title} plan #{plan.id} was stale ({changed} rows changed); fresh preview #{fresh_plan.id}",
+        detail={"kind": kind.name, "changed": changed, "fresh_plan": fresh_plan.id},
+    )
     db.session.commit()
     return ApplyResult(plan, PlanStatus.STALE, fresh_plan=fresh_plan, changed_rows=changed)
 
@@ -365,13 +442,16 @@ def _mark_stale(plan: Plan, kind: PlanKind, items: list[Item], fresh: list[Decis
 def _write_batches(plan_id: int) -> Iterator[list[Any]]:
     """The plan's rows that write, in plan order, APPLY_BATCH at a time: their ids first (small), then each
     batch by primary key, so no cursor stays open across the savepoints of the writes."""
-    ids = db.session.scalars(select(PLAN_ROWS.c.id).where(
-        PLAN_ROWS.c.plan_id == plan_id, PLAN_ROWS.c.action.in_([str(a) for a in WRITE_ACTIONS]))
-        .order_by(PLAN_ROWS.c.id)).all()
+    ids = db.session.scalars(
+        select(PLAN_ROWS.c.id)
+        .where(PLAN_ROWS.c.plan_id == plan_id, PLAN_ROWS.c.action.in_([str(a) for a in WRITE_ACTIONS]))
+        .order_by(PLAN_ROWS.c.id)
+    ).all()
     columns = [PLAN_ROWS.c[name] for name in APPLY_COLUMNS]
     for start in range(0, len(ids), APPLY_BATCH):
-        yield db.session.execute(select(*columns).where(PLAN_ROWS.c.id.in_(ids[start:start + APPLY_BATCH]))
-                                 .order_by(PLAN_ROWS.c.id)).all()
+        yield db.session.execute(
+            select(*columns).where(PLAN_ROWS.c.id.in_(ids[start : start + APPLY_BATCH])).order_by(PLAN_ROWS.c.id)
+        ).all()
 
 
 def _row_error_message(error: Exception) -> str:
@@ -425,12 +505,17 @@ def _apply_atomic(kind: PlanKind, ctx: PlanContext, batches: Iterable[list[Any]]
 def _store_outcomes(plan_id: int, applied: list[int], failed: list[tuple[int, str]]) -> None:
     """Every write row is marked applied in one statement; the (rare) failed rows then one by one."""
     if applied:
-        db.session.execute(update(PLAN_ROWS).where(
-            PLAN_ROWS.c.plan_id == plan_id, PLAN_ROWS.c.action.in_([str(a) for a in WRITE_ACTIONS]))
-            .values(outcome=RowOutcome.APPLIED.value, outcome_message=""))
+        db.session.execute(
+            update(PLAN_ROWS)
+            .where(PLAN_ROWS.c.plan_id == plan_id, PLAN_ROWS.c.action.in_([str(a) for a in WRITE_ACTIONS]))
+            .values(outcome=RowOutcome.APPLIED.value, outcome_message="")
+        )
     for row_id, message in failed:
-        db.session.execute(update(PLAN_ROWS).where(PLAN_ROWS.c.id == row_id)
-                           .values(outcome=RowOutcome.FAILED.value, outcome_message=message))
+        db.session.execute(
+            update(PLAN_ROWS)
+            .where(PLAN_ROWS.c.id == row_id)
+            .values(outcome=RowOutcome.FAILED.value, outcome_message=message)
+        )
 
 
 def _outcome_totals(plan: Plan) -> dict[str, int]:
@@ -447,23 +532,37 @@ def revert_plan(plan_id: int, actor: User | None) -> Plan:
     kind = get_kind(plan.kind)
     if plan.status != PlanStatus.APPLIED:
         raise Conflict(f"Only an applied plan can be reverted; plan #{plan.id} is {plan.status}.")
-    rows = list(db.session.scalars(select(PlanRow).where(
-        PlanRow.plan_id == plan.id, PlanRow.outcome == RowOutcome.APPLIED).order_by(PlanRow.row_number)))
+    rows = list(
+        db.session.scalars(
+            select(PlanRow)
+            .where(PlanRow.plan_id == plan.id, PlanRow.outcome == RowOutcome.APPLIED)
+            .order_by(PlanRow.row_number)
+        )
+    )
     ctx = PlanContext(actor=actor, course=plan.course, params=dict(plan.params), now=utcnow(), plan=plan)
     inverse = kind.inverse(ctx, rows)
     if inverse is None:
         raise Conflict(f"A {kind.title} plan cannot be reverted.")
     if not inverse.items:
         raise Conflict(f"Plan #{plan.id} wrote nothing, so there is nothing to revert.")
-    return create_plan(inverse.kind, inverse.items, actor=actor, course=plan.course, params=inverse.params,
-                       source_name=f"revert of plan #{plan.id}", reverts_id=plan.id)
+    return create_plan(
+        inverse.kind,
+        inverse.items,
+        actor=actor,
+        course=plan.course,
+        params=inverse.params,
+        source_name=f"revert of plan #{plan.id}",
+        reverts_id=plan.id,
+    )
 
 
 def expire_plans(now: datetime | None = None) -> int:
     """Mark every previewed plan past its expiry as expired; returns how many."""
-    result = db.session.execute(update(Plan).where(
-        Plan.status == PlanStatus.PREVIEWED, Plan.expires < (now or utcnow())
-    ).values(status=PlanStatus.EXPIRED))
+    result = db.session.execute(
+        update(Plan)
+        .where(Plan.status == PlanStatus.PREVIEWED, Plan.expires < (now or utcnow()))
+        .values(status=PlanStatus.EXPIRED)
+    )
     db.session.commit()
     return result.rowcount or 0
 
@@ -471,8 +570,9 @@ def expire_plans(now: datetime | None = None) -> int:
 # ------------------------------------------------------------------------------------------- reading
 
 
-def rows_page(plan: Plan, *, action: str | None = None, errors_first: bool = False, page: int = 1,
-              per_page: int = 50) -> Page:
+def rows_page(
+    plan: Plan, *, action: str | None = None, errors_first: bool = False, page: int = 1, per_page: int = 50
+) -> Page:
     """One page of a plan's rows, optionally one action only, optionally errors and failures first."""
     query = select(PlanRow).where(PlanRow.plan_id == plan.id)
     if action == "failed":
@@ -480,8 +580,9 @@ def rows_page(plan: Plan, *, action: str | None = None, errors_first: bool = Fal
     elif action:
         query = query.where(PlanRow.action == Action(action))
     if errors_first:
-        query = query.order_by(case((PlanRow.action == Action.ERROR, 0),
-                                    (PlanRow.outcome == RowOutcome.FAILED, 0), else_=1))
+        query = query.order_by(
+            case((PlanRow.action == Action.ERROR, 0), (PlanRow.outcome == RowOutcome.FAILED, 0), else_=1)
+        )
     return paginate(query.order_by(PlanRow.row_number, PlanRow.id), page, per_page)
 
 
@@ -490,20 +591,28 @@ def stale_changes(plan: Plan, limit: int = 100) -> list[tuple[PlanRow, PlanRow]]
     if not plan.superseded_by_id:
         return []
     fresh = aliased(PlanRow)
-    query = (select(PlanRow, fresh)
-             .join(fresh, (fresh.row_number == PlanRow.row_number) & (fresh.plan_id == plan.superseded_by_id))
-             .where(PlanRow.plan_id == plan.id, PlanRow.action != fresh.action)
-             .order_by(PlanRow.row_number).limit(limit))
+    query = (
+        select(PlanRow, fresh)
+        .join(fresh, (fresh.row_number == PlanRow.row_number) & (fresh.plan_id == plan.superseded_by_id))
+        .where(PlanRow.plan_id == plan.id, PlanRow.action != fresh.action)
+        .order_by(PlanRow.row_number)
+        .limit(limit)
+    )
     return [(old, new) for old, new in db.session.execute(query)]
 
 
 def report_rows(plan: Plan) -> Iterator[PlanRow]:
     """Rows that need attention: errors, skipped duplicates and similar, and rows that failed to apply."""
-    query = (select(PlanRow).where(
-        PlanRow.plan_id == plan.id,
-        ((PlanRow.action.in_([Action.ERROR, Action.SKIP])) & PlanRow.code.not_in(REPORT_CODES_SKIPPED))
-        | (PlanRow.outcome == RowOutcome.FAILED))
-        .order_by(PlanRow.row_number).execution_options(yield_per=1000))
+    query = (
+        select(PlanRow)
+        .where(
+            PlanRow.plan_id == plan.id,
+            ((PlanRow.action.in_([Action.ERROR, Action.SKIP])) & PlanRow.code.not_in(REPORT_CODES_SKIPPED))
+            | (PlanRow.outcome == RowOutcome.FAILED),
+        )
+        .order_by(PlanRow.row_number)
+        .execution_options(yield_per=1000)
+    )
     yield from db.session.scalars(query)
 
 
@@ -515,25 +624,35 @@ def error_report(plan: Plan) -> tuple[list[str], Iterator[list[str]]]:
         for row in report_rows(plan):
             cells = [str(c) for c in row.cells]
             if len(cells) > len(columns) and columns:
-                cells = [*cells[:len(columns) - 1], ",".join(cells[len(columns) - 1:])]
+                cells = [*cells[: len(columns) - 1], ",".join(cells[len(columns) - 1 :])]
             cells += [""] * (len(columns) - len(cells))
             failed = row.outcome == RowOutcome.FAILED
-            yield [*cells, str(row.row_number), "apply_failed" if failed else row.code,
-                   row.outcome_message if failed else row.message]
+            yield [
+                *cells,
+                str(row.row_number),
+                "apply_failed" if failed else row.code,
+                row.outcome_message if failed else row.message,
+            ]
 
     return [*columns, "row", "code", "message"], rows()
 
 
 def plan_json(plan: Plan) -> dict[str, Any]:
     """The plan as the CLI prints it (design §7): counts of every action, and every error or skip row."""
-    rows = db.session.scalars(select(PlanRow).where(
-        PlanRow.plan_id == plan.id, PlanRow.action.in_([Action.ERROR, Action.SKIP])
-    ).order_by(PlanRow.row_number))
+    rows = db.session.scalars(
+        select(PlanRow)
+        .where(PlanRow.plan_id == plan.id, PlanRow.action.in_([Action.ERROR, Action.SKIP]))
+        .order_by(PlanRow.row_number)
+    )
     result: dict[str, Any] = {
-        "plan_id": plan.id, "kind": plan.kind, "status": plan.status,
+        "plan_id": plan.id,
+        "kind": plan.kind,
+        "status": plan.status,
         "counts": {str(a): plan.count(a) for a in ACTION_ORDER},
-        "rows": [{"row": r.row_number, "key": r.label or r.key, "action": r.action, "code": r.code,
-                  "message": r.message} for r in rows],
+        "rows": [
+            {"row": r.row_number, "key": r.label or r.key, "action": r.action, "code": r.code, "message": r.message}
+            for r in rows
+        ],
     }
     if plan.status == PlanStatus.APPLIED:
         result["outcomes"] = _outcome_totals(plan)
@@ -544,8 +663,11 @@ def plan_json(plan: Plan) -> dict[str, Any]:
 
 def history_page(*, actor: User | None, course: Course | None, page: int = 1, per_page: int = 50) -> Page:
     """Plans of one course (course staff) or of all courses (global staff), newest first."""
-    query = (select(Plan).options(joinedload(Plan.course), joinedload(Plan.created_by))
-             .order_by(Plan.created.desc(), Plan.id.desc()))
+    query = (
+        select(Plan)
+        .options(joinedload(Plan.course), joinedload(Plan.created_by))
+        .order_by(Plan.created.desc(), Plan.id.desc())
+    )
     if course is not None:
         permissions.require_course(actor, course.key)
         query = query.where(Plan.course_id == course.id)

@@ -32,13 +32,18 @@ def roster_items(stream: BinaryIO, *, encoding: str = "utf-8") -> list[Item]:
     # dict repeating them, in memory or in the stored plan.
     items = [
         Item(record.row, record.cells, {})
-        for record in read_csv(stream, encoding=encoding, max_rows=current_app.config["CSV_MAX_ROWS"],
-                               max_bytes=current_app.config.get("MAX_CONTENT_LENGTH"))
+        for record in read_csv(
+            stream,
+            encoding=encoding,
+            max_rows=current_app.config["CSV_MAX_ROWS"],
+            max_bytes=current_app.config.get("MAX_CONTENT_LENGTH"),
+        )
         if record.kind != RecordKind.HEADER
     ]
     if not any(not is_blank(item) for item in items):
-        raise CsvRefused("The file has no learner rows: put one username or email per row "
-                         "(an optional second column holds notes).")
+        raise CsvRefused(
+            "The file has no learner rows: put one username or email per row (an optional second column holds notes)."
+        )
     return items
 
 
@@ -63,9 +68,14 @@ def is_blank(row: Item | Any) -> bool:
 
 def learner_items(identifiers: Iterable[tuple[str, str]]) -> list[Item]:
     """Items for learners given one by one (a form, or the inverse of a plan): (identifier, notes)."""
-    return [Item(row, [identifier, notes] if notes else [identifier],
-                 {"identifier": identifier, "notes": notes, "blank": False})
-            for row, (identifier, notes) in enumerate(identifiers, start=1)]
+    return [
+        Item(
+            row,
+            [identifier, notes] if notes else [identifier],
+            {"identifier": identifier, "notes": notes, "blank": False},
+        )
+        for row, (identifier, notes) in enumerate(identifiers, start=1)
+    ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,8 +110,9 @@ def find_learners(identifiers: Iterable[str]) -> dict[str, Learner]:
         return found
     for column, keys in ((User.username, usernames), (User.email, emails)):
         for batch in chunks(sorted(keys), 900):
-            for row in db.session.execute(select(User.id, User.username, User.email)
-                                          .where(func.lower(column).in_(batch))):
+            for row in db.session.execute(
+                select(User.id, User.username, User.email).where(func.lower(column).in_(batch))
+            ):
                 learner = Learner(row.id, row.username, row.email)
                 found[(learner.email if column is User.email else learner.username).lower()] = learner
     return found
@@ -138,14 +149,22 @@ def triage(items: Sequence[Item]) -> tuple[list[Decision | None], list[Resolved]
         if is_blank(item):
             decisions[index] = Decision(Action.SKIP, code="blank_row", message="blank row")
         elif len([c for c in item.cells if c.strip()]) > 2:
-            decisions[index] = Decision(Action.ERROR, code="bad_format", message=(
-                f"{len(item.cells)} cells; expected username_or_email and optional notes"))
+            decisions[index] = Decision(
+                Action.ERROR,
+                code="bad_format",
+                message=(f"{len(item.cells)} cells; expected username_or_email and optional notes"),
+            )
         elif not identifier:
-            decisions[index] = Decision(Action.ERROR, code="bad_format",
-                                        message="the first cell is empty; expected a username or email")
+            decisions[index] = Decision(
+                Action.ERROR, code="bad_format", message="the first cell is empty; expected a username or email"
+            )
         elif identifier.lower() not in users:
-            decisions[index] = Decision(Action.ERROR, key=identifier.lower(), code="unknown_learner",
-                                        message=f"{identifier} does not exist; check the spelling")
+            decisions[index] = Decision(
+                Action.ERROR,
+                key=identifier.lower(),
+                code="unknown_learner",
+                message=f"{identifier} does not exist; check the spelling",
+            )
         else:
             last_row_of_user[users[identifier.lower()].id] = index
     resolved: list[Resolved] = []
@@ -156,8 +175,12 @@ def triage(items: Sequence[Item]) -> tuple[list[Decision | None], list[Resolved]
         winner = last_row_of_user[user.id]
         if winner != index:
             decisions[index] = Decision(
-                Action.SKIP, key=str(user.id), label=learner_label(user), code="duplicate_row",
-                message=f"same learner as row {items[winner].row}, which supersedes this row")
+                Action.SKIP,
+                key=str(user.id),
+                label=learner_label(user),
+                code="duplicate_row",
+                message=f"same learner as row {items[winner].row}, which supersedes this row",
+            )
         else:
             resolved.append(Resolved(index, item, user))
     return decisions, resolved

@@ -13,8 +13,17 @@ from webapp.extensions import login_manager
 PUBLIC_ENDPOINTS = frozenset({"auth.login", "static", "courses.healthz"})
 PUBLIC_BLUEPRINTS = frozenset({"api"})  # the signed provider webhook authenticates itself
 
-BLUEPRINT_MODULES = ("auth", "courses", "plans", "certificates", "academies", "proctoring", "completion",
-                     "audit", "api")
+BLUEPRINT_MODULES = (
+    "auth",
+    "courses",
+    "plans",
+    "certificates",
+    "academies",
+    "proctoring",
+    "completion",
+    "audit",
+    "api",
+)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -18,20 +18,34 @@ bp = Blueprint("academies", __name__, url_prefix="/academies")
 
 
 class SyncForm(FlaskForm):
-    source = RadioField("Source", default=academies.SOURCE_CATALOG, choices=[
-        SelectChoice(academies.SOURCE_CATALOG, "The configured catalog"),
-        SelectChoice(academies.SOURCE_UPLOAD, "An uploaded JSON file")])
-    file = FileField("Catalog JSON file", render_kw={"accept": ".json,application/json"},
-                     description="Only when uploading: a list of academies, or an object with a list under "
-                                 "results, items, academies or catalogs.")
+    source = RadioField(
+        "Source",
+        default=academies.SOURCE_CATALOG,
+        choices=[
+            SelectChoice(academies.SOURCE_CATALOG, "The configured catalog"),
+            SelectChoice(academies.SOURCE_UPLOAD, "An uploaded JSON file"),
+        ],
+    )
+    file = FileField(
+        "Catalog JSON file",
+        render_kw={"accept": ".json,application/json"},
+        description="Only when uploading: a list of academies, or an object with a list under "
+        "results, items, academies or catalogs.",
+    )
     deactivate_missing = BooleanField("Deactivate academies the catalog no longer lists")
 
 
 def _index(form: SyncForm, status: int = 200):
     q = request.args.get("q", "")
     page = academies.academy_page(current_user, q=q, page=page_arg(request.args.get("page")))
-    return render_template("academies/index.html", page=page, q=q, form=form, states=AcademyState,
-                           configured=academies.describe_configured_source(current_app.config)), status
+    return render_template(
+        "academies/index.html",
+        page=page,
+        q=q,
+        form=form,
+        states=AcademyState,
+        configured=academies.describe_configured_source(current_app.config),
+    ), status
 
 
 @bp.route("/")
@@ -49,9 +63,13 @@ def sync():
     upload = form.file.data
     try:
         plan = academies.plan_sync_from(
-            form.source.data, actor=current_user, config=current_app.config,
-            upload_name=upload.filename if upload else "", upload_data=upload.read() if upload else None,
-            deactivate_missing=form.deactivate_missing.data)
+            form.source.data,
+            actor=current_user,
+            config=current_app.config,
+            upload_name=upload.filename if upload else "",
+            upload_data=upload.read() if upload else None,
+            deactivate_missing=form.deactivate_missing.data,
+        )
     except CatalogError as error:
         form.source.errors = [*form.source.errors, str(error)]
         return _index(form, 400)

@@ -24,6 +24,7 @@ def proctoring_review():
     body = request.stream.read(limit + 1) if (request.content_length or 0) <= limit else b"x" * (limit + 1)
     if len(body) > limit:
         raise BodyTooLarge(f"The body is larger than the {limit:,} byte limit.")
-    result = reviews.receive_callback(body, request.headers.get(TIMESTAMP_HEADER),
-                                      request.headers.get(SIGNATURE_HEADER))
+    result = reviews.receive_callback(
+        body, request.headers.get(TIMESTAMP_HEADER), request.headers.get(SIGNATURE_HEADER)
+    )
     return jsonify(result.as_json())

@@ -21,8 +21,9 @@ class AuditFilterForm(FlaskForm):
         csrf = False  # a GET search form: bookmarkable, changes nothing
 
     actor = StringField("Who (username)", validators=[Optional()])
-    action = SelectField("Action", choices=[SelectChoice("", "Any action")], validators=[Optional()],
-                         validate_choice=False)
+    action = SelectField(
+        "Action", choices=[SelectChoice("", "Any action")], validators=[Optional()], validate_choice=False
+    )
     course = StringField("Course key", validators=[Optional()])
     since = DateField("From", validators=[Optional()])
     until = DateField("Until", validators=[Optional()])
@@ -30,8 +31,9 @@ class AuditFilterForm(FlaskForm):
     def filters(self) -> audit.AuditFilter:
         if not self.validate():
             return audit.AuditFilter()
-        return audit.AuditFilter(self.actor.data or "", self.action.data or "", self.course.data or "",
-                                 self.since.data, self.until.data)
+        return audit.AuditFilter(
+            self.actor.data or "", self.action.data or "", self.course.data or "", self.since.data, self.until.data
+        )
 
 
 def _form() -> AuditFilterForm:

@@ -26,9 +26,12 @@ class CompletionForm(FlaskForm):
 
     customer = SelectField("Enterprise customer", validators=[DataRequired("Choose a customer.")])
     course = SelectField("Course", default="", description="Leave on “All courses” to export every course.")
-    as_of = StringField("As of (UTC)", validators=[Optional(), Length(max=40)],
-                        description="ISO 8601 date or time, e.g. 2026-06-30 or 2026-06-30T12:00:00Z. "
-                                    "Empty: now. The same date reproduces the same export.")
+    as_of = StringField(
+        "As of (UTC)",
+        validators=[Optional(), Length(max=40)],
+        description="ISO 8601 date or time, e.g. 2026-06-30 or 2026-06-30T12:00:00Z. "
+        "Empty: now. The same date reproduces the same export.",
+    )
     only_changes = BooleanField("Only changes since the last export")
 
     def validate_as_of(self, field: StringField) -> None:
@@ -38,9 +41,12 @@ class CompletionForm(FlaskForm):
             raise ValidationError("Not an ISO 8601 date, e.g. 2026-06-30 or 2026-06-30T12:00:00Z.") from None
 
     def params(self) -> completion.ExportParams:
-        return completion.ExportParams(customer=self.customer.data, course=self.course.data or None,
-                                       as_of=parse_iso(self.as_of.data) if self.as_of.data else None,
-                                       only_changes=self.only_changes.data)
+        return completion.ExportParams(
+            customer=self.customer.data,
+            course=self.course.data or None,
+            as_of=parse_iso(self.as_of.data) if self.as_of.data else None,
+            only_changes=self.only_changes.data,
+        )
 
 
 class ExportForm(CompletionForm):
@@ -55,9 +61,11 @@ def _form(form_class: type[CompletionForm] = CompletionForm) -> CompletionForm:
     data = request.form if request.method == "POST" else request.args
     form = form_class(formdata=data if data.get("customer") else None)
     form.customer.choices = [SelectChoice("", "— choose —")] + [
-        SelectChoice(slug, f"{name} ({slug})") for slug, name in customers]
+        SelectChoice(slug, f"{name} ({slug})") for slug, name in customers
+    ]
     form.course.choices = [SelectChoice("", "All courses")] + [
-        SelectChoice(key, f"{name} — {key}") for key, name in courses]
+        SelectChoice(key, f"{name} — {key}") for key, name in courses
+    ]
     return form
 
 
@@ -67,15 +75,19 @@ def index():
     form = _form()
     if form.customer.raw_data is None or not form.validate():
         return _render(form, None)
-    preview = completion.preview(current_user, form.params(), view=request.args.get("view", "included"),
-                                 grade=request.args.get("grade"), reason=request.args.get("reason"),
-                                 page=page_arg(request.args.get("page")))
+    preview = completion.preview(
+        current_user,
+        form.params(),
+        view=request.args.get("view", "included"),
+        grade=request.args.get("grade"),
+        reason=request.args.get("reason"),
+        page=page_arg(request.args.get("page")),
+    )
     return _render(form, preview)
 
 
 def _render(form: CompletionForm, preview: completion.Preview | None) -> str:
-    return render_template("completion/index.html", form=form, preview=preview,
-                           skip_labels=SKIP_LABELS, iso=iso)
+    return render_template("completion/index.html", form=form, preview=preview, skip_labels=SKIP_LABELS, iso=iso)
 
 
 @bp.route("/completion/export.csv", methods=["POST"])

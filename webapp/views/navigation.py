@@ -61,8 +61,11 @@ def main_nav() -> list[NavItem]:
 
 
 def course_tabs(course: Course) -> list[NavItem]:
-    return [NavItem(key, label, url_for(endpoint, course_key=course.key))
-            for key, endpoint, label in COURSE_TABS if endpoint in current_app.view_functions]
+    return [
+        NavItem(key, label, url_for(endpoint, course_key=course.key))
+        for key, endpoint, label in COURSE_TABS
+        if endpoint in current_app.view_functions
+    ]
 
 
 def plan_kind_title(name: str) -> str:
@@ -74,9 +77,17 @@ def plan_kind_title(name: str) -> str:
 
 def register(app: Flask) -> None:
     app.jinja_env.globals.update(
-        main_nav=main_nav, course_tabs=course_tabs, badge_class=badge_class, plan_kind_title=plan_kind_title,
+        main_nav=main_nav,
+        course_tabs=course_tabs,
+        badge_class=badge_class,
+        plan_kind_title=plan_kind_title,
         # The vocabularies, so templates compare with enums and never spell a status themselves.
-        Action=Action, PlanStatus=PlanStatus, RowOutcome=RowOutcome, Switch=Switch, SpecialCase=SpecialCase,
-        InvalidationState=InvalidationState, ACTION_ORDER=ACTION_ORDER,
+        Action=Action,
+        PlanStatus=PlanStatus,
+        RowOutcome=RowOutcome,
+        Switch=Switch,
+        SpecialCase=SpecialCase,
+        InvalidationState=InvalidationState,
+        ACTION_ORDER=ACTION_ORDER,
         WRITE_ACTIONS=[a for a in ACTION_ORDER if a in WRITE_ACTIONS],
     )

@@ -26,8 +26,16 @@ def show(plan_id: int):
     rows = plans.rows_page(plan, action=action, errors_first=errors_first, page=page_arg(request.args.get("page")))
     kind = plans.get_kind(plan.kind)
     changes = plans.stale_changes(plan) if plan.status == PlanStatus.STALE else []
-    return render_template("plans/plan.html", plan=plan, kind=kind, rows=rows, action=action,
-                           errors_first=errors_first, changes=changes, form=ConfirmForm())
+    return render_template(
+        "plans/plan.html",
+        plan=plan,
+        kind=kind,
+        rows=rows,
+        action=action,
+        errors_first=errors_first,
+        changes=changes,
+        form=ConfirmForm(),
+    )
 
 
 @bp.route("/plans/<id:plan_id>/apply", methods=["POST"])
@@ -43,14 +51,19 @@ def apply(plan_id: int):
         flash(str(error), "error")
         return redirect(url_for(".show", plan_id=plan_id))
     if result.status == PlanStatus.STALE:
-        flash(f"The data changed since this preview: {result.changed_rows} row(s) would now do something "
-              "else. Nothing was written. Here is a fresh preview to review.", "warning")
+        flash(
+            f"The data changed since this preview: {result.changed_rows} row(s) would now do something "
+            "else. Nothing was written. Here is a fresh preview to review.",
+            "warning",
+        )
         return redirect(url_for(".show", plan_id=result.fresh_plan.id))
     if result.already:
         flash("This plan was already applied; nothing was written again.", "info")
     else:
-        flash(f"Applied: {result.applied} change(s) written, {result.failed} failed.",
-              "warning" if result.failed else "success")
+        flash(
+            f"Applied: {result.applied} change(s) written, {result.failed} failed.",
+            "warning" if result.failed else "success",
+        )
     return redirect(url_for(".show", plan_id=plan_id))
 
 

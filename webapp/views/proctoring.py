@@ -18,26 +18,39 @@ bp = Blueprint("proctoring", __name__)
 
 
 class SecondReviewForm(FlaskForm):
-    decision = RadioField("Your decision", validators=[DataRequired("Choose a decision.")],
-                          choices=[SelectChoice(s.value, reviews.decision_consequence(s.value)) for s in ReviewStatus])
-    note = TextAreaField("Note", validators=[Length(max=2000)],
-                         description="Why you decided so; kept with the review and in the audit trail.")
+    decision = RadioField(
+        "Your decision",
+        validators=[DataRequired("Choose a decision.")],
+        choices=[SelectChoice(s.value, reviews.decision_consequence(s.value)) for s in ReviewStatus],
+    )
+    note = TextAreaField(
+        "Note",
+        validators=[Length(max=2000)],
+        description="Why you decided so; kept with the review and in the audit trail.",
+    )
 
 
 class ReplayUploadForm(FlaskForm):
-    file = FileField("Payload file", validators=[FileRequired("Choose a JSON or JSON-lines file.")],
-                     render_kw={"accept": ".json,.jsonl,.ndjson,application/json"},
-                     description="One provider payload, a JSON list of payloads, or one payload per line.")
+    file = FileField(
+        "Payload file",
+        validators=[FileRequired("Choose a JSON or JSON-lines file.")],
+        render_kw={"accept": ".json,.jsonl,.ndjson,application/json"},
+        description="One provider payload, a JSON list of payloads, or one payload per line.",
+    )
 
 
 def _filters() -> queue.QueueFilters:
     args = request.args
     exam = args.get("exam", "")
     return queue.QueueFilters(
-        review_status=args.get("review_status", "") if args.get("review_status") in set(ProviderReviewStatus)
-        else "", course=args.get("course", ""), exam=_exam_id(exam),
-        unreviewed=args.get("unreviewed") == "1", unreviewed_failures=args.get("unreviewed_failures") == "1",
-        q=args.get("q", "")[:200], page=page_arg(args.get("page")))
+        review_status=args.get("review_status", "") if args.get("review_status") in set(ProviderReviewStatus) else "",
+        course=args.get("course", ""),
+        exam=_exam_id(exam),
+        unreviewed=args.get("unreviewed") == "1",
+        unreviewed_failures=args.get("unreviewed_failures") == "1",
+        q=args.get("q", "")[:200],
+        page=page_arg(args.get("page")),
+    )
 
 
 def _exam_id(value: str) -> int | None:
@@ -46,8 +59,11 @@ def _exam_id(value: str) -> int | None:
 
 
 def _vocab() -> dict:
-    return {"review_statuses": list(ProviderReviewStatus), "attempt_statuses": list(AttemptStatus),
-            "upload_form": ReplayUploadForm()}
+    return {
+        "review_statuses": list(ProviderReviewStatus),
+        "attempt_statuses": list(AttemptStatus),
+        "upload_form": ReplayUploadForm(),
+    }
 
 
 @bp.route("/proctoring/reviews", endpoint="queue")
@@ -77,8 +93,13 @@ def course_queue(course_key: str):
 @login_required
 def attempts(course_key: str):
     exam = request.args.get("exam", "")
-    data = queue.course_attempts(current_user, course_key, exam_id=_exam_id(exam),
-                                 status=request.args.get("status", ""), page=page_arg(request.args.get("page")))
+    data = queue.course_attempts(
+        current_user,
+        course_key,
+        exam_id=_exam_id(exam),
+        status=request.args.get("status", ""),
+        page=page_arg(request.args.get("page")),
+    )
     return render_template("proctoring/attempts.html", data=data, course=data.course, **_vocab())
 
 
@@ -97,8 +118,11 @@ def second_review(attempt_code: str):
         detail = queue.review_detail(current_user, attempt_code)
         return render_template("proctoring/review.html", d=detail, course=detail.course, form=form), 400
     result = reviews.second_review(current_user, attempt_code, form.decision.data, form.note.data or "")
-    flash(f"Second review recorded: {result.standard_status.replace('_', ' ')}. The attempt moved from "
-          f"{result.previous_attempt_status} to {result.attempt_status}.", "success")
+    flash(
+        f"Second review recorded: {result.standard_status.replace('_', ' ')}. The attempt moved from "
+        f"{result.previous_attempt_status} to {result.attempt_status}.",
+        "success",
+    )
     return redirect(url_for(".review", attempt_code=result.attempt_code))
 
 
@@ -110,14 +134,15 @@ def replay_upload(course_key: str):
         replay.check_course(current_user, course_key)  # 403/404 before showing a form for the course
     form = ReplayUploadForm()
     if not form.validate_on_submit():
-        return render_template("proctoring/replay.html", form=form, course_key=course_key), \
-            400 if request.method == "POST" else 200
+        return render_template(
+            "proctoring/replay.html", form=form, course_key=course_key
+        ), 400 if request.method == "POST" else 200
     try:
-        plan = replay.plan_replay(form.file.data.read(), form.file.data.filename or "payloads.json",
-                                  actor=current_user, course_key=course_key)
+        plan = replay.plan_replay(
+            form.file.data.read(), form.file.data.filename or "payloads.json", actor=current_user, course_key=course_key
+        )
     except replay.ReplayRefused as error:
         flash(str(error), "error")
         return render_template("proctoring/replay.html", form=form, course_key=course_key), 400
     flash("This is the preview of the replay. Nothing is written until you apply it.", "info")
     return redirect(url_for("plans.show", plan_id=plan.id))
-

@@ -35,15 +35,26 @@ def roster_command(name: str, help_text: str, planner: RosterPlanner) -> None:
     @click.argument("path", type=click.Path(dir_okay=False))
     @course_option
     @as_option
-    @click.option("--encoding", type=click.Choice(sorted(ENCODINGS)), default="utf-8", show_default=True,
-                  help="The file's encoding.")
+    @click.option(
+        "--encoding",
+        type=click.Choice(sorted(ENCODINGS)),
+        default="utf-8",
+        show_default=True,
+        help="The file's encoding.",
+    )
     @dry_run_option
     @json_option
-    @click.option("--errors-csv", type=click.Path(dir_okay=False, writable=True), default=None, metavar="OUT",
-                  help="Write the error report (CSV) to this file.")
+    @click.option(
+        "--errors-csv",
+        type=click.Path(dir_okay=False, writable=True),
+        default=None,
+        metavar="OUT",
+        help="Write the error report (CSV) to this file.",
+    )
     @refuses_with_exit_1
-    def command(path: str, course_key: str, as_user: str, encoding: str, dry_run: bool, as_json: bool,
-                errors_csv: str | None) -> None:
+    def command(
+        path: str, course_key: str, as_user: str, encoding: str, dry_run: bool, as_json: bool, errors_csv: str | None
+    ) -> None:
         user = actor(as_user)
         try:
             stream = open(path, "rb")  # noqa: SIM115 - closed by the with below

@@ -13,20 +13,27 @@ roster_command(
     "import-exceptions",
     "Grant certificate exceptions from a roster CSV (plan and apply; --dry-run only plans).",
     lambda user, course_key, stream, name, encoding: exceptions.plan_upload(
-        user, course_key, stream, name, encoding=encoding),
+        user, course_key, stream, name, encoding=encoding
+    ),
 )
 roster_command(
     "remove-exceptions",
     "Remove certificate exceptions listed in a roster CSV; certificates are invalidated first.",
     lambda user, course_key, stream, name, encoding: exceptions.plan_upload(
-        user, course_key, stream, name, encoding=encoding, removal=True),
+        user, course_key, stream, name, encoding=encoding, removal=True
+    ),
 )
 
 
 @group.command("exceptions")
 @course_option
-@click.option("--as", "as_user", default=None, metavar="USERNAME",
-              help="Act as this user (checked like a logged-in user); default: the command line itself.")
+@click.option(
+    "--as",
+    "as_user",
+    default=None,
+    metavar="USERNAME",
+    help="Act as this user (checked like a logged-in user); default: the command line itself.",
+)
 @refuses_with_exit_1
 def list_exceptions(course_key: str, as_user: str | None) -> None:
     """Print the course's allowlist as CSV on stdout (username, email, full_name, notes, created, created_by)."""

@@ -18,8 +18,9 @@ def certificates_by_user(course_id: int, user_ids: Iterable[int]) -> dict[int, C
     """The course's certificates of these learners, by user id (batched IN queries)."""
     found: dict[int, Certificate] = {}
     for batch in chunks(sorted(set(user_ids)), 900):
-        for cert in db.session.scalars(select(Certificate).where(
-                Certificate.course_id == course_id, Certificate.user_id.in_(batch))):
+        for cert in db.session.scalars(
+            select(Certificate).where(Certificate.course_id == course_id, Certificate.user_id.in_(batch))
+        ):
             found[cert.user_id] = cert
     return found
 
@@ -28,8 +29,9 @@ def allowlist_by_user(course_id: int, user_ids: Iterable[int]) -> dict[int, Allo
     """The course's allowlist entries of these learners, by user id (batched IN queries)."""
     found: dict[int, AllowlistEntry] = {}
     for batch in chunks(sorted(set(user_ids)), 900):
-        for entry in db.session.scalars(select(AllowlistEntry).where(
-                AllowlistEntry.course_id == course_id, AllowlistEntry.user_id.in_(batch))):
+        for entry in db.session.scalars(
+            select(AllowlistEntry).where(AllowlistEntry.course_id == course_id, AllowlistEntry.user_id.in_(batch))
+        ):
             found[entry.user_id] = entry
     return found
 
@@ -38,16 +40,22 @@ def active_invalidations(certificate_ids: Iterable[int]) -> dict[int, Invalidati
     """The active invalidation of each of these certificates, by certificate id."""
     found: dict[int, Invalidation] = {}
     for batch in chunks(sorted(set(certificate_ids)), 900):
-        for invalidation in db.session.scalars(select(Invalidation).where(
-                Invalidation.certificate_id.in_(batch), Invalidation.active.is_(True))):
+        for invalidation in db.session.scalars(
+            select(Invalidation).where(Invalidation.certificate_id.in_(batch), Invalidation.active.is_(True))
+        ):
             found[invalidation.certificate_id] = invalidation
     return found
 
 
 def invalidate_certificate(certificate: Certificate, *, by: User | None, notes: str) -> Invalidation:
     """Invalidate: record the status held before, set the certificate `unavailable`."""
-    invalidation = Invalidation(certificate_id=certificate.id, invalidated_by_id=by.id if by else None,
-                                notes=notes, active=True, status_before=certificate.status)
+    invalidation = Invalidation(
+        certificate_id=certificate.id,
+        invalidated_by_id=by.id if by else None,
+        notes=notes,
+        active=True,
+        status_before=certificate.status,
+    )
     certificate.status = CertificateStatus.UNAVAILABLE
     db.session.add(invalidation)
     return invalidation

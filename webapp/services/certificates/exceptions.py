@@ -72,19 +72,42 @@ class LearnerState:
 
 def learner_state(course: Course, user_ids: Sequence[int]) -> LearnerState:
     """Enrollment, certificate, invalidation and allowlist state of these learners, in a few batched reads."""
-    enrolled = {user_id for (user_id,) in _rows_by_user(
-        select(Enrollment.user_id).where(Enrollment.course_id == course.id, Enrollment.is_active.is_(True)),
-        Enrollment.user_id, user_ids)}
-    certified = dict(_rows_by_user(
-        select(Certificate.user_id, Certificate.status).where(Certificate.course_id == course.id),
-        Certificate.user_id, user_ids))
-    invalidated = {user_id for (user_id,) in _rows_by_user(
-        select(Certificate.user_id).join(Invalidation, Invalidation.certificate_id == Certificate.id)
-        .where(Certificate.course_id == course.id, Invalidation.active.is_(True)),
-        Certificate.user_id, user_ids)} if certified else set()
-    notes = dict(_rows_by_user(
-        select(AllowlistEntry.user_id, AllowlistEntry.notes).where(AllowlistEntry.course_id == course.id),
-        AllowlistEntry.user_id, user_ids))
+    enrolled = {
+        user_id
+        for (user_id,) in _rows_by_user(
+            select(Enrollment.user_id).where(Enrollment.course_id == course.id, Enrollment.is_active.is_(True)),
+            Enrollment.user_id,
+            user_ids,
+        )
+    }
+    certified = dict(
+        _rows_by_user(
+            select(Certificate.user_id, Certificate.status).where(Certificate.course_id == course.id),
+            Certificate.user_id,
+            user_ids,
+        )
+    )
+    invalidated = (
+        {
+            user_id
+            for (user_id,) in _rows_by_user(
+                select(Certificate.user_id)
+                .join(Invalidation, Invalidation.certificate_id == Certificate.id)
+                .where(Certificate.course_id == course.id, Invalidation.active.is_(True)),
+                Certificate.user_id,
+                user_ids,
+            )
+        }
+        if certified
+        else set()
+    )
+    notes = dict(
+        _rows_by_user(
+            select(AllowlistEntry.user_id, AllowlistEntry.notes).where(AllowlistEntry.course_id == course.id),
+            AllowlistEntry.user_id,
+            user_ids,
+        )
+    )
     return LearnerState(enrolled, invalidated, certified, notes)
 
 
@@ -98,19 +121,33 @@ def decide_add(course: Course, resolved: Sequence[Resolved]) -> dict[int, Decisi
         key, label = str(user.id), learner_label(user)
         old = state.notes.get(user.id)
         if user.id not in state.enrolled:
-            decision = Decision(Action.ERROR, key, label, "not_enrolled",
-                                "learner is not enrolled in this course")
+            decision = Decision(Action.ERROR, key, label, "not_enrolled", "learner is not enrolled in this course")
         elif user.id in state.invalidated:
-            decision = Decision(Action.ERROR, key, label, "certificate_invalidated",
-                                "learner's certificate is on the invalidation list; re-validate it first")
+            decision = Decision(
+                Action.ERROR,
+                key,
+                label,
+                "certificate_invalidated",
+                "learner's certificate is on the invalidation list; re-validate it first",
+            )
         elif old == notes:
             decision = Decision(Action.UNCHANGED, key, label, message="already on the allowlist with these notes")
         elif old is not None:
-            decision = Decision(Action.UPDATE, key, label, message="already on the allowlist; notes change",
-                                before={"notes": old}, after={"notes": notes})
+            decision = Decision(
+                Action.UPDATE,
+                key,
+                label,
+                message="already on the allowlist; notes change",
+                before={"notes": old},
+                after={"notes": notes},
+            )
         else:
-            decision = Decision(Action.CREATE, key, label, message="added to the allowlist",
-                                )  # the notes are in the row as written; no copy per created row
+            decision = Decision(
+                Action.CREATE,
+                key,
+                label,
+                message="added to the allowlist",
+            )  # the notes are in the row as written; no copy per created row
         decided[r.index] = decision
     return decided
 
@@ -124,15 +161,24 @@ def decide_remove(course: Course, resolved: Sequence[Resolved]) -> dict[int, Dec
         key, label = str(user.id), learner_label(user)
         old = state.notes.get(user.id)
         if old is None:
-            decided[r.index] = Decision(Action.ERROR, key, label, "not_on_allowlist",
-                                        "learner is not on the allowlist of this course")
+            decided[r.index] = Decision(
+                Action.ERROR, key, label, "not_on_allowlist", "learner is not on the allowlist of this course"
+            )
             continue
         message = "removed from the allowlist"
         if user.id in state.certified and user.id not in state.invalidated:
-            message = (f"their certificate ({state.certified[user.id]}) is invalidated first "
-                       f"(“{REMOVED_FROM_ALLOWLIST}”), then the exception is removed")
-        decided[r.index] = Decision(Action.DELETE, key, label, message=message,
-                                    before={"notes": old} if old else None, after={"notes": None} if old else None)
+            message = (
+                f"their certificate ({state.certified[user.id]}) is invalidated first "
+                f"(“{REMOVED_FROM_ALLOWLIST}”), then the exception is removed"
+            )
+        decided[r.index] = Decision(
+            Action.DELETE,
+            key,
+            label,
+            message=message,
+            before={"notes": old} if old else None,
+            after={"notes": None} if old else None,
+        )
     return decided
 
 
@@ -144,9 +190,19 @@ def _write_adds(ctx: PlanContext, rows: Sequence[PlanRow]) -> None:
     creates = [r for r in rows if r.action == Action.CREATE]
     updates = [r for r in rows if r.action == Action.UPDATE]
     if creates:
-        db.session.execute(AllowlistEntry.__table__.insert(), [
-            {"user_id": int(r.key), "course_id": course_id, "notes": rosters.notes_of(r),
-             "created": ctx.now, "created_by_id": ctx.actor.id if ctx.actor else None} for r in creates])
+        db.session.execute(
+            AllowlistEntry.__table__.insert(),
+            [
+                {
+                    "user_id": int(r.key),
+                    "course_id": course_id,
+                    "notes": rosters.notes_of(r),
+                    "created": ctx.now,
+                    "created_by_id": ctx.actor.id if ctx.actor else None,
+                }
+                for r in creates
+            ],
+        )
     if updates:
         entries = allowlist_by_user(course_id, [int(r.key) for r in updates])
         for r in updates:
@@ -172,9 +228,11 @@ def _write_removals(ctx: PlanContext, rows: Sequence[PlanRow]) -> None:
             invalidate_certificate(certificate, by=ctx.actor, notes=REMOVED_FROM_ALLOWLIST)
     db.session.flush()
     for batch in chunks(sorted(user_ids), 900):
-        db.session.execute(delete(AllowlistEntry).where(
-            AllowlistEntry.course_id == course_id, AllowlistEntry.user_id.in_(batch))
-            .execution_options(synchronize_session=False))
+        db.session.execute(
+            delete(AllowlistEntry)
+            .where(AllowlistEntry.course_id == course_id, AllowlistEntry.user_id.in_(batch))
+            .execution_options(synchronize_session=False)
+        )
 
 
 # ------------------------------------------------------------------------------------------- kinds
@@ -197,16 +255,27 @@ class AddExceptions(PlanKind):
 
     def inverse(self, ctx: PlanContext, rows: Sequence[PlanRow]) -> InversePlan:
         """Created entries are removed; updated entries get their old notes back."""
-        wanted = [(r, OP_REMOVE, "") if r.action == Action.CREATE else (r, OP_ADD, (r.before or {}).get("notes", ""))
-                  for r in rows if r.action in (Action.CREATE, Action.UPDATE)]
-        users = {u.id: u for batch in chunks(sorted({int(r.key) for r, _, _ in wanted}), 900)
-                 for u in db.session.scalars(select(User).where(User.id.in_(batch)))}
+        wanted = [
+            (r, OP_REMOVE, "") if r.action == Action.CREATE else (r, OP_ADD, (r.before or {}).get("notes", ""))
+            for r in rows
+            if r.action in (Action.CREATE, Action.UPDATE)
+        ]
+        users = {
+            u.id: u
+            for batch in chunks(sorted({int(r.key) for r, _, _ in wanted}), 900)
+            for u in db.session.scalars(select(User).where(User.id.in_(batch)))
+        }
         items = []
         for r, op, notes in wanted:
             user = users.get(int(r.key))
             identifier = user.username if user else rosters.identifier_of(r)
-            items.append(Item(r.row_number, [identifier, notes] if notes else [identifier],
-                              {"identifier": identifier, "notes": notes, "blank": False, "op": op}))
+            items.append(
+                Item(
+                    r.row_number,
+                    [identifier, notes] if notes else [identifier],
+                    {"identifier": identifier, "notes": notes, "blank": False, "op": op},
+                )
+            )
         return InversePlan(REVERT_KIND, items)
 
 
@@ -248,15 +317,28 @@ class RevertExceptions(PlanKind):
 # ------------------------------------------------------------------------------------------- uploads
 
 
-def plan_upload(actor: User | None, course_key: str, stream: BinaryIO, filename: str | None, *,
-                encoding: str = "utf-8", removal: bool = False) -> Plan:
+def plan_upload(
+    actor: User | None,
+    course_key: str,
+    stream: BinaryIO,
+    filename: str | None,
+    *,
+    encoding: str = "utf-8",
+    removal: bool = False,
+) -> Plan:
     """Plan a roster upload (grant, or remove with `removal`): check the course and file, then preview."""
     course = _course(actor, course_key)
     name = check_csv_filename(filename)
     with plans.bulk_work():  # reading 100,000 rows: see plans.bulk_work
         items = rosters.roster_items(stream, encoding=encoding)
-        return plans.create_plan(REMOVE_KIND if removal else ADD_KIND, items, actor=actor, course=course,
-                                 params={"encoding": encoding}, source_name=name)
+        return plans.create_plan(
+            REMOVE_KIND if removal else ADD_KIND,
+            items,
+            actor=actor,
+            course=course,
+            params={"encoding": encoding},
+            source_name=name,
+        )
 
 
 def _course(actor: User | None, course_key: str) -> Course:
@@ -333,21 +415,28 @@ def removal_preview(actor: User | None, course_key: str, user_id: int) -> Remova
 
 
 def _allowlist_query(course: Course, q: str = ""):
-    query = (select(AllowlistEntry).join(User, User.id == AllowlistEntry.user_id)
-             .where(AllowlistEntry.course_id == course.id))
+    query = (
+        select(AllowlistEntry)
+        .join(User, User.id == AllowlistEntry.user_id)
+        .where(AllowlistEntry.course_id == course.id)
+    )
     q = (q or "").strip().lower()
     if q:
-        query = query.where(or_(func.lower(User.username).contains(q, autoescape=True),
-                                func.lower(User.email).contains(q, autoescape=True)))
+        query = query.where(
+            or_(
+                func.lower(User.username).contains(q, autoescape=True),
+                func.lower(User.email).contains(q, autoescape=True),
+            )
+        )
     return query.order_by(func.lower(User.username))
 
 
-def allowlist_page(actor: User | None, course_key: str, *, q: str = "", page: int = 1,
-                   per_page: int = 50) -> tuple[Course, Page]:
+def allowlist_page(
+    actor: User | None, course_key: str, *, q: str = "", page: int = 1, per_page: int = 50
+) -> tuple[Course, Page]:
     """One page of the course's allowlist, optionally searched by username or email."""
     course = _course(actor, course_key)
-    query = _allowlist_query(course, q).options(joinedload(AllowlistEntry.user),
-                                                joinedload(AllowlistEntry.created_by))
+    query = _allowlist_query(course, q).options(joinedload(AllowlistEntry.user), joinedload(AllowlistEntry.created_by))
     return course, paginate(query, page, per_page)
 
 
@@ -358,12 +447,16 @@ def allowlist_csv(actor: User | None, course_key: str) -> tuple[Course, list[str
     """The whole allowlist as CSV rows (streamed in batches)."""
     course = _course(actor, course_key)
     creator = aliased(User)
-    query = (select(User.username, User.email, User.full_name, AllowlistEntry.notes, AllowlistEntry.created,
-                    creator.username)
-             .join(User, User.id == AllowlistEntry.user_id)
-             .outerjoin(creator, creator.id == AllowlistEntry.created_by_id)
-             .where(AllowlistEntry.course_id == course.id).order_by(func.lower(User.username))
-             .execution_options(yield_per=1000))
+    query = (
+        select(
+            User.username, User.email, User.full_name, AllowlistEntry.notes, AllowlistEntry.created, creator.username
+        )
+        .join(User, User.id == AllowlistEntry.user_id)
+        .outerjoin(creator, creator.id == AllowlistEntry.created_by_id)
+        .where(AllowlistEntry.course_id == course.id)
+        .order_by(func.lower(User.username))
+        .execution_options(yield_per=1000)
+    )
 
     def rows() -> Iterator[list[str]]:
         for username, email, full_name, notes, created, by in db.session.execute(query):

@@ -27,11 +27,15 @@ class GenerationState:
     def consequence(self) -> str:
         """What flipping the course switch would do, in words staff read next to the button."""
         if self.course_enabled:
-            return ("Turning generation off stops new certificates for this course; certificates already "
-                    "issued stay as they are.")
+            return (
+                "Turning generation off stops new certificates for this course; certificates already "
+                "issued stay as they are."
+            )
         if not self.global_enabled:
-            return ("Turning it on records the course's choice, but nothing is generated while the global "
-                    "switch (CERTIFICATES_GENERATION_ENABLED) is off.")
+            return (
+                "Turning it on records the course's choice, but nothing is generated while the global "
+                "switch (CERTIFICATES_GENERATION_ENABLED) is off."
+            )
         return "Turning generation on lets learners who pass this course receive their certificate."
 
 
@@ -42,8 +46,9 @@ class ToggleResult:
 
 
 def state_of(course: Course) -> GenerationState:
-    return GenerationState(course, bool(course.certificates_enabled),
-                           bool(current_app.config.get("CERTIFICATES_GENERATION_ENABLED", True)))
+    return GenerationState(
+        course, bool(course.certificates_enabled), bool(current_app.config.get("CERTIFICATES_GENERATION_ENABLED", True))
+    )
 
 
 def generation_state(actor: User, course_key: str) -> GenerationState:
@@ -57,8 +62,13 @@ def set_generation(actor: User | None, course_key: str, enable: bool, *, remote_
         return ToggleResult(state_of(course), changed=False)
     course.certificates_enabled = enable
     word = "enabled" if enable else "disabled"
-    audit.record("certificates.generation", actor, course_key=course.key, remote_addr=remote_addr,
-                 summary=f"Certificate generation {word} for {course.key}",
-                 detail={"before": not enable, "after": enable})
+    audit.record(
+        "certificates.generation",
+        actor,
+        course_key=course.key,
+        remote_addr=remote_addr,
+        summary=f"Certificate generation {word} for {course.key}",
+        detail={"before": not enable, "after": enable},
+    )
     db.session.commit()
     return ToggleResult(state_of(course), changed=True)

@@ -79,30 +79,56 @@ class InvalidateKind(plans.PlanKind):
         return rosters.merge(decisions, decided)
 
     @staticmethod
-    def _decide_one(r: rosters.Resolved, certificates: dict[int, Certificate], allowlist: dict,
-                    active: dict[int, Invalidation]) -> Decision:
+    def _decide_one(
+        r: rosters.Resolved, certificates: dict[int, Certificate], allowlist: dict, active: dict[int, Invalidation]
+    ) -> Decision:
         key, label = str(r.user.id), rosters.learner_label(r.user)
         certificate = certificates.get(r.user.id)
         if certificate is None:
-            return Decision(Action.ERROR, key, label, "no_certificate",
-                            "learner has no certificate in this course")
+            return Decision(Action.ERROR, key, label, "no_certificate", "learner has no certificate in this course")
         if r.user.id in allowlist:
-            return Decision(Action.ERROR, key, label, "on_allowlist",
-                            "learner is on the allowlist (certificate exception); remove the exception first")
+            return Decision(
+                Action.ERROR,
+                key,
+                label,
+                "on_allowlist",
+                "learner is on the allowlist (certificate exception); remove the exception first",
+            )
         invalidation = active.get(certificate.id)
         if invalidation is not None:
             if invalidation.notes == r.notes:
-                return Decision(Action.UNCHANGED, key, label, "already_invalidated",
-                                "certificate is already invalidated with these notes")
-            return Decision(Action.UPDATE, key, label, "already_invalidated",
-                            "certificate is already invalidated; its notes will be updated",
-                            before={"notes": invalidation.notes}, after={"notes": r.notes})
+                return Decision(
+                    Action.UNCHANGED,
+                    key,
+                    label,
+                    "already_invalidated",
+                    "certificate is already invalidated with these notes",
+                )
+            return Decision(
+                Action.UPDATE,
+                key,
+                label,
+                "already_invalidated",
+                "certificate is already invalidated; its notes will be updated",
+                before={"notes": invalidation.notes},
+                after={"notes": r.notes},
+            )
         if certificate.status not in PASSING_CERTIFICATE_STATUSES:
-            return Decision(Action.ERROR, key, label, "certificate_not_valid",
-                            f"the certificate is {certificate.status} (not passing): nothing to invalidate")
-        return Decision(Action.CREATE, key, label, message=f"invalidate the {certificate.status} certificate",
-                        before={"status": certificate.status},
-                        after={"status": str(CertificateStatus.UNAVAILABLE), **({"notes": r.notes} if r.notes else {})})
+            return Decision(
+                Action.ERROR,
+                key,
+                label,
+                "certificate_not_valid",
+                f"the certificate is {certificate.status} (not passing): nothing to invalidate",
+            )
+        return Decision(
+            Action.CREATE,
+            key,
+            label,
+            message=f"invalidate the {certificate.status} certificate",
+            before={"status": certificate.status},
+            after={"status": str(CertificateStatus.UNAVAILABLE), **({"notes": r.notes} if r.notes else {})},
+        )
 
     def apply(self, ctx: PlanContext, rows: Sequence[PlanRow]) -> None:
         certificates, active = _row_targets(ctx.course, rows)
@@ -130,8 +156,11 @@ class InvalidateKind(plans.PlanKind):
 
 
 def _revalidate_item(row: int, user: User, mode: str, notes: str) -> Item:
-    return Item(row, [user.username, notes] if notes else [user.username],
-                {"identifier": user.username, "notes": notes, "blank": False, "mode": mode})
+    return Item(
+        row,
+        [user.username, notes] if notes else [user.username],
+        {"identifier": user.username, "notes": notes, "blank": False, "mode": mode},
+    )
 
 
 # ------------------------------------------------------------------------------------------ revalidate
@@ -155,23 +184,41 @@ class RevalidateKind(plans.PlanKind):
             certificate = certificates.get(r.user.id)
             invalidation = active.get(certificate.id) if certificate else None
             if certificate is None:
-                decided[r.index] = Decision(Action.ERROR, key, label, "no_certificate",
-                                            "learner has no certificate in this course")
+                decided[r.index] = Decision(
+                    Action.ERROR, key, label, "no_certificate", "learner has no certificate in this course"
+                )
             elif invalidation is None:
-                decided[r.index] = Decision(Action.UNCHANGED, key, label, "not_invalidated",
-                                            "certificate is not invalidated (already re-validated)")
+                decided[r.index] = Decision(
+                    Action.UNCHANGED,
+                    key,
+                    label,
+                    "not_invalidated",
+                    "certificate is not invalidated (already re-validated)",
+                )
             elif r.item.data.get("mode") == MODE_RESTORE_NOTES:
                 decided[r.index] = (
                     Decision(Action.UNCHANGED, key, label, "notes_equal", "invalidation notes already match")
-                    if invalidation.notes == r.notes else
-                    Decision(Action.UPDATE, key, label, "restore_notes", "restore the previous notes",
-                             before={"notes": invalidation.notes}, after={"notes": r.notes}))
+                    if invalidation.notes == r.notes
+                    else Decision(
+                        Action.UPDATE,
+                        key,
+                        label,
+                        "restore_notes",
+                        "restore the previous notes",
+                        before={"notes": invalidation.notes},
+                        after={"notes": r.notes},
+                    )
+                )
             else:
                 restored = invalidation.status_before or str(CertificateStatus.NOTPASSING)
-                decided[r.index] = Decision(Action.DEACTIVATE, key, label, message=(
-                    f"re-validate: the certificate goes back to {restored}"),
+                decided[r.index] = Decision(
+                    Action.DEACTIVATE,
+                    key,
+                    label,
+                    message=(f"re-validate: the certificate goes back to {restored}"),
                     before={"status": certificate.status, "active": True},
-                    after={"status": restored, "active": False})
+                    after={"status": restored, "active": False},
+                )
         return rosters.merge(decisions, decided)
 
     def apply(self, ctx: PlanContext, rows: Sequence[PlanRow]) -> None:
@@ -187,8 +234,9 @@ class RevalidateKind(plans.PlanKind):
 # ------------------------------------------------------------------------------------------ entry points
 
 
-def plan_upload(actor: User | None, course_key: str, stream: BinaryIO, filename: str | None, *,
-                encoding: str = "utf-8") -> Plan:
+def plan_upload(
+    actor: User | None, course_key: str, stream: BinaryIO, filename: str | None, *, encoding: str = "utf-8"
+) -> Plan:
     """Plan a bulk invalidation from an uploaded roster CSV (refused as a whole: CsvRefused)."""
     course = permissions.require_course(actor, course_key) if actor else permissions.get_course(course_key)
     name = check_csv_filename(filename)
@@ -274,11 +322,13 @@ _by = aliased(User)
 
 
 def _list_query(course: Course, q: str) -> Select:
-    query = (select(Invalidation, Certificate, User, _by.username)
-             .join(Certificate, Certificate.id == Invalidation.certificate_id)
-             .join(User, User.id == Certificate.user_id)
-             .outerjoin(_by, _by.id == Invalidation.invalidated_by_id)
-             .where(Certificate.course_id == course.id))
+    query = (
+        select(Invalidation, Certificate, User, _by.username)
+        .join(Certificate, Certificate.id == Invalidation.certificate_id)
+        .join(User, User.id == Certificate.user_id)
+        .outerjoin(_by, _by.id == Invalidation.invalidated_by_id)
+        .where(Certificate.course_id == course.id)
+    )
     if q:
         pattern = f"%{q.lower()}%"
         query = query.where(or_(func.lower(User.username).like(pattern), func.lower(User.email).like(pattern)))
@@ -300,46 +350,77 @@ def _normal_state(state: str | None) -> InvalidationState:
         return InvalidationState.ALL
 
 
-def list_invalidations(actor: User, course_key: str, *, state: str | None = None, q: str = "",
-                       page: int = 1, per_page: int = 50) -> InvalidationList:
+def list_invalidations(
+    actor: User, course_key: str, *, state: str | None = None, q: str = "", page: int = 1, per_page: int = 50
+) -> InvalidationList:
     """The course's invalidations, newest first, searchable by username or email, with counts per state."""
     course = permissions.require_course(actor, course_key)
     q, state = (q or "").strip(), _normal_state(state)
     base = _list_query(course, q)
     grouped = _state_counts(base)
-    result = paginate(_with_state(base, state).order_by(Invalidation.created.desc(), Invalidation.id.desc()),
-                      page, per_page, scalars=False)
+    result = paginate(
+        _with_state(base, state).order_by(Invalidation.created.desc(), Invalidation.id.desc()),
+        page,
+        per_page,
+        scalars=False,
+    )
     result.items = [InvalidationRow(inv, cert, user, by or "") for inv, cert, user, by in result.items]
     return InvalidationList(course, state, q, grouped, result)
 
 
 def _state_counts(base: Select) -> dict[InvalidationState, int]:
-    rows = dict(db.session.execute(base.with_only_columns(Invalidation.active, func.count())
-                                   .group_by(Invalidation.active)).all())
+    rows = dict(
+        db.session.execute(
+            base.with_only_columns(Invalidation.active, func.count()).group_by(Invalidation.active)
+        ).all()
+    )
     active, inactive = rows.get(True, 0), rows.get(False, 0)
-    return {InvalidationState.ALL: active + inactive, InvalidationState.ACTIVE: active,
-            InvalidationState.REVALIDATED: inactive}
+    return {
+        InvalidationState.ALL: active + inactive,
+        InvalidationState.ACTIVE: active,
+        InvalidationState.REVALIDATED: inactive,
+    }
 
 
-EXPORT_HEADER = ("username", "email", "certificate_status", "status_before", "notes", "invalidated_by",
-                 "invalidated_at", "state")
+EXPORT_HEADER = (
+    "username",
+    "email",
+    "certificate_status",
+    "status_before",
+    "notes",
+    "invalidated_by",
+    "invalidated_at",
+    "state",
+)
 
 
 def _iso(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%d %H:%M:%S") if value else ""
 
 
-def export_invalidations(actor: User, course_key: str, *, state: str | None = None,
-                         q: str = "") -> tuple[str, Iterator[list[str]]]:
+def export_invalidations(
+    actor: User, course_key: str, *, state: str | None = None, q: str = ""
+) -> tuple[str, Iterator[list[str]]]:
     """File name and rows of the CSV download of the list as filtered (streamed)."""
     course = permissions.require_course(actor, course_key)
     state = _normal_state(state)
-    query = _with_state(_list_query(course, (q or "").strip()), state).order_by(
-        Invalidation.created.desc(), Invalidation.id.desc()).execution_options(yield_per=1000)
+    query = (
+        _with_state(_list_query(course, (q or "").strip()), state)
+        .order_by(Invalidation.created.desc(), Invalidation.id.desc())
+        .execution_options(yield_per=1000)
+    )
 
     def rows() -> Iterator[list[str]]:
         for inv, cert, user, by in db.session.execute(query):
-            yield [user.username, user.email, cert.status, inv.status_before, inv.notes, by or "",
-                   _iso(inv.created), InvalidationState.ACTIVE if inv.active else InvalidationState.REVALIDATED]
+            yield [
+                user.username,
+                user.email,
+                cert.status,
+                inv.status_before,
+                inv.notes,
+                by or "",
+                _iso(inv.created),
+                InvalidationState.ACTIVE if inv.active else InvalidationState.REVALIDATED,
+            ]
 
     return f"invalidations-{course.key}-{state.value}.csv", rows()

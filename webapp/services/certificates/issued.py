@@ -27,8 +27,9 @@ NOT_RECEIVED_STATUSES = (CertificateStatus.NOTPASSING, CertificateStatus.UNAVAIL
 
 
 def _on_allowlist() -> ColumnElement[bool]:
-    return exists().where(AllowlistEntry.user_id == Certificate.user_id,
-                          AllowlistEntry.course_id == Certificate.course_id)
+    return exists().where(
+        AllowlistEntry.user_id == Certificate.user_id, AllowlistEntry.course_id == Certificate.course_id
+    )
 
 
 def _invalidated() -> ColumnElement[bool]:
@@ -36,8 +37,11 @@ def _invalidated() -> ColumnElement[bool]:
 
 
 def _special_case() -> ColumnElement[str]:
-    return case((_invalidated(), literal(SpecialCase.INVALIDATED.value)),
-                (_on_allowlist(), literal(SpecialCase.EXCEPTION.value)), else_=literal(SpecialCase.NONE.value))
+    return case(
+        (_invalidated(), literal(SpecialCase.INVALIDATED.value)),
+        (_on_allowlist(), literal(SpecialCase.EXCEPTION.value)),
+        else_=literal(SpecialCase.NONE.value),
+    )
 
 
 def _condition(selected: CertificateFilter) -> ColumnElement[bool] | None:
@@ -80,8 +84,11 @@ def parse_filter(value: str | None) -> CertificateFilter:
 
 
 def _base(course: Course, q: str) -> Select:
-    query = (select(Certificate, User, _special_case().label("special_case"))
-             .join(User, User.id == Certificate.user_id).where(Certificate.course_id == course.id))
+    query = (
+        select(Certificate, User, _special_case().label("special_case"))
+        .join(User, User.id == Certificate.user_id)
+        .where(Certificate.course_id == course.id)
+    )
     if q:
         pattern = f"%{q.lower()}%"
         query = query.where(or_(func.lower(User.username).like(pattern), func.lower(User.email).like(pattern)))
@@ -99,16 +106,23 @@ def _filtered(course: Course, selected: CertificateFilter, q: str) -> Select:
 def filter_counts(course: Course, q: str = "") -> dict[CertificateFilter, int]:
     """How many certificates each filter shows (with the search applied): one grouped query."""
     allowed, invalid = _on_allowlist().label("allowed"), _invalidated().label("invalid")
-    inner = select(Certificate.status.label("status"), allowed, invalid).join(
-        User, User.id == Certificate.user_id).where(Certificate.course_id == course.id)
+    inner = (
+        select(Certificate.status.label("status"), allowed, invalid)
+        .join(User, User.id == Certificate.user_id)
+        .where(Certificate.course_id == course.id)
+    )
     if q:
         pattern = f"%{q.lower()}%"
         inner = inner.where(or_(func.lower(User.username).like(pattern), func.lower(User.email).like(pattern)))
     sub = inner.subquery()
-    grouped = db.session.execute(select(sub.c.status, sub.c.allowed, sub.c.invalid, func.count())
-                                 .group_by(sub.c.status, sub.c.allowed, sub.c.invalid)).all()
-    return {f: sum(n for status, a, i, n in grouped if _MATCHES[f](status, bool(a), bool(i)))
-            for f in CertificateFilter}
+    grouped = db.session.execute(
+        select(sub.c.status, sub.c.allowed, sub.c.invalid, func.count()).group_by(
+            sub.c.status, sub.c.allowed, sub.c.invalid
+        )
+    ).all()
+    return {
+        f: sum(n for status, a, i, n in grouped if _MATCHES[f](status, bool(a), bool(i))) for f in CertificateFilter
+    }
 
 
 @dataclass
@@ -132,8 +146,9 @@ class IssuedList:
         return self.page.items
 
 
-def issued_list(actor: User, course_key: str, *, filter_value: str | None = None, q: str = "",
-                page: int = 1, per_page: int = 50) -> IssuedList:
+def issued_list(
+    actor: User, course_key: str, *, filter_value: str | None = None, q: str = "", page: int = 1, per_page: int = 50
+) -> IssuedList:
     """One page of the course's certificates under a filter, with every filter's count and the toggle state."""
     course = permissions.require_course(actor, course_key)
     try:
@@ -154,8 +169,14 @@ def _iso(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%d %H:%M:%S") if value else ""
 
 
-def export_rows(actor: User | None, course_key: str, *, filter_value: str | None = None, q: str = "",
-                columns: tuple[str, ...] = EXPORT_HEADER) -> tuple[str, Iterator[list[str]]]:
+def export_rows(
+    actor: User | None,
+    course_key: str,
+    *,
+    filter_value: str | None = None,
+    q: str = "",
+    columns: tuple[str, ...] = EXPORT_HEADER,
+) -> tuple[str, Iterator[list[str]]]:
     """File name and rows (streamed) of the certificates under a filter; `columns` picks from EXPORT_HEADER."""
     course = permissions.require_course(actor, course_key) if actor else permissions.get_course(course_key)
     selected = parse_filter(filter_value)
@@ -163,9 +184,15 @@ def export_rows(actor: User | None, course_key: str, *, filter_value: str | None
 
     def rows() -> Iterator[list[str]]:
         for cert, user, special in db.session.execute(query):
-            values = {"username": user.username, "email": user.email, "full_name": user.full_name,
-                      "status": cert.status, "special_case": special or "",
-                      "grade": "" if cert.grade is None else f"{cert.grade:g}", "created": _iso(cert.created)}
+            values = {
+                "username": user.username,
+                "email": user.email,
+                "full_name": user.full_name,
+                "status": cert.status,
+                "special_case": special or "",
+                "grade": "" if cert.grade is None else f"{cert.grade:g}",
+                "created": _iso(cert.created),
+            }
             yield [values[c] for c in columns]
 
     return f"certificates-{course.key}-{selected.value}.csv", rows()

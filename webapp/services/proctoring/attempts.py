@@ -91,8 +91,9 @@ def check_transition(from_status: str, to_status: str, attempt_code: str = "") -
     """Refuse completed -> incomplete, naming both statuses."""
     if AttemptStatus(from_status).is_completed and AttemptStatus(to_status).is_incomplete:
         which = f"attempt {attempt_code}" if attempt_code else "an attempt"
-        raise IllegalTransition(f"Cannot move {which} from the completed status {from_status} back to the "
-                                f"incomplete status {to_status}.")
+        raise IllegalTransition(
+            f"Cannot move {which} from the completed status {from_status} back to the incomplete status {to_status}."
+        )
 
 
 def credit_for(status: str) -> str | None:
@@ -108,15 +109,23 @@ def credit_statuses(attempts: Sequence[ExamAttempt]) -> dict[int, str]:
     for batch in chunks(list(keys)):
         query = select(CreditRequirementStatus).where(
             CreditRequirementStatus.namespace == CREDIT_NAMESPACE,
-            tuple_(CreditRequirementStatus.user_id, CreditRequirementStatus.course_id,
-                   CreditRequirementStatus.name).in_(batch))
+            tuple_(
+                CreditRequirementStatus.user_id, CreditRequirementStatus.course_id, CreditRequirementStatus.name
+            ).in_(batch),
+        )
         for row in db.session.scalars(query):
             found[keys[(row.user_id, row.course_id, row.name)]] = row.status
     return found
 
 
-def update_attempt_status(attempt: ExamAttempt, to_status: str, *, review: Review | None = None,
-                          now: datetime | None = None, cascade: bool = True) -> AttemptChange:
+def update_attempt_status(
+    attempt: ExamAttempt,
+    to_status: str,
+    *,
+    review: Review | None = None,
+    now: datetime | None = None,
+    cascade: bool = True,
+) -> AttemptChange:
     """Move an attempt to a status with every rule that goes with it. The caller commits."""
     now = now or utcnow()
     target = stored_status(to_status)
@@ -140,13 +149,25 @@ def _set_credit(attempt: ExamAttempt, status: AttemptStatus, now: datetime) -> s
     if credit is None:
         return None
     exam = attempt.exam
-    row = db.session.scalar(select(CreditRequirementStatus).where(
-        CreditRequirementStatus.user_id == attempt.user_id, CreditRequirementStatus.course_id == exam.course_id,
-        CreditRequirementStatus.namespace == CREDIT_NAMESPACE, CreditRequirementStatus.name == exam.content_id))
+    row = db.session.scalar(
+        select(CreditRequirementStatus).where(
+            CreditRequirementStatus.user_id == attempt.user_id,
+            CreditRequirementStatus.course_id == exam.course_id,
+            CreditRequirementStatus.namespace == CREDIT_NAMESPACE,
+            CreditRequirementStatus.name == exam.content_id,
+        )
+    )
     if row is None:
-        db.session.add(CreditRequirementStatus(user_id=attempt.user_id, course_id=exam.course_id,
-                                               namespace=CREDIT_NAMESPACE, name=exam.content_id, status=credit,
-                                               modified=now))
+        db.session.add(
+            CreditRequirementStatus(
+                user_id=attempt.user_id,
+                course_id=exam.course_id,
+                namespace=CREDIT_NAMESPACE,
+                name=exam.content_id,
+                status=credit,
+                modified=now,
+            )
+        )
     elif row.status != credit:
         row.status, row.modified = credit, now
     return credit
@@ -156,30 +177,52 @@ def _notify_support(attempt: ExamAttempt, review: Review, *, changed: bool, now:
     """One notification when a Suspicious review without a person moves the attempt to second review."""
     if not support_due(review.review_status, review.reviewer_id is not None):
         return False
-    already = db.session.scalar(select(SupportNotification.id).where(
-        SupportNotification.attempt_id == attempt.id).limit(1))
+    already = db.session.scalar(
+        select(SupportNotification.id).where(SupportNotification.attempt_id == attempt.id).limit(1)
+    )
     if already is not None and not changed:
         return False
-    db.session.add(SupportNotification(
-        attempt_id=attempt.id, review_id=review.id, review_status=review.review_status, created=now,
-        message=f"Attempt {attempt.attempt_code} ({attempt.user.username}, {attempt.exam.name}) was reviewed "
-                f"{review.review_status} with no human reviewer: a second review is required."))
+    db.session.add(
+        SupportNotification(
+            attempt_id=attempt.id,
+            review_id=review.id,
+            review_status=review.review_status,
+            created=now,
+            message=f"Attempt {attempt.attempt_code} ({attempt.user.username}, {attempt.exam.name}) was reviewed "
+            f"{review.review_status} with no human reviewer: a second review is required.",
+        )
+    )
     return True
 
 
 def _cascade_decline(attempt: ExamAttempt, now: datetime) -> list[str]:
     """Decline every other active, proctored, non-practice exam of the course not completed yet."""
-    exams = list(db.session.scalars(select(ProctoredExam).where(
-        ProctoredExam.course_id == attempt.exam.course_id, ProctoredExam.id != attempt.exam_id,
-        ProctoredExam.is_active.is_(True), ProctoredExam.is_proctored.is_(True),
-        ProctoredExam.is_practice.is_(False)).order_by(ProctoredExam.id)))
+    exams = list(
+        db.session.scalars(
+            select(ProctoredExam)
+            .where(
+                ProctoredExam.course_id == attempt.exam.course_id,
+                ProctoredExam.id != attempt.exam_id,
+                ProctoredExam.is_active.is_(True),
+                ProctoredExam.is_proctored.is_(True),
+                ProctoredExam.is_practice.is_(False),
+            )
+            .order_by(ProctoredExam.id)
+        )
+    )
     existing = {a.exam_id: a for a in _attempts_of(attempt.user_id, [e.id for e in exams])}
     declined = []
     for exam in exams:
         other = existing.get(exam.id)
         if other is None:
-            other = ExamAttempt(exam=exam, user_id=attempt.user_id, status=AttemptStatus.CREATED,
-                                attempt_code=new_attempt_code(), taking_as_proctored=False, created=now)
+            other = ExamAttempt(
+                exam=exam,
+                user_id=attempt.user_id,
+                status=AttemptStatus.CREATED,
+                attempt_code=new_attempt_code(),
+                taking_as_proctored=False,
+                created=now,
+            )
             db.session.add(other)
             db.session.flush()
         elif AttemptStatus(other.status).is_completed:
@@ -192,6 +235,7 @@ def _cascade_decline(attempt: ExamAttempt, now: datetime) -> list[str]:
 def _attempts_of(user_id: int, exam_ids: Iterable[int]) -> list[ExamAttempt]:
     result: list[ExamAttempt] = []
     for batch in chunks(list(exam_ids)):
-        result += db.session.scalars(select(ExamAttempt).where(
-            ExamAttempt.user_id == user_id, ExamAttempt.exam_id.in_(batch)))
+        result += db.session.scalars(
+            select(ExamAttempt).where(ExamAttempt.user_id == user_id, ExamAttempt.exam_id.in_(batch))
+        )
     return result

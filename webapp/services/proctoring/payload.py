@@ -77,8 +77,10 @@ def validate(data: Any) -> ReviewPayload:
     try:
         provider_status = ProviderReviewStatus(raw_status)
     except ValueError:
-        raise PayloadError(f"Field reviewStatus: unexpected reviewStatus value {raw_status!r} (expected one "
-                           f"of {', '.join(s.value for s in ProviderReviewStatus)}).") from None
+        raise PayloadError(
+            f"Field reviewStatus: unexpected reviewStatus value {raw_status!r} (expected one "
+            f"of {', '.join(s.value for s in ProviderReviewStatus)})."
+        ) from None
     video_link = _text(data, "videoReviewLink", "videoReviewLink", required=False)
     if video_link and not video_link.lower().startswith(("https://", "http://")):
         raise PayloadError("Field videoReviewLink must be an http(s) URL; it is shown to staff as a link.")
@@ -87,13 +89,27 @@ def validate(data: Any) -> ReviewPayload:
         raise PayloadError(f"Field reviewed_by must be the reviewer's email, not {reviewed_by[:80]!r}.")
     comments = (*_comments(data, "webCamComments", "webcam"), *_comments(data, "desktopComments", "desktop"))
     stored = {k: copy.deepcopy(v) for k, v in data.items() if k not in UNSTORED_FIELDS}
-    return ReviewPayload(attempt_code=attempt_code, record_locator=locator, provider_status=provider_status,
-                         video_link=video_link, reviewed_by=reviewed_by, comments=comments, stored_raw=stored)
+    return ReviewPayload(
+        attempt_code=attempt_code,
+        record_locator=locator,
+        provider_status=provider_status,
+        video_link=video_link,
+        reviewed_by=reviewed_by,
+        comments=comments,
+        stored_raw=stored,
+    )
 
 
 def _type(value: Any) -> str:
-    return {dict: "an object", list: "a list", str: "text", bool: "a boolean", type(None): "null",
-            int: "a number", float: "a number"}.get(type(value), type(value).__name__)
+    return {
+        dict: "an object",
+        list: "a list",
+        str: "text",
+        bool: "a boolean",
+        type(None): "null",
+        int: "a number",
+        float: "a number",
+    }.get(type(value), type(value).__name__)
 
 
 def _text(container: dict, key: str, name: str, *, required: bool) -> str:
@@ -125,8 +141,9 @@ def _number(entry: dict, key: str, name: str) -> int:
         except ValueError:
             number = None
     if number is None or number != number or not 0 <= number <= MAX_SECONDS:
-        raise PayloadError(f"Field {name} must be a number of seconds from 0 to {MAX_SECONDS}, "
-                           f"not {str(value)[:40]!r}.")
+        raise PayloadError(
+            f"Field {name} must be a number of seconds from 0 to {MAX_SECONDS}, not {str(value)[:40]!r}."
+        )
     return int(number)
 
 
@@ -146,8 +163,14 @@ def _comments(data: dict, key: str, source: str) -> list[CommentIn]:
         if not isinstance(comment, str) or not isinstance(status, str):
             bad = "comments" if not isinstance(comment, str) else "eventStatus"
             raise PayloadError(f"Field {where}.{bad} must be text.")
-        result.append(CommentIn(source=source, start=_number(entry, "eventStart", f"{where}.eventStart"),
-                                stop=_number(entry, "eventFinish", f"{where}.eventFinish"),
-                                duration=_number(entry, "duration", f"{where}.duration"),
-                                comment=comment, status=status[:40]))
+        result.append(
+            CommentIn(
+                source=source,
+                start=_number(entry, "eventStart", f"{where}.eventStart"),
+                stop=_number(entry, "eventFinish", f"{where}.eventFinish"),
+                duration=_number(entry, "duration", f"{where}.duration"),
+                comment=comment,
+                status=status[:40],
+            )
+        )
     return result

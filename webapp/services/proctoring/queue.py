@@ -37,10 +37,18 @@ class QueueFilters:
 
     def args(self) -> dict:
         """The filters as query-string arguments (for links and the pager)."""
-        return {k: v for k, v in {"review_status": self.review_status, "course": self.course, "exam": self.exam,
-                                  "unreviewed": "1" if self.unreviewed else "",
-                                  "unreviewed_failures": "1" if self.unreviewed_failures else "",
-                                  "q": self.q}.items() if v}
+        return {
+            k: v
+            for k, v in {
+                "review_status": self.review_status,
+                "course": self.course,
+                "exam": self.exam,
+                "unreviewed": "1" if self.unreviewed else "",
+                "unreviewed_failures": "1" if self.unreviewed_failures else "",
+                "q": self.q,
+            }.items()
+            if v
+        }
 
 
 @dataclass
@@ -69,10 +77,14 @@ def _visible(query: Select, actor: User) -> Select:
 
 
 def _base(actor: User) -> Select:
-    return _visible(select(Review).join(ExamAttempt, ExamAttempt.id == Review.attempt_id)
-                    .join(ProctoredExam, ProctoredExam.id == ExamAttempt.exam_id)
-                    .join(Course, Course.id == ProctoredExam.course_id)
-                    .join(User, User.id == ExamAttempt.user_id), actor)
+    return _visible(
+        select(Review)
+        .join(ExamAttempt, ExamAttempt.id == Review.attempt_id)
+        .join(ProctoredExam, ProctoredExam.id == ExamAttempt.exam_id)
+        .join(Course, Course.id == ProctoredExam.course_id)
+        .join(User, User.id == ExamAttempt.user_id),
+        actor,
+    )
 
 
 def _needs_attention(query: Select) -> Select:
@@ -97,16 +109,27 @@ def review_queue(actor: User, filters: QueueFilters, *, course_key: str = "", pe
         query = query.where(Review.review_status == ProviderReviewStatus.SUSPICIOUS)
     q = filters.q.strip()
     if q:
-        query = query.where(or_(func.lower(User.username).contains(q.lower(), autoescape=True),
-                                func.upper(Review.attempt_code) == q.upper()))
-    query = query.options(joinedload(Review.attempt).joinedload(ExamAttempt.exam).joinedload(ProctoredExam.course),
-                          joinedload(Review.attempt).joinedload(ExamAttempt.user), joinedload(Review.reviewer))
+        query = query.where(
+            or_(
+                func.lower(User.username).contains(q.lower(), autoescape=True),
+                func.upper(Review.attempt_code) == q.upper(),
+            )
+        )
+    query = query.options(
+        joinedload(Review.attempt).joinedload(ExamAttempt.exam).joinedload(ProctoredExam.course),
+        joinedload(Review.attempt).joinedload(ExamAttempt.user),
+        joinedload(Review.reviewer),
+    )
     page = paginate(query.order_by(Review.created.desc(), Review.id.desc()), filters.page, per_page)
     rows = [QueueRow(r, r.attempt, _standard(r.review_status)) for r in page.items]
     courses = [permissions.get_course(course_key)] if course_key else permissions.courses_for(actor)
-    exams = list(db.session.scalars(_visible(select(ProctoredExam).join(Course), actor)
-                                    .where(Course.key.in_([c.key for c in courses]))
-                                    .order_by(Course.key, ProctoredExam.name)))
+    exams = list(
+        db.session.scalars(
+            _visible(select(ProctoredExam).join(Course), actor)
+            .where(Course.key.in_([c.key for c in courses]))
+            .order_by(Course.key, ProctoredExam.name)
+        )
+    )
     attention_query = _needs_attention(_base(actor))
     if course_key:
         attention_query = attention_query.where(Course.key == course_key)
@@ -140,14 +163,32 @@ def review_detail(actor: User, attempt_code: str) -> ReviewDetail:
 
     review = get_review(actor, attempt_code)
     attempt = review.attempt
-    history = list(db.session.scalars(select(ReviewHistory).where(ReviewHistory.review_id == review.id)
-                                      .options(joinedload(ReviewHistory.reviewer))
-                                      .order_by(ReviewHistory.archived.desc(), ReviewHistory.id.desc())))
-    notes = list(db.session.scalars(select(SupportNotification).where(SupportNotification.attempt_id == attempt.id)
-                                    .order_by(SupportNotification.created)))
-    return ReviewDetail(review, attempt, attempt.exam, attempt.exam.course, _standard(review.review_status),
-                        credit_statuses([attempt]).get(attempt.id), history, notes,
-                        review.reviewer_id is None and review.review_status == ProviderReviewStatus.SUSPICIOUS)
+    history = list(
+        db.session.scalars(
+            select(ReviewHistory)
+            .where(ReviewHistory.review_id == review.id)
+            .options(joinedload(ReviewHistory.reviewer))
+            .order_by(ReviewHistory.archived.desc(), ReviewHistory.id.desc())
+        )
+    )
+    notes = list(
+        db.session.scalars(
+            select(SupportNotification)
+            .where(SupportNotification.attempt_id == attempt.id)
+            .order_by(SupportNotification.created)
+        )
+    )
+    return ReviewDetail(
+        review,
+        attempt,
+        attempt.exam,
+        attempt.exam.course,
+        _standard(review.review_status),
+        credit_statuses([attempt]).get(attempt.id),
+        history,
+        notes,
+        review.reviewer_id is None and review.review_status == ProviderReviewStatus.SUSPICIOUS,
+    )
 
 
 @dataclass
@@ -175,32 +216,59 @@ class CourseAttempts:
     queue: Queue
 
 
-def course_attempts(actor: User, course_key: str, *, exam_id: int | None = None, status: str = "",
-                    page: int = 1, filters: QueueFilters | None = None, per_page: int = 50) -> CourseAttempts:
+def course_attempts(
+    actor: User,
+    course_key: str,
+    *,
+    exam_id: int | None = None,
+    status: str = "",
+    page: int = 1,
+    filters: QueueFilters | None = None,
+    per_page: int = 50,
+) -> CourseAttempts:
     """The course's proctoring tab: its exams with attempt counts per status, attempts filtered, the queue."""
     course = permissions.require_course(actor, course_key)
-    exams = list(db.session.scalars(select(ProctoredExam).where(ProctoredExam.course_id == course.id)
-                                    .order_by(ProctoredExam.name)))
+    exams = list(
+        db.session.scalars(
+            select(ProctoredExam).where(ProctoredExam.course_id == course.id).order_by(ProctoredExam.name)
+        )
+    )
     counts: dict[int, dict[str, int]] = {}
     for exam_id_, st, n in db.session.execute(
-            select(ExamAttempt.exam_id, ExamAttempt.status, func.count()).join(ProctoredExam)
-            .where(ProctoredExam.course_id == course.id).group_by(ExamAttempt.exam_id, ExamAttempt.status)):
+        select(ExamAttempt.exam_id, ExamAttempt.status, func.count())
+        .join(ProctoredExam)
+        .where(ProctoredExam.course_id == course.id)
+        .group_by(ExamAttempt.exam_id, ExamAttempt.status)
+    ):
         counts.setdefault(exam_id_, {})[st] = n
     summaries = [ExamSummary(e, sum(counts.get(e.id, {}).values()), counts.get(e.id, {})) for e in exams]
     exam = next((e for e in exams if e.id == exam_id), None)
     if status and status not in {s.value for s in AttemptStatus}:
         status = ""
-    query = (select(ExamAttempt).join(ProctoredExam).join(User, User.id == ExamAttempt.user_id)
-             .where(ProctoredExam.course_id == course.id)
-             .options(joinedload(ExamAttempt.exam), joinedload(ExamAttempt.user)))
+    query = (
+        select(ExamAttempt)
+        .join(ProctoredExam)
+        .join(User, User.id == ExamAttempt.user_id)
+        .where(ProctoredExam.course_id == course.id)
+        .options(joinedload(ExamAttempt.exam), joinedload(ExamAttempt.user))
+    )
     if exam:
         query = query.where(ExamAttempt.exam_id == exam.id)
     if status:
         query = query.where(ExamAttempt.status == status)
     attempts_page = paginate(query.order_by(ProctoredExam.name, func.lower(User.username)), page, per_page)
     credits = credit_statuses(attempts_page.items)
-    reviews = dict(db.session.execute(select(Review.attempt_id, Review.review_status).where(
-        Review.attempt_id.in_([a.id for a in attempts_page.items]))).all()) if attempts_page.items else {}
+    reviews = (
+        dict(
+            db.session.execute(
+                select(Review.attempt_id, Review.review_status).where(
+                    Review.attempt_id.in_([a.id for a in attempts_page.items])
+                )
+            ).all()
+        )
+        if attempts_page.items
+        else {}
+    )
     rows = [AttemptRow(a, credits.get(a.id), reviews.get(a.id)) for a in attempts_page.items]
     queue = review_queue(actor, filters or QueueFilters(), course_key=course.key, per_page=per_page)
     return CourseAttempts(course, summaries, exam, status, attempts_page, rows, queue)
@@ -209,21 +277,37 @@ def course_attempts(actor: User, course_key: str, *, exam_id: int | None = None,
 def attempts_json(actor: User | None, course_key: str) -> list[dict]:
     """Every attempt of a course as the CLI prints it (`proctoring attempts --json`)."""
     course = permissions.require_course(actor, course_key) if actor else permissions.get_course(course_key)
-    attempts = list(db.session.scalars(
-        select(ExamAttempt).join(ProctoredExam).join(User, User.id == ExamAttempt.user_id)
-        .where(ProctoredExam.course_id == course.id)
-        .options(joinedload(ExamAttempt.exam), joinedload(ExamAttempt.user))
-        .order_by(ProctoredExam.content_id, func.lower(User.username))))
+    attempts = list(
+        db.session.scalars(
+            select(ExamAttempt)
+            .join(ProctoredExam)
+            .join(User, User.id == ExamAttempt.user_id)
+            .where(ProctoredExam.course_id == course.id)
+            .options(joinedload(ExamAttempt.exam), joinedload(ExamAttempt.user))
+            .order_by(ProctoredExam.content_id, func.lower(User.username))
+        )
+    )
     credits = credit_statuses(attempts)
     reviews: dict[int, str] = {}
     from webapp.services.specs.base import chunks
 
     for batch in chunks([a.id for a in attempts]):
-        reviews.update(db.session.execute(select(Review.attempt_id, Review.review_status)
-                                          .where(Review.attempt_id.in_(batch))).all())
-    return [{"attempt_code": a.attempt_code, "username": a.user.username, "content_id": a.exam.content_id,
-             "status": a.status, "credit_status": credits.get(a.id), "review_status": reviews.get(a.id)}
-            for a in attempts]
+        reviews.update(
+            db.session.execute(
+                select(Review.attempt_id, Review.review_status).where(Review.attempt_id.in_(batch))
+            ).all()
+        )
+    return [
+        {
+            "attempt_code": a.attempt_code,
+            "username": a.user.username,
+            "content_id": a.exam.content_id,
+            "status": a.status,
+            "credit_status": credits.get(a.id),
+            "review_status": reviews.get(a.id),
+        }
+        for a in attempts
+    ]
 
 
 REVIEW_STATUS_CHOICES = [(s.value, s.value) for s in ProviderReviewStatus]

@@ -62,14 +62,16 @@ def read_payloads(raw: bytes, filename: str = "") -> list[Item]:
         elif isinstance(data, list):
             items = [_item(i, entry) for i, entry in enumerate(data, start=1)]
         else:
-            raise ReplayRefused(f"{filename or 'The file'} must hold a payload object, a list of payloads or "
-                                "JSON lines.")
+            raise ReplayRefused(
+                f"{filename or 'The file'} must hold a payload object, a list of payloads or JSON lines."
+            )
     if not items:
         raise ReplayRefused(f"{filename or 'The file'} has no payloads.")
     if data is None and not any("payload" in i.data for i in items):
         first = items[0]
-        raise ReplayRefused(f"{filename or 'The file'} is neither JSON nor JSON lines: line {first.row}: "
-                            f"{first.data['error']}")
+        raise ReplayRefused(
+            f"{filename or 'The file'} is neither JSON nor JSON lines: line {first.row}: {first.data['error']}"
+        )
     return items
 
 
@@ -107,8 +109,11 @@ def check_course(actor: User, course_key: str) -> None:
 
 def plan_replay(raw: bytes, filename: str, *, actor: User | None, course_key: str = "") -> Plan:
     """Plan a replay (nothing is written but the plan)."""
-    course = (permissions.require_course(actor, course_key) if actor else permissions.get_course(course_key)) \
-        if course_key else None
+    course = (
+        (permissions.require_course(actor, course_key) if actor else permissions.get_course(course_key))
+        if course_key
+        else None
+    )
     return plans.create_plan(KIND, read_payloads(raw, filename), actor=actor, course=course, source_name=filename)
 
 
@@ -163,14 +168,24 @@ class ReplayKind(PlanKind):
             code = p.attempt_code.upper()
             attempt = attempts.get(code)
             if attempt is None:
-                yield Decision(Action.ERROR, key=p.attempt_code, label=p.attempt_code, code="unknown_attempt",
-                               message=f"There is no exam attempt with attempt code {p.attempt_code}.")
+                yield Decision(
+                    Action.ERROR,
+                    key=p.attempt_code,
+                    label=p.attempt_code,
+                    code="unknown_attempt",
+                    message=f"There is no exam attempt with attempt code {p.attempt_code}.",
+                )
                 continue
             label = f"{attempt.attempt_code} ({attempt.user.username}, {attempt.exam.name})"
             key = attempt.attempt_code
             if last_row[code] != index:
-                yield Decision(Action.SKIP, key=f"{key}#{item.row}", label=label, code="duplicate_row",
-                               message=f"superseded by row {items[last_row[code]].row} for the same attempt")
+                yield Decision(
+                    Action.SKIP,
+                    key=f"{key}#{item.row}",
+                    label=label,
+                    code="duplicate_row",
+                    message=f"superseded by row {items[last_row[code]].row} for the same attempt",
+                )
                 continue
             problem = self._problem(ctx, attempt, p)
             if problem:
@@ -179,13 +194,22 @@ class ReplayKind(PlanKind):
             reviewer = reviewers.get(p.reviewed_by.lower()) if p.reviewed_by else None
             review = reviews.get(attempt.attempt_code)
             if review is not None and same_review(review, p, reviewer):
-                yield Decision(Action.UNCHANGED, key=key, label=label, message=f"review {review.review_status} "
-                               "already stored; nothing changes")
+                yield Decision(
+                    Action.UNCHANGED,
+                    key=key,
+                    label=label,
+                    message=f"review {review.review_status} already stored; nothing changes",
+                )
                 continue
             if review is not None and not allow_updates:
-                yield Decision(Action.ERROR, key=key, label=label, code="review_exists",
-                               message=f"already has a review ({review.review_status}) and updates are not "
-                                       "allowed (ALLOW_REVIEW_UPDATES is off)")
+                yield Decision(
+                    Action.ERROR,
+                    key=key,
+                    label=label,
+                    code="review_exists",
+                    message=f"already has a review ({review.review_status}) and updates are not "
+                    "allowed (ALLOW_REVIEW_UPDATES is off)",
+                )
                 continue
             yield self._change(attempt, p, review, reviewer is not None, credits.get(attempt.id), key, label)
 
@@ -196,32 +220,56 @@ class ReplayKind(PlanKind):
         except ServiceError as error:
             return "record_locator_mismatch", str(error)
         if ctx.course is not None and attempt.exam.course_id != ctx.course.id:
-            return "other_course", f"attempt {attempt.attempt_code} belongs to {attempt.exam.course.key}, not " \
-                                   f"to {ctx.course.key}"
+            return (
+                "other_course",
+                f"attempt {attempt.attempt_code} belongs to {attempt.exam.course.key}, not to {ctx.course.key}",
+            )
         if ctx.actor is not None and not _may_act(ctx, attempt.exam.course):
             return "not_allowed", f"you are not staff of {attempt.exam.course.key}"
         return None
 
     @staticmethod
-    def _change(attempt: ExamAttempt, payload: ReviewPayload, review: Review | None, has_reviewer: bool,
-                credit_before: str | None, key: str, label: str) -> Decision:
+    def _change(
+        attempt: ExamAttempt,
+        payload: ReviewPayload,
+        review: Review | None,
+        has_reviewer: bool,
+        credit_before: str | None,
+        key: str,
+        label: str,
+    ) -> Decision:
         target = stored_status(status_for_review(payload.provider_status, has_reviewer)).value
         credit_after = credit_for(target) or credit_before
-        before = {"review_status": review.review_status if review else None, "attempt_status": attempt.status,
-                  "credit_status": credit_before}
-        after = {"review_status": payload.provider_status.value, "attempt_status": target,
-                 "credit_status": credit_after}
-        message = (f"review {payload.provider_status.value}; attempt {attempt.status} → {target}; "
-                   f"credit {credit_before or 'none'} → {credit_after or 'none'}")
-        return Decision(Action.UPDATE if review else Action.CREATE, key=key, label=label, message=message,
-                        before=before, after=after)
+        before = {
+            "review_status": review.review_status if review else None,
+            "attempt_status": attempt.status,
+            "credit_status": credit_before,
+        }
+        after = {
+            "review_status": payload.provider_status.value,
+            "attempt_status": target,
+            "credit_status": credit_after,
+        }
+        message = (
+            f"review {payload.provider_status.value}; attempt {attempt.status} → {target}; "
+            f"credit {credit_before or 'none'} → {credit_after or 'none'}"
+        )
+        return Decision(
+            Action.UPDATE if review else Action.CREATE,
+            key=key,
+            label=label,
+            message=message,
+            before=before,
+            after=after,
+        )
 
     @staticmethod
     def _reviews(codes: list[str]) -> dict[str, Review]:
         found: dict[str, Review] = {}
         for batch in chunks(codes):
-            found.update((r.attempt_code, r) for r in db.session.scalars(
-                select(Review).where(Review.attempt_code.in_(batch))))
+            found.update(
+                (r.attempt_code, r) for r in db.session.scalars(select(Review).where(Review.attempt_code.in_(batch)))
+            )
         return found
 
     @staticmethod
@@ -230,11 +278,16 @@ class ReplayKind(PlanKind):
 
         found: dict[str, User] = {}
         for batch in chunks(sorted({e.lower() for e in emails})):
-            found.update((u.email.lower(), u) for u in db.session.scalars(
-                select(User).where(func.lower(User.email).in_(batch))))
+            found.update(
+                (u.email.lower(), u) for u in db.session.scalars(select(User).where(func.lower(User.email).in_(batch)))
+            )
         return found
 
     def apply(self, ctx: PlanContext, rows: Sequence[PlanRow]) -> None:
         for row in rows:
-            store_review(validate(row.data["payload"]), actor=ctx.actor, now=ctx.now,
-                         source=f"replay plan #{ctx.plan.id}" if ctx.plan else "replay")
+            store_review(
+                validate(row.data["payload"]),
+                actor=ctx.actor,
+                now=ctx.now,
+                source=f"replay plan #{ctx.plan.id}" if ctx.plan else "replay",
+            )

@@ -46,10 +46,15 @@ class ReviewResult:
     notified: bool = False
 
     def as_json(self) -> dict:
-        return {"attempt_code": self.attempt_code, "review_status": self.review_status,
-                "standard_status": self.standard_status, "attempt_status": self.attempt_status,
-                "previous_attempt_status": self.previous_attempt_status, "credit_status": self.credit_status,
-                "action": self.action}
+        return {
+            "attempt_code": self.attempt_code,
+            "review_status": self.review_status,
+            "standard_status": self.standard_status,
+            "attempt_status": self.attempt_status,
+            "previous_attempt_status": self.previous_attempt_status,
+            "credit_status": self.credit_status,
+            "action": self.action,
+        }
 
 
 # ---------------------------------------------------------------------------------------- lookups
@@ -62,8 +67,11 @@ def find_attempts(codes: list[str]) -> dict[str, ExamAttempt]:
     wanted = sorted({c for code in codes for c in (code, code.upper())})
     found: dict[str, ExamAttempt] = {}
     for batch in chunks(wanted):
-        query = (select(ExamAttempt).where(ExamAttempt.attempt_code.in_(batch))
-                 .options(joinedload(ExamAttempt.user), joinedload(ExamAttempt.exam).joinedload(ProctoredExam.course)))
+        query = (
+            select(ExamAttempt)
+            .where(ExamAttempt.attempt_code.in_(batch))
+            .options(joinedload(ExamAttempt.user), joinedload(ExamAttempt.exam).joinedload(ProctoredExam.course))
+        )
         for attempt in db.session.scalars(query):
             found[attempt.attempt_code.upper()] = attempt
     return found
@@ -79,8 +87,10 @@ def find_attempt(code: str) -> ExamAttempt:
 def check_locator(attempt: ExamAttempt, locator: str) -> None:
     """The record locator must be the attempt's external_id (compared case-insensitively)."""
     if (attempt.external_id or "").strip().lower() != locator.strip().lower():
-        raise LocatorMismatch(f"Field examMetaData.ssiRecordLocator {locator!r} does not match the record of "
-                              f"attempt {attempt.attempt_code}: refused as a suspicious lookup.")
+        raise LocatorMismatch(
+            f"Field examMetaData.ssiRecordLocator {locator!r} does not match the record of "
+            f"attempt {attempt.attempt_code}: refused as a suspicious lookup."
+        )
 
 
 def find_reviewer(email: str) -> User | None:
@@ -91,9 +101,12 @@ def find_reviewer(email: str) -> User | None:
 
 def same_review(review: Review, payload: ReviewPayload, reviewer: User | None) -> bool:
     """True when storing the payload would change nothing (an identical replay)."""
-    return (review.review_status == payload.provider_status.value and review.raw_data == payload.stored_raw
-            and (review.video_url or "") == payload.video_link
-            and review.reviewer_id == (reviewer.id if reviewer else None))
+    return (
+        review.review_status == payload.provider_status.value
+        and review.raw_data == payload.stored_raw
+        and (review.video_url or "") == payload.video_link
+        and review.reviewer_id == (reviewer.id if reviewer else None)
+    )
 
 
 # ---------------------------------------------------------------------------------------- storing
@@ -102,8 +115,13 @@ def same_review(review: Review, payload: ReviewPayload, reviewer: User | None) -
 def receive_callback(body: bytes, timestamp: str | None, signature: str | None) -> ReviewResult:
     """The webhook: verify the signature, validate the payload, store the review, move the attempt."""
     config = current_app.config
-    signing.verify(body, timestamp, signature, secret=config.get("PROCTORING_WEBHOOK_SECRET", ""),
-                   max_skew=int(config.get("PROCTORING_MAX_SKEW_SECONDS", 300)))
+    signing.verify(
+        body,
+        timestamp,
+        signature,
+        secret=config.get("PROCTORING_WEBHOOK_SECRET", ""),
+        max_skew=int(config.get("PROCTORING_MAX_SKEW_SECONDS", 300)),
+    )
     payload = parse_body(body)
     for retry in (False, True):
         try:
@@ -113,16 +131,18 @@ def receive_callback(body: bytes, timestamp: str | None, signature: str | None) 
         except IntegrityError:
             db.session.rollback()  # another worker stored the same attempt's review meanwhile
             if retry:
-                raise Conflict(f"The review of attempt {payload.attempt_code} was written concurrently; "
-                               "send it again.") from None
+                raise Conflict(
+                    f"The review of attempt {payload.attempt_code} was written concurrently; send it again."
+                ) from None
         except Exception:
             db.session.rollback()
             raise
     raise AssertionError("unreachable")
 
 
-def store_review(payload: ReviewPayload, *, actor: User | None, now: datetime | None = None,
-                 source: str = "callback") -> ReviewResult:
+def store_review(
+    payload: ReviewPayload, *, actor: User | None, now: datetime | None = None, source: str = "callback"
+) -> ReviewResult:
     """Create or update the attempt's review from a provider payload; the caller commits."""
     now = now or utcnow()
     attempt = find_attempt(payload.attempt_code)
@@ -130,18 +150,27 @@ def store_review(payload: ReviewPayload, *, actor: User | None, now: datetime | 
     reviewer = find_reviewer(payload.reviewed_by)
     course = attempt.exam.course
     if payload.reviewed_by and reviewer is None:
-        log.warning("Review of attempt %s names reviewer %s, who is not a known user; stored without reviewer",
-                    attempt.attempt_code, payload.reviewed_by)
+        log.warning(
+            "Review of attempt %s names reviewer %s, who is not a known user; stored without reviewer",
+            attempt.attempt_code,
+            payload.reviewed_by,
+        )
     elif reviewer is not None and not permissions.is_course_staff(reviewer, course):
-        log.warning("Review of attempt %s names reviewer %s, who is not staff of %s",
-                    attempt.attempt_code, reviewer.username, course.key)
+        log.warning(
+            "Review of attempt %s names reviewer %s, who is not staff of %s",
+            attempt.attempt_code,
+            reviewer.username,
+            course.key,
+        )
     review = db.session.scalar(select(Review).where(Review.attempt_code == attempt.attempt_code))
     previous = attempt.status
     if review is not None and same_review(review, payload, reviewer):
         return _result(review, attempt, previous, "unchanged")
     if review is not None and not current_app.config.get("ALLOW_REVIEW_UPDATES", True):
-        raise Conflict(f"Attempt {attempt.attempt_code} already has a review ({review.review_status}) and "
-                       "updates are not allowed (ALLOW_REVIEW_UPDATES is off).")
+        raise Conflict(
+            f"Attempt {attempt.attempt_code} already has a review ({review.review_status}) and "
+            "updates are not allowed (ALLOW_REVIEW_UPDATES is off)."
+        )
     action = "updated" if review is not None else "created"
     if review is None:
         review = Review(attempt_code=attempt.attempt_code, attempt_id=attempt.id, created=now)
@@ -154,39 +183,81 @@ def store_review(payload: ReviewPayload, *, actor: User | None, now: datetime | 
     review.reviewer_id = reviewer.id if reviewer else None
     review.reviewer = reviewer
     review.modified = now
-    review.comments = [ReviewComment(position=i, source=c.source, start=c.start, stop=c.stop,
-                                     duration=c.duration, comment=c.comment, status=c.status)
-                       for i, c in enumerate(payload.comments)]
+    review.comments = [
+        ReviewComment(
+            position=i,
+            source=c.source,
+            start=c.start,
+            stop=c.stop,
+            duration=c.duration,
+            comment=c.comment,
+            status=c.status,
+        )
+        for i, c in enumerate(payload.comments)
+    ]
     db.session.flush()
-    change = update_attempt_status(attempt, status_for_review(review.review_status, reviewer is not None),
-                                   review=review, now=now)
-    audit.record("proctoring.review", actor, actor_name=PROVIDER_NAME, course_key=course.key,
-                 summary=f"Review {review.review_status} {action} for attempt {attempt.attempt_code} "
-                         f"({attempt.user.username}) by {source}: attempt {change.from_status} → {change.to_status}",
-                 detail={"attempt_code": attempt.attempt_code, "review_status": review.review_status,
-                         "source": source, "attempt_from": change.from_status, "attempt_to": change.to_status,
-                         "credit_to": change.credit_to, "notified": change.notified})
+    change = update_attempt_status(
+        attempt, status_for_review(review.review_status, reviewer is not None), review=review, now=now
+    )
+    audit.record(
+        "proctoring.review",
+        actor,
+        actor_name=PROVIDER_NAME,
+        course_key=course.key,
+        summary=f"Review {review.review_status} {action} for attempt {attempt.attempt_code} "
+        f"({attempt.user.username}) by {source}: attempt {change.from_status} → {change.to_status}",
+        detail={
+            "attempt_code": attempt.attempt_code,
+            "review_status": review.review_status,
+            "source": source,
+            "attempt_from": change.from_status,
+            "attempt_to": change.to_status,
+            "credit_to": change.credit_to,
+            "notified": change.notified,
+        },
+    )
     return _result(review, attempt, previous, action, credit=change.credit_to, notified=change.notified)
 
 
 def archive(review: Review, now: datetime) -> ReviewHistory:
     """Keep the current version of a review in the history table before it changes."""
-    row = ReviewHistory(review_id=review.id, attempt_code=review.attempt_code, review_status=review.review_status,
-                        raw_data=review.raw_data, video_url=review.video_url, reviewer_id=review.reviewer_id,
-                        staff_note=review.staff_note, created=review.created, modified=review.modified,
-                        archived=now)
+    row = ReviewHistory(
+        review_id=review.id,
+        attempt_code=review.attempt_code,
+        review_status=review.review_status,
+        raw_data=review.raw_data,
+        video_url=review.video_url,
+        reviewer_id=review.reviewer_id,
+        staff_note=review.staff_note,
+        created=review.created,
+        modified=review.modified,
+        archived=now,
+    )
     db.session.add(row)
     return row
 
 
-def _result(review: Review, attempt: ExamAttempt, previous: str, action: str, *, credit: str | None = None,
-            notified: bool = False) -> ReviewResult:
+def _result(
+    review: Review,
+    attempt: ExamAttempt,
+    previous: str,
+    action: str,
+    *,
+    credit: str | None = None,
+    notified: bool = False,
+) -> ReviewResult:
     if credit is None:
         credit = credit_statuses([attempt]).get(attempt.id)
-    return ReviewResult(attempt_code=attempt.attempt_code, review_status=review.review_status,
-                        standard_status=STANDARD_STATUS[ProviderReviewStatus(review.review_status)].value,
-                        attempt_status=attempt.status, previous_attempt_status=previous, credit_status=credit,
-                        action=action, notified=notified)
+    return ReviewResult(
+        attempt_code=attempt.attempt_code,
+        review_status=review.review_status,
+        standard_status=STANDARD_STATUS[ProviderReviewStatus(review.review_status)].value,
+        attempt_status=attempt.status,
+        previous_attempt_status=previous,
+        credit_status=credit,
+        action=action,
+        notified=notified,
+    )
 
 
 # ---------------------------------------------------------------------------------------- second review
@@ -201,15 +272,15 @@ def get_review(actor: User, attempt_code: str) -> Review:
     return review
 
 
-def second_review(actor: User, attempt_code: str, decision: str, note: str = "",
-                  now: datetime | None = None) -> ReviewResult:
+def second_review(
+    actor: User, attempt_code: str, decision: str, note: str = "", now: datetime | None = None
+) -> ReviewResult:
     """A staff member's own decision: they become the reviewer and the attempt moves as the table says."""
     review = get_review(actor, attempt_code)
     try:
         standard = ReviewStatus(decision)
     except ValueError:
-        raise ServiceError(f"Decision {decision!r} is not one of "
-                           f"{', '.join(s.value for s in ReviewStatus)}.") from None
+        raise ServiceError(f"Decision {decision!r} is not one of {', '.join(s.value for s in ReviewStatus)}.") from None
     now = now or utcnow()
     attempt = review.attempt
     previous = attempt.status
@@ -220,12 +291,21 @@ def second_review(actor: User, attempt_code: str, decision: str, note: str = "",
     review.modified = now
     db.session.flush()
     change = update_attempt_status(attempt, status_for_review(review.review_status, True), review=review, now=now)
-    audit.record("proctoring.second_review", actor, course_key=attempt.exam.course.key,
-                 summary=f"Second review of attempt {attempt.attempt_code} ({attempt.user.username}): "
-                         f"{standard.value}; attempt {change.from_status} → {change.to_status}",
-                 detail={"attempt_code": attempt.attempt_code, "decision": standard.value,
-                         "note": review.staff_note, "attempt_from": change.from_status,
-                         "attempt_to": change.to_status, "credit_to": change.credit_to})
+    audit.record(
+        "proctoring.second_review",
+        actor,
+        course_key=attempt.exam.course.key,
+        summary=f"Second review of attempt {attempt.attempt_code} ({attempt.user.username}): "
+        f"{standard.value}; attempt {change.from_status} → {change.to_status}",
+        detail={
+            "attempt_code": attempt.attempt_code,
+            "decision": standard.value,
+            "note": review.staff_note,
+            "attempt_from": change.from_status,
+            "attempt_to": change.to_status,
+            "credit_to": change.credit_to,
+        },
+    )
     db.session.commit()
     return _result(review, attempt, previous, "updated", credit=change.credit_to)
 

@@ -33,8 +33,9 @@ def sign_headers(body: bytes, secret: str, now: float | None = None) -> dict[str
     return {TIMESTAMP_HEADER: str(timestamp), SIGNATURE_HEADER: signature(body, secret, timestamp)}
 
 
-def verify(body: bytes, timestamp: str | None, provided: str | None, *, secret: str, max_skew: int,
-           now: float | None = None) -> None:
+def verify(
+    body: bytes, timestamp: str | None, provided: str | None, *, secret: str, max_skew: int, now: float | None = None
+) -> None:
     """Refuse (401) a missing or wrong signature and a timestamp outside the allowed window."""
     if not secret:
         raise Unauthorized("The webhook secret is not configured on this server; callbacks are refused.")
@@ -47,8 +48,10 @@ def verify(body: bytes, timestamp: str | None, provided: str | None, *, secret: 
         raise Unauthorized(f"Header {TIMESTAMP_HEADER} must be unix seconds, not {timestamp[:40]!r}.") from None
     current = time.time() if now is None else now
     if current - sent_at > max_skew:
-        raise Unauthorized(f"Header {TIMESTAMP_HEADER} is {int(current - sent_at)} seconds old (more than "
-                           f"{max_skew}): the callback is refused as a replay.")
+        raise Unauthorized(
+            f"Header {TIMESTAMP_HEADER} is {int(current - sent_at)} seconds old (more than "
+            f"{max_skew}): the callback is refused as a replay."
+        )
     if sent_at - current > max_skew:
         raise Unauthorized(f"Header {TIMESTAMP_HEADER} is in the future; check the sender's clock.")
     expected = signature(body, secret, timestamp.strip())

@@ -9,8 +9,20 @@ from webapp.services.specs import core
 from webapp.services.specs.base import Entity
 
 ENTITY_ORDER = (
-    "users", "courses", "course_staff", "enrollments", "certificates", "allowlist", "invalidations",
-    "grades", "enterprise_customers", "enterprise_learners", "consents", "exams", "attempts", "reviews",
+    "users",
+    "courses",
+    "course_staff",
+    "enrollments",
+    "certificates",
+    "allowlist",
+    "invalidations",
+    "grades",
+    "enterprise_customers",
+    "enterprise_learners",
+    "consents",
+    "exams",
+    "attempts",
+    "reviews",
     "academies",
 )
 

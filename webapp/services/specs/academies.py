@@ -19,10 +19,19 @@ from webapp.services.specs.base import Entity, Field, Key, Resolver
 class Academies(Entity):
     key = "academies"
     fields = (
-        Field("name", required=True), Field("slug"), Field("product_key"), Field("long_name"),
-        Field("description"), Field("marketing_url"), Field("thumbnail_url"), Field("tags", "list"),
-        Field("stripe_product_id"), Field("stripe_price_lookup_key"), Field("catalog_query_uuid"),
-        Field("is_active", "bool", default=True), Field("display_order", "int", default=0),
+        Field("name", required=True),
+        Field("slug"),
+        Field("product_key"),
+        Field("long_name"),
+        Field("description"),
+        Field("marketing_url"),
+        Field("thumbnail_url"),
+        Field("tags", "list"),
+        Field("stripe_product_id"),
+        Field("stripe_price_lookup_key"),
+        Field("catalog_query_uuid"),
+        Field("is_active", "bool", default=True),
+        Field("display_order", "int", default=0),
     )
 
     def clean(self, entry: Any) -> tuple[dict[str, Any], list[str]]:
@@ -68,8 +77,9 @@ class Academies(Entity):
             if owner is not None and owner.name.lower() != lower:
                 errors[index] = f"stripe_price_lookup_key {lookup_key!r} is already used by academy {owner.name!r}"
             elif claimed.setdefault(lookup_key, lower) != lower:
-                errors[index] = (f"stripe_price_lookup_key {lookup_key!r} is also used by academy "
-                                 f"{claimed[lookup_key]!r}")
+                errors[index] = (
+                    f"stripe_price_lookup_key {lookup_key!r} is also used by academy {claimed[lookup_key]!r}"
+                )
         return errors
 
     def write(self, rows: Sequence[tuple[dict[str, Any], Any]], resolver: Resolver) -> None:

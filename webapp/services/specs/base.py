@@ -42,8 +42,9 @@ class Field:
             if kind == "email" and ("@" not in text or text.startswith("@") or text.endswith("@")):
                 raise FieldError(f"field {name!r} must be an email address, not {text!r}")
             if kind == "course_key" and not is_course_key(text):
-                raise FieldError(f"field {name!r} must be a course key like course-v1:Org+Course+Run "
-                                 f"or Org/Course/Run, not {text!r}")
+                raise FieldError(
+                    f"field {name!r} must be a course key like course-v1:Org+Course+Run or Org/Course/Run, not {text!r}"
+                )
             if kind == "choice" and text not in self.choices:
                 raise FieldError(f"field {name!r} must be one of {', '.join(self.choices)}, not {text!r}")
             if self.required and not text:
@@ -54,14 +55,18 @@ class Field:
                 raise FieldError(f"field {name!r} must be true or false, not {value!r}")
             return value
         if kind in {"int", "float"}:
-            if isinstance(value, bool) or not isinstance(value, int | float) or (
-                    kind == "int" and not isinstance(value, int)):
-                raise FieldError(f"field {name!r} must be a{'n integer' if kind == 'int' else ' number'}, "
-                                 f"not {value!r}")
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, int | float)
+                or (kind == "int" and not isinstance(value, int))
+            ):
+                raise FieldError(
+                    f"field {name!r} must be a{'n integer' if kind == 'int' else ' number'}, not {value!r}"
+                )
             if (self.minimum is not None and value < self.minimum) or (
-                    self.maximum is not None and value > self.maximum):
-                raise FieldError(f"field {name!r} must be between {self.minimum:g} and {self.maximum:g}, "
-                                 f"not {value!r}")
+                self.maximum is not None and value > self.maximum
+            ):
+                raise FieldError(f"field {name!r} must be between {self.minimum:g} and {self.maximum:g}, not {value!r}")
             return value
         if kind == "datetime":
             if isinstance(value, bool) or not isinstance(value, str | date | datetime):
@@ -190,4 +195,4 @@ def jsonable(value: Any) -> Any:
 
 def chunks(seq: Sequence[Any], size: int = 500) -> Iterable[Sequence[Any]]:
     for start in range(0, len(seq), size):
-        yield seq[start:start + size]
+        yield seq[start : start + size]

@@ -25,9 +25,13 @@ _SPEC_STATUS = "_spec_status"  # the status the spec sees on a loaded certificat
 class Certificates(_UserCourseEntity):
     key = "certificates"
     model = Certificate
-    fields = (Field("username", required=True), Field("course", "course_key", required=True),
-              Field("status", "choice", required=True, choices=tuple(s.value for s in CertificateStatus)),
-              Field("grade", "float", minimum=0, maximum=1), Field("created", "datetime"))
+    fields = (
+        Field("username", required=True),
+        Field("course", "course_key", required=True),
+        Field("status", "choice", required=True, choices=tuple(s.value for s in CertificateStatus)),
+        Field("grade", "float", minimum=0, maximum=1),
+        Field("created", "datetime"),
+    )
 
     def load(self, keys: Sequence[Key]) -> dict[Key, Any]:
         found = super().load(keys)
@@ -38,8 +42,11 @@ class Certificates(_UserCourseEntity):
         return found
 
     def snapshot(self, row: Certificate) -> dict[str, Any]:
-        return {"status": getattr(row, _SPEC_STATUS, row.status), "grade": row.grade,
-                "created": row.created.replace(microsecond=0).isoformat() if row.created else None}
+        return {
+            "status": getattr(row, _SPEC_STATUS, row.status),
+            "grade": row.grade,
+            "created": row.created.replace(microsecond=0).isoformat() if row.created else None,
+        }
 
     def comparable(self, values: dict[str, Any]) -> dict[str, Any]:
         return {k: v for k, v in super().comparable(values).items() if k not in ("username", "course")}
@@ -65,8 +72,11 @@ class Certificates(_UserCourseEntity):
 class Allowlist(_UserCourseEntity):
     key = "allowlist"
     model = AllowlistEntry
-    fields = (Field("username", required=True), Field("course", "course_key", required=True),
-              Field("notes", default=""))
+    fields = (
+        Field("username", required=True),
+        Field("course", "course_key", required=True),
+        Field("notes", default=""),
+    )
 
     def snapshot(self, row: AllowlistEntry) -> dict[str, Any]:
         return {"notes": row.notes}
@@ -87,16 +97,24 @@ class Invalidations(Entity):
     """The latest invalidation of a learner's certificate in a course, keyed by (username, course)."""
 
     key = "invalidations"
-    fields = (Field("username", required=True), Field("course", "course_key", required=True),
-              Field("notes", default=""), Field("active", "bool", default=True), Field("invalidated_by"))
+    fields = (
+        Field("username", required=True),
+        Field("course", "course_key", required=True),
+        Field("notes", default=""),
+        Field("active", "bool", default=True),
+        Field("invalidated_by"),
+    )
 
     def natural_key(self, values: dict[str, Any]) -> Key:
         return (values["username"].lower(), values["course"])
 
     def references(self, values: dict[str, Any]) -> list[tuple[str, Key, str]]:
         key = self.natural_key(values)
-        refs = [("users", (key[0],), "username"), ("courses", (key[1],), "course"),
-                ("certificates", key, "certificate of")]
+        refs = [
+            ("users", (key[0],), "username"),
+            ("courses", (key[1],), "course"),
+            ("certificates", key, "certificate of"),
+        ]
         if values.get("invalidated_by"):
             refs.append(("users", (values["invalidated_by"].lower(),), "invalidated_by"))
         return refs
@@ -104,11 +122,14 @@ class Invalidations(Entity):
     def load(self, keys: Sequence[Key]) -> dict[Key, Any]:
         found: dict[Key, Any] = {}
         for batch in chunks(list(keys)):
-            query = (select(Invalidation, User.username, Course.key)
-                     .join(Certificate, Certificate.id == Invalidation.certificate_id)
-                     .join(User, User.id == Certificate.user_id).join(Course, Course.id == Certificate.course_id)
-                     .where(tuple_(func.lower(User.username), Course.key).in_(batch))
-                     .order_by(Invalidation.id))
+            query = (
+                select(Invalidation, User.username, Course.key)
+                .join(Certificate, Certificate.id == Invalidation.certificate_id)
+                .join(User, User.id == Certificate.user_id)
+                .join(Course, Course.id == Certificate.course_id)
+                .where(tuple_(func.lower(User.username), Course.key).in_(batch))
+                .order_by(Invalidation.id)
+            )
             for invalidation, username, course_key in db.session.execute(query):
                 found[(username.lower(), course_key)] = invalidation  # the latest wins
         return found
@@ -130,8 +151,13 @@ class Invalidations(Entity):
             by_id = resolver.get("users", (by.lower(),)).id if by else None
             cert = resolver.get("certificates", self.natural_key(values))
             if invalidation is None:
-                invalidation = Invalidation(certificate_id=cert.id, notes=values["notes"], active=False,
-                                            invalidated_by_id=by_id, status_before=cert.status)
+                invalidation = Invalidation(
+                    certificate_id=cert.id,
+                    notes=values["notes"],
+                    active=False,
+                    invalidated_by_id=by_id,
+                    status_before=cert.status,
+                )
                 db.session.add(invalidation)
             invalidation.notes = values["notes"]
             invalidation.invalidated_by_id = by_id

@@ -21,9 +21,12 @@ PASSWORD_MASK = "••••••"
 class Users(Entity):
     key = "users"
     fields = (
-        Field("username", required=True), Field("email", "email", required=True),
-        Field("full_name", default=""), Field("password"),
-        Field("is_staff", "bool", default=False), Field("is_active", "bool", default=True),
+        Field("username", required=True),
+        Field("email", "email", required=True),
+        Field("full_name", default=""),
+        Field("password"),
+        Field("is_staff", "bool", default=False),
+        Field("is_active", "bool", default=True),
     )
 
     def natural_key(self, values: dict[str, Any]) -> Key:
@@ -37,8 +40,13 @@ class Users(Entity):
         return found
 
     def snapshot(self, row: User) -> dict[str, Any]:
-        return {"username": row.username, "email": row.email, "full_name": row.full_name,
-                "is_staff": row.is_staff, "is_active": row.is_active}
+        return {
+            "username": row.username,
+            "email": row.email,
+            "full_name": row.full_name,
+            "is_staff": row.is_staff,
+            "is_active": row.is_active,
+        }
 
     def comparable(self, values: dict[str, Any]) -> dict[str, Any]:
         wanted = {k: v for k, v in values.items() if k != "password"}
@@ -60,7 +68,8 @@ class Users(Entity):
         emails = [e["email"].lower() for e in entries]
         for batch in chunks(emails):
             for username, email in db.session.execute(
-                    select(User.username, User.email).where(func.lower(User.email).in_(batch))):
+                select(User.username, User.email).where(func.lower(User.email).in_(batch))
+            ):
                 owners[email.lower()] = username.lower()
         errors: dict[int, str] = {}
         for index, entry in enumerate(entries):
@@ -72,13 +81,23 @@ class Users(Entity):
     def write(self, rows: Sequence[tuple[dict[str, Any], Any]], resolver: Resolver) -> None:
         created = []
         for values, user in rows:
-            fields = {"email": values["email"], "full_name": values["full_name"], "is_staff": values["is_staff"],
-                      "is_active": values["is_active"]}
+            fields = {
+                "email": values["email"],
+                "full_name": values["full_name"],
+                "is_staff": values["is_staff"],
+                "is_active": values["is_active"],
+            }
             if user is None:
                 password = values.get("password")
-                created.append({**fields, "username": values["username"], "created": utcnow(),
-                                "password_hash": generate_password_hash(password) if password else "",
-                                "session_token": secrets.token_hex(16)})
+                created.append(
+                    {
+                        **fields,
+                        "username": values["username"],
+                        "created": utcnow(),
+                        "password_hash": generate_password_hash(password) if password else "",
+                        "session_token": secrets.token_hex(16),
+                    }
+                )
                 continue
             for name, value in fields.items():
                 setattr(user, name, value)
@@ -96,9 +115,11 @@ def _users_by_name(names: set[str]) -> dict[str, User]:
 class Courses(Entity):
     key = "courses"
     fields = (
-        Field("id", "course_key", required=True), Field("name", required=True),
+        Field("id", "course_key", required=True),
+        Field("name", required=True),
         Field("pacing", "choice", default=Pacing.INSTRUCTOR.value, choices=tuple(p.value for p in Pacing)),
-        Field("start", "datetime"), Field("end", "datetime"),
+        Field("start", "datetime"),
+        Field("end", "datetime"),
         Field("certificates_enabled", "bool", default=True),
     )
 
@@ -118,10 +139,14 @@ class Courses(Entity):
         return found
 
     def snapshot(self, row: Course) -> dict[str, Any]:
-        return {"id": row.key, "name": row.name, "pacing": row.pacing,
-                "start": iso(row.start)[:-1] if row.start else None,
-                "end": iso(row.end)[:-1] if row.end else None,
-                "certificates_enabled": row.certificates_enabled}
+        return {
+            "id": row.key,
+            "name": row.name,
+            "pacing": row.pacing,
+            "start": iso(row.start)[:-1] if row.start else None,
+            "end": iso(row.end)[:-1] if row.end else None,
+            "certificates_enabled": row.certificates_enabled,
+        }
 
     def comparable(self, values: dict[str, Any]) -> dict[str, Any]:
         wanted = super().comparable(values)
@@ -175,8 +200,10 @@ class _UserCourseEntity(Entity):
         return found
 
     def ids(self, values: dict[str, Any], resolver: Resolver) -> dict[str, int]:
-        return {"user_id": resolver.get("users", (values["username"].lower(),)).id,
-                "course_id": resolver.get("courses", (values["course"],)).id}
+        return {
+            "user_id": resolver.get("users", (values["username"].lower(),)).id,
+            "course_id": resolver.get("courses", (values["course"],)).id,
+        }
 
     def prefetch(self, rows: Sequence[tuple[dict[str, Any], Any]], resolver: Resolver) -> None:
         resolver.prefetch("users", [(v["username"].lower(),) for v, _ in rows])
@@ -186,8 +213,11 @@ class _UserCourseEntity(Entity):
 class CourseStaffRoles(_UserCourseEntity):
     key = "course_staff"
     model = CourseStaff
-    fields = (Field("username", required=True), Field("course", "course_key", required=True),
-              Field("role", "choice", default=CourseRole.STAFF.value, choices=tuple(r.value for r in CourseRole)))
+    fields = (
+        Field("username", required=True),
+        Field("course", "course_key", required=True),
+        Field("role", "choice", default=CourseRole.STAFF.value, choices=tuple(r.value for r in CourseRole)),
+    )
 
     def snapshot(self, row: CourseStaff) -> dict[str, Any]:
         return {"role": row.role}
@@ -207,10 +237,12 @@ class CourseStaffRoles(_UserCourseEntity):
 class Enrollments(_UserCourseEntity):
     key = "enrollments"
     model = Enrollment
-    fields = (Field("username", required=True), Field("course", "course_key", required=True),
-              Field("mode", "choice", default=EnrollmentMode.AUDIT.value,
-                    choices=tuple(m.value for m in EnrollmentMode)),
-              Field("is_active", "bool", default=True))
+    fields = (
+        Field("username", required=True),
+        Field("course", "course_key", required=True),
+        Field("mode", "choice", default=EnrollmentMode.AUDIT.value, choices=tuple(m.value for m in EnrollmentMode)),
+        Field("is_active", "bool", default=True),
+    )
 
     def snapshot(self, row: Enrollment) -> dict[str, Any]:
         return {"mode": row.mode, "is_active": row.is_active}
@@ -223,8 +255,7 @@ class Enrollments(_UserCourseEntity):
         new = []
         for values, enrollment in rows:
             if enrollment is None:
-                new.append({"mode": values["mode"], "is_active": values["is_active"],
-                            **self.ids(values, resolver)})
+                new.append({"mode": values["mode"], "is_active": values["is_active"], **self.ids(values, resolver)})
             else:
                 enrollment.mode = values["mode"]
                 enrollment.is_active = values["is_active"]

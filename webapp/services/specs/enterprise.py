@@ -28,8 +28,12 @@ def _customer_ref(values: dict[str, Any]) -> tuple[str, Key, str]:
 
 class Grades(Entity):
     key = "grades"
-    fields = (Field("username", required=True), Field("course", "course_key", required=True),
-              Field("percent", "float", required=True, minimum=0, maximum=1), Field("passed", "bool", required=True))
+    fields = (
+        Field("username", required=True),
+        Field("course", "course_key", required=True),
+        Field("percent", "float", required=True, minimum=0, maximum=1),
+        Field("passed", "bool", required=True),
+    )
 
     def natural_key(self, values: dict[str, Any]) -> Key:
         return (values["username"].lower(), values["course"])
@@ -40,8 +44,11 @@ class Grades(Entity):
     def load(self, keys: Sequence[Key]) -> dict[Key, Any]:
         found: dict[Key, Any] = {}
         for batch in chunks(list(keys)):
-            query = (select(GradeRecord, User.username).join(User, User.id == GradeRecord.user_id)
-                     .where(tuple_(func.lower(User.username), GradeRecord.course_key).in_(batch)))
+            query = (
+                select(GradeRecord, User.username)
+                .join(User, User.id == GradeRecord.user_id)
+                .where(tuple_(func.lower(User.username), GradeRecord.course_key).in_(batch))
+            )
             for row, username in db.session.execute(query):
                 found[(username.lower(), row.course_key)] = row
         return found
@@ -56,8 +63,9 @@ class Grades(Entity):
         resolver.prefetch("users", [(v["username"].lower(),) for v, _ in rows])
         for values, grade in rows:
             if grade is None:
-                grade = GradeRecord(user_id=resolver.get("users", (values["username"].lower(),)).id,
-                                    course_key=values["course"])
+                grade = GradeRecord(
+                    user_id=resolver.get("users", (values["username"].lower(),)).id, course_key=values["course"]
+                )
                 db.session.add(grade)
             grade.percent = float(values["percent"])
             grade.passed = values["passed"]
@@ -65,8 +73,11 @@ class Grades(Entity):
 
 class EnterpriseCustomers(Entity):
     key = "enterprise_customers"
-    fields = (Field("slug", required=True), Field("name", required=True),
-              Field("enable_audit_reporting", "bool", default=False))
+    fields = (
+        Field("slug", required=True),
+        Field("name", required=True),
+        Field("enable_audit_reporting", "bool", default=False),
+    )
 
     def natural_key(self, values: dict[str, Any]) -> Key:
         return (values["slug"],)
@@ -102,14 +113,15 @@ class _CustomerUserEntity(Entity):
         resolver.prefetch("enterprise_customers", [(v["customer"],) for v, _ in rows])
 
     def ids(self, values: dict[str, Any], resolver: Resolver) -> dict[str, int]:
-        return {"customer_id": resolver.get("enterprise_customers", (values["customer"],)).id,
-                "user_id": resolver.get("users", (values["username"].lower(),)).id}
+        return {
+            "customer_id": resolver.get("enterprise_customers", (values["customer"],)).id,
+            "user_id": resolver.get("users", (values["username"].lower(),)).id,
+        }
 
 
 class EnterpriseLearners(_CustomerUserEntity):
     key = "enterprise_learners"
-    fields = (Field("customer", required=True), Field("username", required=True),
-              Field("active", "bool", default=True))
+    fields = (Field("customer", required=True), Field("username", required=True), Field("active", "bool", default=True))
 
     def natural_key(self, values: dict[str, Any]) -> Key:
         return (values["customer"], values["username"].lower())
@@ -117,10 +129,12 @@ class EnterpriseLearners(_CustomerUserEntity):
     def load(self, keys: Sequence[Key]) -> dict[Key, Any]:
         found: dict[Key, Any] = {}
         for batch in chunks(list(keys)):
-            query = (select(EnterpriseLearner, EnterpriseCustomer.slug, User.username)
-                     .join(EnterpriseCustomer, EnterpriseCustomer.id == EnterpriseLearner.customer_id)
-                     .join(User, User.id == EnterpriseLearner.user_id)
-                     .where(tuple_(EnterpriseCustomer.slug, func.lower(User.username)).in_(batch)))
+            query = (
+                select(EnterpriseLearner, EnterpriseCustomer.slug, User.username)
+                .join(EnterpriseCustomer, EnterpriseCustomer.id == EnterpriseLearner.customer_id)
+                .join(User, User.id == EnterpriseLearner.user_id)
+                .where(tuple_(EnterpriseCustomer.slug, func.lower(User.username)).in_(batch))
+            )
             for row, slug, username in db.session.execute(query):
                 found[(slug, username.lower())] = row
         return found
@@ -142,8 +156,12 @@ class EnterpriseLearners(_CustomerUserEntity):
 
 class Consents(_CustomerUserEntity):
     key = "consents"
-    fields = (Field("customer", required=True), Field("username", required=True),
-              Field("course", "course_key", required=True), Field("granted", "bool", default=True))
+    fields = (
+        Field("customer", required=True),
+        Field("username", required=True),
+        Field("course", "course_key", required=True),
+        Field("granted", "bool", default=True),
+    )
 
     def natural_key(self, values: dict[str, Any]) -> Key:
         return (values["customer"], values["username"].lower(), values["course"])
@@ -151,11 +169,14 @@ class Consents(_CustomerUserEntity):
     def load(self, keys: Sequence[Key]) -> dict[Key, Any]:
         found: dict[Key, Any] = {}
         for batch in chunks(list(keys)):
-            query = (select(DataSharingConsent, EnterpriseCustomer.slug, User.username)
-                     .join(EnterpriseCustomer, EnterpriseCustomer.id == DataSharingConsent.customer_id)
-                     .join(User, User.id == DataSharingConsent.user_id)
-                     .where(tuple_(EnterpriseCustomer.slug, func.lower(User.username),
-                                   DataSharingConsent.course_key).in_(batch)))
+            query = (
+                select(DataSharingConsent, EnterpriseCustomer.slug, User.username)
+                .join(EnterpriseCustomer, EnterpriseCustomer.id == DataSharingConsent.customer_id)
+                .join(User, User.id == DataSharingConsent.user_id)
+                .where(
+                    tuple_(EnterpriseCustomer.slug, func.lower(User.username), DataSharingConsent.course_key).in_(batch)
+                )
+            )
             for row, slug, username in db.session.execute(query):
                 found[(slug, username.lower(), row.course_key)] = row
         return found

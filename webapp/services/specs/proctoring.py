@@ -33,10 +33,15 @@ COMMENT_FIELDS = ("start", "stop", "duration", "comment", "status")
 
 class Exams(Entity):
     key = "exams"
-    fields = (Field("course", "course_key", required=True), Field("content_id", required=True),
-              Field("name", required=True), Field("time_limit_mins", "int", default=60, minimum=1, maximum=10_000),
-              Field("is_proctored", "bool", default=True), Field("is_practice", "bool", default=False),
-              Field("is_active", "bool", default=True))
+    fields = (
+        Field("course", "course_key", required=True),
+        Field("content_id", required=True),
+        Field("name", required=True),
+        Field("time_limit_mins", "int", default=60, minimum=1, maximum=10_000),
+        Field("is_proctored", "bool", default=True),
+        Field("is_practice", "bool", default=False),
+        Field("is_active", "bool", default=True),
+    )
 
     def natural_key(self, values: dict[str, Any]) -> Key:
         return (values["course"], values["content_id"])
@@ -47,15 +52,23 @@ class Exams(Entity):
     def load(self, keys: Sequence[Key]) -> dict[Key, Any]:
         found: dict[Key, Any] = {}
         for batch in chunks(list(keys)):
-            query = (select(ProctoredExam, Course.key).join(Course)
-                     .where(tuple_(Course.key, ProctoredExam.content_id).in_(batch)))
+            query = (
+                select(ProctoredExam, Course.key)
+                .join(Course)
+                .where(tuple_(Course.key, ProctoredExam.content_id).in_(batch))
+            )
             for exam, course_key in db.session.execute(query):
                 found[(course_key, exam.content_id)] = exam
         return found
 
     def snapshot(self, row: ProctoredExam) -> dict[str, Any]:
-        return {"name": row.name, "time_limit_mins": row.time_limit_mins, "is_proctored": row.is_proctored,
-                "is_practice": row.is_practice, "is_active": row.is_active}
+        return {
+            "name": row.name,
+            "time_limit_mins": row.time_limit_mins,
+            "is_proctored": row.is_proctored,
+            "is_practice": row.is_practice,
+            "is_active": row.is_active,
+        }
 
     def comparable(self, values: dict[str, Any]) -> dict[str, Any]:
         return {k: v for k, v in values.items() if k not in ("course", "content_id")}
@@ -64,8 +77,9 @@ class Exams(Entity):
         resolver.prefetch("courses", [(v["course"],) for v, _ in rows])
         for values, exam in rows:
             if exam is None:
-                exam = ProctoredExam(course_id=resolver.get("courses", (values["course"],)).id,
-                                     content_id=values["content_id"])
+                exam = ProctoredExam(
+                    course_id=resolver.get("courses", (values["course"],)).id, content_id=values["content_id"]
+                )
                 db.session.add(exam)
             for name in ("name", "time_limit_mins", "is_proctored", "is_practice", "is_active"):
                 setattr(exam, name, values[name])
@@ -74,11 +88,15 @@ class Exams(Entity):
 
 class Attempts(Entity):
     key = "attempts"
-    fields = (Field("course", "course_key", required=True), Field("content_id", required=True),
-              Field("username", required=True),
-              Field("status", "choice", required=True, choices=tuple(s.value for s in AttemptStatus)),
-              Field("attempt_code"), Field("external_id", default=""),
-              Field("taking_as_proctored", "bool", default=True))
+    fields = (
+        Field("course", "course_key", required=True),
+        Field("content_id", required=True),
+        Field("username", required=True),
+        Field("status", "choice", required=True, choices=tuple(s.value for s in AttemptStatus)),
+        Field("attempt_code"),
+        Field("external_id", default=""),
+        Field("taking_as_proctored", "bool", default=True),
+    )
 
     def natural_key(self, values: dict[str, Any]) -> Key:
         if values.get("attempt_code"):
@@ -86,29 +104,42 @@ class Attempts(Entity):
         return (values["course"], values["content_id"], values["username"].lower())
 
     def references(self, values: dict[str, Any]) -> list[tuple[str, Key, str]]:
-        return [("exams", (values["course"], values["content_id"]), "content_id"),
-                ("users", (values["username"].lower(),), "username")]
+        return [
+            ("exams", (values["course"], values["content_id"]), "content_id"),
+            ("users", (values["username"].lower(),), "username"),
+        ]
 
     def load(self, keys: Sequence[Key]) -> dict[Key, Any]:
         found: dict[Key, Any] = {}
         codes = [k[0] for k in keys if len(k) == 1]
         triples = [k for k in keys if len(k) == 3]
-        base = (select(ExamAttempt).join(ProctoredExam).join(Course).join(User, User.id == ExamAttempt.user_id)
-                .options(joinedload(ExamAttempt.exam).joinedload(ProctoredExam.course),
-                         joinedload(ExamAttempt.user)))
+        base = (
+            select(ExamAttempt)
+            .join(ProctoredExam)
+            .join(Course)
+            .join(User, User.id == ExamAttempt.user_id)
+            .options(joinedload(ExamAttempt.exam).joinedload(ProctoredExam.course), joinedload(ExamAttempt.user))
+        )
         for batch in chunks(codes):
             for attempt in db.session.scalars(base.where(func.upper(ExamAttempt.attempt_code).in_(batch))):
                 found[(attempt.attempt_code.upper(),)] = attempt
         for batch in chunks(triples):
-            for attempt in db.session.scalars(base.where(
-                    tuple_(Course.key, ProctoredExam.content_id, func.lower(User.username)).in_(batch))):
+            for attempt in db.session.scalars(
+                base.where(tuple_(Course.key, ProctoredExam.content_id, func.lower(User.username)).in_(batch))
+            ):
                 found[(attempt.exam.course.key, attempt.exam.content_id, attempt.user.username.lower())] = attempt
         return found
 
     def snapshot(self, row: ExamAttempt) -> dict[str, Any]:
-        return {"course": row.exam.course.key, "content_id": row.exam.content_id, "username": row.user.username,
-                "status": row.status, "attempt_code": row.attempt_code, "external_id": row.external_id,
-                "taking_as_proctored": row.taking_as_proctored}
+        return {
+            "course": row.exam.course.key,
+            "content_id": row.exam.content_id,
+            "username": row.user.username,
+            "status": row.status,
+            "attempt_code": row.attempt_code,
+            "external_id": row.external_id,
+            "taking_as_proctored": row.taking_as_proctored,
+        }
 
     def comparable(self, values: dict[str, Any]) -> dict[str, Any]:
         return {**super().comparable(values), "status": stored_status(values["status"]).value}
@@ -128,8 +159,10 @@ class Attempts(Entity):
 
     def diff(self, existing: Any, values: dict[str, Any]) -> tuple[dict, dict]:
         before, after = super().diff(existing, values)
-        for name, have, want in (("username", existing.user.username, values["username"]),
-                                 ("attempt_code", existing.attempt_code, values.get("attempt_code") or "")):
+        for name, have, want in (
+            ("username", existing.user.username, values["username"]),
+            ("attempt_code", existing.attempt_code, values.get("attempt_code") or ""),
+        ):
             if have.lower() == want.lower() or (name == "attempt_code" and not want):
                 before.pop(name, None)
                 after.pop(name, None)
@@ -158,9 +191,12 @@ class Attempts(Entity):
 
 class Reviews(Entity):
     key = "reviews"
-    fields = (Field("attempt_code", required=True),
-              Field("review_status", "choice", required=True, choices=tuple(s.value for s in ProviderReviewStatus)),
-              Field("reviewed_by"), Field("comments", "list", default=[]))
+    fields = (
+        Field("attempt_code", required=True),
+        Field("review_status", "choice", required=True, choices=tuple(s.value for s in ProviderReviewStatus)),
+        Field("reviewed_by"),
+        Field("comments", "list", default=[]),
+    )
 
     def natural_key(self, values: dict[str, Any]) -> Key:
         return (values["attempt_code"].upper(),)
@@ -179,8 +215,10 @@ class Reviews(Entity):
                 continue
             unknown = [k for k in comment if k not in COMMENT_FIELDS]
             if unknown:
-                errors.append(f"comment {index}: unknown field(s) {', '.join(map(str, unknown))} "
-                              f"(known: {', '.join(COMMENT_FIELDS)})")
+                errors.append(
+                    f"comment {index}: unknown field(s) {', '.join(map(str, unknown))} "
+                    f"(known: {', '.join(COMMENT_FIELDS)})"
+                )
             for name in ("start", "stop", "duration"):
                 value = comment.get(name, 0)
                 if isinstance(value, bool) or not isinstance(value, int):
@@ -190,22 +228,31 @@ class Reviews(Entity):
     def load(self, keys: Sequence[Key]) -> dict[Key, Any]:
         found: dict[Key, Any] = {}
         for batch in chunks([k[0] for k in keys]):
-            query = (select(Review).where(func.upper(Review.attempt_code).in_(batch))
-                     .options(joinedload(Review.reviewer), selectinload(Review.comments)))
+            query = (
+                select(Review)
+                .where(func.upper(Review.attempt_code).in_(batch))
+                .options(joinedload(Review.reviewer), selectinload(Review.comments))
+            )
             for review in db.session.scalars(query):
                 found[(review.attempt_code.upper(),)] = review
         return found
 
     def snapshot(self, row: Review) -> dict[str, Any]:
-        return {"review_status": row.review_status,
-                "reviewed_by": row.reviewer.username.lower() if row.reviewer else None,
-                "comments": [{"start": c.start, "stop": c.stop, "duration": c.duration, "comment": c.comment,
-                              "status": c.status} for c in row.comments]}
+        return {
+            "review_status": row.review_status,
+            "reviewed_by": row.reviewer.username.lower() if row.reviewer else None,
+            "comments": [
+                {"start": c.start, "stop": c.stop, "duration": c.duration, "comment": c.comment, "status": c.status}
+                for c in row.comments
+            ],
+        }
 
     def comparable(self, values: dict[str, Any]) -> dict[str, Any]:
-        return {"review_status": values["review_status"],
-                "reviewed_by": values["reviewed_by"].lower() if values.get("reviewed_by") else None,
-                "comments": [_comment(c) for c in values.get("comments") or []]}
+        return {
+            "review_status": values["review_status"],
+            "reviewed_by": values["reviewed_by"].lower() if values.get("reviewed_by") else None,
+            "comments": [_comment(c) for c in values.get("comments") or []],
+        }
 
     def write(self, rows: Sequence[tuple[dict[str, Any], Any]], resolver: Resolver) -> None:
         resolver.prefetch("attempts", [(v["attempt_code"].upper(),) for v, _ in rows])
@@ -216,36 +263,51 @@ class Reviews(Entity):
                 review = Review(attempt_code=attempt.attempt_code, attempt_id=attempt.id)
                 db.session.add(review)
             review.review_status = values["review_status"]
-            review.raw_data = {"reviewStatus": values["review_status"],
-                               "examMetaData": {"examCode": attempt.attempt_code,
-                                                "ssiRecordLocator": attempt.external_id}}
+            review.raw_data = {
+                "reviewStatus": values["review_status"],
+                "examMetaData": {"examCode": attempt.attempt_code, "ssiRecordLocator": attempt.external_id},
+            }
             reviewer = resolver.get("users", (values["reviewed_by"].lower(),)) if values.get("reviewed_by") else None
             review.reviewer_id = reviewer.id if reviewer else None
-            review.comments = [ReviewComment(position=i, source="webcam", **_comment(c))
-                               for i, c in enumerate(values.get("comments") or [])]
+            review.comments = [
+                ReviewComment(position=i, source="webcam", **_comment(c))
+                for i, c in enumerate(values.get("comments") or [])
+            ]
 
 
 def _write_credits(credits: dict[tuple[int, int, str], str]) -> None:
     """The credit requirement status each seeded attempt status implies (as the attempt rules would set)."""
     existing: dict[tuple[int, int, str], CreditRequirementStatus] = {}
     for batch in chunks(list(credits)):
-        for row in db.session.scalars(select(CreditRequirementStatus).where(
+        for row in db.session.scalars(
+            select(CreditRequirementStatus).where(
                 CreditRequirementStatus.namespace == CREDIT_NAMESPACE,
-                tuple_(CreditRequirementStatus.user_id, CreditRequirementStatus.course_id,
-                       CreditRequirementStatus.name).in_(batch))):
+                tuple_(
+                    CreditRequirementStatus.user_id, CreditRequirementStatus.course_id, CreditRequirementStatus.name
+                ).in_(batch),
+            )
+        ):
             existing[(row.user_id, row.course_id, row.name)] = row
     for (user_id, course_id, name), status in credits.items():
         row = existing.get((user_id, course_id, name))
         if row is None:
-            db.session.add(CreditRequirementStatus(user_id=user_id, course_id=course_id, namespace=CREDIT_NAMESPACE,
-                                                   name=name, status=status))
+            db.session.add(
+                CreditRequirementStatus(
+                    user_id=user_id, course_id=course_id, namespace=CREDIT_NAMESPACE, name=name, status=status
+                )
+            )
         else:
             row.status = status
 
 
 def _comment(entry: dict[str, Any]) -> dict[str, Any]:
-    return {"start": entry.get("start", 0), "stop": entry.get("stop", 0), "duration": entry.get("duration", 0),
-            "comment": str(entry.get("comment", "")), "status": str(entry.get("status", ""))}
+    return {
+        "start": entry.get("start", 0),
+        "stop": entry.get("stop", 0),
+        "duration": entry.get("duration", 0),
+        "comment": str(entry.get("comment", "")),
+        "status": str(entry.get("status", "")),
+    }
 
 
 ENTITIES: tuple[Entity, ...] = (Exams(), Attempts(), Reviews())

@@ -21,27 +21,45 @@ from webapp.views.forms import ConfirmForm, CsvUploadForm
 
 class AddExceptionForm(FlaskForm):
     identifier = StringField("Username or email", validators=[DataRequired(), Length(max=254)])
-    notes = TextAreaField("Notes", validators=[Length(max=1000)], render_kw={"rows": 2},
-                          description="Optional: why this learner gets a certificate whatever their grade.")
+    notes = TextAreaField(
+        "Notes",
+        validators=[Length(max=1000)],
+        render_kw={"rows": 2},
+        description="Optional: why this learner gets a certificate whatever their grade.",
+    )
 
 
 class RemovalUploadForm(CsvUploadForm):
     """The upload form again, with its own element ids so both forms fit on one page."""
 
-    file = FileField("CSV file of learners to remove", id="remove_file",
-                     validators=[FileRequired("Choose a CSV file to upload.")], render_kw={"accept": ".csv,text/csv"},
-                     description="Same format: one username or email per row (notes are ignored).")
-    encoding = SelectField("Encoding", id="remove_encoding", default="utf-8",
-                           choices=[SelectChoice(v, label) for v, label in ENCODING_LABELS.items()])
+    file = FileField(
+        "CSV file of learners to remove",
+        id="remove_file",
+        validators=[FileRequired("Choose a CSV file to upload.")],
+        render_kw={"accept": ".csv,text/csv"},
+        description="Same format: one username or email per row (notes are ignored).",
+    )
+    encoding = SelectField(
+        "Encoding",
+        id="remove_encoding",
+        default="utf-8",
+        choices=[SelectChoice(v, label) for v, label in ENCODING_LABELS.items()],
+    )
 
 
 def _page(course_key: str, add_form=None, upload_form=None, removal_form=None, status: int = 200):
-    course, page = exceptions.allowlist_page(current_user, course_key, q=request.args.get("q", ""),
-                                             page=page_arg(request.args.get("page")))
-    return render_template("certificates/exceptions.html", course=course, page=page, q=request.args.get("q", ""),
-                           add_form=add_form or AddExceptionForm(formdata=None),
-                           upload_form=upload_form or CsvUploadForm(formdata=None),
-                           removal_form=removal_form or RemovalUploadForm(formdata=None)), status
+    course, page = exceptions.allowlist_page(
+        current_user, course_key, q=request.args.get("q", ""), page=page_arg(request.args.get("page"))
+    )
+    return render_template(
+        "certificates/exceptions.html",
+        course=course,
+        page=page,
+        q=request.args.get("q", ""),
+        add_form=add_form or AddExceptionForm(formdata=None),
+        upload_form=upload_form or CsvUploadForm(formdata=None),
+        removal_form=removal_form or RemovalUploadForm(formdata=None),
+    ), status
 
 
 @bp.route("/courses/<course_key:course_key>/certificates/exceptions", endpoint="exceptions")
@@ -54,8 +72,14 @@ def _upload(course_key: str, form: CsvUploadForm, removal: bool):
     if not form.validate_on_submit():
         return _page(course_key, **{"removal_form" if removal else "upload_form": form}, status=400)
     try:
-        plan = exceptions.plan_upload(current_user, course_key, form.file.data.stream, form.file.data.filename,
-                                      encoding=form.encoding.data, removal=removal)
+        plan = exceptions.plan_upload(
+            current_user,
+            course_key,
+            form.file.data.stream,
+            form.file.data.filename,
+            encoding=form.encoding.data,
+            removal=removal,
+        )
     except ServiceError as error:
         if error.status in (403, 404):
             raise
@@ -99,8 +123,7 @@ def exceptions_remove(course_key: str, user_id: int):
     form = ConfirmForm()
     preview = exceptions.removal_preview(current_user, course_key, user_id)
     if request.method == "GET":
-        return render_template("certificates/exceptions_remove.html", preview=preview, course=preview.course,
-                               form=form)
+        return render_template("certificates/exceptions_remove.html", preview=preview, course=preview.course, form=form)
     if not form.validate_on_submit():
         abort(400)
     result = exceptions.remove_exception(current_user, course_key, preview.entry.user.username)

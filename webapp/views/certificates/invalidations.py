@@ -18,17 +18,32 @@ from webapp.views.forms import ConfirmForm, CsvUploadForm
 
 class InvalidateForm(FlaskForm):
     identifier = StringField("Learner (username or email)", validators=[DataRequired(), Length(max=254)])
-    notes = TextAreaField("Notes", validators=[Length(max=2000)], render_kw={"rows": 2},
-                          description="Why the certificate is invalidated (shown in the list).")
+    notes = TextAreaField(
+        "Notes",
+        validators=[Length(max=2000)],
+        render_kw={"rows": 2},
+        description="Why the certificate is invalidated (shown in the list).",
+    )
 
 
-def _render(course_key: str, *, upload: CsvUploadForm | None = None, one: InvalidateForm | None = None,
-            status: int = 200):
-    data = invalidations.list_invalidations(current_user, course_key, state=request.args.get("state"),
-                                            q=request.args.get("q", ""), page=page_arg(request.args.get("page")))
-    return render_template("certificates/invalidations.html", data=data, upload=upload or CsvUploadForm(),
-                           one=one or InvalidateForm(), confirm=ConfirmForm(),
-                           states=list(invalidations.InvalidationState)), status
+def _render(
+    course_key: str, *, upload: CsvUploadForm | None = None, one: InvalidateForm | None = None, status: int = 200
+):
+    data = invalidations.list_invalidations(
+        current_user,
+        course_key,
+        state=request.args.get("state"),
+        q=request.args.get("q", ""),
+        page=page_arg(request.args.get("page")),
+    )
+    return render_template(
+        "certificates/invalidations.html",
+        data=data,
+        upload=upload or CsvUploadForm(),
+        one=one or InvalidateForm(),
+        confirm=ConfirmForm(),
+        states=list(invalidations.InvalidationState),
+    ), status
 
 
 @bp.route("/courses/<course_key:course_key>/certificates/invalidations", endpoint="invalidations")
@@ -40,8 +55,9 @@ def invalidations_page(course_key: str):
 @bp.route("/courses/<course_key:course_key>/certificates/invalidations.csv")
 @login_required
 def invalidations_csv(course_key: str):
-    filename, rows = invalidations.export_invalidations(current_user, course_key, state=request.args.get("state"),
-                                                        q=request.args.get("q", ""))
+    filename, rows = invalidations.export_invalidations(
+        current_user, course_key, state=request.args.get("state"), q=request.args.get("q", "")
+    )
     return csv_response(filename, invalidations.EXPORT_HEADER, rows)
 
 
@@ -52,8 +68,9 @@ def invalidations_upload(course_key: str):
     if not form.validate_on_submit():
         return _render(course_key, upload=form, status=400)
     try:
-        plan = invalidations.plan_upload(current_user, course_key, form.file.data.stream, form.file.data.filename,
-                                         encoding=form.encoding.data)
+        plan = invalidations.plan_upload(
+            current_user, course_key, form.file.data.stream, form.file.data.filename, encoding=form.encoding.data
+        )
     except ServiceError as error:
         if isinstance(error, PermissionDenied | NotFound):
             raise
@@ -77,8 +94,9 @@ def invalidate_one(course_key: str):
     return redirect(url_for(".invalidations", course_key=course_key))
 
 
-@bp.route("/courses/<course_key:course_key>/certificates/invalidations/<id:invalidation_id>/revalidate",
-          methods=["POST"])
+@bp.route(
+    "/courses/<course_key:course_key>/certificates/invalidations/<id:invalidation_id>/revalidate", methods=["POST"]
+)
 @login_required
 def revalidate(course_key: str, invalidation_id: int):
     if not ConfirmForm().validate_on_submit():

@@ -23,8 +23,13 @@ class GenerationForm(FlaskForm):
 @bp.route("/courses/<course_key:course_key>/certificates/", endpoint="issued")
 @login_required
 def issued_list(course_key: str):
-    data = issued.issued_list(current_user, course_key, filter_value=request.args.get("filter"),
-                              q=request.args.get("q", ""), page=page_arg(request.args.get("page")))
+    data = issued.issued_list(
+        current_user,
+        course_key,
+        filter_value=request.args.get("filter"),
+        q=request.args.get("q", ""),
+        page=page_arg(request.args.get("page")),
+    )
     form = GenerationForm(enable="0" if data.generation.course_enabled else "1")
     return render_template("certificates/issued.html", data=data, filters=list(CertificateFilter), form=form)
 
@@ -32,8 +37,9 @@ def issued_list(course_key: str):
 @bp.route("/courses/<course_key:course_key>/certificates/issued.csv")
 @login_required
 def issued_csv(course_key: str):
-    filename, rows = issued.export_rows(current_user, course_key, filter_value=request.args.get("filter"),
-                                        q=request.args.get("q", ""))
+    filename, rows = issued.export_rows(
+        current_user, course_key, filter_value=request.args.get("filter"), q=request.args.get("q", "")
+    )
     return csv_response(filename, issued.EXPORT_HEADER, rows)
 
 
@@ -43,10 +49,14 @@ def toggle_generation(course_key: str):
     form = GenerationForm()
     if not form.validate_on_submit() or form.enable.data not in {"0", "1"}:
         abort(400)
-    result = generation.set_generation(current_user, course_key, form.enable.data == "1",
-                                       remote_addr=request.remote_addr or "")
+    result = generation.set_generation(
+        current_user, course_key, form.enable.data == "1", remote_addr=request.remote_addr or ""
+    )
     word = "on" if result.state.course_enabled else "off"
-    flash(f"Certificate generation is now {word} for this course." if result.changed
-          else f"Certificate generation was already {word} for this course; nothing changed.",
-          "success" if result.changed else "info")
+    flash(
+        f"Certificate generation is now {word} for this course."
+        if result.changed
+        else f"Certificate generation was already {word} for this course; nothing changed.",
+        "success" if result.changed else "info",
+    )
     return redirect(url_for(".issued", course_key=course_key))
