@@ -1,6 +1,12 @@
 """Learner rosters: `username_or_email[,notes]` CSV files turned into plan items, and the learner checks
 every roster operation shares (domain §1.3): blank rows, bad format, unknown learner, duplicate rows.
 
+A roster with a header is read by header name (`ROSTER_HEADER`): the learner column is `username_or_email`,
+`email`, `username`, `user`, `learner` or `identifier` (when a file has several, a row takes the first
+non-empty in that order: an email names one user for certain), notes come from `notes`, every other column
+is ignored. So the plan error report, the allowlist export and the issued-certificates export upload as
+they are. Without a header the two-column rule holds.
+
 A roster kind calls `roster_items()` when planning an upload, then `triage()` inside its `decide()`:
 triage settles the rows that fail the shared checks and hands back the rest with their resolved user,
 so the kind only adds its own rules (not enrolled, on the allowlist…).
@@ -17,12 +23,13 @@ from sqlalchemy import func, select
 
 from webapp.extensions import db
 from webapp.models import User
-from webapp.services.csvio import CsvRefused, RecordKind, read_csv
+from webapp.services.csvio import IDENTIFIER_HEADERS, Columns, CsvRefused, RecordKind, read_csv
 from webapp.services.plans import Decision, Item
 from webapp.services.specs.base import chunks
 from webapp.statuses import Action
 
 ROSTER_COLUMNS = ("username_or_email", "notes")
+ROSTER_HEADER = Columns(((ROSTER_COLUMNS[0], IDENTIFIER_HEADERS), (ROSTER_COLUMNS[1], ("notes",))))
 FULL_SCAN_MIN = 5000  # identifiers in a roster above which a scan of the users table may be cheaper
 
 
@@ -37,6 +44,7 @@ def roster_items(stream: BinaryIO, *, encoding: str = "utf-8") -> list[Item]:
             encoding=encoding,
             max_rows=current_app.config["CSV_MAX_ROWS"],
             max_bytes=current_app.config.get("MAX_CONTENT_LENGTH"),
+            columns=ROSTER_HEADER,
         )
         if record.kind != RecordKind.HEADER
     ]
