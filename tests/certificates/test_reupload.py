@@ -164,3 +164,11 @@ def test_a_header_without_a_learner_column_refuses_the_file_naming_its_columns(c
     result = runner.invoke(args=["certificates", "import-exceptions", str(path), "--course", COURSE_A, "--as", "staff"])
     assert result.exit_code == 1 and "no username_or_email column" in result.output
     assert allowlist(w["course_a"]) == {}
+
+
+def test_a_row_with_content_only_in_ignored_columns_names_no_learner(client):
+    world_with_learners(2)
+    client.login("staff")
+    plan_id = plan_id_of(upload(client, b"username,email,row,code\n,,2,x\nann,,3,y\n"))
+    assert _actions(plan_id) == {2: ("error", "bad_format"), 3: ("create", "")}
+    assert rows_of(plan_id)[2].message == "no username or email in this row"

@@ -161,9 +161,7 @@ def triage(items: Sequence[Item]) -> tuple[list[Decision | None], list[Resolved]
                 message=(f"{len(item.cells)} cells; expected username_or_email and optional notes"),
             )
         elif not identifier:
-            decisions[index] = Decision(
-                Action.ERROR, code="bad_format", message="the first cell is empty; expected a username or email"
-            )
+            decisions[index] = Decision(Action.ERROR, code="bad_format", message="no username or email in this row")
         elif identifier.lower() not in users:
             decisions[index] = Decision(
                 Action.ERROR,
