@@ -33,6 +33,8 @@ CSV_CORPUS: dict[str, Callable[[], bytes]] = {
     "UTF-16 with BOM": lambda: "username\nalice\n".encode("utf-16"),
     "unterminated quote then 300 KB": lambda: b'alice,"' + b"y" * 300_000 + b"\n",
     "only a header": lambda: b"username_or_email,notes\n",
+    "an error report header only": lambda: b"\xef\xbb\xbfusername_or_email,notes,row,code,message\r\n\r\n",
+    "a header naming no learner column": lambda: b"notes,full_name,created\nhi,Alice,2026-01-01\n" * 3,
     "empty": lambda: b"",
 }
 

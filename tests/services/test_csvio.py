@@ -9,7 +9,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from webapp.services.csvio import CsvRefused, RecordKind, check_csv_filename, csv_lines, read_csv, safe_cell
+from webapp.services.csvio import (
+    IDENTIFIER_HEADERS,
+    Columns,
+    CsvRefused,
+    RecordKind,
+    check_csv_filename,
+    csv_lines,
+    read_csv,
+    safe_cell,
+)
 
 
 def records(data: bytes, **kwargs):
@@ -132,3 +141,26 @@ def test_what_we_write_reads_back_safely(rows):
     for written, read in zip(rows, back[1:], strict=True):
         assert read == [safe_cell(c) for c in written]
         assert not any(cell.startswith(("=", "+", "-", "@")) for cell in read)
+
+
+ROSTER = Columns((("username_or_email", IDENTIFIER_HEADERS), ("notes", ("notes",))))
+
+
+def test_a_header_maps_columns_by_name_and_ignores_the_others():
+    data = b"row,Notes,Email,username,code\n2,hi,,ann,x\n3,,bob@example.org,bob,y\n\n5,,,,z\n"
+    assert [(r.row, r.cells, r.kind) for r in records(data, columns=ROSTER)] == [
+        (1, ["row", "Notes", "Email", "username", "code"], RecordKind.HEADER),
+        (2, ["ann", "hi"], RecordKind.DATA),
+        (3, ["bob@example.org"], RecordKind.DATA),  # email preferred to username when both are filled
+        (4, [], RecordKind.BLANK),
+        (5, [""], RecordKind.DATA),  # content only in ignored columns: a row without a learner
+    ]
+
+
+def test_a_header_without_the_required_column_is_refused_naming_its_columns():
+    with pytest.raises(CsvRefused, match="no username_or_email column \\(columns found: “Notes”, “E-mail”\\)"):
+        records(b"Notes,E-mail\nhi,ann@example.org\n", columns=ROSTER)  # "E-mail" is no learner column
+
+
+def test_without_a_header_cells_stay_by_position():
+    assert [r.cells for r in records(b"ann,notes,extra\nbob\n", columns=ROSTER)] == [["ann", "notes", "extra"], ["bob"]]

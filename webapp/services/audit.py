@@ -81,9 +81,15 @@ AUDIT_CSV_HEADER = ("at", "actor", "action", "course", "plan", "summary", "remot
 
 
 def events_csv_rows(actor: User, filters: AuditFilter) -> Iterator[list[object]]:
-    """Every matching event as CSV cells, streamed in batches. Permission is checked now, not when streaming."""
+    """Every matching event as CSV cells, streamed in batches.
+
+    Permission is checked now; the query runs when the rows are read, i.e. while the download streams,
+    in the session of the streaming context: the view's session is closed by then.
+    """
     query = _filtered(actor, filters).execution_options(yield_per=1000)
-    return (
-        [iso(e.at), e.actor_name, e.action, e.course_key, e.plan_id or "", e.summary, e.remote_addr]
-        for e in db.session.scalars(query)
-    )
+
+    def rows() -> Iterator[list[object]]:
+        for e in db.session.scalars(query):
+            yield [iso(e.at), e.actor_name, e.action, e.course_key, e.plan_id or "", e.summary, e.remote_addr]
+
+    return rows()

@@ -3,7 +3,9 @@
 In: decodes UTF-8 (with or without BOM) or an explicitly chosen Windows-1252, refuses undecodable bytes
 with their line, detects `,` `;` or tab, detects a header row, numbers rows as a spreadsheet shows them
 (blank rows count; a quoted cell with line breaks stays one row), and enforces size and row limits.
-It streams: lines are decoded and parsed one at a time, never copied whole.
+Given the columns a caller wants (`Columns`), a file with a header is read by header name: extra columns
+(an error report's row/code/message, an export's created/created_by…) are ignored, so the files the app
+writes can be uploaded again as they are. It streams: lines are decoded and parsed one at a time.
 
 Out: UTF-8 with BOM, RFC 4180 quoting, and formula-injection escaping of every cell.
 """
@@ -14,7 +16,7 @@ import csv
 import io
 import itertools
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import BinaryIO
@@ -24,7 +26,10 @@ from webapp.services.errors import ServiceError
 ENCODINGS = {"utf-8": "utf-8-sig", "cp1252": "cp1252"}
 ENCODING_LABELS = {"utf-8": "UTF-8 (also with BOM)", "cp1252": "Windows-1252 (older Excel)"}
 DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab"}
-HEADER_WORDS = frozenset({"username", "email", "username_or_email", "user", "learner", "identifier"})
+# The header names of a learner column, in order of preference when a file has several of them: an email
+# names one user for certain (an email match wins, domain §0), a username may contain '@' and so is second.
+IDENTIFIER_HEADERS = ("username_or_email", "email", "username", "user", "learner", "identifier")
+HEADER_WORDS = frozenset(IDENTIFIER_HEADERS)
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
 _SNIFF_LINES = 20
 
@@ -41,11 +46,76 @@ class RecordKind(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class CsvRecord:
-    """One record of the file: its spreadsheet row number and its cells (trailing empty cells dropped)."""
+    """One record of the file: its spreadsheet row number and its cells (trailing empty cells dropped).
+
+    In a file read by header name (`read_csv(columns=...)`), a data record's cells are the wanted columns in
+    their order, whatever the file's column order; the header record keeps the file's own cells.
+    """
 
     row: int
     cells: list[str]
     kind: RecordKind
+
+
+@dataclass(frozen=True, slots=True)
+class Columns:
+    """The columns a reader wants from a file with a header, each with the header names that fill it.
+
+    `wanted` is ((column, (header name, ...)), ...), in the order the cells come out; the first column is
+    required. When a file names several columns for one wanted column, a row takes the first of them, in
+    the order of the names given, that is non-empty in that row. Names match in any case, with spaces or
+    dashes read as underscores.
+    """
+
+    wanted: tuple[tuple[str, tuple[str, ...]], ...]
+
+    @property
+    def required(self) -> tuple[str, tuple[str, ...]]:
+        return self.wanted[0]
+
+    def known(self) -> frozenset[str]:
+        return frozenset(name for _, names in self.wanted for name in names)
+
+    def is_header(self, cells: Sequence[str]) -> bool:
+        """Row 1 is a header when its first cell is a known column name, or when it has more than two
+        non-empty cells (never a roster row) and one of them names the required column."""
+        names = [header_name(c) for c in cells if c.strip()]
+        if not names:
+            return False
+        if header_name(cells[0]) in self.known():
+            return True
+        return len(names) > 2 and any(name in self.required[1] for name in names)
+
+    def indexes(self, header: Sequence[str]) -> list[list[int]]:
+        """For each wanted column, the file's column indexes that fill it, in order of preference.
+
+        Refuses the file when the required column is not in the header, naming the columns it found.
+        """
+        names = [header_name(c) for c in header]
+        plan = [[names.index(n) for n in aliases if n in names] for _, aliases in self.wanted]
+        if not plan[0]:
+            found = ", ".join(f"“{c.strip().lstrip(chr(0xFEFF))}”" for c in header if c.strip()) or "none"
+            column, aliases = self.required
+            raise CsvRefused(
+                f"Row 1 is a header, but it has no {column} column (columns found: {found}). "
+                f"Name the column that holds it {', '.join(aliases[:-1])} or {aliases[-1]}."
+            )
+        return plan
+
+
+def header_name(cell: str) -> str:
+    """A header cell as compared with known column names: BOM and spaces stripped, lower case, `_` for ` `/`-`."""
+    return re.sub(r"[\s-]+", "_", cell.strip().lstrip("\ufeff").strip().lower())
+
+
+def _pick(cells: list[str], plan: list[list[int]]) -> list[str]:
+    """A data row's cells as the wanted columns: each the first non-empty of its file columns."""
+    picked = []
+    for indexes in plan:
+        value = next((cells[i] for i in indexes if i < len(cells) and cells[i].strip()), "")
+        picked.append(value)
+    trimmed = _trim(picked)
+    return trimmed or [""]  # a row with content only in ignored columns is a row without a learner
 
 
 def check_csv_filename(filename: str | None) -> str:
@@ -89,15 +159,18 @@ def _decoded_lines(stream: BinaryIO, encoding: str, max_bytes: int | None) -> It
 _IDENTIFIER = re.compile(r"^[^\s,;]+$")
 
 
-def detect_delimiter(sample: list[str]) -> str:
-    """The delimiter that splits the most sample rows into a roster row: a first cell that reads as one
-    username or email (no spaces, commas or semicolons) and at most two cells. Ties go to `,`, then `;`."""
+def detect_delimiter(sample: list[str], columns: Columns | None = None) -> str:
+    """The delimiter that splits the first row into a header (when `columns` are given), else the one that
+    splits the most sample rows into a roster row: a first cell that reads as one username or email (no
+    spaces, commas or semicolons) and at most two cells. Ties go to `,`, then `;`."""
     best, best_score = ",", -1
     for delimiter in (",", ";", "\t"):
         try:
             records = list(csv.reader(sample, delimiter=delimiter))
         except csv.Error:
             continue
+        if columns is not None and records and len(records[0]) > 1 and columns.is_header(_trim(records[0])):
+            return delimiter
         score = 0
         for cells in records:
             cells = _trim(cells)
@@ -120,18 +193,27 @@ def is_header(cells: list[str]) -> bool:
 
 
 def read_csv(
-    stream: BinaryIO, *, encoding: str = "utf-8", max_rows: int = 200_000, max_bytes: int | None = None
+    stream: BinaryIO,
+    *,
+    encoding: str = "utf-8",
+    max_rows: int = 200_000,
+    max_bytes: int | None = None,
+    columns: Columns | None = None,
 ) -> Iterator[CsvRecord]:
     """Yield every record of the file with its spreadsheet row number and kind.
 
-    The first record is a header when its first cell is a known header word. Raises CsvRefused for
-    a file that cannot be read as a whole (bad bytes, NUL, too large, too many rows, broken quoting).
+    Without `columns`, the first record is a header when its first cell is a known header word, and cells
+    come as they are. With `columns`, the header is recognised by `Columns.is_header` and the data rows
+    of a file with a header come as the wanted columns (by header name); a file without a header keeps
+    its cells by position. Raises CsvRefused for a file that cannot be read as a whole (bad bytes, NUL, too
+    large, too many rows, broken quoting, a header without the required column).
     """
     lines = _decoded_lines(stream, encoding, max_bytes)
     sample = list(itertools.islice(lines, _SNIFF_LINES))
-    delimiter = detect_delimiter(sample)
+    delimiter = detect_delimiter(sample, columns)
     reader = csv.reader(itertools.chain(sample, lines), delimiter=delimiter, quotechar='"', strict=False)
     row = 0
+    plan: list[list[int]] | None = None
     while True:
         try:
             cells = next(reader)
@@ -143,12 +225,16 @@ def read_csv(
         if row > max_rows:
             raise CsvRefused(f"The file has more than {max_rows:,} rows. Split it and upload the parts.")
         cells = _trim(cells)
-        if row == 1 and is_header(cells):
+        if row == 1 and (columns.is_header(cells) if columns else is_header(cells)):
+            if columns is not None:
+                plan = columns.indexes(cells)
             kind = RecordKind.HEADER
         elif not cells:
             kind = RecordKind.BLANK
         else:
             kind = RecordKind.DATA
+            if plan is not None:
+                cells = _pick(cells, plan)
         yield CsvRecord(row, cells, kind)
 
 

@@ -49,10 +49,19 @@ def courses_for(user: User) -> list[Course]:
 
 
 def find_user(identifier: str) -> User | None:
-    """A user by username, or by email when the identifier contains '@' (case-insensitive)."""
-    identifier = (identifier or "").strip()
-    column = User.email if "@" in identifier else User.username
-    return db.session.scalar(select(User).where(func.lower(column) == identifier.lower()))
+    """The user an identifier names (domain §0): the one with that email, else the one with that username.
+
+    Both case-insensitive; a username may contain '@', so an identifier with '@' that is nobody's email is
+    still looked up as a username.
+    """
+    key = (identifier or "").strip().lower()
+    if not key:
+        return None
+    if "@" in key:
+        user = db.session.scalar(select(User).where(func.lower(User.email) == key))
+        if user is not None:
+            return user
+    return db.session.scalar(select(User).where(func.lower(User.username) == key))
 
 
 def resolve_actor(identifier: str) -> User:

@@ -1,6 +1,13 @@
 """Learner rosters: `username_or_email[,notes]` CSV files turned into plan items, and the learner checks
 every roster operation shares (domain §1.3): blank rows, bad format, unknown learner, duplicate rows.
 
+A roster with a header is read by header name (`ROSTER_HEADER`): the learner column is `username_or_email`,
+`email`, `username`, `user`, `learner` or `identifier` (when a file has several, a row takes the first
+non-empty in that order: an email names one user for certain), notes come from `notes`, every other column
+is ignored. So the plan error report, the allowlist export and the issued-certificates export upload as
+they are. Without a header the two-column rule holds. Identifiers resolve as the platform does (domain
+§0): an email match wins, else a username match, both case-insensitive.
+
 A roster kind calls `roster_items()` when planning an upload, then `triage()` inside its `decide()`:
 triage settles the rows that fail the shared checks and hands back the rest with their resolved user,
 so the kind only adds its own rules (not enrolled, on the allowlist…).
@@ -17,12 +24,13 @@ from sqlalchemy import func, select
 
 from webapp.extensions import db
 from webapp.models import User
-from webapp.services.csvio import CsvRefused, RecordKind, read_csv
+from webapp.services.csvio import IDENTIFIER_HEADERS, Columns, CsvRefused, RecordKind, read_csv
 from webapp.services.plans import Decision, Item
 from webapp.services.specs.base import chunks
 from webapp.statuses import Action
 
 ROSTER_COLUMNS = ("username_or_email", "notes")
+ROSTER_HEADER = Columns(((ROSTER_COLUMNS[0], IDENTIFIER_HEADERS), (ROSTER_COLUMNS[1], ("notes",))))
 FULL_SCAN_MIN = 5000  # identifiers in a roster above which a scan of the users table may be cheaper
 
 
@@ -37,6 +45,7 @@ def roster_items(stream: BinaryIO, *, encoding: str = "utf-8") -> list[Item]:
             encoding=encoding,
             max_rows=current_app.config["CSV_MAX_ROWS"],
             max_bytes=current_app.config.get("MAX_CONTENT_LENGTH"),
+            columns=ROSTER_HEADER,
         )
         if record.kind != RecordKind.HEADER
     ]
@@ -88,34 +97,31 @@ class Learner:
 
 
 def find_learners(identifiers: Iterable[str]) -> dict[str, Learner]:
-    """Learners by lower-cased identifier (usernames, or emails when it has '@').
+    """Learners by lower-cased identifier: the user with that email, else the user with that username.
 
-    Batched IN queries; when the roster names a large share of all users, one scan of three columns is
-    cheaper than a hundred IN queries.
+    Both compared case-insensitively (domain §0; a username may contain '@'). Batched IN queries; when the
+    roster names a large share of all users, one scan of three columns is cheaper than a hundred IN queries.
     """
-    usernames, emails = set(), set()
-    for identifier in identifiers:
-        key = identifier.strip().lower()
-        if key:
-            (emails if "@" in key else usernames).add(key)
-    found: dict[str, Learner] = {}
-    wanted = len(usernames) + len(emails)
-    if wanted > FULL_SCAN_MIN and wanted * 3 > (db.session.scalar(select(func.count()).select_from(User)) or 0):
+    keys = {key for identifier in identifiers if (key := identifier.strip().lower())}
+    by_email: dict[str, Learner] = {}
+    by_username: dict[str, Learner] = {}
+    if len(keys) > FULL_SCAN_MIN and len(keys) * 3 > (db.session.scalar(select(func.count()).select_from(User)) or 0):
         for row in db.session.execute(select(User.id, User.username, User.email)):
             learner = Learner(row.id, row.username, row.email)
-            if (name := learner.username.lower()) in usernames:
-                found[name] = learner
-            if (email := learner.email.lower()) in emails:
-                found[email] = learner
-        return found
-    for column, keys in ((User.username, usernames), (User.email, emails)):
-        for batch in chunks(sorted(keys), 900):
-            for row in db.session.execute(
-                select(User.id, User.username, User.email).where(func.lower(column).in_(batch))
-            ):
-                learner = Learner(row.id, row.username, row.email)
-                found[(learner.email if column is User.email else learner.username).lower()] = learner
-    return found
+            if (email := learner.email.lower()) in keys:
+                by_email[email] = learner
+            if (name := learner.username.lower()) in keys:
+                by_username[name] = learner
+    else:
+        emails = sorted(key for key in keys if "@" in key)  # an email always has one
+        for column, wanted, found in ((User.email, emails, by_email), (User.username, sorted(keys), by_username)):
+            for batch in chunks(wanted, 900):
+                for row in db.session.execute(
+                    select(User.id, User.username, User.email).where(func.lower(column).in_(batch))
+                ):
+                    learner = Learner(row.id, row.username, row.email)
+                    found[(learner.email if column is User.email else learner.username).lower()] = learner
+    return {key: learner for key in keys if (learner := by_email.get(key) or by_username.get(key))}
 
 
 @dataclass(slots=True)
@@ -155,9 +161,7 @@ def triage(items: Sequence[Item]) -> tuple[list[Decision | None], list[Resolved]
                 message=(f"{len(item.cells)} cells; expected username_or_email and optional notes"),
             )
         elif not identifier:
-            decisions[index] = Decision(
-                Action.ERROR, code="bad_format", message="the first cell is empty; expected a username or email"
-            )
+            decisions[index] = Decision(Action.ERROR, code="bad_format", message="no username or email in this row")
         elif identifier.lower() not in users:
             decisions[index] = Decision(
                 Action.ERROR,
