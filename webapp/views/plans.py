@@ -63,7 +63,11 @@ def apply(plan_id: int):
 def revert(plan_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    inverse = plans.revert_plan(plan_id, current_user)  # a plan that cannot be reverted: the 409 page
+    try:
+        inverse = plans.revert_plan(plan_id, current_user)
+    except InputRefused as error:
+        flash(str(error), "error")
+        return redirect(url_for(".show", plan_id=plan_id))
     flash(f"This is the preview of the revert of plan #{plan_id}. Nothing is written until you apply it.", "info")
     return redirect(url_for(".show", plan_id=inverse.id))
 

@@ -15,8 +15,8 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from webapp.extensions import db
 from webapp.models import Plan, User
 from webapp.services import audit
-from webapp.services.errors import Conflict, InputRefused, ServiceError
-from webapp.services.plans.kinds import Decision, Item, PlanContext, PlanKind, get_kind
+from webapp.services.errors import InputRefused, ServiceError
+from webapp.services.plans.kinds import Decision, Item, NotApplicable, PlanContext, PlanKind, get_kind
 from webapp.services.plans.lifecycle import get_plan, store_expiry
 from webapp.services.plans.storage import (
     bulk_work,
@@ -53,9 +53,9 @@ def apply_plan(plan_id: int, actor: User | None) -> ApplyResult:
     if plan.status == PlanStatus.EXPIRED:
         store_expiry(plan)
     if plan.status != PlanStatus.PREVIEWED:
-        raise Conflict(_not_applicable_message(plan))
+        raise NotApplicable(_not_applicable_message(plan))
     if kind.atomic and plan.count(Action.ERROR):
-        raise Conflict(
+        raise NotApplicable(
             f"Plan #{plan.id} has {plan.count(Action.ERROR)} error rows; it applies only as a "
             "whole, so nothing was written. Fix the input and plan again."
         )
@@ -63,7 +63,7 @@ def apply_plan(plan_id: int, actor: User | None) -> ApplyResult:
         db.session.refresh(plan)
         if plan.status == PlanStatus.APPLIED:
             return ApplyResult(plan, PlanStatus.APPLIED, already=True, **outcome_totals(plan))
-        raise Conflict(_not_applicable_message(plan))
+        raise NotApplicable(_not_applicable_message(plan))
     try:
         with bulk_work():
             return _apply_claimed(plan, kind, actor)

@@ -14,11 +14,17 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar
 
 from webapp.models import Course, Plan, User
 from webapp.services import permissions
-from webapp.services.errors import NotFound, ServiceError
+from webapp.services.errors import InputRefused, NotFound, ServiceError
 from webapp.statuses import Action
 
 if TYPE_CHECKING:
     from webapp.models import PlanRow
+
+
+class NotApplicable(InputRefused):
+    """This plan cannot be applied or reverted (any more): said on the plan's own page, not an error page."""
+
+    status = 409
 
 
 class Payload(Protocol):

@@ -11,8 +11,8 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from webapp.extensions import db
 from webapp.models import Course, Plan, PlanRow, User
-from webapp.services.errors import Conflict, NotFound
-from webapp.services.plans.kinds import Item, PlanContext, get_kind
+from webapp.services.errors import NotFound
+from webapp.services.plans.kinds import Item, NotApplicable, PlanContext, get_kind
 from webapp.services.plans.storage import bulk_work, persist
 from webapp.statuses import PlanStatus, RowOutcome
 from webapp.timeutil import utcnow
@@ -86,7 +86,7 @@ def revert_plan(plan_id: int, actor: User | None) -> Plan:
     plan = get_plan(plan_id, actor)
     kind = get_kind(plan.kind)
     if plan.status != PlanStatus.APPLIED:
-        raise Conflict(f"Only an applied plan can be reverted; plan #{plan.id} is {plan.status}.")
+        raise NotApplicable(f"Only an applied plan can be reverted; plan #{plan.id} is {plan.status}.")
     rows = list(
         db.session.scalars(
             select(PlanRow)
@@ -97,9 +97,9 @@ def revert_plan(plan_id: int, actor: User | None) -> Plan:
     ctx = PlanContext(actor=actor, course=plan.course, params=dict(plan.params), now=utcnow(), plan=plan)
     inverse = kind.inverse(ctx, rows)
     if inverse is None:
-        raise Conflict(f"A {kind.title} plan cannot be reverted.")
+        raise NotApplicable(f"A {kind.title} plan cannot be reverted.")
     if not inverse.items:
-        raise Conflict(f"Plan #{plan.id} wrote nothing, so there is nothing to revert.")
+        raise NotApplicable(f"Plan #{plan.id} wrote nothing, so there is nothing to revert.")
     return create_plan(
         inverse.kind,
         inverse.items,
