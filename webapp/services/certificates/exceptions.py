@@ -186,7 +186,7 @@ def decide_remove(course: Course, resolved: Sequence[Resolved]) -> dict[int, Dec
 
 
 def _write_adds(ctx: PlanContext, rows: Sequence[PlanRow]) -> None:
-    course_id = ctx.course.id
+    course_id = ctx.course_id
     creates = [r for r in rows if r.action == Action.CREATE]
     updates = [r for r in rows if r.action == Action.UPDATE]
     if creates:
@@ -213,7 +213,7 @@ def _write_adds(ctx: PlanContext, rows: Sequence[PlanRow]) -> None:
 
 
 def _write_removals(ctx: PlanContext, rows: Sequence[PlanRow]) -> None:
-    course_id = ctx.course.id
+    course_id = ctx.course_id
     user_ids = [int(r.key) for r in rows if r.action == Action.DELETE]
     if not user_ids:
         return
@@ -248,7 +248,7 @@ class AddExceptions(PlanKind):
 
     def decide(self, ctx: PlanContext, items: Sequence[Item]) -> list[Decision]:
         shared, resolved = rosters.triage(items)
-        return rosters.merge(shared, decide_add(ctx.course, resolved))
+        return rosters.merge(shared, decide_add(ctx.require_course(), resolved))
 
     def apply(self, ctx: PlanContext, rows: Sequence[PlanRow]) -> None:
         _write_adds(ctx, rows)
@@ -283,7 +283,7 @@ class RemoveExceptions(PlanKind):
 
     def decide(self, ctx: PlanContext, items: Sequence[Item]) -> list[Decision]:
         shared, resolved = rosters.triage(items)
-        return rosters.merge(shared, decide_remove(ctx.course, resolved))
+        return rosters.merge(shared, decide_remove(ctx.require_course(), resolved))
 
     def apply(self, ctx: PlanContext, rows: Sequence[PlanRow]) -> None:
         _write_removals(ctx, rows)
@@ -301,7 +301,9 @@ class RevertExceptions(PlanKind):
         shared, resolved = rosters.triage(items)
         adds = [r for r in resolved if r.entry.op == OP_ADD]
         removes = [r for r in resolved if r.entry.op != OP_ADD]
-        return rosters.merge(shared, {**decide_add(ctx.course, adds), **decide_remove(ctx.course, removes)})
+        return rosters.merge(
+            shared, {**decide_add(ctx.require_course(), adds), **decide_remove(ctx.require_course(), removes)}
+        )
 
     def apply(self, ctx: PlanContext, rows: Sequence[PlanRow]) -> None:
         _write_adds(ctx, [r for r in rows if r.action != Action.DELETE])
@@ -380,7 +382,7 @@ def removal_preview(actor: User | None, course_key: str, user_id: int) -> Remova
         raise InputRefused("This learner is not on the allowlist of this course (any more).")
     item = rosters.learner_items([(entry.user.username, "")])
     ctx = PlanContext(actor=actor, course=course, params={}, now=utcnow())
-    decision = plans.get_kind(REMOVE_KIND).decide(ctx, item)[0]
+    (decision,) = list(plans.get_kind(REMOVE_KIND).decide(ctx, item))
     return RemovalPreview(course, entry, decision.message)
 
 

@@ -71,8 +71,8 @@ class InvalidateKind(plans.PlanKind):
     def decide(self, ctx: PlanContext, items: Sequence[Item]) -> list[Decision]:
         decisions, resolved = rosters.triage(items)
         user_ids = [r.user.id for r in resolved]
-        certificates = certificates_by_user(ctx.course.id, user_ids)
-        allowlist = allowlist_by_user(ctx.course.id, user_ids)
+        certificates = certificates_by_user(ctx.course_id, user_ids)
+        allowlist = allowlist_by_user(ctx.course_id, user_ids)
         active = active_invalidations(c.id for c in certificates.values())
         decided = {r.index: self._decide_one(r, certificates, allowlist, active) for r in resolved}
         return rosters.merge(decisions, decided)
@@ -130,7 +130,7 @@ class InvalidateKind(plans.PlanKind):
         )
 
     def apply(self, ctx: PlanContext, rows: Sequence[PlanRow]) -> None:
-        certificates, active = _row_targets(ctx.course, rows)
+        certificates, active = _row_targets(ctx.require_course(), rows)
         for row in rows:
             certificate = certificates[int(row.key)]
             notes = rosters.notes_of(row)
@@ -171,7 +171,7 @@ class RevalidateKind(plans.PlanKind):
 
     def decide(self, ctx: PlanContext, items: Sequence[Item]) -> list[Decision]:
         decisions, resolved = rosters.triage(items)
-        certificates = certificates_by_user(ctx.course.id, [r.user.id for r in resolved])
+        certificates = certificates_by_user(ctx.course_id, [r.user.id for r in resolved])
         active = active_invalidations(c.id for c in certificates.values())
         decided = {}
         for r in resolved:
@@ -217,7 +217,7 @@ class RevalidateKind(plans.PlanKind):
         return rosters.merge(decisions, decided)
 
     def apply(self, ctx: PlanContext, rows: Sequence[PlanRow]) -> None:
-        certificates, active = _row_targets(ctx.course, rows)
+        certificates, active = _row_targets(ctx.require_course(), rows)
         for row in rows:
             invalidation = active[certificates[int(row.key)].id]
             if row.action == Action.DEACTIVATE:

@@ -49,7 +49,7 @@ def apply_plan(plan_id: int, actor: User | None) -> ApplyResult:
     plan = get_plan(plan_id, actor)
     kind = get_kind(plan.kind)
     if plan.status == PlanStatus.APPLIED:
-        return ApplyResult(plan, PlanStatus.APPLIED, already=True, **outcome_totals(plan))
+        return _already_applied(plan)
     if plan.status == PlanStatus.EXPIRED:
         store_expiry(plan)
     if plan.status != PlanStatus.PREVIEWED:
@@ -62,7 +62,7 @@ def apply_plan(plan_id: int, actor: User | None) -> ApplyResult:
     if not _claim(plan):
         db.session.refresh(plan)
         if plan.status == PlanStatus.APPLIED:
-            return ApplyResult(plan, PlanStatus.APPLIED, already=True, **outcome_totals(plan))
+            return _already_applied(plan)
         raise NotApplicable(_not_applicable_message(plan))
     try:
         with bulk_work():
@@ -73,6 +73,11 @@ def apply_plan(plan_id: int, actor: User | None) -> ApplyResult:
         db.session.execute(update(Plan).where(Plan.id == plan.id).values(status=PlanStatus.FAILED, message=message))
         db.session.commit()
         raise
+
+
+def _already_applied(plan: Plan) -> ApplyResult:
+    totals = outcome_totals(plan)
+    return ApplyResult(plan, PlanStatus.APPLIED, applied=totals["applied"], failed=totals["failed"], already=True)
 
 
 def _claim(plan: Plan) -> bool:

@@ -194,7 +194,7 @@ def plan_json(plan: Plan) -> dict[str, Any]:
     return result
 
 
-def history_page(*, actor: User | None, course: Course | None, page: int = 1, per_page: int = ROWS_PER_PAGE) -> Page:
+def history_page(*, actor: User, course: Course | None, page: int = 1, per_page: int = ROWS_PER_PAGE) -> Page:
     """Plans of one course (course staff) or of all courses (global staff), newest first."""
     query = (
         select(Plan)

@@ -139,7 +139,7 @@ def _json(value: Any) -> str:
     return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
-def previewed_items(plan_id: int) -> tuple[list[Item], array]:
+def previewed_items(plan_id: int) -> tuple[list[Item], array[int]]:
     """The plan's items again (for the recompute), and each row's previewed (action, key) as one 64-bit hash.
 
     Streamed, reading only what deciding needs, so a 100,000-row plan is never held in memory twice.
