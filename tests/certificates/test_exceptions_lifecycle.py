@@ -103,3 +103,14 @@ def test_reading_a_plan_past_its_expiry_shows_it_expired_and_writes_nothing(clie
     assert "expired before it was applied" in response.data.decode()
     assert plans.expire_plans() == 0  # refusing the apply stored the expiry
     assert allowlist(db.session.get(Plan, plan_id).course) == {}
+
+
+def test_plan_history_shows_a_plan_past_its_expiry_as_expired(client, app):
+    world_with_learners()
+    client.login("staff")
+    plan_id = plan_id_of(upload(client, b"ann\n"))
+    db.session.get(Plan, plan_id).expires = utcnow() - timedelta(minutes=1)
+    db.session.commit()
+    row = next(tr for tr in client.soup("/plans").select("tbody tr") if tr.find("a", string=f"#{plan_id}"))
+    assert "expired" in row.get_text(" ", strip=True)
+    assert plans.expire_plans() == 1  # shown as expired, written by nothing but expire_plans

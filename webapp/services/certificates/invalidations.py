@@ -40,10 +40,6 @@ MODE_REVALIDATE = "revalidate"
 MODE_RESTORE_NOTES = "restore_notes"
 
 
-class RowRefused(InputRefused):
-    """A single-learner action whose only row was refused by a rule (kept for callers; an InputRefused)."""
-
-
 def _users_by_id(user_ids: Iterable[int]) -> dict[int, User]:
     found: dict[int, User] = {}
     for batch in chunks(sorted(set(user_ids)), 900):

@@ -54,8 +54,13 @@ def get_plan(plan_id: int, actor: User | None) -> Plan:
     if plan is None:
         raise NotFound(f"There is no plan #{plan_id}.")
     get_kind(plan.kind).authorize(actor, plan.course)
+    return derive_expiry(plan)
+
+
+def derive_expiry(plan: Plan) -> Plan:
+    """Show a due plan as expired without writing: the status is set as loaded, not as a pending change."""
     if is_due(plan):
-        set_committed_value(plan, "status", PlanStatus.EXPIRED)  # derived on read: not a pending change
+        set_committed_value(plan, "status", PlanStatus.EXPIRED)
     return plan
 
 

@@ -15,7 +15,7 @@ from webapp.models import Course, Plan, PlanRow, User
 from webapp.services import permissions
 from webapp.services.pagination import Page, paginate
 from webapp.services.plans.kinds import PlanKind, get_kind
-from webapp.services.plans.lifecycle import get_plan
+from webapp.services.plans.lifecycle import derive_expiry, get_plan
 from webapp.services.plans.storage import outcome_totals
 from webapp.statuses import ACTION_ORDER, Action, PlanStatus, RowFilter, RowOutcome
 
@@ -206,4 +206,7 @@ def history_page(*, actor: User, course: Course | None, page: int = 1, per_page:
         query = query.where(Plan.course_id == course.id)
     else:
         permissions.require_global_staff(actor)
-    return paginate(query, page, per_page)
+    result = paginate(query, page, per_page)
+    for plan in result.items:
+        derive_expiry(plan)
+    return result

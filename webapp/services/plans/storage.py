@@ -91,9 +91,15 @@ def persist(
     )
     db.session.add(plan)
     db.session.flush()
-    rows = (
-        {
-            "plan_id": plan.id,
+    insert_rows(_row_values(plan.id, items, decisions))
+    return plan
+
+
+def _row_values(plan_id: int, items: Sequence[Item], decisions: Sequence[Decision]) -> Iterator[dict[str, Any]]:
+    """The column values of each item's row, as `insert_rows` takes them (generated, never all held)."""
+    for item, d in zip(items, decisions, strict=True):
+        yield {
+            "plan_id": plan_id,
             "row_number": item.row,
             "cells": item.cells,
             "data": item.data,
@@ -107,10 +113,6 @@ def persist(
             "outcome": "",
             "outcome_message": "",
         }
-        for item, d in zip(items, decisions, strict=True)
-    )
-    insert_rows(rows)
-    return plan
 
 
 def insert_rows(rows: Iterable[dict[str, Any]]) -> None:
