@@ -6,7 +6,7 @@ import pytest
 
 from tests.builders import allow, invalidate, make_certificate, make_course, make_user
 from tests.invalidations.helpers import COURSE, invalidations_count, status_of, world
-from tests.refusing_database import database_refuses
+from tests.refusing_database import certificate_fails_once_planned, database_refuses
 from webapp.extensions import db
 from webapp.models import Invalidation, Plan
 from webapp.statuses import CertificateStatus
@@ -130,3 +130,14 @@ def test_revalidate_whose_write_fails_is_refused_not_reported_done(client, w):
     db.session.expire_all()
     assert status_of(w["ana"]) == CertificateStatus.UNAVAILABLE
     assert db.session.get(Invalidation, inv.id).active
+
+
+def test_invalidate_one_gone_stale_before_its_apply_is_refused_not_reported_done(client, w):
+    with certificate_fails_once_planned():
+        response = client.post(f"{PAGE}/one", data={"identifier": "ana", "notes": "copied"}, follow_redirects=True)
+    assert response.status_code == 400
+    soup = __import__("bs4").BeautifulSoup(response.data, "html.parser")
+    error = soup.select_one(".field-error").get_text(" ", strip=True)
+    assert error == "ana <ana@example.com>: the data changed meanwhile; nothing was written. Try again."
+    assert "success" not in _flashes(response)
+    assert invalidations_count() == 0
