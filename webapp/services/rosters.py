@@ -165,7 +165,10 @@ class Resolved:
     index: int
     item: Item
     user: Learner
-    entry: RosterEntry
+
+    @property
+    def entry(self) -> RosterEntry:
+        return entry_of(self.item)
 
     @property
     def notes(self) -> str:
@@ -183,10 +186,11 @@ def triage(items: Sequence[Item]) -> tuple[list[Decision | None], list[Resolved]
     the kind must decide (those are the `Resolved` rows, in input order).
     """
     decisions: list[Decision | None] = [None] * len(items)
-    entries = [entry_of(item) for item in items]
-    users = find_learners(entry.identifier for entry in entries)
+    # Entries are derived again where needed, not kept: 100,000 of them would be held for nothing.
+    users = find_learners(identifier_of(item) for item in items)
     last_row_of_user: dict[int, int] = {}
-    for index, (item, entry) in enumerate(zip(items, entries, strict=True)):
+    for index, item in enumerate(items):
+        entry = entry_of(item)
         identifier = entry.identifier
         if entry.blank:
             decisions[index] = Decision(Action.SKIP, code="blank_row", message="blank row")
@@ -210,10 +214,10 @@ def triage(items: Sequence[Item]) -> tuple[list[Decision | None], list[Resolved]
         else:
             last_row_of_user[users[identifier.lower()].id] = index
     resolved: list[Resolved] = []
-    for index, (item, entry) in enumerate(zip(items, entries, strict=True)):
+    for index, item in enumerate(items):
         if decisions[index] is not None:
             continue
-        user = users[entry.identifier.lower()]
+        user = users[identifier_of(item).lower()]
         winner = last_row_of_user[user.id]
         if winner != index:
             decisions[index] = Decision(
@@ -224,7 +228,7 @@ def triage(items: Sequence[Item]) -> tuple[list[Decision | None], list[Resolved]
                 message=f"same learner as row {items[winner].row}, which supersedes this row",
             )
         else:
-            resolved.append(Resolved(index, item, user, entry))
+            resolved.append(Resolved(index, item, user))
     return decisions, resolved
 
 
