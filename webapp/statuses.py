@@ -54,6 +54,36 @@ class RowOutcome(StrEnum):
     FAILED = "failed"
 
 
+class RowFilter(StrEnum):
+    """The row tabs of a plan page: one per action, and the rows whose apply failed."""
+
+    ERROR = Action.ERROR.value
+    CREATE = Action.CREATE.value
+    UPDATE = Action.UPDATE.value
+    DELETE = Action.DELETE.value
+    DEACTIVATE = Action.DEACTIVATE.value
+    UNCHANGED = Action.UNCHANGED.value
+    SKIP = Action.SKIP.value
+    FAILED = RowOutcome.FAILED.value  # written rows whose apply failed
+
+    @property
+    def label(self) -> str:
+        return "Errors" if self is RowFilter.ERROR else self.value.capitalize()
+
+    @property
+    def action(self) -> Action | None:
+        """The action this tab shows, or None for the failed rows (an outcome, not an action)."""
+        return None if self is RowFilter.FAILED else Action(self.value)
+
+    @classmethod
+    def parse(cls, value: str | None) -> RowFilter | None:
+        """The filter a query argument names; None (all rows) for a missing or unknown one."""
+        try:
+            return cls(value) if value else None
+        except ValueError:
+            return None
+
+
 class Pacing(StrEnum):
     INSTRUCTOR = "instructor"
     SELF = "self"

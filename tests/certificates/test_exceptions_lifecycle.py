@@ -11,6 +11,7 @@ from tests.certificates.helpers import allowlist, plan, plan_id_of, rows_of, upl
 from webapp.extensions import db
 from webapp.models import AuditEvent, Invalidation, Plan
 from webapp.services import plans
+from webapp.statuses import PlanStatus
 from webapp.timeutil import utcnow
 
 
@@ -78,6 +79,38 @@ def test_unapplied_plan_expires(client, app):
     db.session.get(Plan, plan_id).expires = utcnow() - timedelta(minutes=1)
     db.session.commit()
     assert plans.expire_plans() == 1
+    db.session.get(Plan, plan_id).status = PlanStatus.PREVIEWED  # due again, not yet stored as expired
+    db.session.commit()
     response = _apply(client, plan_id, follow_redirects=True)
-    assert "expired" in response.data.decode()
+    assert "expired before it was applied" in response.data.decode()
+    assert plans.expire_plans() == 0  # refusing the apply stored the expiry
     assert allowlist(db.session.get(Plan, plan_id).course) == {}
+
+
+def test_reading_a_plan_past_its_expiry_shows_it_expired_and_writes_nothing(client, app):
+    world_with_learners()
+    client.login("staff")
+    plan_id = plan_id_of(upload(client, b"ann\n"))
+    db.session.get(Plan, plan_id).expires = utcnow() - timedelta(minutes=1)
+    db.session.commit()
+    page = client.soup(f"/plans/{plan_id}")
+    assert "expired" in page.select_one(".plan-header").get_text()
+    assert page.find("form", action=f"/plans/{plan_id}/apply") is None
+    assert plans.expire_plans() == 1  # the page only read the plan: storing the expiry was still to do
+    db.session.get(Plan, plan_id).status = PlanStatus.PREVIEWED  # due again, not yet stored as expired
+    db.session.commit()
+    response = _apply(client, plan_id, follow_redirects=True)
+    assert "expired before it was applied" in response.data.decode()
+    assert plans.expire_plans() == 0  # refusing the apply stored the expiry
+    assert allowlist(db.session.get(Plan, plan_id).course) == {}
+
+
+def test_plan_history_shows_a_plan_past_its_expiry_as_expired(client, app):
+    world_with_learners()
+    client.login("staff")
+    plan_id = plan_id_of(upload(client, b"ann\n"))
+    db.session.get(Plan, plan_id).expires = utcnow() - timedelta(minutes=1)
+    db.session.commit()
+    row = next(tr for tr in client.soup("/plans").select("tbody tr") if tr.find("a", string=f"#{plan_id}"))
+    assert "expired" in row.get_text(" ", strip=True)
+    assert plans.expire_plans() == 1  # shown as expired, written by nothing but expire_plans

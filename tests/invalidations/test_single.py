@@ -6,6 +6,7 @@ import pytest
 
 from tests.builders import allow, invalidate, make_certificate, make_course, make_user
 from tests.invalidations.helpers import COURSE, invalidations_count, status_of, world
+from tests.refusing_database import certificate_fails_once_planned, database_refuses
 from webapp.extensions import db
 from webapp.models import Invalidation, Plan
 from webapp.statuses import CertificateStatus
@@ -94,3 +95,49 @@ def test_revalidate_without_csrf_token_is_refused(client, w):
     db.session.commit()
     assert client.post(f"{PAGE}/{inv.id}/revalidate", csrf=False).status_code == 400
     assert status_of(w["ana"]) == CertificateStatus.UNAVAILABLE
+
+
+def _flashes(response) -> dict[str, list[str]]:
+    soup = __import__("bs4").BeautifulSoup(response.data, "html.parser")
+    found: dict[str, list[str]] = {}
+    for p in soup.select(".flash"):
+        category = next(c for c in p["class"] if c.startswith("flash-"))
+        found.setdefault(category.removeprefix("flash-"), []).append(p.get_text(" ", strip=True))
+    return found
+
+
+def test_invalidate_one_whose_write_fails_is_refused_not_reported_done(client, w):
+    with database_refuses("invalidations", "INSERT"):
+        response = client.post(f"{PAGE}/one", data={"identifier": "ana", "notes": "copied"}, follow_redirects=True)
+    assert response.status_code == 400
+    soup = __import__("bs4").BeautifulSoup(response.data, "html.parser")
+    error = soup.select_one(".field-error").get_text(" ", strip=True)
+    assert error.startswith("ana <ana@example.com>: nothing was written: ")  # the reason the database gave
+    assert "success" not in _flashes(response)
+    db.session.expire_all()
+    assert status_of(w["ana"]) == CertificateStatus.DOWNLOADABLE
+    assert invalidations_count() == 0
+
+
+def test_revalidate_whose_write_fails_is_refused_not_reported_done(client, w):
+    inv = invalidate(w["ana_cert"], notes="old")
+    db.session.commit()
+    with database_refuses("invalidations", "UPDATE"):
+        response = client.post(f"{PAGE}/{inv.id}/revalidate", follow_redirects=True)
+    flashes = _flashes(response)
+    assert "success" not in flashes
+    assert [m.startswith("ana <ana@example.com>: nothing was written: ") for m in flashes["error"]] == [True]
+    db.session.expire_all()
+    assert status_of(w["ana"]) == CertificateStatus.UNAVAILABLE
+    assert db.session.get(Invalidation, inv.id).active
+
+
+def test_invalidate_one_gone_stale_before_its_apply_is_refused_not_reported_done(client, w):
+    with certificate_fails_once_planned():
+        response = client.post(f"{PAGE}/one", data={"identifier": "ana", "notes": "copied"}, follow_redirects=True)
+    assert response.status_code == 400
+    soup = __import__("bs4").BeautifulSoup(response.data, "html.parser")
+    error = soup.select_one(".field-error").get_text(" ", strip=True)
+    assert error == "ana <ana@example.com>: the data changed meanwhile; nothing was written. Try again."
+    assert "success" not in _flashes(response)
+    assert invalidations_count() == 0

@@ -11,7 +11,7 @@ from sqlalchemy import func, or_, select
 from webapp.extensions import db
 from webapp.models import AuditEvent, User
 from webapp.services import audit
-from webapp.services.errors import ServiceError
+from webapp.services.errors import InputRefused, ServiceError
 from webapp.services.permissions import find_user
 from webapp.timeutil import utcnow
 
@@ -19,11 +19,11 @@ FAILED_LOGIN = "login.failed"
 GENERIC_FAILURE = "Unknown username or email, or wrong password."
 
 
-class LoginRefused(ServiceError):
+class LoginRefused(InputRefused):
     status = 401
 
 
-class LoginThrottled(ServiceError):
+class LoginThrottled(InputRefused):
     status = 429
 
 

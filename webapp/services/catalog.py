@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from webapp.services import jsonio
-from webapp.services.errors import ServiceError
+from webapp.services.errors import InputRefused
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +23,7 @@ ENVELOPE_KEYS = ("results", "items", "academies", "catalogs")
 MAX_BYTES = 20 * 1024 * 1024
 
 
-class CatalogError(ServiceError):
+class CatalogError(InputRefused):
     """The catalog answer cannot be used (HTTP error, timeout, not JSON, wrong shape): nothing was written."""
 
     status = 502

@@ -39,7 +39,7 @@ from webapp.models.enterprise import (
 )
 from webapp.routing import is_course_key
 from webapp.services import audit, permissions
-from webapp.services.errors import NotFound, ServiceError
+from webapp.services.errors import InputRefused, NotFound
 from webapp.services.pagination import Page
 from webapp.services.specs.base import chunks
 from webapp.statuses import PASSING_CERTIFICATE_STATUSES, EnrollmentMode, Grade, Pacing, SkipReason
@@ -69,7 +69,7 @@ class Source(StrEnum):
     GRADES = "grades"
 
 
-class CompletionRefused(ServiceError):
+class CompletionRefused(InputRefused):
     """The export parameters are refused (bad course key, bad date)."""
 
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import BinaryIO
 
-from webapp.services.errors import ServiceError
+from webapp.services.errors import InputRefused
 
 ENCODINGS = {"utf-8": "utf-8-sig", "cp1252": "cp1252"}
 ENCODING_LABELS = {"utf-8": "UTF-8 (also with BOM)", "cp1252": "Windows-1252 (older Excel)"}
@@ -34,7 +34,7 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
 _SNIFF_LINES = 20
 
 
-class CsvRefused(ServiceError):
+class CsvRefused(InputRefused):
     """The file is refused as a whole; the message says what and where."""
 
 

@@ -18,7 +18,7 @@ import yaml_rs
 from webapp.extensions import db
 from webapp.models import Plan, PlanRow, User
 from webapp.services import plans
-from webapp.services.errors import ServiceError
+from webapp.services.errors import InputRefused
 from webapp.services.plans import Decision, Item, PlanContext, PlanKind
 from webapp.services.specs import ENTITY_ORDER, supported_entities
 from webapp.services.specs.base import Entity, Key, Resolver, jsonable
@@ -27,7 +27,7 @@ from webapp.statuses import Action, PlanStatus
 TOP_LEVEL_KEYS = {"data_spec_path", "ida_name"}
 
 
-class SpecRefused(ServiceError):
+class SpecRefused(InputRefused):
     """The spec cannot be read at all (missing file, YAML syntax, wrong shape)."""
 
 

@@ -7,10 +7,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from webapp.services.errors import ServiceError
+from webapp.services.errors import InputRefused, ServiceError
 
 
-class JsonRefused(ServiceError):
+class JsonRefused(InputRefused):
     """The input is not JSON this app can read; the message says what and where."""
 
 

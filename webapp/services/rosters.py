@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, NamedTuple
 
 from flask import current_app
 from sqlalchemy import func, select
@@ -25,7 +25,7 @@ from sqlalchemy import func, select
 from webapp.extensions import db
 from webapp.models import User
 from webapp.services.csvio import IDENTIFIER_HEADERS, Columns, CsvRefused, RecordKind, read_csv
-from webapp.services.plans import Decision, Item
+from webapp.services.plans import Decision, Item, Row
 from webapp.services.specs.base import chunks
 from webapp.statuses import Action
 
@@ -56,35 +56,74 @@ def roster_items(stream: BinaryIO, *, encoding: str = "utf-8") -> list[Item]:
     return items
 
 
-def identifier_of(row: Item | Any) -> str:
-    """The learner a roster row names: `data["identifier"]` when given, else its first cell (stripped)."""
-    if "identifier" in row.data:
-        return row.data["identifier"]
-    return row.cells[0].strip() if row.cells else ""
+class RosterEntry(NamedTuple):
+    """The typed payload of a roster row: the learner named, the notes, and what the kind does with them.
+
+    Uploaded rows store no payload (their cells say everything; no per-row dict in memory or in the stored
+    plan); rows built by a form or by the inverse of a plan store it as `data` (`to_data()`).
+    """
+
+    identifier: str
+    notes: str = ""
+    blank: bool = False
+    op: str = ""  # the revert of an exceptions import: add or remove this learner
+    mode: str = ""  # a re-validation: re-validate, or put the previous notes back
+
+    def to_data(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"identifier": self.identifier, "notes": self.notes, "blank": self.blank}
+        if self.op:
+            data["op"] = self.op
+        if self.mode:
+            data["mode"] = self.mode
+        return data
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> RosterEntry:
+        return cls(
+            str(data.get("identifier", "")),
+            str(data.get("notes", "")),
+            bool(data.get("blank", False)),
+            str(data.get("op", "")),
+            str(data.get("mode", "")),
+        )
+
+    @classmethod
+    def from_cells(cls, cells: Sequence[Any]) -> RosterEntry:
+        """An uploaded row: identifier and notes are its first two cells (stripped)."""
+        return cls(
+            str(cells[0]).strip() if cells else "",
+            str(cells[1]).strip() if len(cells) > 1 else "",
+            not cells,
+        )
+
+    def item(self, row: int) -> Item:
+        """A stored-payload item for this learner (a form, or the inverse of a plan)."""
+        return Item.of(row, [self.identifier, self.notes] if self.notes else [self.identifier], self)
 
 
-def notes_of(row: Item | Any) -> str:
-    """A roster row's notes: `data["notes"]` when given, else its second cell (stripped)."""
-    if "notes" in row.data:
-        return row.data["notes"]
-    return row.cells[1].strip() if len(row.cells) > 1 else ""
+def entry_of(row: Row) -> RosterEntry:
+    """The roster payload of an item or a stored plan row: its stored payload, or else its cells."""
+    return RosterEntry.from_data(row.data) if row.data else RosterEntry.from_cells(row.cells)
 
 
-def is_blank(row: Item | Any) -> bool:
+def identifier_of(row: Row) -> str:
+    """The learner a roster row names."""
+    return entry_of(row).identifier
+
+
+def notes_of(row: Row) -> str:
+    """A roster row's notes."""
+    return entry_of(row).notes
+
+
+def is_blank(row: Row) -> bool:
     """A row with no cells (a blank line, or only empty cells)."""
-    return bool(row.data["blank"]) if "blank" in row.data else not row.cells
+    return entry_of(row).blank
 
 
 def learner_items(identifiers: Iterable[tuple[str, str]]) -> list[Item]:
     """Items for learners given one by one (a form, or the inverse of a plan): (identifier, notes)."""
-    return [
-        Item(
-            row,
-            [identifier, notes] if notes else [identifier],
-            {"identifier": identifier, "notes": notes, "blank": False},
-        )
-        for row, (identifier, notes) in enumerate(identifiers, start=1)
-    ]
+    return [RosterEntry(identifier, notes).item(row) for row, (identifier, notes) in enumerate(identifiers, start=1)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,8 +172,12 @@ class Resolved:
     user: Learner
 
     @property
+    def entry(self) -> RosterEntry:
+        return entry_of(self.item)
+
+    @property
     def notes(self) -> str:
-        return notes_of(self.item)
+        return self.entry.notes
 
 
 def learner_label(user: User | Learner) -> str:
@@ -148,11 +191,13 @@ def triage(items: Sequence[Item]) -> tuple[list[Decision | None], list[Resolved]
     the kind must decide (those are the `Resolved` rows, in input order).
     """
     decisions: list[Decision | None] = [None] * len(items)
+    # Entries are derived again where needed, not kept: 100,000 of them would be held for nothing.
     users = find_learners(identifier_of(item) for item in items)
     last_row_of_user: dict[int, int] = {}
     for index, item in enumerate(items):
-        identifier = identifier_of(item)
-        if is_blank(item):
+        entry = entry_of(item)
+        identifier = entry.identifier
+        if entry.blank:
             decisions[index] = Decision(Action.SKIP, code="blank_row", message="blank row")
         elif len([c for c in item.cells if c.strip()]) > 2:
             decisions[index] = Decision(

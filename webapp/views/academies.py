@@ -10,7 +10,7 @@ from wtforms import BooleanField, RadioField
 from wtforms.fields.choices import SelectChoice
 
 from webapp.services import academies
-from webapp.services.catalog import CatalogError
+from webapp.services.errors import InputRefused
 from webapp.services.pagination import page_arg
 from webapp.statuses import AcademyState
 
@@ -70,7 +70,7 @@ def sync():
             upload_data=upload.read() if upload else None,
             deactivate_missing=form.deactivate_missing.data,
         )
-    except CatalogError as error:
+    except InputRefused as error:
         form.source.errors = [*form.source.errors, str(error)]
         return _index(form, 400)
     flash("This is the preview of the academy sync. Nothing is written until you apply it.", "info")

@@ -9,7 +9,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from webapp.extensions import login_manager
 from webapp.services import auth
-from webapp.services.errors import ServiceError
+from webapp.services.errors import InputRefused
 from webapp.views.forms import ConfirmForm, LoginForm
 
 bp = Blueprint("auth", __name__)
@@ -34,7 +34,7 @@ def login():
     if form.validate_on_submit():
         try:
             user = auth.authenticate(form.username.data, form.password.data, request.remote_addr or "")
-        except ServiceError as error:
+        except InputRefused as error:
             flash(str(error), "error")
             status = error.status
         else:

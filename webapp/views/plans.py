@@ -6,9 +6,9 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 
 from webapp.services import permissions, plans
-from webapp.services.errors import NotFound, PermissionDenied, ServiceError
+from webapp.services.errors import InputRefused
 from webapp.services.pagination import page_arg
-from webapp.statuses import ACTION_ORDER, PlanStatus
+from webapp.statuses import PlanStatus, RowFilter
 from webapp.views.downloads import csv_response
 from webapp.views.forms import ConfirmForm
 
@@ -18,23 +18,16 @@ bp = Blueprint("plans", __name__)
 @bp.route("/plans/<id:plan_id>")
 @login_required
 def show(plan_id: int):
-    plan = plans.get_plan(plan_id, current_user)
-    action = request.args.get("action") or None
-    if action not in {None, "failed", *ACTION_ORDER}:
-        action = None
-    errors_first = request.args.get("errors_first") == "1"
-    rows = plans.rows_page(plan, action=action, errors_first=errors_first, page=page_arg(request.args.get("page")))
-    kind = plans.get_kind(plan.kind)
-    changes = plans.stale_changes(plan) if plan.status == PlanStatus.STALE else []
+    model = plans.plan_page(
+        plan_id,
+        current_user,
+        filter=RowFilter.parse(request.args.get("action")),
+        errors_first=request.args.get("errors_first") == "1",
+        page=page_arg(request.args.get("page")),
+    )
+    tab_links = model.tab_links(lambda **args: url_for(".show", plan_id=plan_id, **args))
     return render_template(
-        "plans/plan.html",
-        plan=plan,
-        kind=kind,
-        rows=rows,
-        action=action,
-        errors_first=errors_first,
-        changes=changes,
-        form=ConfirmForm(),
+        "plans/plan.html", model=model, plan=model.plan, kind=model.kind, tab_links=tab_links, form=ConfirmForm()
     )
 
 
@@ -45,9 +38,7 @@ def apply(plan_id: int):
         abort(400)
     try:
         result = plans.apply_plan(plan_id, current_user)
-    except (PermissionDenied, NotFound):
-        raise  # the 403 / 404 page, like every other door
-    except ServiceError as error:
+    except InputRefused as error:
         flash(str(error), "error")
         return redirect(url_for(".show", plan_id=plan_id))
     if result.status == PlanStatus.STALE:
@@ -74,9 +65,7 @@ def revert(plan_id: int):
         abort(400)
     try:
         inverse = plans.revert_plan(plan_id, current_user)
-    except (PermissionDenied, NotFound):
-        raise
-    except ServiceError as error:
+    except InputRefused as error:
         flash(str(error), "error")
         return redirect(url_for(".show", plan_id=plan_id))
     flash(f"This is the preview of the revert of plan #{plan_id}. Nothing is written until you apply it.", "info")

@@ -10,6 +10,7 @@ from wtforms import RadioField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
+from webapp.services.errors import InputRefused
 from webapp.services.pagination import page_arg
 from webapp.services.proctoring import queue, replay, reviews
 from webapp.statuses import AttemptStatus, ProviderReviewStatus, ReviewStatus
@@ -141,7 +142,7 @@ def replay_upload(course_key: str):
         plan = replay.plan_replay(
             form.file.data.read(), form.file.data.filename or "payloads.json", actor=current_user, course_key=course_key
         )
-    except replay.ReplayRefused as error:
+    except InputRefused as error:
         flash(str(error), "error")
         return render_template("proctoring/replay.html", form=form, course_key=course_key), 400
     flash("This is the preview of the replay. Nothing is written until you apply it.", "info")

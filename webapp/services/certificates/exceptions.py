@@ -25,12 +25,12 @@ from webapp.services.certificates.common import (
     invalidate_certificate,
 )
 from webapp.services.csvio import check_csv_filename
-from webapp.services.errors import ServiceError
+from webapp.services.errors import InputRefused, ServiceError
 from webapp.services.pagination import Page, paginate
-from webapp.services.plans import Decision, InversePlan, Item, PlanContext, PlanKind
+from webapp.services.plans import Decision, InversePlan, Item, PlanContext, PlanKind, SingleResult
 from webapp.services.rosters import ROSTER_COLUMNS, Resolved, learner_label
 from webapp.services.specs.base import chunks
-from webapp.statuses import Action, PlanStatus
+from webapp.statuses import Action
 from webapp.timeutil import iso, utcnow
 
 ADD_KIND = "certificate_exceptions"
@@ -186,7 +186,7 @@ def decide_remove(course: Course, resolved: Sequence[Resolved]) -> dict[int, Dec
 
 
 def _write_adds(ctx: PlanContext, rows: Sequence[PlanRow]) -> None:
-    course_id = ctx.course.id
+    course_id = ctx.course_id
     creates = [r for r in rows if r.action == Action.CREATE]
     updates = [r for r in rows if r.action == Action.UPDATE]
     if creates:
@@ -213,7 +213,7 @@ def _write_adds(ctx: PlanContext, rows: Sequence[PlanRow]) -> None:
 
 
 def _write_removals(ctx: PlanContext, rows: Sequence[PlanRow]) -> None:
-    course_id = ctx.course.id
+    course_id = ctx.course_id
     user_ids = [int(r.key) for r in rows if r.action == Action.DELETE]
     if not user_ids:
         return
@@ -248,7 +248,7 @@ class AddExceptions(PlanKind):
 
     def decide(self, ctx: PlanContext, items: Sequence[Item]) -> list[Decision]:
         shared, resolved = rosters.triage(items)
-        return rosters.merge(shared, decide_add(ctx.course, resolved))
+        return rosters.merge(shared, decide_add(ctx.require_course(), resolved))
 
     def apply(self, ctx: PlanContext, rows: Sequence[PlanRow]) -> None:
         _write_adds(ctx, rows)
@@ -269,13 +269,7 @@ class AddExceptions(PlanKind):
         for r, op, notes in wanted:
             user = users.get(int(r.key))
             identifier = user.username if user else rosters.identifier_of(r)
-            items.append(
-                Item(
-                    r.row_number,
-                    [identifier, notes] if notes else [identifier],
-                    {"identifier": identifier, "notes": notes, "blank": False, "op": op},
-                )
-            )
+            items.append(rosters.RosterEntry(identifier, notes, op=op).item(r.row_number))
         return InversePlan(REVERT_KIND, items)
 
 
@@ -289,7 +283,7 @@ class RemoveExceptions(PlanKind):
 
     def decide(self, ctx: PlanContext, items: Sequence[Item]) -> list[Decision]:
         shared, resolved = rosters.triage(items)
-        return rosters.merge(shared, decide_remove(ctx.course, resolved))
+        return rosters.merge(shared, decide_remove(ctx.require_course(), resolved))
 
     def apply(self, ctx: PlanContext, rows: Sequence[PlanRow]) -> None:
         _write_removals(ctx, rows)
@@ -305,9 +299,11 @@ class RevertExceptions(PlanKind):
 
     def decide(self, ctx: PlanContext, items: Sequence[Item]) -> list[Decision]:
         shared, resolved = rosters.triage(items)
-        adds = [r for r in resolved if r.item.data.get("op") == OP_ADD]
-        removes = [r for r in resolved if r.item.data.get("op") != OP_ADD]
-        return rosters.merge(shared, {**decide_add(ctx.course, adds), **decide_remove(ctx.course, removes)})
+        adds = [r for r in resolved if r.entry.op == OP_ADD]
+        removes = [r for r in resolved if r.entry.op != OP_ADD]
+        return rosters.merge(
+            shared, {**decide_add(ctx.require_course(), adds), **decide_remove(ctx.require_course(), removes)}
+        )
 
     def apply(self, ctx: PlanContext, rows: Sequence[PlanRow]) -> None:
         _write_adds(ctx, [r for r in rows if r.action != Action.DELETE])
@@ -350,45 +346,24 @@ def _course(actor: User | None, course_key: str) -> Course:
 # ------------------------------------------------------------------------------------------- one learner
 
 
-@dataclass
-class SingleResult:
-    """What a one-learner add or removal did: the plan applied (None when nothing had to change)."""
-
-    label: str
-    action: Action
-    message: str
-    plan: Plan | None = None
-
-
-def _single(actor: User | None, course_key: str, kind_name: str, identifier: str, notes: str) -> SingleResult:
-    """Decide one learner with the kind's own rules; an error row is refused, a write is planned and applied."""
+def _one_learner(actor: User | None, course_key: str, kind_name: str, identifier: str, notes: str) -> SingleResult:
+    """One learner through the kind's own rules as a one-row plan (plans.run_single): done, or refused."""
     course = _course(actor, course_key)
     identifier, notes = (identifier or "").strip(), (notes or "").strip()
     if not identifier:
-        raise ServiceError("Enter a username or email.")
-    kind = plans.get_kind(kind_name)
-    items = rosters.learner_items([(identifier, notes)])
-    ctx = PlanContext(actor=actor, course=course, params={}, now=utcnow())
-    decision = kind.decide(ctx, items)[0]
-    if decision.action == Action.ERROR:
-        raise ServiceError(f"{identifier}: {decision.message} ({decision.code}).")
-    if decision.action not in (Action.CREATE, Action.UPDATE, Action.DELETE):
-        return SingleResult(decision.label, Action(decision.action), decision.message)
-    plan = plans.create_plan(kind_name, items, actor=actor, course=course, source_name="one learner (form)")
-    result = plans.apply_plan(plan.id, actor)
-    if result.status != PlanStatus.APPLIED or result.failed:
-        raise ServiceError(f"{identifier}: the change could not be written; try again.")
-    return SingleResult(decision.label, Action(decision.action), decision.message, result.plan)
+        raise InputRefused("Enter a username or email.")
+    item = rosters.RosterEntry(identifier, notes).item(1)
+    return plans.run_single(kind_name, item, actor=actor, course=course, source_name="one learner (form)")
 
 
 def add_exception(actor: User | None, course_key: str, identifier: str, notes: str = "") -> SingleResult:
     """Grant one learner an exception (same rules as the upload)."""
-    return _single(actor, course_key, ADD_KIND, identifier, notes)
+    return _one_learner(actor, course_key, ADD_KIND, identifier, notes)
 
 
 def remove_exception(actor: User | None, course_key: str, identifier: str) -> SingleResult:
     """Remove one learner's exception; their certificate is invalidated first."""
-    return _single(actor, course_key, REMOVE_KIND, identifier, "")
+    return _one_learner(actor, course_key, REMOVE_KIND, identifier, "")
 
 
 @dataclass
@@ -404,10 +379,10 @@ def removal_preview(actor: User | None, course_key: str, user_id: int) -> Remova
     course = _course(actor, course_key)
     entry = allowlist_by_user(course.id, [user_id]).get(user_id)
     if entry is None:
-        raise ServiceError("This learner is not on the allowlist of this course (any more).")
+        raise InputRefused("This learner is not on the allowlist of this course (any more).")
     item = rosters.learner_items([(entry.user.username, "")])
     ctx = PlanContext(actor=actor, course=course, params={}, now=utcnow())
-    decision = plans.get_kind(REMOVE_KIND).decide(ctx, item)[0]
+    (decision,) = list(plans.get_kind(REMOVE_KIND).decide(ctx, item))
     return RemovalPreview(course, entry, decision.message)
 
 

@@ -28,21 +28,16 @@ from webapp.services.certificates.common import (
     revalidate_certificate,
 )
 from webapp.services.csvio import ENCODINGS, CsvRefused, check_csv_filename
-from webapp.services.errors import NotFound, ServiceError
+from webapp.services.errors import InputRefused, NotFound
 from webapp.services.pagination import Page, paginate
-from webapp.services.plans import Decision, InversePlan, Item, PlanContext
+from webapp.services.plans import Decision, InversePlan, Item, PlanContext, SingleResult
 from webapp.services.specs.base import chunks
 from webapp.statuses import PASSING_CERTIFICATE_STATUSES, Action, CertificateStatus, InvalidationState
-from webapp.timeutil import utcnow
 
 INVALIDATE_KIND = "certificates.invalidate"
 REVALIDATE_KIND = "certificates.revalidate"
 MODE_REVALIDATE = "revalidate"
 MODE_RESTORE_NOTES = "restore_notes"
-
-
-class RowRefused(ServiceError):
-    """A single-learner action whose only row was refused by a rule (the message names the rule)."""
 
 
 def _users_by_id(user_ids: Iterable[int]) -> dict[int, User]:
@@ -72,8 +67,8 @@ class InvalidateKind(plans.PlanKind):
     def decide(self, ctx: PlanContext, items: Sequence[Item]) -> list[Decision]:
         decisions, resolved = rosters.triage(items)
         user_ids = [r.user.id for r in resolved]
-        certificates = certificates_by_user(ctx.course.id, user_ids)
-        allowlist = allowlist_by_user(ctx.course.id, user_ids)
+        certificates = certificates_by_user(ctx.course_id, user_ids)
+        allowlist = allowlist_by_user(ctx.course_id, user_ids)
         active = active_invalidations(c.id for c in certificates.values())
         decided = {r.index: self._decide_one(r, certificates, allowlist, active) for r in resolved}
         return rosters.merge(decisions, decided)
@@ -131,7 +126,7 @@ class InvalidateKind(plans.PlanKind):
         )
 
     def apply(self, ctx: PlanContext, rows: Sequence[PlanRow]) -> None:
-        certificates, active = _row_targets(ctx.course, rows)
+        certificates, active = _row_targets(ctx.require_course(), rows)
         for row in rows:
             certificate = certificates[int(row.key)]
             notes = rosters.notes_of(row)
@@ -156,11 +151,7 @@ class InvalidateKind(plans.PlanKind):
 
 
 def _revalidate_item(row: int, user: User, mode: str, notes: str) -> Item:
-    return Item(
-        row,
-        [user.username, notes] if notes else [user.username],
-        {"identifier": user.username, "notes": notes, "blank": False, "mode": mode},
-    )
+    return rosters.RosterEntry(user.username, notes, mode=mode).item(row)
 
 
 # ------------------------------------------------------------------------------------------ revalidate
@@ -176,7 +167,7 @@ class RevalidateKind(plans.PlanKind):
 
     def decide(self, ctx: PlanContext, items: Sequence[Item]) -> list[Decision]:
         decisions, resolved = rosters.triage(items)
-        certificates = certificates_by_user(ctx.course.id, [r.user.id for r in resolved])
+        certificates = certificates_by_user(ctx.course_id, [r.user.id for r in resolved])
         active = active_invalidations(c.id for c in certificates.values())
         decided = {}
         for r in resolved:
@@ -195,7 +186,7 @@ class RevalidateKind(plans.PlanKind):
                     "not_invalidated",
                     "certificate is not invalidated (already re-validated)",
                 )
-            elif r.item.data.get("mode") == MODE_RESTORE_NOTES:
+            elif r.entry.mode == MODE_RESTORE_NOTES:
                 decided[r.index] = (
                     Decision(Action.UNCHANGED, key, label, "notes_equal", "invalidation notes already match")
                     if invalidation.notes == r.notes
@@ -222,7 +213,7 @@ class RevalidateKind(plans.PlanKind):
         return rosters.merge(decisions, decided)
 
     def apply(self, ctx: PlanContext, rows: Sequence[PlanRow]) -> None:
-        certificates, active = _row_targets(ctx.course, rows)
+        certificates, active = _row_targets(ctx.require_course(), rows)
         for row in rows:
             invalidation = active[certificates[int(row.key)].id]
             if row.action == Action.DEACTIVATE:
@@ -246,36 +237,14 @@ def plan_upload(
     return plans.create_plan(INVALIDATE_KIND, items, actor=actor, course=course, source_name=name)
 
 
-@dataclass
-class SingleResult:
-    """What a single-learner action did: its (applied) plan and the one row's action and message."""
-
-    plan: Plan
-    action: str
-    message: str
-    label: str
-
-
-def _run_single(kind: str, actor: User, course_key: str, item: Item) -> SingleResult:
-    """Decide the one row first (a refused row leaves no plan behind), then plan and apply it."""
-    course = permissions.require_course(actor, course_key)
-    ctx = PlanContext(actor=actor, course=course, params={}, now=utcnow())
-    (decision,) = plans.get_kind(kind).decide(ctx, [item])
-    if decision.action in (Action.ERROR, Action.SKIP):
-        prefix = f"{decision.label}: " if decision.label else ""
-        raise RowRefused(f"{prefix}{decision.message} ({decision.code}).")
-    plan = plans.create_plan(kind, [item], actor=actor, course=course, source_name="single learner")
-    result = plans.apply_plan(plan.id, actor)
-    return SingleResult(result.plan, decision.action, decision.message, decision.label)
-
-
 def invalidate_one(actor: User, course_key: str, identifier: str, notes: str = "") -> SingleResult:
-    """Invalidate one learner's certificate through the same rules as the bulk upload."""
+    """Invalidate one learner's certificate through the same rules as the bulk upload (plans.run_single)."""
+    course = permissions.require_course(actor, course_key)
     identifier, notes = (identifier or "").strip(), (notes or "").strip()
     if not identifier:
-        raise RowRefused("Enter the learner's username or email.")
-    item = rosters.learner_items([(identifier, notes)])[0]
-    return _run_single(INVALIDATE_KIND, actor, course_key, item)
+        raise InputRefused("Enter the learner's username or email.")
+    item = rosters.RosterEntry(identifier, notes).item(1)
+    return plans.run_single(INVALIDATE_KIND, item, actor=actor, course=course, source_name="single learner")
 
 
 def revalidate_one(actor: User, course_key: str, invalidation_id: int) -> SingleResult:
@@ -285,9 +254,11 @@ def revalidate_one(actor: User, course_key: str, invalidation_id: int) -> Single
     if invalidation is None or invalidation.certificate.course_id != course.id:
         raise NotFound(f"There is no invalidation #{invalidation_id} in {course_key}.")
     if not invalidation.active:
-        raise RowRefused(f"Invalidation #{invalidation_id} was already re-validated.")
-    user = invalidation.certificate.user
-    return _run_single(REVALIDATE_KIND, actor, course_key, _revalidate_item(1, user, MODE_REVALIDATE, ""))
+        raise InputRefused(f"Invalidation #{invalidation_id} was already re-validated.")
+    item = _revalidate_item(1, invalidation.certificate.user, MODE_REVALIDATE, "")
+    return plans.run_single(
+        REVALIDATE_KIND, item, actor=actor, course=course, refuse_unchanged=True, source_name="single learner"
+    )
 
 
 # ------------------------------------------------------------------------------------------ list

@@ -18,7 +18,7 @@ from webapp.extensions import db
 from webapp.models import Course, Plan, PlanRow, User
 from webapp.models.proctoring import ExamAttempt, Review
 from webapp.services import jsonio, permissions, plans
-from webapp.services.errors import ServiceError
+from webapp.services.errors import InputRefused, ServiceError
 from webapp.services.plans import Decision, Item, PlanContext, PlanKind
 from webapp.services.proctoring.attempts import (
     credit_for,
@@ -39,7 +39,7 @@ from webapp.statuses import Action, PlanStatus
 KIND = "proctoring_replay"
 
 
-class ReplayRefused(ServiceError):
+class ReplayRefused(InputRefused):
     """The file cannot be read as JSON or JSON lines at all."""
 
 

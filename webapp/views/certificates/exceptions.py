@@ -12,7 +12,7 @@ from wtforms.validators import DataRequired, Length
 
 from webapp.services.certificates import exceptions
 from webapp.services.csvio import ENCODING_LABELS
-from webapp.services.errors import ServiceError
+from webapp.services.errors import InputRefused
 from webapp.services.pagination import page_arg
 from webapp.views.certificates import bp
 from webapp.views.downloads import csv_response
@@ -80,9 +80,7 @@ def _upload(course_key: str, form: CsvUploadForm, removal: bool):
             encoding=form.encoding.data,
             removal=removal,
         )
-    except ServiceError as error:
-        if error.status in (403, 404):
-            raise
+    except InputRefused as error:
         form.file.errors.append(str(error))
         return _page(course_key, **{"removal_form" if removal else "upload_form": form}, status=400)
     return redirect(url_for("plans.show", plan_id=plan.id))
@@ -108,12 +106,10 @@ def exceptions_add(course_key: str):
         return _page(course_key, add_form=form, status=400)
     try:
         result = exceptions.add_exception(current_user, course_key, form.identifier.data, form.notes.data)
-    except ServiceError as error:
-        if error.status in (403, 404):
-            raise
+    except InputRefused as error:
         form.identifier.errors.append(str(error))
         return _page(course_key, add_form=form, status=400)
-    flash(f"{result.label}: {result.message}.", "success" if result.plan else "info")
+    flash(f"{result.label}: {result.message}.", "success" if result.written else "info")
     return redirect(url_for(".exceptions", course_key=course_key))
 
 
@@ -126,8 +122,12 @@ def exceptions_remove(course_key: str, user_id: int):
         return render_template("certificates/exceptions_remove.html", preview=preview, course=preview.course, form=form)
     if not form.validate_on_submit():
         abort(400)
-    result = exceptions.remove_exception(current_user, course_key, preview.entry.user.username)
-    flash(f"{result.label}: {result.message}.", "success")
+    try:
+        result = exceptions.remove_exception(current_user, course_key, preview.entry.user.username)
+    except InputRefused as error:
+        flash(str(error), "error")
+    else:
+        flash(f"{result.label}: {result.message}.", "success" if result.written else "info")
     return redirect(url_for(".exceptions", course_key=course_key))
 
 

@@ -9,7 +9,7 @@ from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from webapp.services.certificates import invalidations
-from webapp.services.errors import NotFound, PermissionDenied, ServiceError
+from webapp.services.errors import InputRefused
 from webapp.services.pagination import page_arg
 from webapp.views.certificates import bp
 from webapp.views.downloads import csv_response
@@ -71,9 +71,7 @@ def invalidations_upload(course_key: str):
         plan = invalidations.plan_upload(
             current_user, course_key, form.file.data.stream, form.file.data.filename, encoding=form.encoding.data
         )
-    except ServiceError as error:
-        if isinstance(error, PermissionDenied | NotFound):
-            raise
+    except InputRefused as error:
         form.file.errors = [str(error)]
         return _render(course_key, upload=form, status=400)
     return redirect(url_for("plans.show", plan_id=plan.id))
@@ -87,10 +85,10 @@ def invalidate_one(course_key: str):
         return _render(course_key, one=form, status=400)
     try:
         result = invalidations.invalidate_one(current_user, course_key, form.identifier.data, form.notes.data)
-    except invalidations.RowRefused as error:
+    except InputRefused as error:
         form.identifier.errors = [str(error)]
         return _render(course_key, one=form, status=400)
-    flash(f"{result.label}: {result.message}.", "success")
+    flash(f"{result.label}: {result.message}.", "success" if result.written else "info")
     return redirect(url_for(".invalidations", course_key=course_key))
 
 
@@ -103,7 +101,7 @@ def revalidate(course_key: str, invalidation_id: int):
         abort(400)
     try:
         result = invalidations.revalidate_one(current_user, course_key, invalidation_id)
-    except invalidations.RowRefused as error:
+    except InputRefused as error:
         flash(str(error), "error")
     else:
         flash(f"{result.label}: {result.message}.", "success")

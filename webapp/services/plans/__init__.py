@@ -1,0 +1,71 @@
+"""The plan engine: every bulk change is planned, previewed, then applied once (design §1).
+
+A capability plugs in a `PlanKind` (`kinds`); the engine owns everything else: persistence and bulk row
+storage (`storage`), the life cycle (`lifecycle`: create, read, revert, expire; `applying`: the once-only
+claim, the stale check, savepoints, outcomes, audit), single-row actions (`single`) and the read side
+(`reading`: plan page, stale diff, error report, JSON, history). Import the names from here.
+"""
+
+from webapp.services.plans.applying import ApplyResult, apply_plan
+from webapp.services.plans.kinds import (
+    KINDS,
+    Decision,
+    InversePlan,
+    Item,
+    NotApplicable,
+    Payload,
+    PlanContext,
+    PlanKind,
+    Row,
+    get_kind,
+    register,
+)
+from webapp.services.plans.lifecycle import create_plan, expire_plans, get_plan, is_due, revert_plan
+from webapp.services.plans.reading import (
+    PlanPage,
+    Tab,
+    error_report,
+    history_page,
+    plan_json,
+    plan_page,
+    report_rows,
+    rows_page,
+    stale_changes,
+)
+from webapp.services.plans.single import SingleResult, run_single
+from webapp.services.plans.storage import APPLY_BATCH, INSERT_BATCH, bulk_work
+
+__all__ = [
+    "APPLY_BATCH",
+    "INSERT_BATCH",
+    "KINDS",
+    "ApplyResult",
+    "Decision",
+    "InversePlan",
+    "Item",
+    "NotApplicable",
+    "Payload",
+    "PlanContext",
+    "PlanKind",
+    "PlanPage",
+    "Row",
+    "SingleResult",
+    "Tab",
+    "apply_plan",
+    "bulk_work",
+    "create_plan",
+    "error_report",
+    "expire_plans",
+    "get_kind",
+    "get_plan",
+    "history_page",
+    "is_due",
+    "plan_json",
+    "plan_page",
+    "register",
+    "report_rows",
+    "revert_plan",
+    "rows_page",
+    "run_single",
+    "stale_changes",
+]

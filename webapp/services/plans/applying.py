@@ -1,0 +1,227 @@
+"""Apply: claim a previewed plan once, recompute it (stale check), write in savepoints, record outcomes and
+the audit event (design §1, step 3)."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import text, update
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+
+from webapp.extensions import db
+from webapp.models import Plan, User
+from webapp.services import audit
+from webapp.services.errors import InputRefused, ServiceError
+from webapp.services.plans.kinds import Decision, Item, NotApplicable, PlanContext, PlanKind, get_kind
+from webapp.services.plans.lifecycle import get_plan, store_expiry
+from webapp.services.plans.storage import (
+    bulk_work,
+    decision_hash,
+    outcome_totals,
+    persist,
+    previewed_items,
+    store_outcomes,
+    write_batches,
+)
+from webapp.statuses import Action, PlanStatus, RowOutcome
+from webapp.timeutil import utcnow
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ApplyResult:
+    plan: Plan
+    status: PlanStatus
+    applied: int = 0
+    failed: int = 0
+    fresh_plan: Plan | None = None
+    already: bool = False
+    changed_rows: int = 0
+
+
+def apply_plan(plan_id: int, actor: User | None) -> ApplyResult:
+    """Apply a previewed plan exactly once; a plan whose rows would now do otherwise becomes stale."""
+    plan = get_plan(plan_id, actor)
+    kind = get_kind(plan.kind)
+    if plan.status == PlanStatus.APPLIED:
+        return _already_applied(plan)
+    if plan.status == PlanStatus.EXPIRED:
+        store_expiry(plan)
+    if plan.status != PlanStatus.PREVIEWED:
+        raise NotApplicable(_not_applicable_message(plan))
+    if kind.atomic and plan.count(Action.ERROR):
+        raise NotApplicable(
+            f"Plan #{plan.id} has {plan.count(Action.ERROR)} error rows; it applies only as a "
+            "whole, so nothing was written. Fix the input and plan again."
+        )
+    if not _claim(plan):
+        db.session.refresh(plan)
+        if plan.status == PlanStatus.APPLIED:
+            return _already_applied(plan)
+        raise NotApplicable(_not_applicable_message(plan))
+    try:
+        with bulk_work():
+            return _apply_claimed(plan, kind, actor)
+    except Exception as error:
+        db.session.rollback()
+        message = str(error) if isinstance(error, ServiceError) else "The apply failed unexpectedly."
+        db.session.execute(update(Plan).where(Plan.id == plan.id).values(status=PlanStatus.FAILED, message=message))
+        db.session.commit()
+        raise
+
+
+def _already_applied(plan: Plan) -> ApplyResult:
+    totals = outcome_totals(plan)
+    return ApplyResult(plan, PlanStatus.APPLIED, applied=totals["applied"], failed=totals["failed"], already=True)
+
+
+def _claim(plan: Plan) -> bool:
+    """previewed -> applying with a conditional update: a double click or a second worker gets False."""
+    claimed = db.session.execute(
+        update(Plan)
+        .where(Plan.id == plan.id, Plan.status == PlanStatus.PREVIEWED, Plan.expires >= utcnow())
+        .values(status=PlanStatus.APPLYING)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return bool(getattr(claimed, "rowcount", 0))
+
+
+def _not_applicable_message(plan: Plan) -> str:
+    return {
+        PlanStatus.APPLYING: f"Plan #{plan.id} is being applied right now.",
+        PlanStatus.STALE: f"Plan #{plan.id} is stale: the data changed since its preview. "
+        "Review the fresh preview instead.",
+        PlanStatus.EXPIRED: f"Plan #{plan.id} expired before it was applied. Upload the file again.",
+        PlanStatus.FAILED: f"Plan #{plan.id} failed and cannot be applied again. Plan it anew.",
+    }.get(PlanStatus(plan.status), f"Plan #{plan.id} is {plan.status}.")
+
+
+def _serialize_applies(plan: Plan) -> None:
+    """Applies of plans over the same course (or the same course-less kind) run one at a time.
+
+    Taken before the recompute, so a second plan sees what the first wrote and turns stale instead of
+    colliding. PostgreSQL: a transaction-scoped advisory lock; SQLite: the database write lock.
+    """
+    scope = f"course:{plan.course_id}" if plan.course_id else f"kind:{plan.kind}"
+    if db.session.get_bind().dialect.name == "postgresql":
+        key = int.from_bytes(hashlib.blake2b(scope.encode(), digest_size=8).digest(), "big", signed=True)
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+    else:
+        db.session.execute(update(Plan).where(Plan.id == plan.id).values(status=PlanStatus.APPLYING))
+
+
+def _apply_claimed(plan: Plan, kind: PlanKind, actor: User | None) -> ApplyResult:
+    _serialize_applies(plan)
+    ctx = PlanContext(actor=actor, course=plan.course, params=dict(plan.params), now=utcnow(), plan=plan)
+    items, expected = previewed_items(plan.id)
+    fresh = list(kind.decide(ctx, items))
+    changed = sum(1 for hashed, d in zip(expected, fresh, strict=True) if hashed != decision_hash(d.action, d.key))
+    if changed:
+        return _mark_stale(plan, kind, items, fresh, ctx, changed)
+    del fresh, items, expected  # the recompute agreed with the preview; the writes are streamed in batches
+
+    batches = write_batches(plan.id)
+    applied, failed = _apply_atomic(kind, ctx, batches) if kind.atomic else _apply_in_savepoints(kind, ctx, batches)
+    plan.status = PlanStatus.APPLIED
+    plan.applied_by_id = ctx.actor_id
+    plan.applied = ctx.now
+    plan.outcome_counts = {RowOutcome.APPLIED.value: applied, RowOutcome.FAILED.value: failed}
+    audit.record(
+        "plan.apply",
+        actor,
+        plan_id=plan.id,
+        course_key=plan.course.key if plan.course else "",
+        summary=f"Applied {kind.title} plan #{plan.id}: {applied} written, {failed} failed",
+        detail={
+            "kind": kind.name,
+            "counts": plan.counts,
+            "applied": applied,
+            "failed": failed,
+            "source": plan.source_name,
+        },
+    )
+    db.session.commit()
+    return ApplyResult(plan, PlanStatus.APPLIED, applied=applied, failed=failed)
+
+
+def _mark_stale(
+    plan: Plan, kind: PlanKind, items: list[Item], fresh: list[Decision], ctx: PlanContext, changed: int
+) -> ApplyResult:
+    new_ctx = PlanContext(actor=ctx.actor, course=plan.course, params=dict(plan.params), now=ctx.now)
+    fresh_plan = persist(kind, items, fresh, new_ctx, source_name=plan.source_name, reverts_id=plan.reverts_id)
+    plan.status = PlanStatus.STALE
+    plan.superseded_by_id = fresh_plan.id
+    plan.message = (
+        f"{changed} row(s) would now do something else than the preview showed; "
+        f"nothing was written. Review plan #{fresh_plan.id}."
+    )
+    audit.record(
+        "plan.stale",
+        ctx.actor,
+        plan_id=plan.id,
+        course_key=plan.course.key if plan.course else "",
+        summary=f"{kind.title} plan #{plan.id} was stale ({changed} rows changed); fresh preview #{fresh_plan.id}",
+        detail={"kind": kind.name, "changed": changed, "fresh_plan": fresh_plan.id},
+    )
+    db.session.commit()
+    return ApplyResult(plan, PlanStatus.STALE, fresh_plan=fresh_plan, changed_rows=changed)
+
+
+def _row_error_message(error: Exception) -> str:
+    if isinstance(error, ServiceError):
+        return str(error)
+    if isinstance(error, IntegrityError):
+        return "conflicts with a record written meanwhile (a uniqueness rule of the database)"
+    return "the database refused this row"
+
+
+def _apply_in_savepoints(kind: PlanKind, ctx: PlanContext, batches: Iterable[Sequence[Any]]) -> tuple[int, int]:
+    """Each batch in a savepoint; a failing batch is replayed row by row so one bad row fails alone."""
+    applied: list[int] = []
+    failed: list[tuple[int, str]] = []
+    for batch in batches:
+        try:
+            with db.session.begin_nested():
+                kind.apply(ctx, batch)
+                db.session.flush()
+            applied += [r.id for r in batch]
+            continue
+        except (ServiceError, SQLAlchemyError) as error:
+            log.info("Batch of %s failed (%s); replaying row by row", kind.name, error)
+        for row in batch:
+            try:
+                with db.session.begin_nested():
+                    kind.apply(ctx, [row])
+                    db.session.flush()
+                applied.append(row.id)
+            except (ServiceError, SQLAlchemyError) as error:
+                failed.append((row.id, _row_error_message(error)))
+    store_outcomes(_plan_id(ctx), applied, failed)
+    return len(applied), len(failed)
+
+
+def _apply_atomic(kind: PlanKind, ctx: PlanContext, batches: Iterable[Sequence[Any]]) -> tuple[int, int]:
+    """All rows or none: one failure rolls everything back and fails the plan with the reason."""
+    applied: list[int] = []
+    try:
+        with db.session.begin_nested():
+            for batch in batches:
+                kind.apply(ctx, batch)
+                db.session.flush()
+                applied += [r.id for r in batch]
+    except (ServiceError, SQLAlchemyError) as error:
+        raise InputRefused(f"Nothing was written: {_row_error_message(error)}.") from error
+    store_outcomes(_plan_id(ctx), applied, [])
+    return len(applied), 0
+
+
+def _plan_id(ctx: PlanContext) -> int:
+    if ctx.plan is None:
+        raise RuntimeError("applying needs the plan in its context")
+    return ctx.plan.id

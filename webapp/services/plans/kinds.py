@@ -1,0 +1,155 @@
+"""The kind protocol: what a capability plugs into the plan engine, and the registry of kinds.
+
+A `PlanKind`'s `decide()` turns input items into one `Decision` per item (reading the database in batches,
+writing nothing), `apply()` writes a batch of rows, `inverse()` builds the items of the plan that undoes an
+applied one. A kind with structured input gives its items a typed payload (`Payload`), stored as `data`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar
+
+from webapp.models import Course, Plan, User
+from webapp.services import permissions
+from webapp.services.errors import InputRefused, NotFound, ServiceError
+from webapp.statuses import Action
+
+if TYPE_CHECKING:
+    from webapp.models import PlanRow
+
+
+class NotApplicable(InputRefused):
+    """This plan cannot be applied or reverted (any more): said on the plan's own page, not an error page."""
+
+    status = 409
+
+
+class Payload(Protocol):
+    """A kind's typed view of an item's `data` (a frozen dataclass with `to_data()` / `from_data()`)."""
+
+    def to_data(self) -> dict[str, Any]: ...
+
+
+class Row(Protocol):
+    """What an input row and a stored plan row share: the cells as written and the payload data."""
+
+    @property
+    def cells(self) -> list[Any]: ...
+
+    @property
+    def data(self) -> dict[str, Any]: ...
+
+
+@dataclass(slots=True)
+class Item:
+    """One input row: its number as staff see it, its cells as written, and the normalised data."""
+
+    row: int
+    cells: list[str]
+    data: dict[str, Any]
+
+    @classmethod
+    def of(cls, row: int, cells: list[str], payload: Payload) -> Item:
+        """An item whose data is a kind's typed payload."""
+        return cls(row, cells, payload.to_data())
+
+
+@dataclass(slots=True)
+class Decision:
+    """What one item will do. `key` identifies the target (e.g. user id); `label` is what staff read."""
+
+    action: Action
+    key: str = ""
+    label: str = ""
+    code: str = ""
+    message: str = ""
+    before: dict[str, Any] | None = None
+    after: dict[str, Any] | None = None
+
+
+@dataclass(slots=True)
+class PlanContext:
+    """What a kind may read while deciding or applying: who acts, on which course, with which options."""
+
+    actor: User | None  # None: the trusted command line acting as the system
+    course: Course | None
+    params: dict[str, Any]
+    now: datetime
+    plan: Plan | None = None
+    cache: dict[str, Any] = field(default_factory=dict)  # per-run scratch space (decide -> apply), never stored
+
+    def require_course(self) -> Course:
+        """The plan's course, for kinds that need one (`authorize` refused plans without it)."""
+        if self.course is None:
+            raise ServiceError("This plan needs a course.")
+        return self.course
+
+    @property
+    def course_id(self) -> int:
+        return self.require_course().id
+
+    @property
+    def actor_id(self) -> int | None:
+        return self.actor.id if self.actor else None
+
+
+@dataclass(slots=True)
+class InversePlan:
+    kind: str
+    items: list[Item]
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+class PlanKind:
+    """Base class of a bulk operation. Subclasses set the class attributes and implement decide/apply."""
+
+    name: ClassVar[str]
+    title: ClassVar[str]
+    input_columns: ClassVar[tuple[str, ...]] = ()
+    needs_course: ClassVar[bool] = True
+    atomic: ClassVar[bool] = False  # all rows in one transaction; any error row refuses the apply
+
+    def authorize(self, actor: User | None, course: Course | None) -> None:
+        """Course staff of the plan's course, or global staff for plans without a course."""
+        if self.needs_course and course is None:
+            raise ServiceError(f"A {self.title} plan needs a course.")
+        if actor is None:  # the trusted command line (system), as for `flask db upgrade`
+            return
+        if course is not None and self.needs_course:
+            permissions.require_course(actor, course.key)
+        else:
+            permissions.require_global_staff(actor)
+
+    def decide(self, ctx: PlanContext, items: Sequence[Item]) -> Iterable[Decision]:
+        raise NotImplementedError
+
+    def apply(self, ctx: PlanContext, rows: Sequence[PlanRow]) -> None:
+        raise NotImplementedError
+
+    def inverse(self, ctx: PlanContext, rows: Sequence[PlanRow]) -> InversePlan | None:
+        """Items of the plan that undoes the applied rows, or None when the operation has no inverse."""
+        return None
+
+    @property
+    def revertible(self) -> bool:
+        return type(self).inverse is not PlanKind.inverse
+
+
+KINDS: dict[str, PlanKind] = {}
+K = TypeVar("K", bound=type[PlanKind])
+
+
+def register(kind_class: K) -> K:
+    """Class decorator: make a plan kind known to the engine by its name."""
+    KINDS[kind_class.name] = kind_class()
+    return kind_class
+
+
+def get_kind(name: str) -> PlanKind:
+    try:
+        return KINDS[name]
+    except KeyError:
+        raise NotFound(f"Unknown plan kind {name!r}.") from None

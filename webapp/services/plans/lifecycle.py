@@ -1,0 +1,116 @@
+"""The plan life cycle around the apply: plan (create), read, revert, expire (design §1)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm.attributes import set_committed_value
+
+from webapp.extensions import db
+from webapp.models import Course, Plan, PlanRow, User
+from webapp.services.errors import NotFound
+from webapp.services.plans.kinds import Item, NotApplicable, PlanContext, get_kind
+from webapp.services.plans.storage import bulk_work, persist
+from webapp.statuses import PlanStatus, RowOutcome
+from webapp.timeutil import utcnow
+
+
+def create_plan(
+    kind_name: str,
+    items: Iterable[Item],
+    *,
+    actor: User | None,
+    course: Course | None = None,
+    params: dict[str, Any] | None = None,
+    source_name: str = "",
+    reverts_id: int | None = None,
+) -> Plan:
+    """Plan: decide every item against the database, persist the plan and its rows; write nothing else."""
+    kind = get_kind(kind_name)
+    kind.authorize(actor, course)
+    with bulk_work():
+        listed = list(items)
+        ctx = PlanContext(actor=actor, course=course, params=dict(params or {}), now=utcnow())
+        decisions = list(kind.decide(ctx, listed))
+        plan = persist(kind, listed, decisions, ctx, source_name=source_name, reverts_id=reverts_id)
+        db.session.commit()
+    return plan
+
+
+def is_due(plan: Plan, now: datetime | None = None) -> bool:
+    """A previewed plan past its expiry: it can no longer be applied (whether or not that is stored yet)."""
+    return plan.status == PlanStatus.PREVIEWED and plan.expires < (now or utcnow())
+
+
+def get_plan(plan_id: int, actor: User | None) -> Plan:
+    """The plan, if the actor may see it (same permission as applying it). Writes nothing.
+
+    A previewed plan past its expiry reads as expired; `expire_plans` and the apply path store that.
+    """
+    plan = db.session.get(Plan, plan_id)
+    if plan is None:
+        raise NotFound(f"There is no plan #{plan_id}.")
+    get_kind(plan.kind).authorize(actor, plan.course)
+    return derive_expiry(plan)
+
+
+def derive_expiry(plan: Plan) -> Plan:
+    """Show a due plan as expired without writing: the status is set as loaded, not as a pending change."""
+    if is_due(plan):
+        set_committed_value(plan, "status", PlanStatus.EXPIRED)
+    return plan
+
+
+def store_expiry(plan: Plan) -> None:
+    """Store the expiry of a plan that read as expired (the apply path, before refusing it)."""
+    db.session.execute(
+        update(Plan)
+        .where(Plan.id == plan.id, Plan.status == PlanStatus.PREVIEWED)
+        .values(status=PlanStatus.EXPIRED)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+
+
+def expire_plans(now: datetime | None = None) -> int:
+    """Mark every previewed plan past its expiry as expired; returns how many."""
+    result = db.session.execute(
+        update(Plan)
+        .where(Plan.status == PlanStatus.PREVIEWED, Plan.expires < (now or utcnow()))
+        .values(status=PlanStatus.EXPIRED)
+    )
+    db.session.commit()
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def revert_plan(plan_id: int, actor: User | None) -> Plan:
+    """Plan the inverse of an applied plan (previewed like any other; nothing written yet)."""
+    plan = get_plan(plan_id, actor)
+    kind = get_kind(plan.kind)
+    if plan.status != PlanStatus.APPLIED:
+        raise NotApplicable(f"Only an applied plan can be reverted; plan #{plan.id} is {plan.status}.")
+    rows = list(
+        db.session.scalars(
+            select(PlanRow)
+            .where(PlanRow.plan_id == plan.id, PlanRow.outcome == RowOutcome.APPLIED)
+            .order_by(PlanRow.row_number)
+        )
+    )
+    ctx = PlanContext(actor=actor, course=plan.course, params=dict(plan.params), now=utcnow(), plan=plan)
+    inverse = kind.inverse(ctx, rows)
+    if inverse is None:
+        raise NotApplicable(f"A {kind.title} plan cannot be reverted.")
+    if not inverse.items:
+        raise NotApplicable(f"Plan #{plan.id} wrote nothing, so there is nothing to revert.")
+    return create_plan(
+        inverse.kind,
+        inverse.items,
+        actor=actor,
+        course=plan.course,
+        params=inverse.params,
+        source_name=f"revert of plan #{plan.id}",
+        reverts_id=plan.id,
+    )

@@ -1,0 +1,89 @@
+"""Single-row actions (design §1): one-row plans through the same engine, apply path, stale check and audit.
+
+`run_single` answers "done" only when the row was written; a row that is an error, skipped, unchanged
+where that is a refusal, failed or stale raises `InputRefused` with the row's message.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+
+from webapp.extensions import db
+from webapp.models import Course, Plan, PlanRow, User
+from webapp.services.errors import InputRefused
+from webapp.services.plans.applying import apply_plan
+from webapp.services.plans.kinds import Decision, Item, PlanContext, get_kind
+from webapp.services.plans.storage import persist
+from webapp.statuses import Action, PlanStatus, RowOutcome
+from webapp.timeutil import utcnow
+
+SINGLE_SOURCE = "one row (form)"
+REFUSED_ACTIONS = frozenset({Action.ERROR, Action.SKIP})
+
+
+@dataclass(frozen=True, slots=True)
+class SingleResult:
+    """What a single-row action did: the row's decision, and its applied plan when it wrote."""
+
+    action: Action
+    label: str
+    message: str
+    code: str = ""
+    plan: Plan | None = None
+
+    @property
+    def written(self) -> bool:
+        return self.plan is not None
+
+
+def run_single(
+    kind_name: str,
+    item: Item,
+    *,
+    actor: User | None,
+    course: Course | None,
+    params: dict[str, Any] | None = None,
+    refuse_unchanged: bool = False,
+    source_name: str = SINGLE_SOURCE,
+) -> SingleResult:
+    """Plan one row with the kind's rules, apply it through `apply_plan`, and say what was written.
+
+    A refused row leaves no plan behind; a row with nothing to write returns without a plan (unless
+    `refuse_unchanged`, for actions whose only purpose is the write).
+    """
+    kind = get_kind(kind_name)
+    kind.authorize(actor, course)
+    ctx = PlanContext(actor=actor, course=course, params=dict(params or {}), now=utcnow())
+    (decision,) = list(kind.decide(ctx, [item]))
+    action = Action(decision.action)
+    if action in REFUSED_ACTIONS or (action == Action.UNCHANGED and refuse_unchanged):
+        raise InputRefused(_refusal(decision))
+    if not action.writes:
+        return SingleResult(action, decision.label, decision.message, decision.code)
+    planned = persist(kind, [item], [decision], ctx, source_name=source_name, reverts_id=None)
+    db.session.commit()
+    result = apply_plan(planned.id, actor)
+    if result.status == PlanStatus.STALE:
+        raise InputRefused(_who(decision) + "the data changed meanwhile; nothing was written. Try again.")
+    if result.failed:
+        raise InputRefused(_who(decision) + f"nothing was written: {_failure(planned)}.")
+    return SingleResult(action, decision.label, decision.message, decision.code, result.plan)
+
+
+def _who(decision: Decision) -> str:
+    return f"{decision.label}: " if decision.label else ""
+
+
+def _refusal(decision: Decision) -> str:
+    code = f" ({decision.code})" if decision.code else ""
+    return f"{_who(decision)}{decision.message}{code}."
+
+
+def _failure(plan: Plan) -> str:
+    message = db.session.scalar(
+        select(PlanRow.outcome_message).where(PlanRow.plan_id == plan.id, PlanRow.outcome == RowOutcome.FAILED)
+    )
+    return message or "the database refused the change"
