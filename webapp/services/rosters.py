@@ -17,9 +17,9 @@ from sqlalchemy import func, select
 
 from webapp.extensions import db
 from webapp.models import User
+from webapp.services.batching import chunks
 from webapp.services.csvio import CsvRefused, RecordKind, read_csv
 from webapp.services.plans import Decision, Item
-from webapp.services.specs.base import chunks
 from webapp.statuses import Action
 
 ROSTER_COLUMNS = ("username_or_email", "notes")
@@ -109,7 +109,7 @@ def find_learners(identifiers: Iterable[str]) -> dict[str, Learner]:
                 found[email] = learner
         return found
     for column, keys in ((User.username, usernames), (User.email, emails)):
-        for batch in chunks(sorted(keys), 900):
+        for batch in chunks(sorted(keys)):
             for row in db.session.execute(
                 select(User.id, User.username, User.email).where(func.lower(column).in_(batch))
             ):

@@ -17,6 +17,7 @@ from sqlalchemy.orm import aliased, joinedload
 from webapp.extensions import db
 from webapp.models import AllowlistEntry, Certificate, Course, Enrollment, Invalidation, Plan, PlanRow, User
 from webapp.services import permissions, plans, rosters
+from webapp.services.batching import chunks
 from webapp.services.certificates.common import (
     REMOVED_FROM_ALLOWLIST,
     active_invalidations,
@@ -29,7 +30,6 @@ from webapp.services.errors import ServiceError
 from webapp.services.pagination import Page, paginate
 from webapp.services.plans import Decision, InversePlan, Item, PlanContext, PlanKind
 from webapp.services.rosters import ROSTER_COLUMNS, Resolved, learner_label
-from webapp.services.specs.base import chunks
 from webapp.statuses import Action, PlanStatus
 from webapp.timeutil import iso, utcnow
 
@@ -56,7 +56,7 @@ def _rows_by_user(query, user_column, user_ids: Sequence[int]) -> Iterator[tuple
     if len(wanted) >= COURSE_WIDE_FROM:
         yield from (row for row in db.session.execute(query) if row[0] in wanted)
         return
-    for batch in chunks(sorted(wanted), 900):
+    for batch in chunks(sorted(wanted)):
         yield from db.session.execute(query.where(user_column.in_(batch)))
 
 
@@ -227,7 +227,7 @@ def _write_removals(ctx: PlanContext, rows: Sequence[PlanRow]) -> None:
         if certificate.id not in invalidated:
             invalidate_certificate(certificate, by=ctx.actor, notes=REMOVED_FROM_ALLOWLIST)
     db.session.flush()
-    for batch in chunks(sorted(user_ids), 900):
+    for batch in chunks(sorted(user_ids)):
         db.session.execute(
             delete(AllowlistEntry)
             .where(AllowlistEntry.course_id == course_id, AllowlistEntry.user_id.in_(batch))
@@ -262,7 +262,7 @@ class AddExceptions(PlanKind):
         ]
         users = {
             u.id: u
-            for batch in chunks(sorted({int(r.key) for r, _, _ in wanted}), 900)
+            for batch in chunks(sorted({int(r.key) for r, _, _ in wanted}))
             for u in db.session.scalars(select(User).where(User.id.in_(batch)))
         }
         items = []
@@ -327,7 +327,7 @@ def plan_upload(
     removal: bool = False,
 ) -> Plan:
     """Plan a roster upload (grant, or remove with `removal`): check the course and file, then preview."""
-    course = _course(actor, course_key)
+    course = permissions.course_for(actor, course_key)
     name = check_csv_filename(filename)
     with plans.bulk_work():  # reading 100,000 rows: see plans.bulk_work
         items = rosters.roster_items(stream, encoding=encoding)
@@ -339,12 +339,6 @@ def plan_upload(
             params={"encoding": encoding},
             source_name=name,
         )
-
-
-def _course(actor: User | None, course_key: str) -> Course:
-    if actor is None:
-        return permissions.get_course(course_key)
-    return permissions.require_course(actor, course_key)
 
 
 # ------------------------------------------------------------------------------------------- one learner
@@ -362,7 +356,7 @@ class SingleResult:
 
 def _single(actor: User | None, course_key: str, kind_name: str, identifier: str, notes: str) -> SingleResult:
     """Decide one learner with the kind's own rules; an error row is refused, a write is planned and applied."""
-    course = _course(actor, course_key)
+    course = permissions.course_for(actor, course_key)
     identifier, notes = (identifier or "").strip(), (notes or "").strip()
     if not identifier:
         raise ServiceError("Enter a username or email.")
@@ -401,7 +395,7 @@ class RemovalPreview:
 
 
 def removal_preview(actor: User | None, course_key: str, user_id: int) -> RemovalPreview:
-    course = _course(actor, course_key)
+    course = permissions.course_for(actor, course_key)
     entry = allowlist_by_user(course.id, [user_id]).get(user_id)
     if entry is None:
         raise ServiceError("This learner is not on the allowlist of this course (any more).")
@@ -435,7 +429,7 @@ def allowlist_page(
     actor: User | None, course_key: str, *, q: str = "", page: int = 1, per_page: int = 50
 ) -> tuple[Course, Page]:
     """One page of the course's allowlist, optionally searched by username or email."""
-    course = _course(actor, course_key)
+    course = permissions.course_for(actor, course_key)
     query = _allowlist_query(course, q).options(joinedload(AllowlistEntry.user), joinedload(AllowlistEntry.created_by))
     return course, paginate(query, page, per_page)
 
@@ -445,7 +439,7 @@ ALLOWLIST_COLUMNS = ("username", "email", "full_name", "notes", "created", "crea
 
 def allowlist_csv(actor: User | None, course_key: str) -> tuple[Course, list[str], Iterator[list[str]]]:
     """The whole allowlist as CSV rows (streamed in batches)."""
-    course = _course(actor, course_key)
+    course = permissions.course_for(actor, course_key)
     creator = aliased(User)
     query = (
         select(

@@ -20,6 +20,7 @@ from sqlalchemy.orm import aliased
 from webapp.extensions import db
 from webapp.models import Certificate, Course, Invalidation, Plan, PlanRow, User
 from webapp.services import permissions, plans, rosters
+from webapp.services.batching import chunks
 from webapp.services.certificates.common import (
     active_invalidations,
     allowlist_by_user,
@@ -31,7 +32,6 @@ from webapp.services.csvio import ENCODINGS, CsvRefused, check_csv_filename
 from webapp.services.errors import NotFound, ServiceError
 from webapp.services.pagination import Page, paginate
 from webapp.services.plans import Decision, InversePlan, Item, PlanContext
-from webapp.services.specs.base import chunks
 from webapp.statuses import PASSING_CERTIFICATE_STATUSES, Action, CertificateStatus, InvalidationState
 from webapp.timeutil import utcnow
 
@@ -47,7 +47,7 @@ class RowRefused(ServiceError):
 
 def _users_by_id(user_ids: Iterable[int]) -> dict[int, User]:
     found: dict[int, User] = {}
-    for batch in chunks(sorted(set(user_ids)), 900):
+    for batch in chunks(sorted(set(user_ids))):
         found.update((u.id, u) for u in db.session.scalars(select(User).where(User.id.in_(batch))))
     return found
 
@@ -238,7 +238,7 @@ def plan_upload(
     actor: User | None, course_key: str, stream: BinaryIO, filename: str | None, *, encoding: str = "utf-8"
 ) -> Plan:
     """Plan a bulk invalidation from an uploaded roster CSV (refused as a whole: CsvRefused)."""
-    course = permissions.require_course(actor, course_key) if actor else permissions.get_course(course_key)
+    course = permissions.course_for(actor, course_key)
     name = check_csv_filename(filename)
     if encoding not in ENCODINGS:
         raise CsvRefused(f"Unknown encoding {encoding!r}; choose one of {', '.join(ENCODINGS)}.")

@@ -14,8 +14,9 @@ from sqlalchemy import func, select, tuple_
 
 from webapp.extensions import db
 from webapp.models import AllowlistEntry, Certificate, Course, Invalidation, User
+from webapp.services.batching import chunks
 from webapp.services.certificates.common import active_invalidations, revalidate_certificate
-from webapp.services.specs.base import Entity, Field, Key, Resolver, chunks
+from webapp.services.specs.base import Entity, Field, Key, Resolver
 from webapp.services.specs.core import _UserCourseEntity
 from webapp.statuses import CertificateStatus
 

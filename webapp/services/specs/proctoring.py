@@ -23,9 +23,10 @@ from webapp.models.proctoring import (
     Review,
     ReviewComment,
 )
+from webapp.services.batching import chunks
 from webapp.services.errors import ServiceError
 from webapp.services.proctoring.attempts import check_transition, credit_for, new_attempt_code, stored_status
-from webapp.services.specs.base import Entity, Field, Key, Resolver, chunks
+from webapp.services.specs.base import Entity, Field, Key, Resolver
 from webapp.statuses import AttemptStatus, ProviderReviewStatus
 
 COMMENT_FIELDS = ("start", "stop", "duration", "comment", "status")
