@@ -122,7 +122,6 @@ def sync_history(actor: User, *, page: int = 1, per_page: int = 50) -> Page:
 # ------------------------------------------------------------------------------------------ plan kind
 
 
-@plans.register
 class AcademySyncKind(PlanKind):
     """Catalog items -> academies: create, update (field diffs), unchanged, skip, error, deactivate."""
 

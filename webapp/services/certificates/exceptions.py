@@ -238,7 +238,6 @@ def _write_removals(ctx: PlanContext, rows: Sequence[PlanRow]) -> None:
 # ------------------------------------------------------------------------------------------- kinds
 
 
-@plans.register
 class AddExceptions(PlanKind):
     """Grant certificate exceptions to the learners of a roster (create or update notes)."""
 
@@ -279,7 +278,6 @@ class AddExceptions(PlanKind):
         return InversePlan(REVERT_KIND, items)
 
 
-@plans.register
 class RemoveExceptions(PlanKind):
     """Remove certificate exceptions of the learners of a roster; certificates are invalidated first."""
 
@@ -295,7 +293,6 @@ class RemoveExceptions(PlanKind):
         _write_removals(ctx, rows)
 
 
-@plans.register
 class RevertExceptions(PlanKind):
     """The inverse of an applied import: removes what it created, restores the notes it changed."""
 

@@ -61,7 +61,6 @@ def _row_targets(course: Course, rows: Sequence[PlanRow]) -> tuple[dict[int, Cer
 # ------------------------------------------------------------------------------------------ invalidate
 
 
-@plans.register
 class InvalidateKind(plans.PlanKind):
     """Invalidate learners' certificates from a roster: `username_or_email[,notes]`."""
 
@@ -166,7 +165,6 @@ def _revalidate_item(row: int, user: User, mode: str, notes: str) -> Item:
 # ------------------------------------------------------------------------------------------ revalidate
 
 
-@plans.register
 class RevalidateKind(plans.PlanKind):
     """Re-validate learners' certificates: the active invalidation becomes inactive, the status comes back."""
 

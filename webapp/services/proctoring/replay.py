@@ -122,7 +122,6 @@ def ingest(raw: bytes, filename: str, *, actor: User | None, dry_run: bool = Fal
     return plan
 
 
-@plans.register
 class ReplayKind(PlanKind):
     """Replay provider review payloads; each row stored like a webhook callback."""
 

@@ -169,6 +169,3 @@ class Invalidations(Entity):
             elif not values["active"] and invalidation.active:
                 invalidation.certificate = cert
                 revalidate_certificate(invalidation)
-
-
-ENTITIES: tuple[Entity, ...] = (Certificates(), Allowlist(), Invalidations())

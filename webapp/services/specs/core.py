@@ -263,6 +263,3 @@ class Enrollments(_UserCourseEntity):
         if new:
             now = utcnow()
             db.session.execute(Enrollment.__table__.insert(), [{**n, "created": now} for n in new])
-
-
-ENTITIES: tuple[Entity, ...] = (Users(), Courses(), CourseStaffRoles(), Enrollments())

@@ -195,6 +195,3 @@ class Consents(_CustomerUserEntity):
                 consent = DataSharingConsent(course_key=values["course"], **self.ids(values, resolver))
                 db.session.add(consent)
             consent.granted = values["granted"]
-
-
-ENTITIES: tuple[Entity, ...] = (Grades(), EnterpriseCustomers(), EnterpriseLearners(), Consents())

@@ -309,6 +309,3 @@ def _comment(entry: dict[str, Any]) -> dict[str, Any]:
         "comment": str(entry.get("comment", "")),
         "status": str(entry.get("status", "")),
     }
-
-
-ENTITIES: tuple[Entity, ...] = (Exams(), Attempts(), Reviews())
