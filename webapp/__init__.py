@@ -17,9 +17,7 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app: config -> extensions -> what webapp.assembly lists -> errors."""
     app = Flask(__name__, instance_relative_config=True)
-    app.config.from_mapping(load_config(app.instance_path))
-    if test_config:
-        app.config.update(test_config)
+    app.config.from_mapping(load_config(app.instance_path, test_config))
     app.url_map.converters["course_key"] = CourseKeyConverter
     app.url_map.converters["id"] = IdConverter
 
