@@ -160,8 +160,8 @@ class DataSpecKind(PlanKind):
     def decide(self, ctx: PlanContext, items: Sequence[Item]) -> Iterator[Decision]:
         entities = supported_entities()
         seen: dict[str, dict[Key, str]] = {key: {} for key in entities}  # natural key -> where first seen
-        for entity_key, group in itertools.groupby(items, key=lambda i: i.data["entity"]):
-            group = list(group)
+        for entity_key, grouped in itertools.groupby(items, key=lambda i: i.data["entity"]):
+            group = list(grouped)
             entity = entities.get(entity_key)
             if entity is None:
                 supported = ", ".join(entities)

@@ -93,7 +93,8 @@ def find_learners(identifiers: Iterable[str]) -> dict[str, Learner]:
     Batched IN queries; when the roster names a large share of all users, one scan of three columns is
     cheaper than a hundred IN queries.
     """
-    usernames, emails = set(), set()
+    usernames: set[str] = set()
+    emails: set[str] = set()
     for identifier in identifiers:
         key = identifier.strip().lower()
         if key:
