@@ -55,8 +55,11 @@ postgres:
 	@if [ "$$(id -u)" = 0 ]; then bash .ci/ensure-postgres; \
 	else pg_isready -q -h 127.0.0.1 -p 5432 || { echo "The concurrency tests need PostgreSQL on 127.0.0.1:5432 (trust auth): run 'sudo bash .ci/ensure-postgres'."; exit 1; }; fi
 
+## make lint: formatting, lint rules and types (the same checks as .pre-commit-config.yaml)
 lint: $(VENV)/.installed-test
+	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/run_all.py

@@ -35,6 +35,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
             "PROCTORING_WEBHOOK_SECRET": TEST_WEBHOOK_SECRET,
             "LOGIN_FAILURE_DELAY_SECONDS": 0.0,  # the slow-down has its own test
             "SERVER_NAME": None,
+            "IN_BATCH_SIZE": 7,  # small, so every run crosses every IN batch boundary
         }
     )
     with app.app_context():

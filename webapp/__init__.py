@@ -15,11 +15,9 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
 def create_app(test_config: dict | None = None) -> Flask:
-    """Build the app: config -> extensions -> blueprints -> errors -> cli."""
+    """Build the app: config -> extensions -> what webapp.assembly lists -> errors."""
     app = Flask(__name__, instance_relative_config=True)
-    app.config.from_mapping(load_config(app.instance_path))
-    if test_config:
-        app.config.update(test_config)
+    app.config.from_mapping(load_config(app.instance_path, test_config))
     app.url_map.converters["course_key"] = CourseKeyConverter
     app.url_map.converters["id"] = IdConverter
 
@@ -28,12 +26,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     csrf.init_app(app)
     login_manager.init_app(app)
 
-    from webapp import models  # noqa: F401  (register every table with the metadata)
-    from webapp.cli import register_cli
-    from webapp.views import register_blueprints
+    from webapp import assembly, models  # noqa: F401  (models: register every table with the metadata)
 
-    register_blueprints(app)
+    assembly.install(app)  # blueprints, CLI groups, data-spec entities, plan kinds
     errors.register(app)
     security.register(app)
-    register_cli(app)
     return app

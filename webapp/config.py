@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import orjson
 
@@ -36,16 +38,18 @@ def _instance_secret(instance_path: Path) -> str:
     return key_file.read_text().strip()
 
 
-def load_config(instance_path: str) -> dict:
-    """Every setting the app reads, with its environment variable (documented in the README)."""
+def load_config(instance_path: str, given: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Every setting the app reads, with its environment variable (documented in the README); `given`
+    settings (create_app's test config) win. instance/secret_key is written only when no SECRET_KEY is given."""
     instance = Path(instance_path)
+    given = dict(given or {})
     database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance / 'staff_console.sqlite'}"
     if database_url.startswith("postgres://"):
         database_url = "postgresql+psycopg://" + database_url.removeprefix("postgres://")
     elif database_url.startswith("postgresql://"):
         database_url = "postgresql+psycopg://" + database_url.removeprefix("postgresql://")
-    return {
-        "SECRET_KEY": os.environ.get("SECRET_KEY") or _instance_secret(instance),
+    config = {
+        "SECRET_KEY": given.get("SECRET_KEY") or os.environ.get("SECRET_KEY") or _instance_secret(instance),
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": {
             "pool_pre_ping": True,
@@ -82,3 +86,4 @@ def load_config(instance_path: str) -> dict:
         "LOGIN_FAILURE_DELAY_SECONDS": float(os.environ.get("LOGIN_FAILURE_DELAY_SECONDS", "0.25")),
         "WTF_CSRF_TIME_LIMIT": None,
     }
+    return config | given

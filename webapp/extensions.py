@@ -1,10 +1,12 @@
 """Flask extensions, created unbound and initialised in create_app()."""
 
+from typing import TYPE_CHECKING, ClassVar
+
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, Table
 from sqlalchemy.orm import DeclarativeBase
 
 NAMING_CONVENTION = {
@@ -19,8 +21,18 @@ NAMING_CONVENTION = {
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
+    if TYPE_CHECKING:
+        __table__: ClassVar[Table]  # every model maps a Table (Core inserts use it), not any FromClause
+
 
 db = SQLAlchemy(model_class=Base)
+
+# The models' base: `db.Model` (Base plus Flask-SQLAlchemy's table naming and session binding). Type checkers
+# cannot follow `db.Model`, an attribute made at run time, so for them it is the typed `Base`.
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
 migrate = Migrate()
 csrf = CSRFProtect()
 login_manager = LoginManager()

@@ -296,65 +296,91 @@ SKIP_LABELS = {
 }
 
 
-def badge_class(value: str) -> str:
-    """CSS badge modifier for any status or action value (templates call this, never hard-code)."""
-    return _BADGES.get(str(value), "neutral")
+def badge_class(value: StrEnum | str, of: type[StrEnum] | None = None) -> str:
+    """CSS badge modifier of one enum member (templates call this, never hard-code a class).
+
+    A stored value (a plain string) is read as a member of `of`, its vocabulary: values repeat across
+    vocabularies ("error", "failed", "submitted"...), so a string alone never picks a badge."""
+    member = value if isinstance(value, StrEnum) else _member_of(of, value)
+    if member is None:
+        return "neutral"
+    return BADGES.get(type(member), {}).get(member, "neutral")
 
 
-_BADGES: dict[str, str] = {
-    Action.CREATE: "good",
-    Action.UPDATE: "info",
-    Action.DELETE: "warn",
-    Action.DEACTIVATE: "warn",
-    Action.UNCHANGED: "neutral",
-    Action.SKIP: "muted",
-    Action.ERROR: "bad",
-    PlanStatus.PREVIEWED: "info",
-    PlanStatus.APPLYING: "info",
-    PlanStatus.APPLIED: "good",
-    PlanStatus.STALE: "warn",
-    PlanStatus.EXPIRED: "muted",
-    PlanStatus.FAILED: "bad",
-    RowOutcome.APPLIED: "good",
-    RowOutcome.FAILED: "bad",
-    CertificateStatus.DOWNLOADABLE: "good",
-    CertificateStatus.GENERATING: "good",
-    CertificateStatus.NOTPASSING: "neutral",
-    CertificateStatus.UNAVAILABLE: "warn",
-    CertificateStatus.ERROR: "bad",
-    CertificateStatus.AUDIT_PASSING: "info",
-    CertificateStatus.AUDIT_NOTPASSING: "muted",
-    AttemptStatus.VERIFIED: "good",
-    AttemptStatus.REJECTED: "bad",
-    AttemptStatus.ERROR: "bad",
-    AttemptStatus.SECOND_REVIEW_REQUIRED: "warn",
-    AttemptStatus.SUBMITTED: "info",
-    AttemptStatus.DECLINED: "muted",
-    ReviewStatus.PASSED: "good",
-    ReviewStatus.VIOLATION: "info",
-    ReviewStatus.SUSPICIOUS: "warn",
-    ReviewStatus.NOT_REVIEWED: "bad",
-    ProviderReviewStatus.CLEAN: "good",
-    ProviderReviewStatus.RULES_VIOLATION: "info",
-    ProviderReviewStatus.SUSPICIOUS: "warn",
-    ProviderReviewStatus.NOT_REVIEWED: "bad",
-    CreditStatus.SATISFIED: "good",
-    CreditStatus.FAILED: "bad",
-    CreditStatus.DECLINED: "muted",
-    Grade.PASS: "good",
-    Grade.FAIL: "bad",
-    Grade.IN_PROGRESS: "info",
-    Grade.AUDIT: "muted",
-    SpecialCase.EXCEPTION: "info",
-    SpecialCase.INVALIDATED: "warn",
-    AcademyState.ACTIVE: "good",
-    AcademyState.INACTIVE: "muted",
-    InvalidationState.REVALIDATED: "good",
-    Switch.ON: "good",
-    Switch.OFF: "warn",
-    SkipReason.NO_CONSENT: "warn",
-    SkipReason.COURSE_UNKNOWN: "bad",
-    SkipReason.AUDIT_NOT_REPORTED: "muted",
-    SkipReason.NO_GRADE: "muted",
-    SkipReason.UNCHANGED: "neutral",
+def _member_of(vocabulary: type[StrEnum] | None, value: str) -> StrEnum | None:
+    if vocabulary is None:
+        return None
+    try:
+        return vocabulary(value)
+    except ValueError:
+        return None
+
+
+# The badge of each member, per vocabulary; a member not listed is "neutral".
+BADGES: dict[type[StrEnum], dict[StrEnum, str]] = {
+    Action: {
+        Action.CREATE: "good",
+        Action.UPDATE: "info",
+        Action.DELETE: "warn",
+        Action.DEACTIVATE: "warn",
+        Action.UNCHANGED: "neutral",
+        Action.SKIP: "muted",
+        Action.ERROR: "bad",
+    },
+    PlanStatus: {
+        PlanStatus.PREVIEWED: "info",
+        PlanStatus.APPLYING: "info",
+        PlanStatus.APPLIED: "good",
+        PlanStatus.STALE: "warn",
+        PlanStatus.EXPIRED: "muted",
+        PlanStatus.FAILED: "bad",
+    },
+    RowOutcome: {RowOutcome.APPLIED: "good", RowOutcome.FAILED: "bad"},
+    CertificateStatus: {
+        CertificateStatus.DOWNLOADABLE: "good",
+        CertificateStatus.GENERATING: "good",
+        CertificateStatus.NOTPASSING: "neutral",
+        CertificateStatus.UNAVAILABLE: "warn",
+        CertificateStatus.ERROR: "bad",
+        CertificateStatus.AUDIT_PASSING: "info",
+        CertificateStatus.AUDIT_NOTPASSING: "muted",
+    },
+    AttemptStatus: {
+        AttemptStatus.VERIFIED: "good",
+        AttemptStatus.REJECTED: "bad",
+        AttemptStatus.ERROR: "bad",
+        AttemptStatus.SECOND_REVIEW_REQUIRED: "warn",
+        AttemptStatus.SUBMITTED: "info",
+        AttemptStatus.DECLINED: "muted",
+    },
+    ReviewStatus: {
+        ReviewStatus.PASSED: "good",
+        ReviewStatus.VIOLATION: "info",
+        ReviewStatus.SUSPICIOUS: "warn",
+        ReviewStatus.NOT_REVIEWED: "bad",
+    },
+    ProviderReviewStatus: {
+        ProviderReviewStatus.CLEAN: "good",
+        ProviderReviewStatus.RULES_VIOLATION: "info",
+        ProviderReviewStatus.SUSPICIOUS: "warn",
+        ProviderReviewStatus.NOT_REVIEWED: "bad",
+    },
+    CreditStatus: {
+        CreditStatus.SATISFIED: "good",
+        CreditStatus.SUBMITTED: "info",
+        CreditStatus.FAILED: "bad",
+        CreditStatus.DECLINED: "muted",
+    },
+    Grade: {Grade.PASS: "good", Grade.FAIL: "bad", Grade.IN_PROGRESS: "info", Grade.AUDIT: "muted"},
+    SpecialCase: {SpecialCase.EXCEPTION: "info", SpecialCase.INVALIDATED: "warn"},
+    AcademyState: {AcademyState.ACTIVE: "good", AcademyState.INACTIVE: "muted"},
+    InvalidationState: {InvalidationState.REVALIDATED: "good"},
+    Switch: {Switch.ON: "good", Switch.OFF: "warn"},
+    SkipReason: {
+        SkipReason.NO_CONSENT: "warn",
+        SkipReason.COURSE_UNKNOWN: "bad",
+        SkipReason.AUDIT_NOT_REPORTED: "muted",
+        SkipReason.NO_GRADE: "muted",
+        SkipReason.UNCHANGED: "neutral",
+    },
 }

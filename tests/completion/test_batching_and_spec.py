@@ -52,8 +52,9 @@ def _rows():
 
 
 @pytest.mark.parametrize("page_size", [1000, 7])
-def test_queries_do_not_grow_with_enrollments(monkeypatch, page_size):
+def test_queries_do_not_grow_with_enrollments(app, monkeypatch, page_size):
     monkeypatch.setattr(completion, "PAGE_SIZE", page_size)
+    monkeypatch.setitem(app.config, "IN_BATCH_SIZE", 900)  # the production size: one IN batch per page
     _world(5)
     few, rows = _count_queries(_rows)
     assert len(rows) == 10

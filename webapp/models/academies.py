@@ -7,11 +7,11 @@ from datetime import datetime
 from sqlalchemy import JSON, Boolean, DateTime, Index, Integer, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column
 
-from webapp.extensions import db
+from webapp.extensions import Model
 from webapp.timeutil import utcnow
 
 
-class Academy(db.Model):
+class Academy(Model):
     """One academy. The name is unique case-insensitively; the Stripe price lookup key is unique."""
 
     __tablename__ = "academies"

@@ -7,12 +7,12 @@ from datetime import datetime
 from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from webapp.extensions import db
+from webapp.extensions import Model
 from webapp.models.people import User
 from webapp.timeutil import utcnow
 
 
-class AuditEvent(db.Model):
+class AuditEvent(Model):
     """One audited action (plan applied, toggle flipped, review decided, login failed…)."""
 
     __tablename__ = "audit_events"

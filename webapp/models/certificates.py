@@ -7,14 +7,14 @@ from datetime import datetime
 from sqlalchemy import Boolean, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from webapp.extensions import db
+from webapp.extensions import Model
 from webapp.models.courses import Course
 from webapp.models.people import User
 from webapp.statuses import CertificateStatus
 from webapp.timeutil import utcnow
 
 
-class Certificate(db.Model):
+class Certificate(Model):
     """A learner's generated certificate in a course (one per learner and course)."""
 
     __tablename__ = "certificates"
@@ -32,7 +32,7 @@ class Certificate(db.Model):
     course: Mapped[Course] = relationship()
 
 
-class AllowlistEntry(db.Model):
+class AllowlistEntry(Model):
     """A certificate exception: the learner gets a certificate whatever their grade."""
 
     __tablename__ = "allowlist_entries"
@@ -50,7 +50,7 @@ class AllowlistEntry(db.Model):
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
 
 
-class Invalidation(db.Model):
+class Invalidation(Model):
     """An invalidation of a certificate. Re-validation sets active false; the row stays for history."""
 
     __tablename__ = "invalidations"

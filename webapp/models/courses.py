@@ -7,13 +7,13 @@ from datetime import datetime
 from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from webapp.extensions import db
+from webapp.extensions import Model
 from webapp.models.people import User
 from webapp.statuses import CourseRole, EnrollmentMode, Pacing
 from webapp.timeutil import utcnow
 
 
-class Course(db.Model):
+class Course(Model):
     """A course run, keyed by its course key (either format, stored as given)."""
 
     __tablename__ = "courses"
@@ -34,7 +34,7 @@ class Course(db.Model):
         return f"<Course {self.key}>"
 
 
-class CourseStaff(db.Model):
+class CourseStaff(Model):
     """A course role (staff or instructor) that lets a user act on one course."""
 
     __tablename__ = "course_staff"
@@ -49,7 +49,7 @@ class CourseStaff(db.Model):
     course: Mapped[Course] = relationship(lazy="joined")
 
 
-class Enrollment(db.Model):
+class Enrollment(Model):
     """A learner's enrollment; only an active enrollment counts as enrolled."""
 
     __tablename__ = "enrollments"

@@ -14,12 +14,12 @@ from datetime import datetime
 from sqlalchemy import Boolean, DateTime, Float, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from webapp.extensions import db
+from webapp.extensions import Model
 from webapp.models.people import User
 from webapp.timeutil import utcnow
 
 
-class EnterpriseCustomer(db.Model):
+class EnterpriseCustomer(Model):
     """An enterprise customer; audit reporting decides whether audit/honor enrollments are exported."""
 
     __tablename__ = "enterprise_customers"
@@ -33,7 +33,7 @@ class EnterpriseCustomer(db.Model):
         return f"<EnterpriseCustomer {self.slug}>"
 
 
-class EnterpriseLearner(db.Model):
+class EnterpriseLearner(Model):
     """A user linked to a customer; only active learners are exported."""
 
     __tablename__ = "enterprise_learners"
@@ -48,7 +48,7 @@ class EnterpriseLearner(db.Model):
     user: Mapped[User] = relationship()
 
 
-class DataSharingConsent(db.Model):
+class DataSharingConsent(Model):
     """Whether a learner lets a customer see their data for one course (keyed by course key)."""
 
     __tablename__ = "data_sharing_consents"
@@ -67,7 +67,7 @@ class DataSharingConsent(db.Model):
     user: Mapped[User] = relationship()
 
 
-class GradeRecord(db.Model):
+class GradeRecord(Model):
     """A learner's persisted course grade (percent 0..1, passed), keyed by course key."""
 
     __tablename__ = "grade_records"
@@ -83,7 +83,7 @@ class GradeRecord(db.Model):
     user: Mapped[User] = relationship()
 
 
-class CompletionExport(db.Model):
+class CompletionExport(Model):
     """One completion export (page download or CLI): its parameters, who ran it and what it counted."""
 
     __tablename__ = "completion_exports"
@@ -104,7 +104,7 @@ class CompletionExport(db.Model):
     actor: Mapped[User | None] = relationship()
 
 
-class CompletionExportRecord(db.Model):
+class CompletionExportRecord(Model):
     """What one export wrote for one enrollment; the latest per enrollment drives "only changes"."""
 
     __tablename__ = "completion_export_records"

@@ -10,11 +10,11 @@ from sqlalchemy import Boolean, DateTime, Index, Integer, String, func
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from webapp.extensions import db
+from webapp.extensions import Model
 from webapp.timeutil import utcnow
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     """A platform user. Username and email are unique case-insensitively."""
 
     __tablename__ = "users"

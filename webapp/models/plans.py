@@ -7,14 +7,14 @@ from datetime import datetime
 from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from webapp.extensions import db
+from webapp.extensions import Model
 from webapp.models.courses import Course
 from webapp.models.people import User
 from webapp.statuses import ACTION_ORDER, WRITE_ACTIONS, PlanStatus
 from webapp.timeutil import utcnow
 
 
-class Plan(db.Model):
+class Plan(Model):
     """One bulk operation: its kind, inputs' parameters, counts per action and life-cycle status."""
 
     __tablename__ = "plans"
@@ -60,7 +60,7 @@ class Plan(db.Model):
         return sum(self.count(a) for a in WRITE_ACTIONS)
 
 
-class PlanRow(db.Model):
+class PlanRow(Model):
     """One input row of a plan: what was written, what it resolved to, and what will (or did) happen."""
 
     __tablename__ = "plan_rows"

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from webapp.extensions import db
+from webapp.extensions import Model
 from webapp.models.courses import Course
 from webapp.models.people import User
 from webapp.statuses import AttemptStatus
@@ -16,7 +16,7 @@ from webapp.timeutil import utcnow
 CREDIT_NAMESPACE = "proctored_exam"
 
 
-class ProctoredExam(db.Model):
+class ProctoredExam(Model):
     """An exam of a course (content_id is the platform's usage key of the exam)."""
 
     __tablename__ = "proctored_exams"
@@ -34,7 +34,7 @@ class ProctoredExam(db.Model):
     course: Mapped[Course] = relationship()
 
 
-class ExamAttempt(db.Model):
+class ExamAttempt(Model):
     """A learner's attempt at an exam; attempt_code is what the provider calls examCode."""
 
     __tablename__ = "exam_attempts"
@@ -58,7 +58,7 @@ class ExamAttempt(db.Model):
     user: Mapped[User] = relationship()
 
 
-class Review(db.Model):
+class Review(Model):
     """The provider's review of one attempt (one per attempt_code; updates keep the old version in history)."""
 
     __tablename__ = "proctoring_reviews"
@@ -81,7 +81,7 @@ class Review(db.Model):
     )
 
 
-class ReviewHistory(db.Model):
+class ReviewHistory(Model):
     """A previous version of a review, archived when the review was updated."""
 
     __tablename__ = "proctoring_review_history"
@@ -103,7 +103,7 @@ class ReviewHistory(db.Model):
     reviewer: Mapped[User | None] = relationship()
 
 
-class ReviewComment(db.Model):
+class ReviewComment(Model):
     """One comment of the provider's review: webcam comments first, then desktop comments."""
 
     __tablename__ = "proctoring_review_comments"
@@ -123,7 +123,7 @@ class ReviewComment(db.Model):
     review: Mapped[Review] = relationship(back_populates="comments")
 
 
-class CreditRequirementStatus(db.Model):
+class CreditRequirementStatus(Model):
     """A learner's credit requirement status; for exams namespace proctored_exam, name = content_id."""
 
     __tablename__ = "credit_requirement_statuses"
@@ -142,7 +142,7 @@ class CreditRequirementStatus(db.Model):
     modified: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
 
 
-class SupportNotification(db.Model):
+class SupportNotification(Model):
     """A note to support that a review needs a person (Suspicious with no human reviewer)."""
 
     __tablename__ = "proctoring_support_notifications"

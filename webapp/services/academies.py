@@ -20,11 +20,11 @@ from webapp.models import Plan, PlanRow, User
 from webapp.models.academies import Academy
 from webapp.services import permissions, plans
 from webapp.services.academy_normalise import FIELDS, Rejected, item_name, normalise
+from webapp.services.batching import chunks
 from webapp.services.catalog import CatalogError, CatalogSource, FileCatalog, configured_source
 from webapp.services.errors import ServiceError
 from webapp.services.pagination import Page, paginate
 from webapp.services.plans import Decision, Item, PlanContext, PlanKind
-from webapp.services.specs.base import chunks
 from webapp.statuses import Action, PlanStatus
 
 SYNC_KIND = "academy_sync"
@@ -122,7 +122,6 @@ def sync_history(actor: User, *, page: int = 1, per_page: int = 50) -> Page:
 # ------------------------------------------------------------------------------------------ plan kind
 
 
-@plans.register
 class AcademySyncKind(PlanKind):
     """Catalog items -> academies: create, update (field diffs), unchanged, skip, error, deactivate."""
 

@@ -114,9 +114,15 @@ def _uuid_from_query(query: Any) -> str | None:
     return canonical_uuid(query)
 
 
+def _metadata(item: dict[str, Any]) -> dict[str, Any]:
+    """The item's `metadata` object, or an empty one."""
+    metadata = item.get("metadata")
+    return metadata if isinstance(metadata, dict) else {}
+
+
 def catalog_query_uuid(item: dict[str, Any]) -> str | None:
     """The first valid UUID among the item's, then metadata's ids, then `catalog_queries` (list or object)."""
-    metadata = item.get("metadata") if isinstance(item.get("metadata"), dict) else {}
+    metadata = _metadata(item)
     for source in (item, metadata):
         for key in UUID_KEYS:
             found = canonical_uuid(source.get(key))
@@ -183,7 +189,7 @@ def normalise(item: Any) -> dict[str, Any] | Rejected:
     name = item_name(item)
     if name is None:
         return Rejected("skip", "no_name", "the item has no name, title or short_name")
-    metadata = item.get("metadata") if isinstance(item.get("metadata"), dict) else {}
+    metadata = _metadata(item)
     try:
         is_active = _is_active(item.get("is_active"))
         display_order = _display_order(item.get("display_order"))

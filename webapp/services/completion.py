@@ -39,9 +39,9 @@ from webapp.models.enterprise import (
 )
 from webapp.routing import is_course_key
 from webapp.services import audit, permissions
+from webapp.services.batching import chunks
 from webapp.services.errors import InputRefused, NotFound
 from webapp.services.pagination import Page
-from webapp.services.specs.base import chunks
 from webapp.statuses import PASSING_CERTIFICATE_STATUSES, EnrollmentMode, Grade, Pacing, SkipReason
 from webapp.timeutil import epoch_ms, iso, utcnow
 

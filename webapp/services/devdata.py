@@ -20,7 +20,7 @@ from webapp.models import Plan, PlanRow, User
 from webapp.services import plans
 from webapp.services.errors import InputRefused
 from webapp.services.plans import Decision, Item, PlanContext, PlanKind
-from webapp.services.specs import ENTITY_ORDER, supported_entities
+from webapp.services.specs import supported_entities
 from webapp.services.specs.base import Entity, Key, Resolver, jsonable
 from webapp.statuses import Action, PlanStatus
 
@@ -119,8 +119,8 @@ def spec_items(files: Sequence[SpecFile]) -> list[Item]:
                         {"file": spec.name, "entity": str(key), "index": 0, "entry": None},
                     )
                 )
-        for key in ENTITY_ORDER:
-            if key not in spec.data or key not in entities:
+        for key in entities:
+            if key not in spec.data:
                 continue
             entries = spec.data[key]
             if not isinstance(entries, list):
@@ -148,7 +148,6 @@ def _where(data: dict[str, Any]) -> str:
     return f"{data['file']} › {data['entity']}{index}"
 
 
-@plans.register
 class DataSpecKind(PlanKind):
     """Load a data spec: every entry created, updated or unchanged; all or nothing."""
 
@@ -161,8 +160,8 @@ class DataSpecKind(PlanKind):
     def decide(self, ctx: PlanContext, items: Sequence[Item]) -> Iterator[Decision]:
         entities = supported_entities()
         seen: dict[str, dict[Key, str]] = {key: {} for key in entities}  # natural key -> where first seen
-        for entity_key, group in itertools.groupby(items, key=lambda i: i.data["entity"]):
-            group = list(group)
+        for entity_key, grouped in itertools.groupby(items, key=lambda i: i.data["entity"]):
+            group = list(grouped)
             entity = entities.get(entity_key)
             if entity is None:
                 supported = ", ".join(entities)

@@ -35,6 +35,11 @@ def require_course(user: User, course_key: str) -> Course:
     return course
 
 
+def course_for(actor: User | None, course_key: str) -> Course:
+    """The course for an acting user (checked as `require_course`), or for the command line (no actor)."""
+    return require_course(actor, course_key) if actor else get_course(course_key)
+
+
 def require_global_staff(user: User) -> None:
     if not (user and user.is_active and user.is_staff):
         raise PermissionDenied("Only global staff may do this.")

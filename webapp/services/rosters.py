@@ -24,9 +24,9 @@ from sqlalchemy import func, select
 
 from webapp.extensions import db
 from webapp.models import User
+from webapp.services.batching import chunks
 from webapp.services.csvio import IDENTIFIER_HEADERS, Columns, CsvRefused, RecordKind, read_csv
 from webapp.services.plans import Decision, Item, Row
-from webapp.services.specs.base import chunks
 from webapp.statuses import Action
 
 ROSTER_COLUMNS = ("username_or_email", "notes")
@@ -154,7 +154,7 @@ def find_learners(identifiers: Iterable[str]) -> dict[str, Learner]:
     else:
         emails = sorted(key for key in keys if "@" in key)  # an email always has one
         for column, wanted, found in ((User.email, emails, by_email), (User.username, sorted(keys), by_username)):
-            for batch in chunks(wanted, 900):
+            for batch in chunks(wanted):
                 for row in db.session.execute(
                     select(User.id, User.username, User.email).where(func.lower(column).in_(batch))
                 ):

@@ -1,10 +1,10 @@
-"""Blueprints, one per capability; each is registered when its module exists."""
+"""Blueprints, one per capability (`webapp.assembly.BLUEPRINTS` lists them), and the login requirement."""
 
 from __future__ import annotations
 
-import importlib
+from collections.abc import Iterable
 
-from flask import Flask, request
+from flask import Blueprint, Flask, request
 from flask_login import current_user
 
 from webapp.extensions import login_manager
@@ -13,31 +13,14 @@ from webapp.extensions import login_manager
 PUBLIC_ENDPOINTS = frozenset({"auth.login", "static", "courses.healthz"})
 PUBLIC_BLUEPRINTS = frozenset({"api"})  # the signed provider webhook authenticates itself
 
-BLUEPRINT_MODULES = (
-    "auth",
-    "courses",
-    "plans",
-    "certificates",
-    "academies",
-    "proctoring",
-    "completion",
-    "audit",
-    "api",
-)
 
-
-def register_blueprints(app: Flask) -> None:
+def register_blueprints(app: Flask, blueprints: Iterable[Blueprint]) -> None:
+    """The template globals, the blueprints, then the login requirement on every non-public endpoint."""
     from webapp.views import navigation
 
     navigation.register(app)
-    for name in BLUEPRINT_MODULES:
-        try:
-            module = importlib.import_module(f"webapp.views.{name}")
-        except ModuleNotFoundError as error:
-            if error.name != f"webapp.views.{name}":
-                raise
-            continue
-        app.register_blueprint(module.bp)
+    for blueprint in blueprints:
+        app.register_blueprint(blueprint)
     app.before_request(_require_login)
 
 

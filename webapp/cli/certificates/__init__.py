@@ -3,7 +3,6 @@ the roster commands (import-exceptions, remove-exceptions, import-invalidations)
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
@@ -70,9 +69,5 @@ def roster_command(name: str, help_text: str, planner: RosterPlanner) -> None:
         echo_plan(plan, as_json)
 
 
-for _name in ("exceptions", "invalidations"):
-    try:
-        importlib.import_module(f"{__name__}.{_name}")
-    except ModuleNotFoundError as _error:
-        if _error.name != f"{__name__}.{_name}":
-            raise
+# The commands live in these modules; imported last because they use `group` and `roster_command`.
+from webapp.cli.certificates import exceptions, invalidations  # noqa: E402, F401

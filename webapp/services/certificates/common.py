@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from webapp.extensions import db
 from webapp.models import AllowlistEntry, Certificate, Invalidation, User
-from webapp.services.specs.base import chunks
+from webapp.services.batching import chunks
 from webapp.statuses import CertificateStatus
 
 REMOVED_FROM_ALLOWLIST = "removed from allowlist"
@@ -17,7 +17,7 @@ REMOVED_FROM_ALLOWLIST = "removed from allowlist"
 def certificates_by_user(course_id: int, user_ids: Iterable[int]) -> dict[int, Certificate]:
     """The course's certificates of these learners, by user id (batched IN queries)."""
     found: dict[int, Certificate] = {}
-    for batch in chunks(sorted(set(user_ids)), 900):
+    for batch in chunks(sorted(set(user_ids))):
         for cert in db.session.scalars(
             select(Certificate).where(Certificate.course_id == course_id, Certificate.user_id.in_(batch))
         ):
@@ -28,7 +28,7 @@ def certificates_by_user(course_id: int, user_ids: Iterable[int]) -> dict[int, C
 def allowlist_by_user(course_id: int, user_ids: Iterable[int]) -> dict[int, AllowlistEntry]:
     """The course's allowlist entries of these learners, by user id (batched IN queries)."""
     found: dict[int, AllowlistEntry] = {}
-    for batch in chunks(sorted(set(user_ids)), 900):
+    for batch in chunks(sorted(set(user_ids))):
         for entry in db.session.scalars(
             select(AllowlistEntry).where(AllowlistEntry.course_id == course_id, AllowlistEntry.user_id.in_(batch))
         ):
@@ -39,7 +39,7 @@ def allowlist_by_user(course_id: int, user_ids: Iterable[int]) -> dict[int, Allo
 def active_invalidations(certificate_ids: Iterable[int]) -> dict[int, Invalidation]:
     """The active invalidation of each of these certificates, by certificate id."""
     found: dict[int, Invalidation] = {}
-    for batch in chunks(sorted(set(certificate_ids)), 900):
+    for batch in chunks(sorted(set(certificate_ids))):
         for invalidation in db.session.scalars(
             select(Invalidation).where(Invalidation.certificate_id.in_(batch), Invalidation.active.is_(True))
         ):

@@ -17,6 +17,7 @@ from sqlalchemy.orm import aliased, joinedload
 from webapp.extensions import db
 from webapp.models import AllowlistEntry, Certificate, Course, Enrollment, Invalidation, Plan, PlanRow, User
 from webapp.services import permissions, plans, rosters
+from webapp.services.batching import chunks
 from webapp.services.certificates.common import (
     REMOVED_FROM_ALLOWLIST,
     active_invalidations,
@@ -29,7 +30,6 @@ from webapp.services.errors import InputRefused, ServiceError
 from webapp.services.pagination import Page, paginate
 from webapp.services.plans import Decision, InversePlan, Item, PlanContext, PlanKind, SingleResult
 from webapp.services.rosters import ROSTER_COLUMNS, Resolved, learner_label
-from webapp.services.specs.base import chunks
 from webapp.statuses import Action
 from webapp.timeutil import iso, utcnow
 
@@ -56,7 +56,7 @@ def _rows_by_user(query, user_column, user_ids: Sequence[int]) -> Iterator[tuple
     if len(wanted) >= COURSE_WIDE_FROM:
         yield from (row for row in db.session.execute(query) if row[0] in wanted)
         return
-    for batch in chunks(sorted(wanted), 900):
+    for batch in chunks(sorted(wanted)):
         yield from db.session.execute(query.where(user_column.in_(batch)))
 
 
@@ -227,7 +227,7 @@ def _write_removals(ctx: PlanContext, rows: Sequence[PlanRow]) -> None:
         if certificate.id not in invalidated:
             invalidate_certificate(certificate, by=ctx.actor, notes=REMOVED_FROM_ALLOWLIST)
     db.session.flush()
-    for batch in chunks(sorted(user_ids), 900):
+    for batch in chunks(sorted(user_ids)):
         db.session.execute(
             delete(AllowlistEntry)
             .where(AllowlistEntry.course_id == course_id, AllowlistEntry.user_id.in_(batch))
@@ -238,7 +238,6 @@ def _write_removals(ctx: PlanContext, rows: Sequence[PlanRow]) -> None:
 # ------------------------------------------------------------------------------------------- kinds
 
 
-@plans.register
 class AddExceptions(PlanKind):
     """Grant certificate exceptions to the learners of a roster (create or update notes)."""
 
@@ -262,7 +261,7 @@ class AddExceptions(PlanKind):
         ]
         users = {
             u.id: u
-            for batch in chunks(sorted({int(r.key) for r, _, _ in wanted}), 900)
+            for batch in chunks(sorted({int(r.key) for r, _, _ in wanted}))
             for u in db.session.scalars(select(User).where(User.id.in_(batch)))
         }
         items = []
@@ -273,7 +272,6 @@ class AddExceptions(PlanKind):
         return InversePlan(REVERT_KIND, items)
 
 
-@plans.register
 class RemoveExceptions(PlanKind):
     """Remove certificate exceptions of the learners of a roster; certificates are invalidated first."""
 
@@ -289,7 +287,6 @@ class RemoveExceptions(PlanKind):
         _write_removals(ctx, rows)
 
 
-@plans.register
 class RevertExceptions(PlanKind):
     """The inverse of an applied import: removes what it created, restores the notes it changed."""
 
@@ -323,7 +320,7 @@ def plan_upload(
     removal: bool = False,
 ) -> Plan:
     """Plan a roster upload (grant, or remove with `removal`): check the course and file, then preview."""
-    course = _course(actor, course_key)
+    course = permissions.course_for(actor, course_key)
     name = check_csv_filename(filename)
     with plans.bulk_work():  # reading 100,000 rows: see plans.bulk_work
         items = rosters.roster_items(stream, encoding=encoding)
@@ -337,18 +334,12 @@ def plan_upload(
         )
 
 
-def _course(actor: User | None, course_key: str) -> Course:
-    if actor is None:
-        return permissions.get_course(course_key)
-    return permissions.require_course(actor, course_key)
-
-
 # ------------------------------------------------------------------------------------------- one learner
 
 
 def _one_learner(actor: User | None, course_key: str, kind_name: str, identifier: str, notes: str) -> SingleResult:
     """One learner through the kind's own rules as a one-row plan (plans.run_single): done, or refused."""
-    course = _course(actor, course_key)
+    course = permissions.course_for(actor, course_key)
     identifier, notes = (identifier or "").strip(), (notes or "").strip()
     if not identifier:
         raise InputRefused("Enter a username or email.")
@@ -376,7 +367,7 @@ class RemovalPreview:
 
 
 def removal_preview(actor: User | None, course_key: str, user_id: int) -> RemovalPreview:
-    course = _course(actor, course_key)
+    course = permissions.course_for(actor, course_key)
     entry = allowlist_by_user(course.id, [user_id]).get(user_id)
     if entry is None:
         raise InputRefused("This learner is not on the allowlist of this course (any more).")
@@ -410,7 +401,7 @@ def allowlist_page(
     actor: User | None, course_key: str, *, q: str = "", page: int = 1, per_page: int = 50
 ) -> tuple[Course, Page]:
     """One page of the course's allowlist, optionally searched by username or email."""
-    course = _course(actor, course_key)
+    course = permissions.course_for(actor, course_key)
     query = _allowlist_query(course, q).options(joinedload(AllowlistEntry.user), joinedload(AllowlistEntry.created_by))
     return course, paginate(query, page, per_page)
 
@@ -420,7 +411,7 @@ ALLOWLIST_COLUMNS = ("username", "email", "full_name", "notes", "created", "crea
 
 def allowlist_csv(actor: User | None, course_key: str) -> tuple[Course, list[str], Iterator[list[str]]]:
     """The whole allowlist as CSV rows (streamed in batches)."""
-    course = _course(actor, course_key)
+    course = permissions.course_for(actor, course_key)
     creator = aliased(User)
     query = (
         select(

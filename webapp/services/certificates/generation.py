@@ -57,7 +57,7 @@ def generation_state(actor: User, course_key: str) -> GenerationState:
 
 def set_generation(actor: User | None, course_key: str, enable: bool, *, remote_addr: str = "") -> ToggleResult:
     """Set the course's switch to `enable` (a repeated click changes nothing) and audit the flip."""
-    course = permissions.require_course(actor, course_key) if actor else permissions.get_course(course_key)
+    course = permissions.course_for(actor, course_key)
     if bool(course.certificates_enabled) == enable:
         return ToggleResult(state_of(course), changed=False)
     course.certificates_enabled = enable

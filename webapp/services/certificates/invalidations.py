@@ -20,6 +20,7 @@ from sqlalchemy.orm import aliased
 from webapp.extensions import db
 from webapp.models import Certificate, Course, Invalidation, Plan, PlanRow, User
 from webapp.services import permissions, plans, rosters
+from webapp.services.batching import chunks
 from webapp.services.certificates.common import (
     active_invalidations,
     allowlist_by_user,
@@ -31,7 +32,6 @@ from webapp.services.csvio import ENCODINGS, CsvRefused, check_csv_filename
 from webapp.services.errors import InputRefused, NotFound
 from webapp.services.pagination import Page, paginate
 from webapp.services.plans import Decision, InversePlan, Item, PlanContext, SingleResult
-from webapp.services.specs.base import chunks
 from webapp.statuses import PASSING_CERTIFICATE_STATUSES, Action, CertificateStatus, InvalidationState
 
 INVALIDATE_KIND = "certificates.invalidate"
@@ -42,7 +42,7 @@ MODE_RESTORE_NOTES = "restore_notes"
 
 def _users_by_id(user_ids: Iterable[int]) -> dict[int, User]:
     found: dict[int, User] = {}
-    for batch in chunks(sorted(set(user_ids)), 900):
+    for batch in chunks(sorted(set(user_ids))):
         found.update((u.id, u) for u in db.session.scalars(select(User).where(User.id.in_(batch))))
     return found
 
@@ -56,7 +56,6 @@ def _row_targets(course: Course, rows: Sequence[PlanRow]) -> tuple[dict[int, Cer
 # ------------------------------------------------------------------------------------------ invalidate
 
 
-@plans.register
 class InvalidateKind(plans.PlanKind):
     """Invalidate learners' certificates from a roster: `username_or_email[,notes]`."""
 
@@ -157,7 +156,6 @@ def _revalidate_item(row: int, user: User, mode: str, notes: str) -> Item:
 # ------------------------------------------------------------------------------------------ revalidate
 
 
-@plans.register
 class RevalidateKind(plans.PlanKind):
     """Re-validate learners' certificates: the active invalidation becomes inactive, the status comes back."""
 
@@ -229,7 +227,7 @@ def plan_upload(
     actor: User | None, course_key: str, stream: BinaryIO, filename: str | None, *, encoding: str = "utf-8"
 ) -> Plan:
     """Plan a bulk invalidation from an uploaded roster CSV (refused as a whole: CsvRefused)."""
-    course = permissions.require_course(actor, course_key) if actor else permissions.get_course(course_key)
+    course = permissions.course_for(actor, course_key)
     name = check_csv_filename(filename)
     if encoding not in ENCODINGS:
         raise CsvRefused(f"Unknown encoding {encoding!r}; choose one of {', '.join(ENCODINGS)}.")

@@ -24,8 +24,8 @@ from webapp.models.proctoring import (
     Review,
     SupportNotification,
 )
+from webapp.services.batching import chunks
 from webapp.services.errors import Conflict
-from webapp.services.specs.base import chunks
 from webapp.statuses import AttemptStatus, CreditStatus, ProviderReviewStatus
 from webapp.timeutil import utcnow
 

@@ -276,7 +276,7 @@ def course_attempts(
 
 def attempts_json(actor: User | None, course_key: str) -> list[dict]:
     """Every attempt of a course as the CLI prints it (`proctoring attempts --json`)."""
-    course = permissions.require_course(actor, course_key) if actor else permissions.get_course(course_key)
+    course = permissions.course_for(actor, course_key)
     attempts = list(
         db.session.scalars(
             select(ExamAttempt)
@@ -289,7 +289,7 @@ def attempts_json(actor: User | None, course_key: str) -> list[dict]:
     )
     credits = credit_statuses(attempts)
     reviews: dict[int, str] = {}
-    from webapp.services.specs.base import chunks
+    from webapp.services.batching import chunks
 
     for batch in chunks([a.id for a in attempts]):
         reviews.update(

@@ -18,6 +18,7 @@ from webapp.extensions import db
 from webapp.models import Course, Plan, PlanRow, User
 from webapp.models.proctoring import ExamAttempt, Review
 from webapp.services import jsonio, permissions, plans
+from webapp.services.batching import chunks
 from webapp.services.errors import InputRefused, ServiceError
 from webapp.services.plans import Decision, Item, PlanContext, PlanKind
 from webapp.services.proctoring.attempts import (
@@ -33,7 +34,6 @@ from webapp.services.proctoring.reviews import (
     same_review,
     store_review,
 )
-from webapp.services.specs.base import chunks
 from webapp.statuses import Action, PlanStatus
 
 KIND = "proctoring_replay"
@@ -109,11 +109,7 @@ def check_course(actor: User, course_key: str) -> None:
 
 def plan_replay(raw: bytes, filename: str, *, actor: User | None, course_key: str = "") -> Plan:
     """Plan a replay (nothing is written but the plan)."""
-    course = (
-        (permissions.require_course(actor, course_key) if actor else permissions.get_course(course_key))
-        if course_key
-        else None
-    )
+    course = permissions.course_for(actor, course_key) if course_key else None
     return plans.create_plan(KIND, read_payloads(raw, filename), actor=actor, course=course, source_name=filename)
 
 
@@ -126,7 +122,6 @@ def ingest(raw: bytes, filename: str, *, actor: User | None, dry_run: bool = Fal
     return plan
 
 
-@plans.register
 class ReplayKind(PlanKind):
     """Replay provider review payloads; each row stored like a webhook callback."""
 

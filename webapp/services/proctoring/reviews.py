@@ -62,7 +62,7 @@ class ReviewResult:
 
 def find_attempts(codes: list[str]) -> dict[str, ExamAttempt]:
     """Attempts by attempt code (as given or upper-cased), keyed by the upper-cased code."""
-    from webapp.services.specs.base import chunks
+    from webapp.services.batching import chunks
 
     wanted = sorted({c for code in codes for c in (code, code.upper())})
     found: dict[str, ExamAttempt] = {}

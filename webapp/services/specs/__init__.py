@@ -1,49 +1,23 @@
 """The entities a data spec may hold, in load order (domain §5).
 
-Each capability adds its entities here in its place of the order.
+`webapp.assembly.SPEC_ENTITIES` lists them; `create_app` installs them here.
 """
 
 from __future__ import annotations
 
-from webapp.services.specs import core
+from collections.abc import Iterable
+
 from webapp.services.specs.base import Entity
 
-ENTITY_ORDER = (
-    "users",
-    "courses",
-    "course_staff",
-    "enrollments",
-    "certificates",
-    "allowlist",
-    "invalidations",
-    "grades",
-    "enterprise_customers",
-    "enterprise_learners",
-    "consents",
-    "exams",
-    "attempts",
-    "reviews",
-    "academies",
-)
+_INSTALLED: dict[str, Entity] = {}
+
+
+def install(entities: Iterable[Entity]) -> None:
+    """Make these entities (and only these) the supported ones, in the order given."""
+    _INSTALLED.clear()
+    _INSTALLED.update((entity.key, entity) for entity in entities)
 
 
 def supported_entities() -> dict[str, Entity]:
-    """The entities this build supports, keyed and ordered as ENTITY_ORDER says."""
-    found: dict[str, Entity] = {}
-    for module in _modules():
-        for entity in module.ENTITIES:
-            found[entity.key] = entity
-    return {key: found[key] for key in ENTITY_ORDER if key in found}
-
-
-def _modules():
-    import importlib
-
-    modules = [core]
-    for name in ("certificates", "enterprise", "proctoring", "academies"):
-        try:
-            modules.append(importlib.import_module(f"webapp.services.specs.{name}"))
-        except ModuleNotFoundError as error:
-            if error.name != f"webapp.services.specs.{name}":
-                raise
-    return modules
+    """The installed entities, keyed and in load order."""
+    return dict(_INSTALLED)

@@ -90,6 +90,3 @@ class Academies(Entity):
             for field, value in compare(academy, values)[1].items():
                 setattr(academy, field, value)
         resolver.forget(self.key)
-
-
-ENTITIES = (Academies(),)

@@ -14,8 +14,9 @@ from sqlalchemy import func, select, tuple_
 
 from webapp.extensions import db
 from webapp.models import AllowlistEntry, Certificate, Course, Invalidation, User
+from webapp.services.batching import chunks
 from webapp.services.certificates.common import active_invalidations, revalidate_certificate
-from webapp.services.specs.base import Entity, Field, Key, Resolver, chunks
+from webapp.services.specs.base import Entity, Field, Key, Resolver
 from webapp.services.specs.core import _UserCourseEntity
 from webapp.statuses import CertificateStatus
 
@@ -168,6 +169,3 @@ class Invalidations(Entity):
             elif not values["active"] and invalidation.active:
                 invalidation.certificate = cert
                 revalidate_certificate(invalidation)
-
-
-ENTITIES: tuple[Entity, ...] = (Certificates(), Allowlist(), Invalidations())

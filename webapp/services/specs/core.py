@@ -11,7 +11,8 @@ from werkzeug.security import generate_password_hash
 
 from webapp.extensions import db
 from webapp.models import Course, CourseStaff, Enrollment, User
-from webapp.services.specs.base import Entity, Field, Key, Resolver, chunks
+from webapp.services.batching import chunks, in_batch_size
+from webapp.services.specs.base import Entity, Field, Key, Resolver
 from webapp.statuses import CourseRole, EnrollmentMode, Pacing
 from webapp.timeutil import iso, utcnow
 
@@ -187,9 +188,9 @@ class _UserCourseEntity(Entity):
         if not user_ids or not course_ids:
             return found
         model = self.model
-        for batch in chunks(list(user_ids), 900):
+        for batch in chunks(list(user_ids)):
             query = select(model).where(model.user_id.in_(batch))
-            if len(course_ids) <= 900:  # else filter below, keeping the statement's parameters bounded
+            if len(course_ids) <= in_batch_size():  # else filter below, keeping the statement's parameters bounded
                 query = query.where(model.course_id.in_(list(course_ids)))
             for row in db.session.scalars(query):
                 if row.course_id not in course_ids:
@@ -262,6 +263,3 @@ class Enrollments(_UserCourseEntity):
         if new:
             now = utcnow()
             db.session.execute(Enrollment.__table__.insert(), [{**n, "created": now} for n in new])
-
-
-ENTITIES: tuple[Entity, ...] = (Users(), Courses(), CourseStaffRoles(), Enrollments())

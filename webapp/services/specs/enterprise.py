@@ -15,7 +15,8 @@ from sqlalchemy import func, select, tuple_
 from webapp.extensions import db
 from webapp.models import User
 from webapp.models.enterprise import DataSharingConsent, EnterpriseCustomer, EnterpriseLearner, GradeRecord
-from webapp.services.specs.base import Entity, Field, Key, Resolver, chunks
+from webapp.services.batching import chunks
+from webapp.services.specs.base import Entity, Field, Key, Resolver
 
 
 def _user_ref(values: dict[str, Any]) -> tuple[str, Key, str]:
@@ -194,6 +195,3 @@ class Consents(_CustomerUserEntity):
                 consent = DataSharingConsent(course_key=values["course"], **self.ids(values, resolver))
                 db.session.add(consent)
             consent.granted = values["granted"]
-
-
-ENTITIES: tuple[Entity, ...] = (Grades(), EnterpriseCustomers(), EnterpriseLearners(), Consents())

@@ -23,9 +23,10 @@ from webapp.models.proctoring import (
     Review,
     ReviewComment,
 )
+from webapp.services.batching import chunks
 from webapp.services.errors import ServiceError
 from webapp.services.proctoring.attempts import check_transition, credit_for, new_attempt_code, stored_status
-from webapp.services.specs.base import Entity, Field, Key, Resolver, chunks
+from webapp.services.specs.base import Entity, Field, Key, Resolver
 from webapp.statuses import AttemptStatus, ProviderReviewStatus
 
 COMMENT_FIELDS = ("start", "stop", "duration", "comment", "status")
@@ -123,9 +124,9 @@ class Attempts(Entity):
         for batch in chunks(codes):
             for attempt in db.session.scalars(base.where(func.upper(ExamAttempt.attempt_code).in_(batch))):
                 found[(attempt.attempt_code.upper(),)] = attempt
-        for batch in chunks(triples):
+        for triple_batch in chunks(triples):
             for attempt in db.session.scalars(
-                base.where(tuple_(Course.key, ProctoredExam.content_id, func.lower(User.username)).in_(batch))
+                base.where(tuple_(Course.key, ProctoredExam.content_id, func.lower(User.username)).in_(triple_batch))
             ):
                 found[(attempt.exam.course.key, attempt.exam.content_id, attempt.user.username.lower())] = attempt
         return found
@@ -202,7 +203,7 @@ class Reviews(Entity):
         return (values["attempt_code"].upper(),)
 
     def references(self, values: dict[str, Any]) -> list[tuple[str, Key, str]]:
-        refs = [("attempts", (values["attempt_code"].upper(),), "attempt_code")]
+        refs: list[tuple[str, Key, str]] = [("attempts", (values["attempt_code"].upper(),), "attempt_code")]
         if values.get("reviewed_by"):
             refs.append(("users", (values["reviewed_by"].lower(),), "reviewed_by"))
         return refs
@@ -289,15 +290,15 @@ def _write_credits(credits: dict[tuple[int, int, str], str]) -> None:
         ):
             existing[(row.user_id, row.course_id, row.name)] = row
     for (user_id, course_id, name), status in credits.items():
-        row = existing.get((user_id, course_id, name))
-        if row is None:
+        found = existing.get((user_id, course_id, name))
+        if found is None:
             db.session.add(
                 CreditRequirementStatus(
                     user_id=user_id, course_id=course_id, namespace=CREDIT_NAMESPACE, name=name, status=status
                 )
             )
         else:
-            row.status = status
+            found.status = status
 
 
 def _comment(entry: dict[str, Any]) -> dict[str, Any]:
@@ -308,6 +309,3 @@ def _comment(entry: dict[str, Any]) -> dict[str, Any]:
         "comment": str(entry.get("comment", "")),
         "status": str(entry.get("status", "")),
     }
-
-
-ENTITIES: tuple[Entity, ...] = (Exams(), Attempts(), Reviews())
