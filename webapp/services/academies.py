@@ -43,6 +43,8 @@ LIST_FIELDS = (
 KEPT_WHEN_MISSING = ("catalog_query_uuid", "catalog_uuid")
 CELL_LIMIT = 120
 SOURCE_NAME_LIMIT = 255
+ONE_ACADEMY_PARAM = "academy"
+NO_DEACTIVATION_NOTE = "A one-academy sync never deactivates other academies: the deactivate option was ignored."
 NAME_KEYS = ("name", "title", "short_name")
 
 
@@ -396,7 +398,7 @@ def plan_sync(
     params: dict[str, Any] = {"deactivate_missing": bool(deactivate_missing) and academy is None}
     source_name = source.name
     if academy is not None:
-        params["academy"] = academy.strip()
+        params[ONE_ACADEMY_PARAM] = academy.strip()
         source_name = _short(f"{source.name}, only the academy {academy.strip()}", SOURCE_NAME_LIMIT)
     return plans.create_plan(SYNC_KIND, items, actor=actor, source_name=source_name, params=params)
 
