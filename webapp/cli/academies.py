@@ -70,5 +70,6 @@ def list_(as_json: bool) -> None:
         state = "active" if row["is_active"] else "inactive"
         click.echo(
             f"{row['display_order']:>4}  {row['name']}  [{state}]  slug={row['slug']}  "
-            f"lookup_key={row['stripe_price_lookup_key']}  catalog_query={row['catalog_query_uuid'] or '-'}"
+            f"lookup_key={row['stripe_price_lookup_key']}  catalog_query={row['catalog_query_uuid'] or '-'}  "
+            f"catalog_uuid={row['catalog_uuid'] or '-'}"
         )

@@ -37,6 +37,7 @@ LIST_FIELDS = (
     "product_key",
     "stripe_price_lookup_key",
     "catalog_query_uuid",
+    "catalog_uuid",
     "is_active",
     "display_order",
 )
