@@ -154,8 +154,7 @@ def catalog_query_uuid(item: dict[str, Any]) -> str | None:
 def _slug_with_fallback(candidate: str, name: str, prefix: str, unique: str) -> str:
     """The slug of the candidate; if empty, prefix + slug of the name, else prefix + `unique` (the item's uuid
     or position, so two such items never share a slug), else the bare prefix."""
-    tail = slugify(name) or slugify(unique)
-    return slugify(candidate) or f"{prefix}{tail}"
+    return slugify(candidate) or f"{prefix}{slugify(name) or slugify(unique)}"
 
 
 def _is_active(value: Any) -> bool:
