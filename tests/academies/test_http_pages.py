@@ -159,3 +159,17 @@ def test_a_next_link_to_another_port_never_carries_the_token(runner):
     (seen,) = other.requests
     assert "authorization" not in {k.lower() for k in seen["headers"]}
     assert academy("A") is not None and academy("B") is not None
+
+
+def test_one_academy_found_on_page_three_by_its_uuid(runner):
+    uuid = "b48ff396-03b4-467f-a4cc-da4327156984"
+    make_academy("Page One")
+    pages = [[{"name": "Page One"}], [{"name": "Page Two"}], [{"uuid": uuid, "title": "Page Three"}]]
+    server = CatalogServer(paged(pages))
+    with server.running():
+        code, data = cli_sync(runner, server.url, "--academy", uuid, "--deactivate-missing")
+    assert code == 0, data
+    assert len(server.requests) == 3
+    assert sum(data["counts"].values()) == data["counts"]["create"] == 1
+    assert academy("Page Three").catalog_uuid == uuid and academy("Page Two") is None
+    assert academy("Page One").is_active
