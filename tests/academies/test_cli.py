@@ -61,7 +61,12 @@ def test_sync_deactivate_missing_flag(runner, tmp_path):
 
 
 def test_list_json_shape_and_order(runner):
-    make_academy("Second", display_order=2, catalog_query_uuid="5b8e2f4c-1d3a-4c6e-9f0a-7b2d4e6f8a1c")
+    make_academy(
+        "Second",
+        display_order=2,
+        catalog_query_uuid="5b8e2f4c-1d3a-4c6e-9f0a-7b2d4e6f8a1c",
+        catalog_uuid="b48ff396-03b4-467f-a4cc-da4327156984",
+    )
     make_academy("First", display_order=1, is_active=False)
     result = runner.invoke(args=["academies", "list", "--json"])
     assert result.exit_code == 0
@@ -72,6 +77,7 @@ def test_list_json_shape_and_order(runner):
             "product_key": "first",
             "stripe_price_lookup_key": "essentials_first_academy_yearly",
             "catalog_query_uuid": None,
+            "catalog_uuid": None,
             "is_active": False,
             "display_order": 1,
         },
@@ -81,12 +87,14 @@ def test_list_json_shape_and_order(runner):
             "product_key": "second",
             "stripe_price_lookup_key": "essentials_second_academy_yearly",
             "catalog_query_uuid": "5b8e2f4c-1d3a-4c6e-9f0a-7b2d4e6f8a1c",
+            "catalog_uuid": "b48ff396-03b4-467f-a4cc-da4327156984",
             "is_active": True,
             "display_order": 2,
         },
     ]
     text = runner.invoke(args=["academies", "list"]).output
     assert text.index("First") < text.index("Second") and "[inactive]" in text
+    assert "catalog_uuid=b48ff396-03b4-467f-a4cc-da4327156984" in text
 
 
 @pytest.mark.parametrize("username", ["course_staff", "learner", "nobody"])

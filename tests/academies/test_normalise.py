@@ -132,19 +132,23 @@ def test_slug_and_product_key_take_their_own_then_each_other_then_the_name(runne
     )
 
 
-def test_empty_slug_falls_back_to_the_prefixed_name_then_the_bare_prefix(runner, tmp_path):
+def test_empty_slug_falls_back_to_the_prefixed_name_then_the_uuid_or_position(runner, tmp_path):
     sync_file(
         runner,
         tmp_path,
         [
             {"name": "Design Thinking", "slug": "!!!", "product_key": "???"},
             {"name": "日本語"},
+            {"name": "中文", "uuid": UUID.upper(), "stripe_price_lookup_key": "zh"},
+            {"name": "한국어", "stripe_price_lookup_key": "ko"},
         ],
     )
     design = academy("Design Thinking")
     assert (design.slug, design.product_key) == ("academy-design-thinking", "academy-product-design-thinking")
-    japanese = academy("日本語")
-    assert (japanese.slug, japanese.product_key) == ("academy-", "academy-product-")
+    japanese, chinese, korean = academy("日本語"), academy("中文"), academy("한국어")
+    assert (japanese.slug, japanese.product_key) == ("academy-2", "academy-product-2")  # its position
+    assert (chinese.slug, chinese.product_key) == (f"academy-{UUID}", f"academy-product-{UUID}")  # its uuid
+    assert (korean.slug, korean.product_key) == ("academy-4", "academy-product-4")
 
 
 def test_lookup_key_default_token_rule(runner, tmp_path):

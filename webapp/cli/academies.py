@@ -28,11 +28,20 @@ def group() -> None:
     is_flag=True,
     help="Deactivate active academies the catalog no longer lists (never when it yields none).",
 )
+@click.option(
+    "--academy",
+    "one_academy",
+    metavar="UUID_OR_NAME",
+    default=None,
+    help="Sync only this academy: its catalog uuid, or its name (any case). Never deactivates anything.",
+)
 @dry_run_option
 @json_option
 @as_option
 @refuses_with_exit_1
-def sync(source: str | None, deactivate_missing: bool, dry_run: bool, as_json: bool, as_user: str) -> None:
+def sync(
+    source: str | None, deactivate_missing: bool, one_academy: str | None, dry_run: bool, as_json: bool, as_user: str
+) -> None:
     """Plan the sync from the catalog and apply it (with --dry-run: print the preview, write nothing)."""
     user = actor(as_user)
     plan = academies.sync(
@@ -40,7 +49,10 @@ def sync(source: str | None, deactivate_missing: bool, dry_run: bool, as_json: b
         actor=user,
         deactivate_missing=deactivate_missing,
         dry_run=dry_run,
+        academy=one_academy,
     )
+    if one_academy is not None and deactivate_missing and not as_json:
+        click.echo(f"Note: {academies.NO_DEACTIVATION_NOTE}", err=True)
     echo_plan(plan, as_json)
 
 
@@ -58,5 +70,6 @@ def list_(as_json: bool) -> None:
         state = "active" if row["is_active"] else "inactive"
         click.echo(
             f"{row['display_order']:>4}  {row['name']}  [{state}]  slug={row['slug']}  "
-            f"lookup_key={row['stripe_price_lookup_key']}  catalog_query={row['catalog_query_uuid'] or '-'}"
+            f"lookup_key={row['stripe_price_lookup_key']}  catalog_query={row['catalog_query_uuid'] or '-'}  "
+            f"catalog_uuid={row['catalog_uuid'] or '-'}"
         )

@@ -12,7 +12,8 @@ from webapp.timeutil import utcnow
 
 
 class Academy(Model):
-    """One academy. The name is unique case-insensitively; the Stripe price lookup key is unique."""
+    """One academy. The name is unique case-insensitively; the Stripe price lookup key and
+    catalog uuid are unique."""
 
     __tablename__ = "academies"
 
@@ -22,12 +23,14 @@ class Academy(Model):
     product_key: Mapped[str] = mapped_column(String(255), nullable=False, default="")
     long_name: Mapped[str] = mapped_column(String(500), nullable=False, default="")
     description: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    long_description: Mapped[str] = mapped_column(Text, nullable=False, default="")
     marketing_url: Mapped[str] = mapped_column(String(1000), nullable=False, default="")
     thumbnail_url: Mapped[str] = mapped_column(String(1000), nullable=False, default="")
     tags: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
     stripe_product_id: Mapped[str] = mapped_column(String(255), nullable=False, default="")
     stripe_price_lookup_key: Mapped[str] = mapped_column(String(255), nullable=False, unique=True)
     catalog_query_uuid: Mapped[str | None] = mapped_column(String(36))
+    catalog_uuid: Mapped[str | None] = mapped_column(String(36))  # the catalog's own `uuid`, unique
     is_active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
     display_order: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     created: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
@@ -39,3 +42,4 @@ class Academy(Model):
 
 # Case-insensitive uniqueness of the name and fast lower(name) matching (SQLite and PostgreSQL).
 Index("uq_academies_name_lower", func.lower(Academy.name), unique=True)
+Index("uq_academies_catalog_uuid", Academy.catalog_uuid, unique=True)

@@ -19,7 +19,7 @@ from webapp.extensions import db
 from webapp.models import Plan, PlanRow, User
 from webapp.models.academies import Academy
 from webapp.services import permissions, plans
-from webapp.services.academy_normalise import FIELDS, Rejected, item_name, normalise
+from webapp.services.academy_normalise import FIELDS, Rejected, canonical_uuid, item_name, normalise
 from webapp.services.batching import chunks
 from webapp.services.catalog import CatalogError, CatalogSource, FileCatalog, configured_source
 from webapp.services.errors import ServiceError
@@ -37,10 +37,15 @@ LIST_FIELDS = (
     "product_key",
     "stripe_price_lookup_key",
     "catalog_query_uuid",
+    "catalog_uuid",
     "is_active",
     "display_order",
 )
+KEPT_WHEN_MISSING = ("catalog_query_uuid", "catalog_uuid")
 CELL_LIMIT = 120
+SOURCE_NAME_LIMIT = 255
+ONE_ACADEMY_PARAM = "academy"
+NO_DEACTIVATION_NOTE = "A one-academy sync never deactivates other academies: the deactivate option was ignored."
 NAME_KEYS = ("name", "title", "short_name")
 
 
@@ -65,17 +70,27 @@ def by_lookup_key(keys: Iterable[str]) -> dict[str, Academy]:
     return found
 
 
+def by_catalog_uuid(uuids: Iterable[str]) -> dict[str, Academy]:
+    """Academies by their catalog uuid, read in batches."""
+    found: dict[str, Academy] = {}
+    for batch in chunks(sorted(set(uuids))):
+        for academy in db.session.scalars(select(Academy).where(Academy.catalog_uuid.in_(batch))):
+            found[academy.catalog_uuid] = academy
+    return found
+
+
 def snapshot(academy: Academy) -> dict[str, Any]:
     return {f: getattr(academy, f) for f in DIFF_FIELDS}
 
 
 def compare(academy: Academy, values: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-    """(before, after) of the fields that change; the stored catalog_query_uuid is kept when values has none.
+    """(before, after) of the fields that change; a stored catalog_query_uuid / catalog_uuid is kept when
+    values has none.
 
     The stored name casing is kept, so is a long_name that only repeats the name.
     """
     have = snapshot(academy)
-    want = {f: values[f] for f in DIFF_FIELDS if not (f == "catalog_query_uuid" and values.get(f) is None)}
+    want = {f: values[f] for f in DIFF_FIELDS if not (f in KEPT_WHEN_MISSING and values.get(f) is None)}
     if values.get("long_name") == values.get("name"):
         want["long_name"] = academy.name
     changed = [f for f in want if have[f] != want[f]]
@@ -131,15 +146,17 @@ class AcademySyncKind(PlanKind):
     needs_course = False
 
     def decide(self, ctx: PlanContext, items: Sequence[Item]) -> Iterator[Decision]:
-        normalised = [normalise(i.data["item"]) if "item" in i.data else None for i in items]
+        normalised = [normalise(i.data["item"], i.data.get("position")) if "item" in i.data else None for i in items]
         valid = {index: v for index, v in enumerate(normalised) if isinstance(v, dict)}
         payload_names = {name.lower() for i in items if "item" in i.data and (name := item_name(i.data["item"]))}
         existing = by_lower_name(
             {v["name"] for v in valid.values()} | {i.data["deactivate"] for i in items if "deactivate" in i.data}
         )
         owners = by_lookup_key(v["stripe_price_lookup_key"] for v in valid.values())
+        uuid_owners = by_catalog_uuid(v["catalog_uuid"] for v in valid.values() if v["catalog_uuid"])
         last_row = {v["name"].lower(): items[index].row for index, v in valid.items()}
         claimed: dict[str, int] = {}
+        claimed_uuids: dict[str, int] = {}
         for item, values in zip(items, normalised, strict=True):
             if "deactivate" in item.data:
                 yield self._deactivation(item, existing, payload_names)
@@ -152,17 +169,22 @@ class AcademySyncKind(PlanKind):
                     message=values.message,
                 )
             else:
-                yield self._catalog_row(item, values, existing, owners, last_row, claimed)
+                yield self._catalog_row(
+                    item, values, existing, (owners, uuid_owners), last_row, (claimed, claimed_uuids)
+                )
 
     @staticmethod
     def _catalog_row(
         item: Item,
         values: dict[str, Any],
         existing: dict[str, Academy],
-        owners: dict[str, Academy],
+        owners_of: tuple[dict[str, Academy], dict[str, Academy]],
         last_row: dict[str, int],
-        claimed: dict[str, int],
+        claimed_by: tuple[dict[str, int], dict[str, int]],
     ) -> Decision:
+        """One catalog item against the stored academies: duplicates in the payload, unique keys, the diff."""
+        owners, uuid_owners = owners_of
+        claimed, claimed_uuids = claimed_by
         lower = values["name"].lower()
         current = existing.get(lower)
         label = current.name if current else values["name"]
@@ -193,7 +215,27 @@ class AcademySyncKind(PlanKind):
                 code="duplicate_lookup_key",
                 message=f"stripe_price_lookup_key {lookup_key!r} is also used by row {claimed[lookup_key]}",
             )
+        catalog_uuid = values["catalog_uuid"]
+        uuid_owner = uuid_owners.get(catalog_uuid) if catalog_uuid else None
+        if uuid_owner is not None and uuid_owner is not current:
+            return Decision(
+                Action.ERROR,
+                key=lower,
+                label=label,
+                code="duplicate_catalog_uuid",
+                message=f"catalog uuid {catalog_uuid} is already the uuid of academy {uuid_owner.name!r}",
+            )
+        if catalog_uuid and catalog_uuid in claimed_uuids:
+            return Decision(
+                Action.ERROR,
+                key=lower,
+                label=label,
+                code="duplicate_catalog_uuid",
+                message=f"catalog uuid {catalog_uuid} is also used by row {claimed_uuids[catalog_uuid]}",
+            )
         claimed[lookup_key] = item.row
+        if catalog_uuid:
+            claimed_uuids[catalog_uuid] = item.row
         if current is None:
             return Decision(
                 Action.CREATE,
@@ -242,7 +284,7 @@ class AcademySyncKind(PlanKind):
         for row in rows:
             current = existing.get(row.key)
             if row.action == Action.CREATE:
-                values = normalise(row.data["item"])
+                values = normalise(row.data["item"], row.data.get("position"))
                 if not isinstance(values, dict):  # the stored item no longer normalises: refuse this row only
                     raise ServiceError(f"row {row.row_number}: {values.message}")
                 creates.append(values)
@@ -251,7 +293,7 @@ class AcademySyncKind(PlanKind):
             elif row.action == Action.DEACTIVATE:
                 current.is_active = False
             elif row.action == Action.UPDATE:
-                values = normalise(row.data["item"])
+                values = normalise(row.data["item"], row.data.get("position"))
                 if not isinstance(values, dict):
                     raise ServiceError(f"row {row.row_number}: {values.message}")
                 for field, value in compare(current, values)[1].items():
@@ -272,47 +314,112 @@ def _cell(raw: Any) -> str:
     return _short(json.dumps(raw, ensure_ascii=False))
 
 
-def _short(text: str) -> str:
-    return text if len(text) <= CELL_LIMIT else text[: CELL_LIMIT - 1] + "…"
+def _short(text: str, limit: int = CELL_LIMIT) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def sync_items(raw_items: Sequence[Any], *, deactivate_missing: bool) -> list[Item]:
+class AcademyNotInCatalog(CatalogError):
+    """A one-academy sync names a uuid or name the catalog does not list: nothing was planned."""
+
+    status = 400
+
+
+def select_academy(raw_items: Sequence[Any], selector: str, where: str) -> list[tuple[int, Any]]:
+    """The (position, item) pairs of the catalog items that are the academy `selector` names.
+
+    A UUID matches the item's own `uuid`; anything else matches its name, case-insensitively.
+    """
+    wanted = (selector or "").strip()
+    if not wanted:
+        raise AcademyNotInCatalog("Name the academy to sync: its catalog uuid or its name.")
+    as_uuid = canonical_uuid(wanted)
+    found = [
+        (position, raw)
+        for position, raw in enumerate(raw_items, start=1)
+        if isinstance(raw, dict)
+        and (
+            (as_uuid is not None and canonical_uuid(raw.get("uuid")) == as_uuid)
+            or (item_name(raw) or "").lower() == wanted.lower()
+        )
+    ]
+    if not found:
+        raise AcademyNotInCatalog(
+            f"{where} lists no academy with the uuid or name {wanted!r} "
+            f"({len(raw_items)} item(s) read). Nothing was planned."
+        )
+    return found
+
+
+def sync_items(
+    raw_items: Sequence[Any], *, deactivate_missing: bool, academy: str | None = None, where: str = "The catalog"
+) -> list[Item]:
     """One item per catalog entry, plus one per active academy the catalog no longer lists.
 
-    Deactivation rows are added only when the payload yields at least one academy (an item with a name),
-    so an empty or broken catalog answer can never deactivate the table.
+    Each item keeps its position in the catalog (the slug fallback uses it). With `academy`, only the items
+    that academy names are planned and nothing is ever deactivated. Deactivation rows are added only when the
+    payload yields at least one academy (an item with a name), so an empty or broken catalog answer can never
+    deactivate the table.
     """
-    items = [Item(n, [_cell(raw)], {"item": raw}) for n, raw in enumerate(raw_items, start=1)]
+    if academy is not None:
+        positioned = select_academy(raw_items, academy, where)
+        deactivate_missing = False
+    else:
+        positioned = list(enumerate(raw_items, start=1))
+    items = [
+        Item(row, [_cell(raw)], {"item": raw, "position": position})
+        for row, (position, raw) in enumerate(positioned, start=1)
+    ]
     seen = {name.lower() for raw in raw_items if (name := item_name(raw))}
     if deactivate_missing and seen:
         active = db.session.scalars(
             select(Academy).where(Academy.is_active.is_(True)).order_by(Academy.display_order, func.lower(Academy.name))
         )
-        for academy in active:
-            if academy.name.lower() not in seen:
+        for current in active:
+            if current.name.lower() not in seen:
                 items.append(
-                    Item(len(items) + 1, [academy.name], {"deactivate": academy.name.lower(), "name": academy.name})
+                    Item(len(items) + 1, [current.name], {"deactivate": current.name.lower(), "name": current.name})
                 )
     return items
 
 
-def plan_sync(source: CatalogSource, *, actor: User | None, deactivate_missing: bool = False) -> Plan:
-    """Fetch the catalog and plan the sync (the dry run: nothing is written but the plan)."""
+def plan_sync(
+    source: CatalogSource, *, actor: User | None, deactivate_missing: bool = False, academy: str | None = None
+) -> Plan:
+    """Fetch the catalog and plan the sync (the dry run: nothing is written but the plan).
+
+    With `academy` (a catalog uuid or a name) only that academy is planned; `deactivate_missing` never applies.
+    """
     if actor is not None:
         permissions.require_global_staff(actor)
     raw_items = source.fetch()
-    items = sync_items(raw_items, deactivate_missing=deactivate_missing)
-    return plans.create_plan(
-        SYNC_KIND, items, actor=actor, source_name=source.name, params={"deactivate_missing": bool(deactivate_missing)}
+    items = sync_items(
+        raw_items, deactivate_missing=deactivate_missing, academy=academy, where=_capitalised(source.name)
     )
+    params: dict[str, Any] = {"deactivate_missing": bool(deactivate_missing) and academy is None}
+    source_name = source.name
+    if academy is not None:
+        params[ONE_ACADEMY_PARAM] = academy.strip()
+        source_name = _short(f"{source.name}, only the academy {academy.strip()}", SOURCE_NAME_LIMIT)
+    return plans.create_plan(SYNC_KIND, items, actor=actor, source_name=source_name, params=params)
 
 
-def sync(source: CatalogSource, *, actor: User | None, deactivate_missing: bool = False, dry_run: bool = False) -> Plan:
+def _capitalised(name: str) -> str:
+    return name[:1].upper() + name[1:]
+
+
+def sync(
+    source: CatalogSource,
+    *,
+    actor: User | None,
+    deactivate_missing: bool = False,
+    dry_run: bool = False,
+    academy: str | None = None,
+) -> Plan:
     """Plan the sync and, unless dry_run, apply it at once (the command line).
 
     Returns the plan: previewed (dry run), applied, or stale (it names its fresh preview).
     """
-    plan = plan_sync(source, actor=actor, deactivate_missing=deactivate_missing)
+    plan = plan_sync(source, actor=actor, deactivate_missing=deactivate_missing, academy=academy)
     if dry_run or plan.status != PlanStatus.PREVIEWED:
         return plan
     return plans.apply_plan(plan.id, actor).plan
@@ -326,8 +433,12 @@ def plan_sync_from(
     upload_name: str = "",
     upload_data: bytes | None = None,
     deactivate_missing: bool = False,
+    academy: str = "",
 ) -> Plan:
-    """The sync form: the configured catalog, or an uploaded JSON file. Refusals raise CatalogError."""
+    """The sync form: the configured catalog, or an uploaded JSON file; all academies, or the one named.
+
+    Refusals raise CatalogError.
+    """
     permissions.require_global_staff(actor)
     if choice == SOURCE_UPLOAD:
         if not upload_name or upload_data is None:
@@ -335,7 +446,8 @@ def plan_sync_from(
         source: CatalogSource = FileCatalog.from_upload(upload_name, upload_data)
     else:
         source = configured_source(config)
-    return plan_sync(source, actor=actor, deactivate_missing=deactivate_missing)
+    one = (academy or "").strip() or None
+    return plan_sync(source, actor=actor, deactivate_missing=deactivate_missing, academy=one)
 
 
 def describe_configured_source(config: dict[str, Any]) -> str:

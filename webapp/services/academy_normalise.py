@@ -1,11 +1,14 @@
 """Normalising one catalog item into academy fields (domain §3), shared by the sync and the data spec.
 
-Strings are stripped, a `{"rendered": "..."}` object counts as its string, empty strings count as missing.
-`normalise()` returns the fields, or a `Rejected` with the reason (skip: no name; error: a bad field).
+Strings are stripped, a `{"rendered": "..."}` object counts as its string, empty strings count as missing; a
+number where text is expected counts as its string (a boolean does not: `true` is not a name). Both the legacy
+field names and the enterprise catalog's own (`uuid`, `title`, `short_description`, `long_description`,
+`image`, tag objects) are read. `normalise()` returns the fields, or a `Rejected` with the reason.
 """
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 import uuid
@@ -18,12 +21,14 @@ FIELDS = (
     "product_key",
     "long_name",
     "description",
+    "long_description",
     "marketing_url",
     "thumbnail_url",
     "tags",
     "stripe_product_id",
     "stripe_price_lookup_key",
     "catalog_query_uuid",
+    "catalog_uuid",
     "is_active",
     "display_order",
 )
@@ -57,13 +62,25 @@ class Rejected:
 
 
 def text(value: Any) -> str | None:
-    """A stripped string, the string of a {"rendered": ...} object, or None (missing, empty, not text)."""
+    """A stripped string, the string of a {"rendered": ...} object or of a finite number, or None.
+
+    None means missing: absent, empty, a boolean, a list or object, NaN or infinity.
+    """
     if isinstance(value, dict) and "rendered" in value:
         value = value["rendered"]
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value) if math.isfinite(value) else None
     if not isinstance(value, str):
         return None
     value = value.strip()
     return value or None
+
+
+def _string(value: Any) -> str | None:
+    """Like `text`, but only strings count (identifiers: a number is a legacy id, never a UUID)."""
+    if isinstance(value, dict) and "rendered" in value:
+        value = value["rendered"]
+    return text(value) if isinstance(value, str) else None
 
 
 def first_text(source: dict[str, Any], *keys: str) -> str | None:
@@ -95,7 +112,7 @@ def default_lookup_key(name: str) -> str:
 
 def canonical_uuid(value: Any) -> str | None:
     """A canonical (lower-case, hyphenated) UUID, or None. Booleans and integers (legacy ids) are not UUIDs."""
-    candidate = text(value)
+    candidate = _string(value)
     if candidate is None:
         return None
     try:
@@ -140,9 +157,10 @@ def catalog_query_uuid(item: dict[str, Any]) -> str | None:
     return None
 
 
-def _slug_with_fallback(candidate: str, name: str, prefix: str) -> str:
-    """The slug of the candidate; if empty, prefix + slug of the name (the bare prefix when that is empty too)."""
-    return slugify(candidate) or f"{prefix}{slugify(name)}"
+def _slug_with_fallback(candidate: str, name: str, prefix: str, unique: str) -> str:
+    """The slug of the candidate; if empty, prefix + slug of the name, else prefix + `unique` (the item's uuid
+    or position, so two such items never share a slug), else the bare prefix."""
+    return slugify(candidate) or f"{prefix}{slugify(name) or slugify(unique)}"
 
 
 def _is_active(value: Any) -> bool:
@@ -168,10 +186,19 @@ def _display_order(value: Any) -> int:
 
 
 def _tags(value: Any) -> list[str]:
+    """Tags as strings (or numbers), or objects with a `title` (the catalog's): stored as their titles."""
     if not isinstance(value, list):
         return []
-    tags = [text(tag) if not isinstance(tag, int | float) or isinstance(tag, bool) else str(tag) for tag in value]
+    tags = [text(tag.get("title")) if isinstance(tag, dict) and "rendered" not in tag else text(tag) for tag in value]
     return [tag for tag in tags if tag]
+
+
+def _image_url(item: dict[str, Any]) -> str | None:
+    """The catalog's `image`: a URL string, or an object with a `url`."""
+    image = item.get("image")
+    if isinstance(image, dict) and "rendered" not in image:
+        return text(image.get("url"))
+    return text(image)
 
 
 def item_name(item: Any) -> str | None:
@@ -179,10 +206,11 @@ def item_name(item: Any) -> str | None:
     return first_text(item, "name", "title", "short_name") if isinstance(item, dict) else None
 
 
-def normalise(item: Any) -> dict[str, Any] | Rejected:
+def normalise(item: Any, position: int | None = None) -> dict[str, Any] | Rejected:
     """The academy fields of one catalog item (domain §3), or why it yields none.
 
-    `catalog_query_uuid` is None when the item has no valid UUID: the caller keeps the stored one.
+    `catalog_query_uuid` and `catalog_uuid` are None when the item has no valid UUID: the caller keeps the
+    stored one. `position` (the item's place in the catalog) keeps a fallback slug unique when it has no uuid.
     """
     if not isinstance(item, dict):
         return Rejected("skip", "not_an_object", f"the item is a {type(item).__name__}, not an object")
@@ -195,14 +223,19 @@ def normalise(item: Any) -> dict[str, Any] | Rejected:
         display_order = _display_order(item.get("display_order"))
     except ValueError as error:
         return Rejected("error", "invalid_field", str(error), name)
+    catalog_uuid = canonical_uuid(item.get("uuid"))
+    unique = catalog_uuid or (str(position) if position is not None else "")
     values: dict[str, Any] = {
         "name": name,
-        "slug": _slug_with_fallback(first_text(item, "slug", "product_key") or name, name, SLUG_PREFIX),
-        "product_key": _slug_with_fallback(first_text(item, "product_key", "slug") or name, name, PRODUCT_KEY_PREFIX),
+        "slug": _slug_with_fallback(first_text(item, "slug", "product_key") or name, name, SLUG_PREFIX, unique),
+        "product_key": _slug_with_fallback(
+            first_text(item, "product_key", "slug") or name, name, PRODUCT_KEY_PREFIX, unique
+        ),
         "long_name": first_text(item, "long_name", "title") or name,
-        "description": first_text(item, "description", "summary") or "",
+        "description": first_text(item, "description", "summary", "short_description") or "",
+        "long_description": first_text(item, "long_description") or "",
         "marketing_url": first_text(item, "marketing_url", "url") or "",
-        "thumbnail_url": first_text(item, "thumbnail_url", "image_url") or "",
+        "thumbnail_url": first_text(item, "thumbnail_url", "image_url") or _image_url(item) or "",
         "tags": _tags(item.get("tags")),
         "stripe_product_id": first_text(item, "stripe_product_id") or first_text(metadata, "stripe_product_id") or "",
         "stripe_price_lookup_key": (
@@ -211,6 +244,7 @@ def normalise(item: Any) -> dict[str, Any] | Rejected:
             or default_lookup_key(name)
         ),
         "catalog_query_uuid": catalog_query_uuid(item),
+        "catalog_uuid": catalog_uuid,
         "is_active": is_active,
         "display_order": display_order,
     }

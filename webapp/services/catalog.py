@@ -9,6 +9,7 @@ from __future__ import annotations
 import http.client
 import logging
 import urllib.error
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +21,10 @@ from webapp.services.errors import InputRefused
 log = logging.getLogger(__name__)
 
 ENVELOPE_KEYS = ("results", "items", "academies", "catalogs")
-MAX_BYTES = 20 * 1024 * 1024
+MAX_BYTES = 20 * 1024 * 1024  # per answer, and for all pages together
+MAX_PAGES = 1000
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 class CatalogError(InputRefused):
@@ -57,17 +61,41 @@ def academies_from(payload: Any, where: str) -> list[Any]:
 
 def parse_json(data: bytes, where: str) -> list[Any]:
     """Decode (UTF-8, BOM allowed) and parse; refuse with the line and column of the problem."""
-    return academies_from(jsonio.decode_json(data, what=where, error=CatalogError), where)
+    return storable(academies_from(jsonio.decode_json(data, what=where, error=CatalogError), where), where)
+
+
+def storable(items: list[Any], where: str) -> list[Any]:
+    """Refuse an answer holding an integer beyond 64 bits: no plan row (nor database) can store it."""
+    for position, item in enumerate(items, start=1):
+        stack = [item]
+        while stack:
+            value = stack.pop()
+            if isinstance(value, dict):
+                stack.extend(value.values())
+            elif isinstance(value, list):
+                stack.extend(value)
+            elif isinstance(value, int) and not isinstance(value, bool) and not INT64_MIN <= value <= INT64_MAX:
+                raise CatalogError(
+                    f"{where}: academy {position} holds the number {str(value)[:40]}, too large to store "
+                    "(integers must fit in 64 bits). Nothing was changed."
+                )
+    return items
 
 
 @dataclass
 class HttpCatalog:
-    """The catalog API: GET the URL (bearer token when set), one retry on a connection error."""
+    """The catalog API: GET the URL (bearer token when set), follow `next` pages to the end.
+
+    One retry on a connection error, per page. Any failing page fails the whole fetch (never a partial list).
+    The bearer token goes only to the configured URL's origin (scheme, host, port): never along a redirect
+    or a `next` link to another origin.
+    """
 
     url: str
     token: str = ""
     timeout: float = 10.0
     retries: int = 1
+    max_pages: int | None = None  # None: MAX_PAGES
     name: str = field(init=False)
 
     def __post_init__(self) -> None:
@@ -75,49 +103,130 @@ class HttpCatalog:
             raise CatalogError(f"The catalog URL must start with http:// or https://, not {self.url!r}.")
         self.name = self.url
 
-    def _request(self) -> urllib.request.Request:
-        headers = {"Accept": "application/json", "User-Agent": "staff-console academy sync"}
-        if self.token:
-            headers["Authorization"] = f"Bearer {self.token}"
-        return urllib.request.Request(self.url, headers=headers, method="GET")
-
     def fetch(self) -> list[Any]:
+        academies: list[Any] = []
+        seen: dict[str, int] = {}
+        total = 0
+        url: str | None = self.url
+        page = 0
+        max_pages = self.max_pages or MAX_PAGES
+        while url is not None:
+            page += 1
+            if url in seen:
+                raise CatalogError(
+                    f"Page {page - 1} of the catalog links back to page {seen[url]} ({url}) as its next page: "
+                    "the pages loop. Nothing was changed."
+                )
+            if page > max_pages:
+                raise CatalogError(
+                    f"The catalog at {self.url} has more than {max_pages} pages (page {page} is {url}): "
+                    "refusing to follow more. Nothing was changed."
+                )
+            seen[url] = page
+            where = _where(page, url)
+            data, final_url = self._get_with_retry(url, where)
+            total += len(data)
+            if total > MAX_BYTES:
+                raise CatalogError(
+                    f"The catalog at {self.url} answered more than {MAX_BYTES // (1024 * 1024)} MB "
+                    f"(reached at {_lower(where)}). Nothing was changed."
+                )
+            payload = jsonio.decode_json(data, what=where, error=CatalogError)
+            academies.extend(storable(academies_from(payload, where), where))
+            url = _next_url(payload, final_url, where)
+        return academies
+
+    def _headers(self, url: str) -> dict[str, str]:
+        headers = {"Accept": "application/json", "User-Agent": "staff-console academy sync"}
+        if self.token and origin(url) == origin(self.url):
+            headers["Authorization"] = f"Bearer {self.token}"
+        return headers
+
+    def _get_with_retry(self, url: str, where: str) -> tuple[bytes, str]:
         attempt = 0
         while True:
             try:
-                return parse_json(self._get(), f"The catalog at {self.url}")
+                return self._get(url, where)
             except _ConnectionFailed as error:
                 if attempt >= self.retries:
                     raise CatalogError(
-                        f"Could not connect to the catalog at {self.url}: {error.reason}. Nothing was changed."
+                        f"Could not connect to {_lower(where)}: {error.reason}. Nothing was changed."
                     ) from None
                 attempt += 1
                 log.info("Catalog connection failed (%s); retrying once", error.reason)
 
-    def _get(self) -> bytes:
+    def _get(self, url: str, where: str) -> tuple[bytes, str]:
+        request = urllib.request.Request(url, headers=self._headers(url), method="GET")
         try:
-            with urllib.request.urlopen(self._request(), timeout=self.timeout) as response:
+            with _OPENER.open(request, timeout=self.timeout) as response:
                 data = response.read(MAX_BYTES + 1)
+                final_url = response.geturl() or url
         except urllib.error.HTTPError as error:
-            raise CatalogError(
-                f"The catalog at {self.url} answered HTTP {error.code} {error.reason}. Nothing was changed."
-            ) from None
+            raise CatalogError(f"{where} answered HTTP {error.code} {error.reason}. Nothing was changed.") from None
         except urllib.error.URLError as error:
             if isinstance(error.reason, TimeoutError):
-                raise self._timeout() from None
+                raise self._timeout(where) from None
             raise _ConnectionFailed(str(error.reason)) from None
         except TimeoutError:
-            raise self._timeout() from None
+            raise self._timeout(where) from None
         except (ConnectionError, OSError, http.client.HTTPException) as error:
             raise _ConnectionFailed(str(error) or type(error).__name__) from None
         if len(data) > MAX_BYTES:
-            raise CatalogError(f"The catalog at {self.url} answered more than {MAX_BYTES // (1024 * 1024)} MB.")
-        return data
+            raise CatalogError(f"{where} answered more than {MAX_BYTES // (1024 * 1024)} MB. Nothing was changed.")
+        return data, final_url
 
-    def _timeout(self) -> CatalogError:
-        return CatalogError(
-            f"The catalog at {self.url} did not answer within {self.timeout:g} seconds. Nothing was changed."
-        )
+    def _timeout(self, where: str) -> CatalogError:
+        return CatalogError(f"{where} did not answer within {self.timeout:g} seconds. Nothing was changed.")
+
+
+def _where(page: int, url: str) -> str:
+    """How messages name a page: "The catalog at URL" for the first, "Page N of the catalog (URL)" after."""
+    return f"The catalog at {url}" if page == 1 else f"Page {page} of the catalog ({url})"
+
+
+def _lower(where: str) -> str:
+    return where[:1].lower() + where[1:]
+
+
+def _next_url(payload: Any, current: str, where: str) -> str | None:
+    """The absolute URL of the next page, or None at the end (no `next`, or null/empty)."""
+    if not isinstance(payload, dict):
+        return None
+    link = payload.get("next")
+    if link is None or (isinstance(link, str) and not link.strip()):
+        return None
+    if not isinstance(link, str):
+        raise CatalogError(f"{where} answered a `next` that is not a URL: {link!r}. Nothing was changed.")
+    absolute = urllib.parse.urljoin(current, link.strip())
+    if urllib.parse.urlsplit(absolute).scheme.lower() not in ("http", "https"):
+        raise CatalogError(f"{where} answered a `next` that is not an http(s) URL: {link!r}. Nothing was changed.")
+    return absolute
+
+
+def origin(url: str) -> tuple[str, str, int | None]:
+    """(scheme, host, port) with the scheme's default port filled in: what decides where the token may go."""
+    parts = urllib.parse.urlsplit(url)
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    return scheme, (parts.hostname or "").lower(), port or DEFAULT_PORTS.get(scheme)
+
+
+class _SameOriginAuth(urllib.request.HTTPRedirectHandler):
+    """Follow redirects as urllib does, but drop Authorization when the target's origin differs."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):  # type: ignore[no-untyped-def]
+        new = super().redirect_request(req, fp, code, msg, headers, newurl)
+        if new is not None and origin(new.full_url) != origin(req.full_url):
+            for store in (new.headers, new.unredirected_hdrs):
+                for key in [k for k in store if k.lower() == "authorization"]:
+                    del store[key]
+        return new
+
+
+_OPENER = urllib.request.build_opener(_SameOriginAuth)
 
 
 class _ConnectionFailed(Exception):

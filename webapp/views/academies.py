@@ -6,8 +6,9 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, RadioField
+from wtforms import BooleanField, RadioField, StringField
 from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Length, Optional
 
 from webapp.services import academies
 from webapp.services.errors import InputRefused
@@ -31,6 +32,12 @@ class SyncForm(FlaskForm):
         render_kw={"accept": ".json,application/json"},
         description="Only when uploading: a list of academies, or an object with a list under "
         "results, items, academies or catalogs.",
+    )
+    academy = StringField(
+        "Only this academy (optional)",
+        validators=[Optional(), Length(max=255)],
+        description="A catalog uuid or an academy name (any case): only that academy is synced, and nothing "
+        "is deactivated. Leave empty to sync every academy.",
     )
     deactivate_missing = BooleanField("Deactivate academies the catalog no longer lists")
 
@@ -69,10 +76,14 @@ def sync():
             upload_name=upload.filename if upload else "",
             upload_data=upload.read() if upload else None,
             deactivate_missing=form.deactivate_missing.data,
+            academy=form.academy.data or "",
         )
     except InputRefused as error:
-        form.source.errors = [*form.source.errors, str(error)]
+        field = form.academy if isinstance(error, academies.AcademyNotInCatalog) else form.source
+        field.errors = [*field.errors, str(error)]
         return _index(form, 400)
+    if academies.ONE_ACADEMY_PARAM in plan.params and form.deactivate_missing.data:
+        flash(academies.NO_DEACTIVATION_NOTE, "info")
     flash("This is the preview of the academy sync. Nothing is written until you apply it.", "info")
     return redirect(url_for("plans.show", plan_id=plan.id))
 
