@@ -85,7 +85,7 @@ def test_plan_pages_and_apply_refused_to_staff_of_another_course(client):
     other = make_user("other_staff")
     make_course_staff(other, db.session.query(Course).filter_by(key="edX/B/2026").one())
     db.session.commit()
-    client.login("course_staff")
+    client.login("instructor")
     plan_id = plan_id_of(upload(client, b"ann\n"))
     client.login("other_staff")
     for url in (f"/plans/{plan_id}", f"/plans/{plan_id}/errors.csv"):
