@@ -22,7 +22,7 @@ RosterPlanner = Callable[[User | None, str, BinaryIO, str, str], Plan]
 course_option = click.option("--course", "course_key", required=True, metavar="KEY", help="The course key.")
 
 
-@click.group("certificates", help="Certificate exceptions, invalidations and lists.")
+@click.group("certificates", help="Certificate exceptions, invalidations, lists and generation.")
 def group() -> None:
     pass
 
@@ -70,7 +70,7 @@ def roster_command(name: str, help_text: str, planner: RosterPlanner) -> None:
         echo_plan(plan, as_json)
 
 
-for _name in ("exceptions", "invalidations"):
+for _name in ("exceptions", "invalidations", "generation"):
     try:
         importlib.import_module(f"{__name__}.{_name}")
     except ModuleNotFoundError as _error:

@@ -227,9 +227,9 @@ def parse_scope(value: str | None) -> GenerationScope:
         raise ServiceError(f"Unknown scope {value!r}; choose one of: {choices}.") from None
 
 
-def _learners(course: Course, scope: GenerationScope) -> list[User]:
+def _learners(course: Course, scope: GenerationScope, regenerate: bool) -> list[User]:
     """The learners a run covers, by username: enrolled learners, or allowlisted ones without a downloadable
-    certificate (domain §1.7)."""
+    certificate (domain §1.7); a regeneration for exceptions covers every allowlisted learner."""
     if scope == GenerationScope.ALL:
         query = (
             select(User)
@@ -243,8 +243,10 @@ def _learners(course: Course, scope: GenerationScope) -> list[User]:
         query = (
             select(User)
             .join(AllowlistEntry, AllowlistEntry.user_id == User.id)
-            .where(AllowlistEntry.course_id == course.id, User.id.not_in(downloadable))
+            .where(AllowlistEntry.course_id == course.id)
         )
+        if not regenerate:
+            query = query.where(User.id.not_in(downloadable))
     return list(db.session.scalars(query.order_by(User.username)))
 
 
@@ -254,7 +256,7 @@ def plan_generation(actor: User | None, course_key: str, scope: str, *, regenera
     selected = parse_scope(scope)
     if not current_app.config.get("CERTIFICATES_GENERATION_ENABLED", True):
         raise ServiceError("Certificate generation is off for the whole platform (CERTIFICATES_GENERATION_ENABLED).")
-    users = _learners(course, selected)
+    users = _learners(course, selected, regenerate)
     if not users:
         raise ServiceError(f"There are no learners to cover in {course.key} ({selected.label}).")
     items = [Item(n, [u.username], {"user_id": u.id, "label": u.username}) for n, u in enumerate(users, start=1)]
