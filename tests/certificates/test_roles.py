@@ -100,6 +100,8 @@ def test_instructor_may_change_certificates(client, w):
     client.login("instructor")
     soup = client.soup(f"{BASE}/exceptions")
     assert HINT not in soup.get_text() and soup.find("form", action=f"{BASE}/exceptions/add")
+    tab = client.soup(f"{BASE}/")
+    assert tab.find("form", action=f"{BASE}/generate") and tab.find("form", action=f"{BASE}/generation")
     response = client.post(f"{BASE}/exceptions/add", data={"identifier": "dan", "notes": "ok"})
     assert response.status_code == 302
     assert allowlist(w["course_a"]) == {"ann": "kept", "dan": "ok"}
