@@ -64,9 +64,10 @@ def test_all_learners_run_previews_each_learner_then_applies(client):
         "fay": ("skip", "has_certificate"),
         "gus": ("skip", "has_certificate"),
     }
-    assert "issue downloadable" in rows["ann"][2] and "issue notpassing" in rows["bob"][2]
-    assert "issue audit_passing" in rows["cat"][2]
-    assert "certificate exception (grade ignored)" in rows["eve"][2] and "downloadable" in rows["eve"][2]
+    assert rows["ann"][2] == "certificate issued: Received, from the grade record"
+    assert rows["bob"][2] == "certificate issued: Not Received, from the grade record"
+    assert rows["cat"][2] == "certificate issued: Audit - Passing, from the grade record"
+    assert rows["eve"][2] == "certificate issued: Received, certificate exception (grade ignored)"
     assert rows["dan"][2] == "no grade yet"
     assert set(_statuses()) == {"fay", "gus"}  # the preview wrote nothing
     client.post(f"/plans/{plan_id}/apply")
@@ -81,7 +82,7 @@ def test_regenerate_and_for_exceptions_runs(client):
     client.login("instructor")
     plan_id = plan_id_of(client.post(f"{BASE}/generate", data={"scope": "all", "regenerate": "y"}))
     rows = {r.label: (r.action, r.code, r.message) for r in rows_of(plan_id).values()}
-    assert rows["gus"][:2] == ("update", "") and "downloadable → notpassing" in rows["gus"][2]
+    assert rows["gus"][:2] == ("update", "") and "Received → Not Received" in rows["gus"][2]
     assert rows["fay"][:2] == ("skip", "invalidated")
     assert rows["ann"][:2] == ("skip", "no_certificate")
     client.post(f"/plans/{plan_id}/apply")

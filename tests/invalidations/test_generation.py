@@ -31,7 +31,10 @@ def test_page_shows_the_state_and_the_consequence(client, w):
     assert "Learners can request certificates now yes" in text
     assert card.find("button").get_text(strip=True) == "Stop learners generating their own certificates"
     consequence = card.select_one("#generation-consequence")
-    assert "stops learners of this self-paced course from requesting their own certificate" in consequence.get_text()
+    assert (
+        "stops learners of this course (when self-paced) from requesting their own certificate"
+        in consequence.get_text()
+    )
     assert consequence.find_next("button") is card.find("button")  # stated before the click
 
 

@@ -31,7 +31,7 @@ class GenerationState:
         """What flipping the course switch would do, in words staff read before the click."""
         if self.course_enabled:
             return (
-                "Turning it off stops learners of this self-paced course from requesting their own "
+                "Turning it off stops learners of this course (when self-paced) from requesting their own "
                 "certificate; certificates already issued stay as they are, and staff can still generate "
                 "certificates below."
             )
@@ -41,8 +41,8 @@ class GenerationState:
                 "the global switch (CERTIFICATES_GENERATION_ENABLED) is off."
             )
         return (
-            "Turning it on lets learners of this self-paced course who pass request their own certificate "
-            "from their progress page; nothing is issued by the click itself."
+            "Turning it on lets learners of this course (when self-paced) who pass request their own "
+            "certificate from their progress page; nothing is issued by the click itself."
         )
 
 

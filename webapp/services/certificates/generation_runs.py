@@ -127,6 +127,16 @@ def _target(state: _State, user_id: int) -> tuple[str, float | None, bool] | str
     return str(status), percent, False
 
 
+BECAUSE_OF_EXCEPTION = "certificate exception (grade ignored)"
+
+
+def _label(status: str) -> str:
+    try:
+        return CertificateStatus(status).label
+    except ValueError:
+        return status
+
+
 class _GenerationKind(CertificateChangeKind):
     """A generation run over the learners listed in its items (one per learner, `data.user_id`)."""
 
@@ -153,17 +163,19 @@ class _GenerationKind(CertificateChangeKind):
         if isinstance(target, str):
             return Decision(Action.SKIP, key, label, target.replace(" ", "_"), target)
         status, grade, exception = target
-        why = "certificate exception (grade ignored)" if exception else "from the grade record"
-        after = {"status": status, "grade": grade, "exception": exception}
+        why = BECAUSE_OF_EXCEPTION if exception else "from the grade record"
+        after = {"status": status, "grade": grade, **({"reason": BECAUSE_OF_EXCEPTION} if exception else {})}
         if current is None:
-            return Decision(Action.CREATE, key, label, message=f"issue {status}: {why}", after=after)
+            return Decision(
+                Action.CREATE, key, label, message=f"certificate issued: {_label(status)}, {why}", after=after
+            )
         if current[0] == status and current[1] == grade:
-            return Decision(Action.UNCHANGED, key, label, message=f"already {status}")
+            return Decision(Action.UNCHANGED, key, label, message=f"already {_label(status)}")
         return Decision(
             Action.UPDATE,
             key,
             label,
-            message=f"{current[0]} → {status}: {why}",
+            message=f"{_label(current[0])} → {_label(status)}, {why}",
             before={"status": current[0], "grade": current[1]},
             after=after,
         )
@@ -338,6 +350,7 @@ def issued_by_exception(course: Course, user_ids: Sequence[int], since: str) -> 
         for key, after, plan_id, applied in rows:
             if since and applied is not None and iso(applied) < since:
                 continue
-            if (after or {}).get("exception") and (after or {}).get("status") == CertificateStatus.DOWNLOADABLE:
+            after = after or {}
+            if after.get("reason") == BECAUSE_OF_EXCEPTION and after.get("status") == CertificateStatus.DOWNLOADABLE:
                 found[int(key)] = plan_id
     return found
