@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from tests.builders import allow, enroll, invalidate, make_certificate, make_user
 from tests.certificates.helpers import COURSE_A, plan_id_of, rows_of, world_with_learners
 from webapp.extensions import db
-from webapp.models import Certificate, Enrollment, User
+from webapp.models import Certificate, Enrollment, Plan, User
 from webapp.models.enterprise import GradeRecord
 
 BASE = f"/courses/{COURSE_A}/certificates"
@@ -135,3 +135,15 @@ def test_learner_without_enrollment_is_skipped_in_the_exceptions_run(client):
     client.login("staff")
     plan_id = plan_id_of(client.post(f"{BASE}/generate", data={"scope": "exceptions"}))
     assert [(r.label, r.action, r.message) for r in rows_of(plan_id).values()] == [("stranger", "skip", "not enrolled")]
+
+
+def test_generation_is_refused_while_the_global_switch_is_off(client, app):
+    _world()
+    client.login("instructor")
+    app.config["CERTIFICATES_GENERATION_ENABLED"] = False
+    try:
+        response = client.post(f"{BASE}/generate", data={"scope": "all"}, follow_redirects=True)
+    finally:
+        app.config["CERTIFICATES_GENERATION_ENABLED"] = True
+    assert "Certificate generation is off for the whole platform" in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(Plan.id))) == 0
