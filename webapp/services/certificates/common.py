@@ -35,6 +35,11 @@ class CertificateChangeKind(plans.PlanKind):
         if course is not None:
             permissions.require_certificate_changes(actor, course)
 
+    def authorize_view(self, actor: User | None, course: Course | None) -> None:
+        """Seeing a certificate plan needs only a course role (domain §0). The engine's `get_plan` calls
+        `authorize` today, so the course `staff` role cannot open certificate plans until it calls this."""
+        super().authorize(actor, course)
+
 
 def certificates_by_user(course_id: int, user_ids: Iterable[int]) -> dict[int, Certificate]:
     """The course's certificates of these learners, by user id (batched IN queries)."""
