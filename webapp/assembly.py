@@ -18,7 +18,7 @@ from webapp.cli import plans as plans_cli
 from webapp.cli import proctoring as proctoring_cli
 from webapp.cli import users as users_cli
 from webapp.services import academies, devdata, plans, specs
-from webapp.services.certificates import exceptions, invalidations
+from webapp.services.certificates import exceptions, generation_runs, invalidations
 from webapp.services.proctoring import replay
 from webapp.services.specs import academies as academy_specs
 from webapp.services.specs import certificates as certificate_specs
@@ -40,7 +40,7 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     auth_views.bp,
     courses_views.bp,
     plans_views.bp,
-    certificates_views.bp,  # exceptions, invalidations, issued certificates
+    certificates_views.bp,  # exceptions, invalidations, issued certificates, generation
     academies_views.bp,
     proctoring_views.bp,
     completion_views.bp,
@@ -52,7 +52,7 @@ CLI_GROUPS: tuple[click.Group, ...] = (
     users_cli.group,
     data_cli.group,
     plans_cli.group,
-    certificates_cli.group,  # exceptions, invalidations
+    certificates_cli.group,  # exceptions, invalidations, generation
     academies_cli.group,
     proctoring_cli.group,
     completion_cli.group,
@@ -84,6 +84,9 @@ PLAN_KINDS: tuple[type[plans.PlanKind], ...] = (
     exceptions.RevertExceptions,
     invalidations.InvalidateKind,
     invalidations.RevalidateKind,
+    generation_runs.GenerateAll,
+    generation_runs.GenerateExceptions,
+    generation_runs.Regenerate,
     academies.AcademySyncKind,
     replay.ReplayKind,
 )

@@ -128,6 +128,11 @@ class CertificateStatus(StrEnum):
     def is_passing(self) -> bool:
         return self in PASSING_CERTIFICATE_STATUSES
 
+    @property
+    def label(self) -> str:
+        """The platform's badge words (domain §1.1); statuses without one read as their words."""
+        return CERTIFICATE_STATUS_LABELS.get(self, self.value.replace("_", " ").capitalize())
+
 
 PASSING_CERTIFICATE_STATUSES = frozenset({CertificateStatus.DOWNLOADABLE, CertificateStatus.GENERATING})
 
@@ -149,24 +154,48 @@ class CertificateFilter(StrEnum):
         return CERTIFICATE_FILTER_LABELS[self]
 
 
-CERTIFICATE_FILTER_LABELS = {
-    CertificateFilter.ALL: "All",
+CERTIFICATE_FILTER_LABELS = {  # exactly the platform's filter words (domain §1.1)
+    CertificateFilter.ALL: "All Learners",
     CertificateFilter.RECEIVED: "Received",
-    CertificateFilter.NOT_RECEIVED: "Not received",
-    CertificateFilter.AUDIT_PASSING: "Audit – passing",
-    CertificateFilter.AUDIT_NOT_PASSING: "Audit – not passing",
-    CertificateFilter.ERROR_STATE: "Error state",
-    CertificateFilter.GRANTED_EXCEPTIONS: "Granted exceptions",
+    CertificateFilter.NOT_RECEIVED: "Not Received",
+    CertificateFilter.AUDIT_PASSING: "Audit - Passing",
+    CertificateFilter.AUDIT_NOT_PASSING: "Audit - Not Passing",
+    CertificateFilter.ERROR_STATE: "Error State",
+    CertificateFilter.GRANTED_EXCEPTIONS: "Granted Exceptions",
     CertificateFilter.INVALIDATED: "Invalidated",
+}
+
+CERTIFICATE_STATUS_LABELS = {  # the badges use the filters' words
+    CertificateStatus.DOWNLOADABLE: "Received",
+    CertificateStatus.NOTPASSING: "Not Received",
+    CertificateStatus.UNAVAILABLE: "Not Received",
+    CertificateStatus.AUDIT_PASSING: "Audit - Passing",
+    CertificateStatus.AUDIT_NOTPASSING: "Audit - Not Passing",
+    CertificateStatus.ERROR: "Error State",
 }
 
 
 class SpecialCase(StrEnum):
-    """A learner's special certificate case in a course."""
+    """A learner's special certificate case in a course (the platform's `IssuedCertificateSerializer`)."""
 
-    EXCEPTION = "exception"  # on the allowlist
+    EXCEPTION = "exception"  # on the allowlist (wins over an invalidation)
     INVALIDATED = "invalidated"  # has an active invalidation
     NONE = ""
+
+    @property
+    def label(self) -> str:
+        return {"exception": "Exception", "invalidated": "Invalidation", "": ""}[self.value]
+
+
+class GenerationScope(StrEnum):
+    """Who a certificate generation run covers (the platform's history labels, domain §1.7)."""
+
+    ALL = "all"  # every actively enrolled learner
+    EXCEPTIONS = "exceptions"  # allowlisted learners without a downloadable certificate
+
+    @property
+    def label(self) -> str:
+        return {"all": "All Learners", "exceptions": "For exceptions"}[self.value]
 
 
 class AttemptStatus(StrEnum):

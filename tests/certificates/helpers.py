@@ -7,7 +7,7 @@ import re
 
 from sqlalchemy import select
 
-from tests.builders import enroll, make_user, staff_world
+from tests.builders import enroll, make_course_staff, make_user, staff_world
 from webapp.extensions import db
 from webapp.models import AllowlistEntry, Plan, PlanRow
 
@@ -19,8 +19,11 @@ def exceptions_url(course_key: str = COURSE_A) -> str:
 
 
 def world_with_learners(n: int = 5) -> dict:
-    """staff_world() plus learners ann, bob, … enrolled (active) in course A; committed."""
+    """staff_world() plus an `instructor` of course A (may change certificates) and learners ann, bob, …
+    enrolled (active) in course A; committed."""
     world = staff_world()
+    world["instructor"] = make_user("instructor")
+    make_course_staff(world["instructor"], world["course_a"], role="instructor")
     names = ["ann", "bob", "cat", "dan", "eve", "fay", "gus", "hal"][:n]
     for name in names:
         world[name] = make_user(name, email=f"{name}@example.org")

@@ -29,7 +29,7 @@ def test_dry_run_json_plans_without_writing(runner, tmp_path):
             "--course",
             COURSE_A,
             "--as",
-            "course_staff",
+            "instructor",
             "--dry-run",
             "--json",
         ]

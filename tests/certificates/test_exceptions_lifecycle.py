@@ -9,7 +9,7 @@ from sqlalchemy import select
 from tests.builders import allow, make_certificate
 from tests.certificates.helpers import allowlist, plan, plan_id_of, rows_of, upload, world_with_learners
 from webapp.extensions import db
-from webapp.models import AuditEvent, Invalidation, Plan
+from webapp.models import AuditEvent, Certificate, Invalidation, Plan
 from webapp.services import plans
 from webapp.statuses import PlanStatus
 from webapp.timeutil import utcnow
@@ -65,11 +65,12 @@ def test_revert_of_import_is_previewed_then_applied(client):
     assert rows["ann"].action == "delete" and rows["cat"].action == "delete"
     assert rows["bob"].action == "update" and rows["bob"].changes == [("notes", "changed", "old")]
     assert plan(revert_id).reverts_id == plan_id
+    assert "is not touched" in rows["ann"].message  # she held her certificate before the import
     _apply(client, revert_id)
     assert allowlist(w["course_a"]) == {"bob": "old"}
-    # removing ann's exception invalidated her certificate first (domain §1.2)
-    invalidation = db.session.scalar(select(Invalidation))
-    assert invalidation.notes == "removed from allowlist" and invalidation.certificate.user_id == w["ann"].id
+    # the revert is an undo (domain §1.2 "Revert"): ann's earned certificate stays, no invalidation is written
+    assert db.session.scalar(select(Invalidation)) is None
+    assert db.session.scalar(select(Certificate.status).where(Certificate.user_id == w["ann"].id)) == "downloadable"
 
 
 def test_unapplied_plan_expires(client, app):

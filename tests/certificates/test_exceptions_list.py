@@ -24,6 +24,11 @@ def test_allowlist_lists_notes_who_and_when_and_searches(client):
     assert "Late enrollment" in table
     searched = client.soup(exceptions_url() + "?q=BOB@exam").find("table").get_text()
     assert "bob" in searched and "ann" not in searched
+    # the course staff role sees the list but no change controls (domain §0)
+    assert soup.find("form", attrs={"enctype": "multipart/form-data"}) is None
+    assert "Only global staff and the course's instructors may change certificates" in soup.get_text()
+    client.login("instructor")
+    soup = client.soup(exceptions_url())
     assert soup.find("form", attrs={"enctype": "multipart/form-data"}).find("input", attrs={"name": "file"})
     assert soup.find("label", attrs={"for": "file"}) and soup.find("label", attrs={"for": "remove_file"})
     assert soup.find("a", href=f"/courses/{COURSE_A}/plans")
@@ -85,7 +90,7 @@ def test_plan_pages_and_apply_refused_to_staff_of_another_course(client):
     other = make_user("other_staff")
     make_course_staff(other, db.session.query(Course).filter_by(key="edX/B/2026").one())
     db.session.commit()
-    client.login("course_staff")
+    client.login("instructor")
     plan_id = plan_id_of(upload(client, b"ann\n"))
     client.login("other_staff")
     for url in (f"/plans/{plan_id}", f"/plans/{plan_id}/errors.csv"):

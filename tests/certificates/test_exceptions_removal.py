@@ -7,31 +7,32 @@ from sqlalchemy import select
 from tests.builders import allow, invalidate, make_certificate, make_user
 from tests.certificates.helpers import allowlist, exceptions_url, plan_id_of, rows_of, upload, world_with_learners
 from webapp.extensions import db
-from webapp.models import Certificate, Invalidation
+from webapp.models import Certificate, Invalidation, PlanRow
 
 
-def test_single_removal_asks_for_confirmation_then_invalidates_first(client):
+def test_single_removal_asks_for_confirmation_then_makes_the_certificate_unavailable(client):
     w = world_with_learners()
     allow(w["ann"], w["course_a"], notes="x")
-    cert = make_certificate(w["ann"], w["course_a"], status="downloadable")
+    cert = make_certificate(w["ann"], w["course_a"], status="downloadable", grade=0.8)
     db.session.commit()
-    client.login("course_staff")
+    client.login("instructor")
     url = f"{exceptions_url()}/{w['ann'].id}/remove"
     page = client.soup(url).get_text()
-    assert "Remove ann from the allowlist?" in page and "invalidated first" in page
+    assert "Remove ann from the allowlist?" in page and "becomes unavailable" in page
     assert allowlist(w["course_a"]) == {"ann": "x"}  # the GET wrote nothing
     response = client.post(url, follow_redirects=True)
-    assert response.status_code == 200 and "removed from allowlist" in response.data.decode()
+    assert response.status_code == 200 and "becomes unavailable" in response.data.decode()
     assert allowlist(w["course_a"]) == {}
+    db.session.expire_all()
     cert = db.session.get(Certificate, cert.id)
-    assert cert.status == "unavailable"
-    invalidation = db.session.scalar(select(Invalidation))
-    assert (invalidation.notes, invalidation.status_before, invalidation.active) == (
-        "removed from allowlist",
-        "downloadable",
-        True,
-    )
-    assert invalidation.invalidated_by.username == "course_staff"
+    assert (cert.status, cert.grade) == ("unavailable", None)
+    assert db.session.scalar(select(Invalidation)) is None  # no invalidation record (domain §1.2)
+    removal = db.session.scalar(select(PlanRow).where(PlanRow.action == "delete"))
+    assert removal.before == {"notes": "x", "certificate_status": "downloadable", "certificate_grade": 0.8}
+    # the learner may be added again at once: create, not certificate_invalidated
+    again = client.post(f"{exceptions_url()}/add", data={"identifier": "ann", "notes": "back"}, follow_redirects=True)
+    assert again.status_code == 200 and "added to the allowlist" in again.data.decode()
+    assert allowlist(w["course_a"]) == {"ann": "back"}
 
 
 def test_single_removal_without_certificate_just_deletes(client):
@@ -44,7 +45,7 @@ def test_single_removal_without_certificate_just_deletes(client):
     assert db.session.scalar(select(Invalidation)) is None
 
 
-def test_bulk_removal_codes_and_invalidation(client):
+def test_bulk_removal_codes_and_no_invalidation(client):
     w = world_with_learners()
     stranger = make_user("stranger")  # not enrolled: enrollment is not checked on removal
     allow(stranger, w["course_a"])
@@ -66,19 +67,20 @@ def test_bulk_removal_codes_and_invalidation(client):
         6: ("delete", ""),
         7: ("skip", "blank_row"),
     }
-    assert "invalidated first" in rows[2].message and "invalidated first" not in rows[6].message
+    assert "becomes unavailable" in rows[2].message and "becomes unavailable" not in rows[5].message  # no certificate
+    assert rows[2].before == {"notes": "n", "certificate_status": "downloadable", "certificate_grade": 0.9}
     assert "Apply 3 changes" in client.soup(f"/plans/{plan_id}").get_text()
     client.post(f"/plans/{plan_id}/apply")
     assert allowlist(w["course_a"]) == {}
     notes = sorted(i.notes for i in db.session.scalars(select(Invalidation)))
-    assert notes == ["earlier", "removed from allowlist"]  # cat's active invalidation was not doubled
+    assert notes == ["earlier"]  # removal writes no invalidation (the platform's remove_allowlist_entry)
 
 
 def test_single_add_same_rules_with_clear_error(client):
     w = world_with_learners()
     make_user("stranger")
     db.session.commit()
-    client.login("course_staff")
+    client.login("instructor")
     response = client.post(f"{exceptions_url()}/add", data={"identifier": "stranger", "notes": ""})
     assert response.status_code == 400
     assert "learner is not enrolled in this course" in response.data.decode()

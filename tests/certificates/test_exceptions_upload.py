@@ -21,7 +21,7 @@ def _apply(client, plan_id: int):
 
 def test_happy_path_upload_preview_apply(client):
     w = world_with_learners()
-    client.login("course_staff")
+    client.login("instructor")
     plan_id = plan_id_of(upload(client, b"username_or_email,notes\nann,Medical leave\nbob@example.org,\n"))
     soup = client.soup(f"/plans/{plan_id}")
     assert "Apply 2 changes" in soup.get_text()
@@ -30,7 +30,7 @@ def test_happy_path_upload_preview_apply(client):
     assert allowlist(w["course_a"]) == {"ann": "Medical leave", "bob": ""}
     assert plan(plan_id).status == "applied"
     page = client.soup(exceptions_url()).get_text()
-    assert "Medical leave" in page and "course_staff" in page  # notes and who added
+    assert "Medical leave" in page and "instructor" in page  # notes and who added
 
 
 def test_every_code_in_domain_order(client):

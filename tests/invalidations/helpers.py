@@ -13,15 +13,18 @@ COURSE = "course-v1:edX+Inv+2026"
 
 
 def world() -> dict:
-    """A course, global staff, course staff, an outsider, and learners with certificates (committed)."""
+    """A course, global staff, course staff, an instructor (may change certificates), an outsider, and
+    learners with certificates (committed)."""
     course = make_course(COURSE, name="Invalidation Course")
     w = {
         "course": course,
         "staff": make_user("staff", is_staff=True),
         "course_staff": make_user("course_staff"),
+        "instructor": make_user("instructor"),
         "outsider": make_user("outsider"),
     }
     make_course_staff(w["course_staff"], course)
+    make_course_staff(w["instructor"], course, role="instructor")
     for name, status in (
         ("ana", CertificateStatus.DOWNLOADABLE),
         ("bo", CertificateStatus.GENERATING),

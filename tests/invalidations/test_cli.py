@@ -22,7 +22,7 @@ def w():
 @pytest.fixture
 def roster(tmp_path):
     path = tmp_path / "invalidate.csv"
-    path.write_text("username_or_email,notes\nana,copied\nghost\ncy\nbo@example.com,=1+1\n", encoding="utf-8")
+    path.write_text("username_or_email,notes\nana,copied\nghost\ncy\nfi@example.com,=1+1\n", encoding="utf-8")
     return path
 
 
@@ -32,7 +32,7 @@ def invoke(runner, *args):
 
 def test_dry_run_prints_one_json_object_and_writes_nothing(runner, w, roster):
     result = invoke(
-        runner, "import-invalidations", str(roster), "--course", COURSE, "--as", "course_staff", "--dry-run", "--json"
+        runner, "import-invalidations", str(roster), "--course", COURSE, "--as", "instructor", "--dry-run", "--json"
     )
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
@@ -59,14 +59,14 @@ def test_import_applies_and_writes_the_error_report(runner, w, roster, tmp_path)
         "--course",
         COURSE,
         "--as",
-        "course_staff",
+        "instructor",
         "--errors-csv",
         str(out),
     )
     assert result.exit_code == 0, result.output
     assert "applied" in result.output and "written 2, failed 0" in result.output
     db.session.expire_all()
-    assert status_of(w["ana"]) == status_of(w["bo"]) == CertificateStatus.UNAVAILABLE
+    assert status_of(w["ana"]) == status_of(w["fi"]) == CertificateStatus.UNAVAILABLE
     rows = list(csv.reader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
     assert rows[0] == ["username_or_email", "notes", "row", "code", "message"]
     assert [(r[0], r[2], r[3]) for r in rows[1:]] == [

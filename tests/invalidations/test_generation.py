@@ -15,7 +15,7 @@ TOGGLE = f"/courses/{COURSE}/certificates/generation"
 @pytest.fixture
 def w(client):
     data = world()
-    client.login("course_staff")
+    client.login("instructor")
     return data
 
 
@@ -27,24 +27,30 @@ def enabled() -> bool:
 def test_page_shows_the_state_and_the_consequence(client, w):
     card = client.soup(ISSUED).select_one("section.card")
     text = card.get_text(" ", strip=True)
-    assert "This course on" in text and "Global switch on" in text and "Certificates are generated yes" in text
-    assert card.find("button").get_text(strip=True) == "Turn generation off"
-    assert "stops new certificates" in card.select_one("#generation-consequence").get_text()
+    assert "Learners can generate their own certificates on" in text and "Global switch on" in text
+    assert "Learners can request certificates now yes" in text
+    assert card.find("button").get_text(strip=True) == "Stop learners generating their own certificates"
+    consequence = card.select_one("#generation-consequence")
+    assert (
+        "stops learners of this course (when self-paced) from requesting their own certificate"
+        in consequence.get_text()
+    )
+    assert consequence.find_next("button") is card.find("button")  # stated before the click
 
 
 def test_one_post_flips_the_switch_and_is_audited(client, w):
     form = client.soup(ISSUED).select_one("section.card form")
     enable = form.find("input", {"name": "enable"})["value"]
     response = client.post(TOGGLE, data={"enable": enable}, follow_redirects=True)
-    assert "Certificate generation is now off for this course." in response.get_data(as_text=True)
+    assert "Learner self-generation of certificates is now off for this course." in response.get_data(as_text=True)
     assert enabled() is False
     events = db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "certificates.generation")).all()
     assert [(e.actor_name, e.course_key, e.detail) for e in events] == [
-        ("course_staff", COURSE, {"before": True, "after": False})
+        ("instructor", COURSE, {"before": True, "after": False})
     ]
     # the course overview says so too
     overview = client.soup(f"/courses/{COURSE}/").get_text(" ", strip=True)
-    assert "Certificate generation off" in overview
+    assert "Learners can generate their own certificates off" in overview
     # a second click of the same (stale) button changes nothing and is not audited
     again = client.post(TOGGLE, data={"enable": enable}, follow_redirects=True)
     assert "already off" in again.get_data(as_text=True)
@@ -63,7 +69,7 @@ def test_global_switch_off_is_shown(client, w, app):
         text = client.soup(ISSUED).select_one("section.card").get_text(" ", strip=True)
     finally:
         app.config["CERTIFICATES_GENERATION_ENABLED"] = True
-    assert "Global switch off" in text and "Certificates are generated no" in text
+    assert "Global switch off" in text and "Learners can request certificates now no" in text
 
 
 @pytest.mark.parametrize("username", ["outsider", "learner_elsewhere"])

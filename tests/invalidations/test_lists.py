@@ -29,7 +29,7 @@ def w(client):
     make_certificate(data["hal"], course, CertificateStatus.AUDIT_NOTPASSING)
     invalidate(data["ana_cert"], notes="=cmd|' /C calc'!A0", by=data["staff"])
     db.session.commit()
-    client.login("course_staff")
+    client.login("instructor")
     return data
 
 
@@ -61,13 +61,13 @@ def test_tabs_show_every_label_with_its_count(client, w):
     soup = client.soup(ISSUED)
     tabs = [a.get_text(" ", strip=True) for a in soup.select(".tabs a")]
     assert tabs == [
-        "All 8",
+        "All Learners 8",
         "Received 2",
-        "Not received 2",
-        "Audit – passing 1",
-        "Audit – not passing 1",
-        "Error state 1",
-        "Granted exceptions 1",
+        "Not Received 2",
+        "Audit - Passing 1",
+        "Audit - Not Passing 1",
+        "Error State 1",
+        "Granted Exceptions 1",
         "Invalidated 1",
     ]
 
@@ -75,16 +75,16 @@ def test_tabs_show_every_label_with_its_count(client, w):
 def test_rows_show_the_special_case(client, w):
     soup = client.soup(ISSUED)
     special = {
-        tr.find("td").get_text(" ", strip=True).split()[0]: tr.find_all("td")[3].get_text(strip=True)
+        tr.find("td").get_text(" ", strip=True).split()[0]: tr.find_all("td")[4].get_text(strip=True)
         for tr in soup.select("#issued-certificates tbody tr")
     }
-    assert special["ana"] == "invalidated" and special["gus"] == "exception" and special["fi"] == "—"
+    assert special["ana"] == "Invalidation" and special["gus"] == "Exception" and special["fi"] == "—"
 
 
 def test_search_by_username_or_email_applies_to_list_and_counts(client, w):
     soup = client.soup(ISSUED + "?q=GUS@EXAMPLE")
     assert usernames(soup) == ["gus"]
-    assert soup.select_one(".tabs a").get_text(" ", strip=True) == "All 1"
+    assert soup.select_one(".tabs a").get_text(" ", strip=True) == "All Learners 1"
     assert usernames(client.soup(ISSUED + "?q=b&filter=received")) == []
     assert usernames(client.soup(ISSUED + "?q=b")) == ["bo"]
 
@@ -138,12 +138,26 @@ def test_issued_csv_download_of_the_current_filter_is_formula_safe(client, w):
     text = response.get_data(as_text=True)
     assert text.startswith("\ufeff")
     rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
-    assert rows[0] == ["username", "email", "full_name", "status", "special_case", "grade", "created"]
-    assert [r[:5] for r in rows[1:]] == [
-        ["gus", "gus@example.com", '\'=HYPERLINK("http://evil")', "downloadable", "exception"]
+    assert rows[0] == [
+        "username",
+        "email",
+        "enrollment_track",
+        "status",
+        "special_case",
+        "exception_granted",
+        "exception_notes",
+        "invalidated_by",
+        "invalidation_date",
+        "invalidation_note",
+        "grade",
+        "created",
     ]
+    assert [r[:7] for r in rows[1:]] == [["gus", "gus@example.com", "", "Received", "Exception", rows[1][5], "granted"]]
     all_rows = list(csv.reader(io.StringIO(client.get(ISSUED + "issued.csv").get_data(as_text=True))))
     assert len(all_rows) == 9
+    ana = next(r for r in all_rows if r[0] == "ana")
+    assert ana[2:5] == ["Verified", "Not Received", "Invalidation"]
+    assert ana[7] == "staff" and ana[8] and ana[9] == "'=cmd|' /C calc'!A0"  # formula-safe
 
 
 def test_invalidation_list_states_search_and_csv(client, w):
@@ -171,7 +185,7 @@ def test_invalidation_list_states_search_and_csv(client, w):
     by_name = {r[0]: r for r in rows[1:]}
     assert by_name["ana"][4] == "'=cmd|' /C calc'!A0" and by_name["ana"][5] == "staff"
     assert by_name["ana"][7] == "active" and by_name["fi"][7] == "revalidated"
-    assert by_name["fi"][2] == "downloadable" and by_name["fi"][5] == "course_staff"
+    assert by_name["fi"][2] == "downloadable" and by_name["fi"][5] == "instructor"
 
 
 def test_invalidation_list_pagination(client, w):

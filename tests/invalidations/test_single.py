@@ -17,7 +17,7 @@ PAGE = f"/courses/{COURSE}/certificates/invalidations"
 @pytest.fixture
 def w(client):
     data = world()
-    client.login("course_staff")
+    client.login("instructor")
     return data
 
 
@@ -26,13 +26,16 @@ def test_invalidate_one_learner_shows_in_the_list(client, w):
         f"{PAGE}/one", data={"identifier": "ANA@example.com", "notes": "copied answers"}, follow_redirects=True
     )
     assert response.status_code == 200
-    assert "ana &lt;ana@example.com&gt;: invalidate the downloadable certificate." in response.get_data(as_text=True)
+    assert (
+        "ana &lt;ana@example.com&gt;: invalidate the certificate: it becomes unavailable and its grade is cleared."
+        in response.get_data(as_text=True)
+    )
     assert status_of(w["ana"]) == CertificateStatus.UNAVAILABLE
     soup = client.soup(PAGE)
     cells = [td.get_text(" ", strip=True) for td in soup.select("#invalidations tbody tr")[0].find_all("td")]
     assert cells[0].startswith("ana")
-    assert "unavailable" in cells[1] and "was downloadable" in cells[1]
-    assert cells[2:6] == ["copied answers", "course_staff", cells[4], "active"]
+    assert "Not Received" in cells[1] and "was Received" in cells[1]
+    assert cells[2:6] == ["copied answers", "instructor", cells[4], "active"]
 
 
 @pytest.mark.parametrize(
@@ -68,13 +71,13 @@ def test_invalidate_one_already_invalidated_updates_or_leaves_notes(client, w):
 
 
 def test_revalidate_restores_the_previous_status_and_keeps_history(client, w):
-    client.post(f"{PAGE}/one", data={"identifier": "bo", "notes": "suspicious"})
+    client.post(f"{PAGE}/one", data={"identifier": "fi", "notes": "suspicious"})
     inv = db.session.scalar(db.select(Invalidation))
-    assert status_of(w["bo"]) == CertificateStatus.UNAVAILABLE
+    assert status_of(w["fi"]) == CertificateStatus.UNAVAILABLE
     response = client.post(f"{PAGE}/{inv.id}/revalidate", follow_redirects=True)
-    assert "re-validate: the certificate goes back to generating" in response.get_data(as_text=True)
+    assert "re-validate: the certificate goes back to downloadable with its grade" in response.get_data(as_text=True)
     db.session.expire_all()
-    assert status_of(w["bo"]) == CertificateStatus.GENERATING
+    assert status_of(w["fi"]) == CertificateStatus.DOWNLOADABLE
     soup = client.soup(PAGE)
     row = soup.select("#invalidations tbody tr")[0]
     assert "re-validated" in row.get_text() and row.find("button") is None

@@ -63,6 +63,7 @@ class Invalidation(Model):
     notes: Mapped[str] = mapped_column(Text, nullable=False, default="")
     active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
     status_before: Mapped[str] = mapped_column(String(32), nullable=False, default="")
+    grade_before: Mapped[float | None] = mapped_column(Float)  # restored by re-validation (domain §1.4)
     created: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
     modified: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=utcnow, onupdate=utcnow)
 

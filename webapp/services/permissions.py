@@ -7,6 +7,7 @@ from sqlalchemy import exists, func, select
 from webapp.extensions import db
 from webapp.models import Course, CourseStaff, User
 from webapp.services.errors import NotFound, PermissionDenied
+from webapp.statuses import CourseRole
 
 
 def is_course_staff(user: User, course: Course) -> bool:
@@ -18,6 +19,42 @@ def is_course_staff(user: User, course: Course) -> bool:
     return bool(
         db.session.scalar(select(exists().where(CourseStaff.user_id == user.id, CourseStaff.course_id == course.id)))
     )
+
+
+def may_change_certificates(user: User | None, course: Course) -> bool:
+    """True for global staff or the course's `instructor` role (domain §0; the platform's
+    `lms/djangoapps/instructor/permissions.py`): the course `staff` role only sees certificates."""
+    if not user or not user.is_active:
+        return False
+    if user.is_staff:
+        return True
+    return bool(
+        db.session.scalar(
+            select(
+                exists().where(
+                    CourseStaff.user_id == user.id,
+                    CourseStaff.course_id == course.id,
+                    CourseStaff.role == CourseRole.INSTRUCTOR,
+                )
+            )
+        )
+    )
+
+
+CERTIFICATE_CHANGES_HINT = "Only global staff and the course's instructors may change certificates."
+
+
+def require_certificate_changes(actor: User | None, course: Course) -> Course:
+    """The course, if the actor may change its certificates (exceptions, removals, invalidations,
+    re-validation, generation, the toggle); course staff of the course get PermissionDenied (403).
+    `None` is the trusted command line."""
+    if actor is None:
+        return course
+    if not is_course_staff(actor, course):
+        raise PermissionDenied(f"You are not staff of {course.key}: ask a global staff member for access.")
+    if not may_change_certificates(actor, course):
+        raise PermissionDenied(f"{CERTIFICATE_CHANGES_HINT} Your role in {course.key} lets you see them only.")
+    return course
 
 
 def get_course(course_key: str) -> Course:

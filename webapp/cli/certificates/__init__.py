@@ -21,7 +21,7 @@ RosterPlanner = Callable[[User | None, str, BinaryIO, str, str], Plan]
 course_option = click.option("--course", "course_key", required=True, metavar="KEY", help="The course key.")
 
 
-@click.group("certificates", help="Certificate exceptions, invalidations and lists.")
+@click.group("certificates", help="Certificate exceptions, invalidations, lists and generation.")
 def group() -> None:
     pass
 
@@ -70,4 +70,4 @@ def roster_command(name: str, help_text: str, planner: RosterPlanner) -> None:
 
 
 # The commands live in these modules; imported last because they use `group` and `roster_command`.
-from webapp.cli.certificates import exceptions, invalidations  # noqa: E402, F401
+from webapp.cli.certificates import exceptions, generation, invalidations  # noqa: E402, F401

@@ -18,7 +18,7 @@ roster_command(
 )
 roster_command(
     "remove-exceptions",
-    "Remove certificate exceptions listed in a roster CSV; certificates are invalidated first.",
+    "Remove certificate exceptions listed in a roster CSV; their certificates are made unavailable first.",
     lambda user, course_key, stream, name, encoding: exceptions.plan_upload(
         user, course_key, stream, name, encoding=encoding, removal=True
     ),

@@ -36,7 +36,7 @@ roster_command(
 def list_certificates(course_key: str, filter_value: str, as_user: str | None) -> None:
     """Print the course's certificates under a filter as CSV: username, status, special_case."""
     _, rows = issued.export_rows(
-        actor(as_user) if as_user else None, course_key, filter_value=filter_value, columns=issued.CLI_HEADER
+        actor(as_user) if as_user else None, course_key, filter_value=filter_value, columns=issued.CLI_COLUMNS
     )
     for number, chunk in enumerate(csv_lines(issued.CLI_HEADER, rows)):
         click.echo(chunk.removeprefix("\ufeff") if number == 0 else chunk, nl=False)

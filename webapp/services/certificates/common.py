@@ -1,4 +1,5 @@
-"""Certificate primitives shared by exceptions and invalidations: batched lookups, invalidate, re-validate."""
+"""Certificate primitives shared by exceptions, invalidations and generation: who may change certificates,
+batched lookups, make unavailable, invalidate, re-validate."""
 
 from __future__ import annotations
 
@@ -7,11 +8,32 @@ from collections.abc import Iterable
 from sqlalchemy import select
 
 from webapp.extensions import db
-from webapp.models import AllowlistEntry, Certificate, Invalidation, User
+from webapp.models import AllowlistEntry, Certificate, Course, Invalidation, User
+from webapp.services import permissions, plans
 from webapp.services.batching import chunks
 from webapp.statuses import CertificateStatus
 
-REMOVED_FROM_ALLOWLIST = "removed from allowlist"
+# Certificates in these statuses count as none (domain §1.4: the platform ignores deleted ones).
+NO_CERTIFICATE_STATUSES = frozenset({CertificateStatus.DELETED, CertificateStatus.DELETING})
+
+
+def changing_course(actor: User | None, course_key: str) -> Course:
+    """The course, if the actor may change its certificates (domain §0); `None` is the trusted command line."""
+    return permissions.require_certificate_changes(actor, permissions.get_course(course_key))
+
+
+def viewing_course(actor: User | None, course_key: str) -> Course:
+    """The course, if the actor may see it (any course role or global staff)."""
+    return permissions.require_course(actor, course_key) if actor else permissions.get_course(course_key)
+
+
+class CertificateChangeKind(plans.PlanKind):
+    """A plan kind that changes certificates: global staff or the course's instructors only (domain §0)."""
+
+    def authorize(self, actor: User | None, course: Course | None) -> None:
+        super().authorize(actor, course)
+        if course is not None:
+            permissions.require_certificate_changes(actor, course)
 
 
 def certificates_by_user(course_id: int, user_ids: Iterable[int]) -> dict[int, Certificate]:
@@ -47,22 +69,30 @@ def active_invalidations(certificate_ids: Iterable[int]) -> dict[int, Invalidati
     return found
 
 
+def make_unavailable(certificate: Certificate) -> None:
+    """The platform's `invalidate()`: status `unavailable`, grade cleared (no invalidation record)."""
+    certificate.status = CertificateStatus.UNAVAILABLE
+    certificate.grade = None
+
+
 def invalidate_certificate(certificate: Certificate, *, by: User | None, notes: str) -> Invalidation:
-    """Invalidate: record the status held before, set the certificate `unavailable`."""
+    """Invalidate: record the status and grade held before, make the certificate unavailable."""
     invalidation = Invalidation(
         certificate_id=certificate.id,
         invalidated_by_id=by.id if by else None,
         notes=notes,
         active=True,
         status_before=certificate.status,
+        grade_before=certificate.grade,
     )
-    certificate.status = CertificateStatus.UNAVAILABLE
+    make_unavailable(certificate)
     db.session.add(invalidation)
     return invalidation
 
 
 def revalidate_certificate(invalidation: Invalidation) -> None:
-    """Re-validate: the invalidation becomes inactive (kept for history); the status before comes back."""
+    """Re-validate: the invalidation becomes inactive (kept for history); status and grade before come back."""
     invalidation.active = False
     certificate = invalidation.certificate
     certificate.status = invalidation.status_before or CertificateStatus.NOTPASSING
+    certificate.grade = invalidation.grade_before

@@ -18,19 +18,21 @@ from webapp.extensions import db
 from webapp.models import AllowlistEntry, Certificate, Course, Enrollment, Invalidation, Plan, PlanRow, User
 from webapp.services import permissions, plans, rosters
 from webapp.services.batching import chunks
+from webapp.services.certificates import generation_runs
 from webapp.services.certificates.common import (
-    REMOVED_FROM_ALLOWLIST,
-    active_invalidations,
+    NO_CERTIFICATE_STATUSES,
+    CertificateChangeKind,
     allowlist_by_user,
     certificates_by_user,
-    invalidate_certificate,
+    changing_course,
+    make_unavailable,
 )
 from webapp.services.csvio import check_csv_filename
 from webapp.services.errors import InputRefused, ServiceError
 from webapp.services.pagination import Page, paginate
-from webapp.services.plans import Decision, InversePlan, Item, PlanContext, PlanKind, SingleResult
+from webapp.services.plans import Decision, InversePlan, Item, PlanContext, SingleResult
 from webapp.services.rosters import ROSTER_COLUMNS, Resolved, learner_label
-from webapp.statuses import Action
+from webapp.statuses import Action, CertificateStatus
 from webapp.timeutil import iso, utcnow
 
 ADD_KIND = "certificate_exceptions"
@@ -68,6 +70,7 @@ class LearnerState:
     invalidated: set[int]  # users whose certificate has an active invalidation
     certified: dict[int, str]  # user id -> certificate status
     notes: dict[int, str]  # user id -> notes of their allowlist entry
+    grades: dict[int, float | None]  # user id -> certificate grade
 
 
 def learner_state(course: Course, user_ids: Sequence[int]) -> LearnerState:
@@ -80,13 +83,17 @@ def learner_state(course: Course, user_ids: Sequence[int]) -> LearnerState:
             user_ids,
         )
     }
-    certified = dict(
-        _rows_by_user(
-            select(Certificate.user_id, Certificate.status).where(Certificate.course_id == course.id),
-            Certificate.user_id,
-            user_ids,
-        )
-    )
+    certified: dict[int, str] = {}
+    grades: dict[int, float | None] = {}
+    for user_id, status, grade in _rows_by_user(
+        select(Certificate.user_id, Certificate.status, Certificate.grade).where(
+            Certificate.course_id == course.id, Certificate.status.not_in([str(s) for s in NO_CERTIFICATE_STATUSES])
+        ),
+        Certificate.user_id,
+        user_ids,
+    ):
+        certified[user_id] = status
+        grades[user_id] = grade
     invalidated = (
         {
             user_id
@@ -108,7 +115,7 @@ def learner_state(course: Course, user_ids: Sequence[int]) -> LearnerState:
             user_ids,
         )
     )
-    return LearnerState(enrolled, invalidated, certified, notes)
+    return LearnerState(enrolled, invalidated, certified, notes, grades)
 
 
 def decide_add(course: Course, resolved: Sequence[Resolved]) -> dict[int, Decision]:
@@ -152,8 +159,32 @@ def decide_add(course: Course, resolved: Sequence[Resolved]) -> dict[int, Decisi
     return decided
 
 
+CERTIFICATE_STATUS = "certificate_status"  # before/after field: the certificate made unavailable by the row
+CERTIFICATE_GRADE = "certificate_grade"
+
+
+def _unavailable_change(state: LearnerState, user_id: int, old_notes: str) -> tuple[dict, dict]:
+    """Before/after of a row that deletes the entry and makes the learner's certificate unavailable."""
+    before = {
+        "notes": old_notes,
+        CERTIFICATE_STATUS: state.certified[user_id],
+        CERTIFICATE_GRADE: state.grades[user_id],
+    }
+    after = {"notes": None, CERTIFICATE_STATUS: str(CertificateStatus.UNAVAILABLE), CERTIFICATE_GRADE: None}
+    return before, after
+
+
+def _would_change(state: LearnerState, user_id: int) -> bool:
+    """Whether making the learner's certificate unavailable changes it (one exists, not already so)."""
+    return user_id in state.certified and (
+        state.certified[user_id] != CertificateStatus.UNAVAILABLE or state.grades.get(user_id) is not None
+    )
+
+
 def decide_remove(course: Course, resolved: Sequence[Resolved]) -> dict[int, Decision]:
-    """Domain §1.2 removal: not_on_allowlist, else delete; a certificate is invalidated first."""
+    """Domain §1.2 removal (the platform's `remove_allowlist_entry`): not_on_allowlist, else delete; a
+    certificate is made unavailable first (grade cleared; status and grade kept on the row's before values).
+    No invalidation is written: the learner may be added again at once."""
     state = learner_state(course, [r.user.id for r in resolved])
     decided: dict[int, Decision] = {}
     for r in resolved:
@@ -165,20 +196,49 @@ def decide_remove(course: Course, resolved: Sequence[Resolved]) -> dict[int, Dec
                 Action.ERROR, key, label, "not_on_allowlist", "learner is not on the allowlist of this course"
             )
             continue
-        message = "removed from the allowlist"
-        if user.id in state.certified and user.id not in state.invalidated:
+        if _would_change(state, user.id):
+            before, after = _unavailable_change(state, user.id, old)
             message = (
-                f"their certificate ({state.certified[user.id]}) is invalidated first "
-                f"(“{REMOVED_FROM_ALLOWLIST}”), then the exception is removed"
+                f"the exception is removed; side effect: their certificate ({state.certified[user.id]}) "
+                "becomes unavailable and its grade is cleared (no invalidation: they may be added again)"
             )
-        decided[r.index] = Decision(
-            Action.DELETE,
-            key,
-            label,
-            message=message,
-            before={"notes": old} if old else None,
-            after={"notes": None} if old else None,
-        )
+        else:
+            before, after = ({"notes": old}, {"notes": None}) if old else (None, None)
+            message = "removed from the allowlist"
+        decided[r.index] = Decision(Action.DELETE, key, label, message=message, before=before, after=after)
+    return decided
+
+
+def decide_undo(
+    course: Course, resolved: Sequence[Resolved], issued_by_exception: dict[int, int]
+) -> dict[int, Decision]:
+    """Revert of an import's created entry (domain §1.2 "Revert"): the entry is deleted; a certificate the
+    learner already held is never touched; one issued afterwards because of the exception (generation plan
+    id in `issued_by_exception`) is made unavailable, as removal does."""
+    state = learner_state(course, [r.user.id for r in resolved])
+    decided: dict[int, Decision] = {}
+    for r in resolved:
+        user = r.user
+        key, label = str(user.id), learner_label(user)
+        old = state.notes.get(user.id)
+        if old is None:
+            decided[r.index] = Decision(
+                Action.UNCHANGED, key, label, "not_on_allowlist", "no longer on the allowlist; nothing to undo"
+            )
+            continue
+        generation_plan = issued_by_exception.get(user.id)
+        if generation_plan is not None and state.certified.get(user.id) == CertificateStatus.DOWNLOADABLE:
+            before, after = _unavailable_change(state, user.id, old)
+            message = (
+                "the exception the import added is deleted; side effect: their certificate, issued by "
+                f"generation plan #{generation_plan} because of the exception, becomes unavailable"
+            )
+        else:
+            before, after = {"notes": old}, {"notes": None}
+            message = "the exception the import added is deleted"
+            if user.id in state.certified:
+                message += f"; their certificate ({state.certified[user.id]}) is not touched"
+        decided[r.index] = Decision(Action.DELETE, key, label, message=message, before=before, after=after)
     return decided
 
 
@@ -213,6 +273,7 @@ def _write_adds(ctx: PlanContext, rows: Sequence[PlanRow]) -> None:
 
 
 def _write_removals(ctx: PlanContext, rows: Sequence[PlanRow]) -> None:
+    """Delete the rows' entries; rows whose before values name a certificate make it unavailable first."""
     course_id = ctx.course_id
     user_ids = [int(r.key) for r in rows if r.action == Action.DELETE]
     if not user_ids:
@@ -221,12 +282,11 @@ def _write_removals(ctx: PlanContext, rows: Sequence[PlanRow]) -> None:
     missing = set(user_ids) - set(entries)
     if missing:
         raise ServiceError("the learner was removed from the allowlist meanwhile")
-    certificates = certificates_by_user(course_id, user_ids)
-    invalidated = active_invalidations(c.id for c in certificates.values())
-    for certificate in certificates.values():
-        if certificate.id not in invalidated:
-            invalidate_certificate(certificate, by=ctx.actor, notes=REMOVED_FROM_ALLOWLIST)
-    db.session.flush()
+    unavailable = {int(r.key) for r in rows if r.action == Action.DELETE and CERTIFICATE_STATUS in (r.before or {})}
+    if unavailable:
+        for certificate in certificates_by_user(course_id, unavailable).values():
+            make_unavailable(certificate)
+        db.session.flush()
     for batch in chunks(sorted(user_ids)):
         db.session.execute(
             delete(AllowlistEntry)
@@ -238,7 +298,7 @@ def _write_removals(ctx: PlanContext, rows: Sequence[PlanRow]) -> None:
 # ------------------------------------------------------------------------------------------- kinds
 
 
-class AddExceptions(PlanKind):
+class AddExceptions(CertificateChangeKind):
     """Grant certificate exceptions to the learners of a roster (create or update notes)."""
 
     name = ADD_KIND
@@ -269,11 +329,12 @@ class AddExceptions(PlanKind):
             user = users.get(int(r.key))
             identifier = user.username if user else rosters.identifier_of(r)
             items.append(rosters.RosterEntry(identifier, notes, op=op).item(r.row_number))
-        return InversePlan(REVERT_KIND, items)
+        since = iso(ctx.plan.applied) if ctx.plan is not None and ctx.plan.applied else ""
+        return InversePlan(REVERT_KIND, items, {"since": since})
 
 
-class RemoveExceptions(PlanKind):
-    """Remove certificate exceptions of the learners of a roster; certificates are invalidated first."""
+class RemoveExceptions(CertificateChangeKind):
+    """Remove certificate exceptions of the learners of a roster; certificates are made unavailable first."""
 
     name = REMOVE_KIND
     title = "Removal of certificate exceptions"
@@ -287,8 +348,9 @@ class RemoveExceptions(PlanKind):
         _write_removals(ctx, rows)
 
 
-class RevertExceptions(PlanKind):
-    """The inverse of an applied import: removes what it created, restores the notes it changed."""
+class RevertExceptions(CertificateChangeKind):
+    """The undo of an applied import: deletes the entries it created, restores the notes it changed; touches a
+    certificate only when a generation run issued it because of the exception (made unavailable)."""
 
     name = REVERT_KIND
     title = "Revert of certificate exceptions"
@@ -298,9 +360,11 @@ class RevertExceptions(PlanKind):
         shared, resolved = rosters.triage(items)
         adds = [r for r in resolved if r.entry.op == OP_ADD]
         removes = [r for r in resolved if r.entry.op != OP_ADD]
-        return rosters.merge(
-            shared, {**decide_add(ctx.require_course(), adds), **decide_remove(ctx.require_course(), removes)}
+        course = ctx.require_course()
+        issued = generation_runs.issued_by_exception(
+            course, [r.user.id for r in removes], ctx.params.get("since") or ""
         )
+        return rosters.merge(shared, {**decide_add(course, adds), **decide_undo(course, removes, issued)})
 
     def apply(self, ctx: PlanContext, rows: Sequence[PlanRow]) -> None:
         _write_adds(ctx, [r for r in rows if r.action != Action.DELETE])
@@ -320,7 +384,7 @@ def plan_upload(
     removal: bool = False,
 ) -> Plan:
     """Plan a roster upload (grant, or remove with `removal`): check the course and file, then preview."""
-    course = permissions.course_for(actor, course_key)
+    course = changing_course(actor, course_key)
     name = check_csv_filename(filename)
     with plans.bulk_work():  # reading 100,000 rows: see plans.bulk_work
         items = rosters.roster_items(stream, encoding=encoding)
@@ -339,7 +403,7 @@ def plan_upload(
 
 def _one_learner(actor: User | None, course_key: str, kind_name: str, identifier: str, notes: str) -> SingleResult:
     """One learner through the kind's own rules as a one-row plan (plans.run_single): done, or refused."""
-    course = permissions.course_for(actor, course_key)
+    course = changing_course(actor, course_key)
     identifier, notes = (identifier or "").strip(), (notes or "").strip()
     if not identifier:
         raise InputRefused("Enter a username or email.")
@@ -353,7 +417,7 @@ def add_exception(actor: User | None, course_key: str, identifier: str, notes: s
 
 
 def remove_exception(actor: User | None, course_key: str, identifier: str) -> SingleResult:
-    """Remove one learner's exception; their certificate is invalidated first."""
+    """Remove one learner's exception; their certificate is made unavailable first."""
     return _one_learner(actor, course_key, REMOVE_KIND, identifier, "")
 
 
@@ -367,7 +431,7 @@ class RemovalPreview:
 
 
 def removal_preview(actor: User | None, course_key: str, user_id: int) -> RemovalPreview:
-    course = permissions.course_for(actor, course_key)
+    course = changing_course(actor, course_key)
     entry = allowlist_by_user(course.id, [user_id]).get(user_id)
     if entry is None:
         raise InputRefused("This learner is not on the allowlist of this course (any more).")

@@ -1,4 +1,5 @@
-"""Certificate generation toggle (domain §1.5): a course's switch, under the global switch in settings."""
+"""Learner self-generation toggle (domain §1.5, the platform's `set_cert_generation_enabled`): whether
+learners of a self-paced course may request their own certificate; under the global switch in settings."""
 
 from __future__ import annotations
 
@@ -23,20 +24,26 @@ class GenerationState:
     def effective(self) -> bool:
         return self.course_enabled and self.global_enabled
 
+    label = "Learners can generate their own certificates"
+
     @property
     def consequence(self) -> str:
-        """What flipping the course switch would do, in words staff read next to the button."""
+        """What flipping the course switch would do, in words staff read before the click."""
         if self.course_enabled:
             return (
-                "Turning generation off stops new certificates for this course; certificates already "
-                "issued stay as they are."
+                "Turning it off stops learners of this course (when self-paced) from requesting their own "
+                "certificate; certificates already issued stay as they are, and staff can still generate "
+                "certificates below."
             )
         if not self.global_enabled:
             return (
-                "Turning it on records the course's choice, but nothing is generated while the global "
-                "switch (CERTIFICATES_GENERATION_ENABLED) is off."
+                "Turning it on records the course's choice, but learners cannot request certificates while "
+                "the global switch (CERTIFICATES_GENERATION_ENABLED) is off."
             )
-        return "Turning generation on lets learners who pass this course receive their certificate."
+        return (
+            "Turning it on lets learners of this course (when self-paced) who pass request their own "
+            "certificate from their progress page; nothing is issued by the click itself."
+        )
 
 
 @dataclass
@@ -57,17 +64,17 @@ def generation_state(actor: User, course_key: str) -> GenerationState:
 
 def set_generation(actor: User | None, course_key: str, enable: bool, *, remote_addr: str = "") -> ToggleResult:
     """Set the course's switch to `enable` (a repeated click changes nothing) and audit the flip."""
-    course = permissions.course_for(actor, course_key)
+    course = permissions.require_certificate_changes(actor, permissions.get_course(course_key))
     if bool(course.certificates_enabled) == enable:
         return ToggleResult(state_of(course), changed=False)
     course.certificates_enabled = enable
-    word = "enabled" if enable else "disabled"
+    word = "allowed" if enable else "no longer allowed"
     audit.record(
         "certificates.generation",
         actor,
         course_key=course.key,
         remote_addr=remote_addr,
-        summary=f"Certificate generation {word} for {course.key}",
+        summary=f"Learner self-generation of certificates {word} in {course.key}",
         detail={"before": not enable, "after": enable},
     )
     db.session.commit()

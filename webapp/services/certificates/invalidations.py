@@ -19,20 +19,24 @@ from sqlalchemy.orm import aliased
 
 from webapp.extensions import db
 from webapp.models import Certificate, Course, Invalidation, Plan, PlanRow, User
-from webapp.services import permissions, plans, rosters
+from webapp.services import plans, rosters
 from webapp.services.batching import chunks
 from webapp.services.certificates.common import (
+    NO_CERTIFICATE_STATUSES,
+    CertificateChangeKind,
     active_invalidations,
     allowlist_by_user,
     certificates_by_user,
+    changing_course,
     invalidate_certificate,
     revalidate_certificate,
+    viewing_course,
 )
 from webapp.services.csvio import ENCODINGS, CsvRefused, check_csv_filename
 from webapp.services.errors import InputRefused, NotFound
 from webapp.services.pagination import Page, paginate
 from webapp.services.plans import Decision, InversePlan, Item, PlanContext, SingleResult
-from webapp.statuses import PASSING_CERTIFICATE_STATUSES, Action, CertificateStatus, InvalidationState
+from webapp.statuses import Action, CertificateStatus, InvalidationState
 
 INVALIDATE_KIND = "certificates.invalidate"
 REVALIDATE_KIND = "certificates.revalidate"
@@ -56,7 +60,7 @@ def _row_targets(course: Course, rows: Sequence[PlanRow]) -> tuple[dict[int, Cer
 # ------------------------------------------------------------------------------------------ invalidate
 
 
-class InvalidateKind(plans.PlanKind):
+class InvalidateKind(CertificateChangeKind):
     """Invalidate learners' certificates from a roster: `username_or_email[,notes]`."""
 
     name = INVALIDATE_KIND
@@ -78,7 +82,7 @@ class InvalidateKind(plans.PlanKind):
     ) -> Decision:
         key, label = str(r.user.id), rosters.learner_label(r.user)
         certificate = certificates.get(r.user.id)
-        if certificate is None:
+        if certificate is None or certificate.status in NO_CERTIFICATE_STATUSES:
             return Decision(Action.ERROR, key, label, "no_certificate", "learner has no certificate in this course")
         if r.user.id in allowlist:
             return Decision(
@@ -107,21 +111,19 @@ class InvalidateKind(plans.PlanKind):
                 before={"notes": invalidation.notes},
                 after={"notes": r.notes},
             )
-        if certificate.status not in PASSING_CERTIFICATE_STATUSES:
-            return Decision(
-                Action.ERROR,
-                key,
-                label,
-                "certificate_not_valid",
-                f"the certificate is {certificate.status} (not passing): nothing to invalidate",
-            )
+        if certificate.status != CertificateStatus.DOWNLOADABLE:  # the platform's is_valid()
+            return Decision(Action.ERROR, key, label, "certificate_not_valid", "Certificate is already invalid")
         return Decision(
             Action.CREATE,
             key,
             label,
-            message=f"invalidate the {certificate.status} certificate",
-            before={"status": certificate.status},
-            after={"status": str(CertificateStatus.UNAVAILABLE), **({"notes": r.notes} if r.notes else {})},
+            message="invalidate the certificate: it becomes unavailable and its grade is cleared",
+            before={"status": certificate.status, "grade": certificate.grade},
+            after={
+                "status": str(CertificateStatus.UNAVAILABLE),
+                "grade": None,
+                **({"notes": r.notes} if r.notes else {}),
+            },
         )
 
     def apply(self, ctx: PlanContext, rows: Sequence[PlanRow]) -> None:
@@ -156,7 +158,7 @@ def _revalidate_item(row: int, user: User, mode: str, notes: str) -> Item:
 # ------------------------------------------------------------------------------------------ revalidate
 
 
-class RevalidateKind(plans.PlanKind):
+class RevalidateKind(CertificateChangeKind):
     """Re-validate learners' certificates: the active invalidation becomes inactive, the status comes back."""
 
     name = REVALIDATE_KIND
@@ -171,6 +173,8 @@ class RevalidateKind(plans.PlanKind):
         for r in resolved:
             key, label = str(r.user.id), rosters.learner_label(r.user)
             certificate = certificates.get(r.user.id)
+            if certificate is not None and certificate.status in NO_CERTIFICATE_STATUSES:
+                certificate = None
             invalidation = active.get(certificate.id) if certificate else None
             if certificate is None:
                 decided[r.index] = Decision(
@@ -204,9 +208,9 @@ class RevalidateKind(plans.PlanKind):
                     Action.DEACTIVATE,
                     key,
                     label,
-                    message=(f"re-validate: the certificate goes back to {restored}"),
-                    before={"status": certificate.status, "active": True},
-                    after={"status": restored, "active": False},
+                    message=f"re-validate: the certificate goes back to {restored} with its grade",
+                    before={"status": certificate.status, "grade": certificate.grade, "active": True},
+                    after={"status": restored, "grade": invalidation.grade_before, "active": False},
                 )
         return rosters.merge(decisions, decided)
 
@@ -227,7 +231,7 @@ def plan_upload(
     actor: User | None, course_key: str, stream: BinaryIO, filename: str | None, *, encoding: str = "utf-8"
 ) -> Plan:
     """Plan a bulk invalidation from an uploaded roster CSV (refused as a whole: CsvRefused)."""
-    course = permissions.course_for(actor, course_key)
+    course = changing_course(actor, course_key)
     name = check_csv_filename(filename)
     if encoding not in ENCODINGS:
         raise CsvRefused(f"Unknown encoding {encoding!r}; choose one of {', '.join(ENCODINGS)}.")
@@ -237,7 +241,7 @@ def plan_upload(
 
 def invalidate_one(actor: User, course_key: str, identifier: str, notes: str = "") -> SingleResult:
     """Invalidate one learner's certificate through the same rules as the bulk upload (plans.run_single)."""
-    course = permissions.require_course(actor, course_key)
+    course = changing_course(actor, course_key)
     identifier, notes = (identifier or "").strip(), (notes or "").strip()
     if not identifier:
         raise InputRefused("Enter the learner's username or email.")
@@ -247,7 +251,7 @@ def invalidate_one(actor: User, course_key: str, identifier: str, notes: str = "
 
 def revalidate_one(actor: User, course_key: str, invalidation_id: int) -> SingleResult:
     """Re-validate the certificate of one invalidation of this course (restores the status before)."""
-    course = permissions.require_course(actor, course_key)
+    course = changing_course(actor, course_key)
     invalidation = db.session.get(Invalidation, invalidation_id)
     if invalidation is None or invalidation.certificate.course_id != course.id:
         raise NotFound(f"There is no invalidation #{invalidation_id} in {course_key}.")
@@ -323,7 +327,7 @@ def list_invalidations(
     actor: User, course_key: str, *, state: str | None = None, q: str = "", page: int = 1, per_page: int = 50
 ) -> InvalidationList:
     """The course's invalidations, newest first, searchable by username or email, with counts per state."""
-    course = permissions.require_course(actor, course_key)
+    course = viewing_course(actor, course_key)
     q, state = (q or "").strip(), _normal_state(state)
     base = _list_query(course, q)
     grouped = _state_counts(base)
@@ -371,7 +375,7 @@ def export_invalidations(
     actor: User, course_key: str, *, state: str | None = None, q: str = ""
 ) -> tuple[str, Iterator[list[str]]]:
     """File name and rows of the CSV download of the list as filtered (streamed)."""
-    course = permissions.require_course(actor, course_key)
+    course = viewing_course(actor, course_key)
     state = _normal_state(state)
     query = (
         _with_state(_list_query(course, (q or "").strip()), state)

@@ -1,9 +1,10 @@
-"""Issued certificates per course (domain §1.1, §1.6): the friendly filters with their counts, search by
-username or email, pagination, CSV export, and each certificate's special case.
+"""Issued certificates per course (domain §1.1, §1.6): the platform's filters with their counts, search by
+username or email, pagination, CSV export with the platform's columns, and each learner's special case.
 
-Rows are the course's certificates. Special case: `invalidated` (an active invalidation) wins over
-`exception` (on the allowlist); both are computed in SQL, and the counts of every filter come from one
-grouped query, never a query per row.
+Rows are the course's learners that have a certificate or an exception (Granted Exceptions lists every
+allowlisted learner, also those without a certificate yet). Special case: Exception wins over Invalidation
+(the platform's `IssuedCertificateSerializer`). Everything a row shows comes from one joined query; the
+counts of every filter from one grouped query, never a query per row.
 """
 
 from __future__ import annotations
@@ -13,39 +14,41 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select, case, exists, func, literal, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, literal, or_, select, union
+from sqlalchemy.orm import aliased
 
 from webapp.extensions import db
-from webapp.models import AllowlistEntry, Certificate, Course, Invalidation, User
+from webapp.models import AllowlistEntry, Certificate, Course, Enrollment, Invalidation, User
 from webapp.services import permissions
 from webapp.services.certificates.generation import GenerationState, state_of
+from webapp.services.certificates.generation_runs import GenerationRun, generation_history
 from webapp.services.errors import ServiceError
 from webapp.services.pagination import Page, paginate
-from webapp.statuses import CertificateFilter, CertificateStatus, SpecialCase
+from webapp.statuses import CertificateFilter, CertificateStatus, EnrollmentMode, SpecialCase
 
 NOT_RECEIVED_STATUSES = (CertificateStatus.NOTPASSING, CertificateStatus.UNAVAILABLE)
 
+_by = aliased(User)
+
 
 def _on_allowlist() -> ColumnElement[bool]:
-    return exists().where(
-        AllowlistEntry.user_id == Certificate.user_id, AllowlistEntry.course_id == Certificate.course_id
-    )
+    return AllowlistEntry.id.is_not(None)
 
 
 def _invalidated() -> ColumnElement[bool]:
-    return exists().where(Invalidation.certificate_id == Certificate.id, Invalidation.active.is_(True))
+    return Invalidation.id.is_not(None)
 
 
 def _special_case() -> ColumnElement[str]:
     return case(
-        (_invalidated(), literal(SpecialCase.INVALIDATED.value)),
         (_on_allowlist(), literal(SpecialCase.EXCEPTION.value)),
+        (_invalidated(), literal(SpecialCase.INVALIDATED.value)),
         else_=literal(SpecialCase.NONE.value),
     )
 
 
 def _condition(selected: CertificateFilter) -> ColumnElement[bool] | None:
-    """The SQL condition of a filter (None: every certificate)."""
+    """The SQL condition of a filter (None: every learner of the list)."""
     return {
         CertificateFilter.ALL: None,
         CertificateFilter.RECEIVED: Certificate.status == CertificateStatus.DOWNLOADABLE,
@@ -83,11 +86,19 @@ def parse_filter(value: str | None) -> CertificateFilter:
     raise ServiceError(f"Unknown filter {value!r}; choose one of: {choices}.")
 
 
-def _base(course: Course, q: str) -> Select:
+def _joined(query: Select, course: Course, q: str) -> Select:
+    """The course's learners with a certificate or an exception, joined to both, the active invalidation
+    (and who made it) and the enrollment; searched by username or email."""
+    learners = union(
+        select(Certificate.user_id.label("user_id")).where(Certificate.course_id == course.id),
+        select(AllowlistEntry.user_id.label("user_id")).where(AllowlistEntry.course_id == course.id),
+    ).subquery()
     query = (
-        select(Certificate, User, _special_case().label("special_case"))
-        .join(User, User.id == Certificate.user_id)
-        .where(Certificate.course_id == course.id)
+        query.select_from(User)
+        .join(learners, learners.c.user_id == User.id)
+        .outerjoin(Certificate, and_(Certificate.user_id == User.id, Certificate.course_id == course.id))
+        .outerjoin(AllowlistEntry, and_(AllowlistEntry.user_id == User.id, AllowlistEntry.course_id == course.id))
+        .outerjoin(Invalidation, and_(Invalidation.certificate_id == Certificate.id, Invalidation.active.is_(True)))
     )
     if q:
         pattern = f"%{q.lower()}%"
@@ -96,24 +107,35 @@ def _base(course: Course, q: str) -> Select:
 
 
 def _filtered(course: Course, selected: CertificateFilter, q: str) -> Select:
-    query = _base(course, q)
+    query = _joined(
+        select(
+            User,
+            Certificate,
+            AllowlistEntry,
+            Invalidation,
+            _by.username.label("invalidated_by"),
+            Enrollment.mode.label("track"),
+            _special_case().label("special_case"),
+        ),
+        course,
+        q,
+    )
+    query = query.outerjoin(_by, _by.id == Invalidation.invalidated_by_id).outerjoin(
+        Enrollment, and_(Enrollment.user_id == User.id, Enrollment.course_id == course.id)
+    )
     condition = _condition(selected)
     if condition is not None:
         query = query.where(condition)
-    return query.order_by(func.lower(User.username), Certificate.id)
+    return query.order_by(func.lower(User.username), User.id)
 
 
 def filter_counts(course: Course, q: str = "") -> dict[CertificateFilter, int]:
-    """How many certificates each filter shows (with the search applied): one grouped query."""
-    allowed, invalid = _on_allowlist().label("allowed"), _invalidated().label("invalid")
-    inner = (
-        select(Certificate.status.label("status"), allowed, invalid)
-        .join(User, User.id == Certificate.user_id)
-        .where(Certificate.course_id == course.id)
+    """How many learners each filter shows (with the search applied): one grouped query."""
+    inner = _joined(
+        select(Certificate.status.label("status"), _on_allowlist().label("allowed"), _invalidated().label("invalid")),
+        course,
+        q,
     )
-    if q:
-        pattern = f"%{q.lower()}%"
-        inner = inner.where(or_(func.lower(User.username).like(pattern), func.lower(User.email).like(pattern)))
     sub = inner.subquery()
     grouped = db.session.execute(
         select(sub.c.status, sub.c.allowed, sub.c.invalid, func.count()).group_by(
@@ -127,9 +149,35 @@ def filter_counts(course: Course, q: str = "") -> dict[CertificateFilter, int]:
 
 @dataclass
 class IssuedRow:
-    certificate: Certificate
+    """One learner of the list, with everything the platform's columns show (domain §1.6)."""
+
     user: User
+    certificate: Certificate | None
+    entry: AllowlistEntry | None
+    invalidation: Invalidation | None
+    invalidated_by: str
+    track: str
     special_case: str
+
+    @property
+    def status_label(self) -> str:
+        if self.certificate is None:
+            return "No certificate"
+        try:
+            return CertificateStatus(self.certificate.status).label
+        except ValueError:
+            return self.certificate.status
+
+    @property
+    def special_case_label(self) -> str:
+        return SpecialCase(self.special_case or "").label
+
+    @property
+    def track_label(self) -> str:
+        try:
+            return EnrollmentMode(self.track).value.replace("-", " ").capitalize() if self.track else ""
+        except ValueError:
+            return self.track
 
 
 @dataclass
@@ -140,6 +188,8 @@ class IssuedList:
     counts: dict[CertificateFilter, int]
     page: Page
     generation: GenerationState
+    history: list[GenerationRun]
+    may_change: bool
 
     @property
     def rows(self) -> list[IssuedRow]:
@@ -157,12 +207,40 @@ def issued_list(
         selected = CertificateFilter.ALL
     q = (q or "").strip()
     result = paginate(_filtered(course, selected, q), page, per_page, scalars=False)
-    result.items = [IssuedRow(cert, user, special or "") for cert, user, special in result.items]
-    return IssuedList(course, selected, q, filter_counts(course, q), result, state_of(course))
+    result.items = [_row(r) for r in result.items]
+    return IssuedList(
+        course,
+        selected,
+        q,
+        filter_counts(course, q),
+        result,
+        state_of(course),
+        generation_history(course),
+        permissions.may_change_certificates(actor, course),
+    )
 
 
-EXPORT_HEADER = ("username", "email", "full_name", "status", "special_case", "grade", "created")
-CLI_HEADER = ("username", "status", "special_case")
+def _row(r) -> IssuedRow:
+    user, cert, entry, inv, by, track, special = r
+    return IssuedRow(user, cert, entry, inv, by or "", track or "", special or "")
+
+
+EXPORT_HEADER = (
+    "username",
+    "email",
+    "enrollment_track",
+    "status",
+    "special_case",
+    "exception_granted",
+    "exception_notes",
+    "invalidated_by",
+    "invalidation_date",
+    "invalidation_note",
+    "grade",
+    "created",
+)
+CLI_HEADER = ("username", "status", "special_case")  # `certificates list`: codes, for scripts
+CLI_COLUMNS = ("username", "status_code", "special_case_code")
 
 
 def _iso(value: datetime | None) -> str:
@@ -177,21 +255,31 @@ def export_rows(
     q: str = "",
     columns: tuple[str, ...] = EXPORT_HEADER,
 ) -> tuple[str, Iterator[list[str]]]:
-    """File name and rows (streamed) of the certificates under a filter; `columns` picks from EXPORT_HEADER."""
+    """File name and rows (streamed) of the list under a filter; `columns` picks from EXPORT_HEADER (labels)
+    or CLI_COLUMNS (codes)."""
     course = permissions.course_for(actor, course_key)
     selected = parse_filter(filter_value)
     query = _filtered(course, selected, (q or "").strip()).execution_options(yield_per=1000)
 
     def rows() -> Iterator[list[str]]:
-        for cert, user, special in db.session.execute(query):
+        for r in db.session.execute(query):
+            row = _row(r)
+            cert, entry, inv = row.certificate, row.entry, row.invalidation
             values = {
-                "username": user.username,
-                "email": user.email,
-                "full_name": user.full_name,
-                "status": cert.status,
-                "special_case": special or "",
-                "grade": "" if cert.grade is None else f"{cert.grade:g}",
-                "created": _iso(cert.created),
+                "username": row.user.username,
+                "email": row.user.email,
+                "enrollment_track": row.track_label,
+                "status": row.status_label,
+                "special_case": row.special_case_label,
+                "status_code": cert.status if cert else "",
+                "special_case_code": row.special_case,
+                "exception_granted": _iso(entry.created) if entry else "",
+                "exception_notes": entry.notes if entry else "",
+                "invalidated_by": row.invalidated_by,
+                "invalidation_date": _iso(inv.created) if inv else "",
+                "invalidation_note": inv.notes if inv else "",
+                "grade": "" if cert is None or cert.grade is None else f"{cert.grade:g}",
+                "created": _iso(cert.created) if cert else "",
             }
             yield [values[c] for c in columns]
 

@@ -46,7 +46,7 @@ class ApplyResult:
 
 def apply_plan(plan_id: int, actor: User | None) -> ApplyResult:
     """Apply a previewed plan exactly once; a plan whose rows would now do otherwise becomes stale."""
-    plan = get_plan(plan_id, actor)
+    plan = get_plan(plan_id, actor, to_change=True)
     kind = get_kind(plan.kind)
     if plan.status == PlanStatus.APPLIED:
         return _already_applied(plan)

@@ -113,7 +113,12 @@ class PlanKind:
     atomic: ClassVar[bool] = False  # all rows in one transaction; any error row refuses the apply
 
     def authorize(self, actor: User | None, course: Course | None) -> None:
-        """Course staff of the plan's course, or global staff for plans without a course."""
+        """Who may plan and apply this kind: by default whoever may see it (kinds narrow it)."""
+        self.authorize_view(actor, course)
+
+    def authorize_view(self, actor: User | None, course: Course | None) -> None:
+        """Who may see a plan of this kind: a role in the plan's course, or global staff for plans without
+        a course."""
         if self.needs_course and course is None:
             raise ServiceError(f"A {self.title} plan needs a course.")
         if actor is None:  # the trusted command line (system), as for `flask db upgrade`

@@ -45,15 +45,16 @@ def is_due(plan: Plan, now: datetime | None = None) -> bool:
     return plan.status == PlanStatus.PREVIEWED and plan.expires < (now or utcnow())
 
 
-def get_plan(plan_id: int, actor: User | None) -> Plan:
-    """The plan, if the actor may see it (same permission as applying it). Writes nothing.
+def get_plan(plan_id: int, actor: User | None, *, to_change: bool = False) -> Plan:
+    """The plan, if the actor may see it (or, `to_change`, apply or revert it). Writes nothing.
 
     A previewed plan past its expiry reads as expired; `expire_plans` and the apply path store that.
     """
     plan = db.session.get(Plan, plan_id)
     if plan is None:
         raise NotFound(f"There is no plan #{plan_id}.")
-    get_kind(plan.kind).authorize(actor, plan.course)
+    kind = get_kind(plan.kind)
+    (kind.authorize if to_change else kind.authorize_view)(actor, plan.course)
     return derive_expiry(plan)
 
 
@@ -88,7 +89,7 @@ def expire_plans(now: datetime | None = None) -> int:
 
 def revert_plan(plan_id: int, actor: User | None) -> Plan:
     """Plan the inverse of an applied plan (previewed like any other; nothing written yet)."""
-    plan = get_plan(plan_id, actor)
+    plan = get_plan(plan_id, actor, to_change=True)
     kind = get_kind(plan.kind)
     if plan.status != PlanStatus.APPLIED:
         raise NotApplicable(f"Only an applied plan can be reverted; plan #{plan.id} is {plan.status}.")

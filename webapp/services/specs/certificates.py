@@ -15,12 +15,13 @@ from sqlalchemy import func, select, tuple_
 from webapp.extensions import db
 from webapp.models import AllowlistEntry, Certificate, Course, Invalidation, User
 from webapp.services.batching import chunks
-from webapp.services.certificates.common import active_invalidations, revalidate_certificate
+from webapp.services.certificates.common import active_invalidations, make_unavailable, revalidate_certificate
 from webapp.services.specs.base import Entity, Field, Key, Resolver
 from webapp.services.specs.core import _UserCourseEntity
 from webapp.statuses import CertificateStatus
 
 _SPEC_STATUS = "_spec_status"  # the status the spec sees on a loaded certificate
+_SPEC_GRADE = "_spec_grade"  # the grade the spec sees (an invalidated certificate keeps it on the invalidation)
 
 
 class Certificates(_UserCourseEntity):
@@ -40,12 +41,13 @@ class Certificates(_UserCourseEntity):
         for cert in found.values():
             invalidation = invalidated.get(cert.id)
             setattr(cert, _SPEC_STATUS, invalidation.status_before if invalidation else cert.status)
+            setattr(cert, _SPEC_GRADE, invalidation.grade_before if invalidation else cert.grade)
         return found
 
     def snapshot(self, row: Certificate) -> dict[str, Any]:
         return {
             "status": getattr(row, _SPEC_STATUS, row.status),
-            "grade": row.grade,
+            "grade": getattr(row, _SPEC_GRADE, row.grade),
             "created": row.created.replace(microsecond=0).isoformat() if row.created else None,
         }
 
@@ -61,6 +63,9 @@ class Certificates(_UserCourseEntity):
                 db.session.add(cert)
             elif cert.id in invalidated:
                 invalidated[cert.id].status_before = values["status"]  # stays unavailable while invalidated
+                if "grade" in values:
+                    invalidated[cert.id].grade_before = values["grade"]  # the grade stays cleared meanwhile
+                    values = {k: v for k, v in values.items() if k != "grade"}
             else:
                 cert.status = values["status"]
             if "grade" in values:
@@ -158,14 +163,15 @@ class Invalidations(Entity):
                     active=False,
                     invalidated_by_id=by_id,
                     status_before=cert.status,
+                    grade_before=cert.grade,
                 )
                 db.session.add(invalidation)
             invalidation.notes = values["notes"]
             invalidation.invalidated_by_id = by_id
             if values["active"] and not invalidation.active:
-                invalidation.status_before = cert.status
+                invalidation.status_before, invalidation.grade_before = cert.status, cert.grade
                 invalidation.active = True
-                cert.status = CertificateStatus.UNAVAILABLE
+                make_unavailable(cert)  # the platform's invalidate(): unavailable, grade cleared
             elif not values["active"] and invalidation.active:
                 invalidation.certificate = cert
                 revalidate_certificate(invalidation)

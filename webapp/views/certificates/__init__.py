@@ -1,4 +1,4 @@
-"""The certificates blueprint: exceptions, invalidations, issued certificates, generation toggle.
+"""The certificates blueprint: exceptions, invalidations, issued certificates, generation toggle and runs.
 
 Routes live in the submodules, imported below (after `bp` exists) so that each adds its routes to it.
 """
@@ -6,7 +6,35 @@ Routes live in the submodules, imported below (after `bp` exists) so that each a
 from __future__ import annotations
 
 from flask import Blueprint
+from flask_login import current_user
+
+from webapp.services import permissions
+from webapp.statuses import CertificateStatus
 
 bp = Blueprint("certificates", __name__)
 
-from webapp.views.certificates import exceptions, invalidations, issued  # noqa: E402, F401
+
+def _certificate_label(status: str) -> str:
+    """The platform's words for a certificate status (domain §1.1); templates never show raw codes."""
+    try:
+        return CertificateStatus(status).label
+    except ValueError:
+        return str(status)
+
+
+@bp.app_context_processor
+def _certificate_helpers() -> dict:
+    """`may_change_certificates(course)`: whether the pages show the change controls (domain §0);
+    `certificate_label(status)`: a status as staff read it."""
+
+    def may_change_certificates(course) -> bool:
+        return permissions.may_change_certificates(current_user, course)
+
+    return {
+        "may_change_certificates": may_change_certificates,
+        "certificate_label": _certificate_label,
+        "certificate_changes_hint": permissions.CERTIFICATE_CHANGES_HINT,
+    }
+
+
+from webapp.views.certificates import exceptions, generation, invalidations, issued  # noqa: E402, F401

@@ -1,4 +1,4 @@
-"""Issued certificates of a course (filters, search, CSV) and the course's generation toggle."""
+"""Issued certificates of a course (filters, search, CSV) and the learner self-generation toggle."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from webapp.services.certificates import generation, issued
 from webapp.services.pagination import page_arg
 from webapp.statuses import CertificateFilter
 from webapp.views.certificates import bp
+from webapp.views.certificates.generation import GenerateForm
 from webapp.views.downloads import csv_response
 
 
@@ -31,7 +32,13 @@ def issued_list(course_key: str):
         page=page_arg(request.args.get("page")),
     )
     form = GenerationForm(enable="0" if data.generation.course_enabled else "1")
-    return render_template("certificates/issued.html", data=data, filters=list(CertificateFilter), form=form)
+    return render_template(
+        "certificates/issued.html",
+        data=data,
+        filters=list(CertificateFilter),
+        form=form,
+        generate_form=GenerateForm(formdata=None),
+    )
 
 
 @bp.route("/courses/<course_key:course_key>/certificates/issued.csv")
@@ -54,9 +61,9 @@ def toggle_generation(course_key: str):
     )
     word = "on" if result.state.course_enabled else "off"
     flash(
-        f"Certificate generation is now {word} for this course."
+        f"Learner self-generation of certificates is now {word} for this course."
         if result.changed
-        else f"Certificate generation was already {word} for this course; nothing changed.",
+        else f"Learner self-generation of certificates was already {word} for this course; nothing changed.",
         "success" if result.changed else "info",
     )
     return redirect(url_for(".issued", course_key=course_key))

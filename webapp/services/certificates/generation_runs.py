@@ -1,0 +1,353 @@
+"""Generating certificates (domain §1.7): "All Learners" and "For exceptions" runs and "Regenerate", each a
+plan kind previewed then applied, and the generation history of a course.
+
+Per learner, from the grade record and the enrollment mode: allowlisted → downloadable (an exception ignores
+the grade); passing → downloadable (audit_passing for audit/honor); not passing → notpassing
+(audit_notpassing); no grade record → skipped ("no grade yet"); an active invalidation → skipped
+("invalidated"); the status it already has → unchanged. A generation run covers learners without a
+certificate; "Regenerate" re-runs the same rules for learners who already hold one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from webapp.extensions import db
+from webapp.models import AllowlistEntry, Certificate, Course, Enrollment, Invalidation, Plan, PlanRow, User
+from webapp.models.enterprise import GradeRecord
+from webapp.services import plans
+from webapp.services.batching import chunks
+from webapp.services.certificates.common import NO_CERTIFICATE_STATUSES, CertificateChangeKind, changing_course
+from webapp.services.errors import ServiceError
+from webapp.services.plans import Decision, Item, PlanContext
+from webapp.statuses import Action, CertificateStatus, EnrollmentMode, GenerationScope, PlanStatus, RowOutcome
+from webapp.timeutil import iso
+
+GENERATE_ALL_KIND = "certificates.generate_all"
+GENERATE_EXCEPTIONS_KIND = "certificates.generate_exceptions"
+REGENERATE_KIND = "certificates.regenerate"
+GENERATION_KINDS = (GENERATE_ALL_KIND, GENERATE_EXCEPTIONS_KIND, REGENERATE_KIND)
+
+AUDIT_MODES = frozenset({EnrollmentMode.AUDIT, EnrollmentMode.HONOR})
+# A certificate in these statuses is not "held": a generation run issues one (Regenerate skips them).
+NOT_HELD = NO_CERTIFICATE_STATUSES | {CertificateStatus.ERROR}
+
+
+def _by_user(query, column, user_ids: Iterable[int]) -> list:
+    rows: list = []
+    for batch in chunks(sorted(set(user_ids)), 900):
+        rows.extend(db.session.execute(query.where(column.in_(batch))))
+    return rows
+
+
+@dataclass(slots=True)
+class _State:
+    modes: dict[int, str]  # actively enrolled learners -> mode
+    grades: dict[int, tuple[float, bool]]  # user id -> (percent, passed)
+    allowlisted: set[int]
+    certificates: dict[int, tuple[str, float | None]]  # user id -> (status, grade)
+    invalidated: set[int]
+
+
+def _state(course: Course, user_ids: Sequence[int]) -> _State:
+    """Everything the rules read about these learners, in a few batched queries."""
+    modes = dict(
+        _by_user(
+            select(Enrollment.user_id, Enrollment.mode).where(
+                Enrollment.course_id == course.id, Enrollment.is_active.is_(True)
+            ),
+            Enrollment.user_id,
+            user_ids,
+        )
+    )
+    grades = {
+        user_id: (percent, bool(passed))
+        for user_id, percent, passed in _by_user(
+            select(GradeRecord.user_id, GradeRecord.percent, GradeRecord.passed).where(
+                GradeRecord.course_key == course.key
+            ),
+            GradeRecord.user_id,
+            user_ids,
+        )
+    }
+    allowlisted = {
+        user_id
+        for (user_id,) in _by_user(
+            select(AllowlistEntry.user_id).where(AllowlistEntry.course_id == course.id),
+            AllowlistEntry.user_id,
+            user_ids,
+        )
+    }
+    certificates = {
+        user_id: (status, grade)
+        for user_id, status, grade in _by_user(
+            select(Certificate.user_id, Certificate.status, Certificate.grade).where(
+                Certificate.course_id == course.id
+            ),
+            Certificate.user_id,
+            user_ids,
+        )
+    }
+    invalidated = {
+        user_id
+        for (user_id,) in _by_user(
+            select(Certificate.user_id)
+            .join(Invalidation, Invalidation.certificate_id == Certificate.id)
+            .where(Certificate.course_id == course.id, Invalidation.active.is_(True)),
+            Certificate.user_id,
+            user_ids,
+        )
+    }
+    return _State(modes, grades, allowlisted, certificates, invalidated)
+
+
+def _target(state: _State, user_id: int) -> tuple[str, float | None, bool] | str:
+    """(status, grade, because of the exception) the learner's certificate should have, or a skip reason."""
+    if user_id not in state.modes:
+        return "not enrolled"
+    if user_id in state.invalidated:
+        return "invalidated"
+    grade = state.grades.get(user_id)
+    if user_id in state.allowlisted:
+        return str(CertificateStatus.DOWNLOADABLE), grade[0] if grade else None, True
+    if grade is None:
+        return "no grade yet"
+    percent, passed = grade
+    audit = state.modes[user_id] in AUDIT_MODES
+    if passed:
+        status = CertificateStatus.AUDIT_PASSING if audit else CertificateStatus.DOWNLOADABLE
+    else:
+        status = CertificateStatus.AUDIT_NOTPASSING if audit else CertificateStatus.NOTPASSING
+    return str(status), percent, False
+
+
+BECAUSE_OF_EXCEPTION = "certificate exception (grade ignored)"
+
+
+def _label(status: str) -> str:
+    try:
+        return CertificateStatus(status).label
+    except ValueError:
+        return status
+
+
+class _GenerationKind(CertificateChangeKind):
+    """A generation run over the learners listed in its items (one per learner, `data.user_id`)."""
+
+    input_columns = ("username",)
+    regenerate = False
+
+    def decide(self, ctx: PlanContext, items: Sequence[Item]) -> list[Decision]:
+        user_ids = [int(i.data["user_id"]) for i in items]
+        state = _state(ctx.course, user_ids)
+        return [self._decide_one(state, item) for item in items]
+
+    def _decide_one(self, state: _State, item: Item) -> Decision:
+        user_id = int(item.data["user_id"])
+        key, label = str(user_id), item.data.get("label") or item.cells[0]
+        current = state.certificates.get(user_id)
+        held = current is not None and current[0] not in NOT_HELD
+        if self.regenerate and not held:
+            return Decision(Action.SKIP, key, label, "no_certificate", "holds no certificate to regenerate")
+        if not self.regenerate and held:
+            return Decision(
+                Action.SKIP, key, label, "has_certificate", f"already has a certificate ({current[0]}); use Regenerate"
+            )
+        target = _target(state, user_id)
+        if isinstance(target, str):
+            return Decision(Action.SKIP, key, label, target.replace(" ", "_"), target)
+        status, grade, exception = target
+        why = BECAUSE_OF_EXCEPTION if exception else "from the grade record"
+        after = {"status": status, "grade": grade, **({"reason": BECAUSE_OF_EXCEPTION} if exception else {})}
+        if current is None:
+            return Decision(
+                Action.CREATE, key, label, message=f"certificate issued: {_label(status)}, {why}", after=after
+            )
+        if current[0] == status and current[1] == grade:
+            return Decision(Action.UNCHANGED, key, label, message=f"already {_label(status)}")
+        return Decision(
+            Action.UPDATE,
+            key,
+            label,
+            message=f"{_label(current[0])} → {_label(status)}, {why}",
+            before={"status": current[0], "grade": current[1]},
+            after=after,
+        )
+
+    def apply(self, ctx: PlanContext, rows: Sequence[PlanRow]) -> None:
+        wanted = {int(r.key): r for r in rows if r.action in (Action.CREATE, Action.UPDATE)}
+        existing = {
+            c.user_id: c
+            for batch in chunks(sorted(wanted), 900)
+            for c in db.session.scalars(
+                select(Certificate).where(Certificate.course_id == ctx.course.id, Certificate.user_id.in_(batch))
+            )
+        }
+        # apply() reads no `after`: the rules are re-run (the engine's recompute agreed with the preview).
+        state = _state(ctx.course, list(wanted))
+        for user_id in wanted:
+            target = _target(state, user_id)
+            if isinstance(target, str):
+                raise ServiceError(f"learner #{user_id} is now skipped ({target})")
+            status, grade, _ = target
+            certificate = existing.get(user_id)
+            if certificate is None:
+                db.session.add(Certificate(user_id=user_id, course_id=ctx.course.id, status=status, grade=grade))
+            else:
+                certificate.status, certificate.grade = status, grade
+
+
+class GenerateAll(_GenerationKind):
+    """Generate certificates for every actively enrolled learner without one."""
+
+    name = GENERATE_ALL_KIND
+    title = "Certificate generation (All Learners)"
+
+
+class GenerateExceptions(_GenerationKind):
+    """Generate certificates for allowlisted learners without a downloadable certificate."""
+
+    name = GENERATE_EXCEPTIONS_KIND
+    title = "Certificate generation (For exceptions)"
+
+
+class Regenerate(_GenerationKind):
+    """Re-run generation for learners in the scope who already hold a certificate."""
+
+    name = REGENERATE_KIND
+    title = "Certificate regeneration"
+    regenerate = True
+
+
+# ------------------------------------------------------------------------------------------- planning
+
+
+def parse_scope(value: str | None) -> GenerationScope:
+    try:
+        return GenerationScope((value or "").strip().lower())
+    except ValueError:
+        choices = ", ".join(f"{s.value} ({s.label})" for s in GenerationScope)
+        raise ServiceError(f"Unknown scope {value!r}; choose one of: {choices}.") from None
+
+
+def _learners(course: Course, scope: GenerationScope, regenerate: bool) -> list[User]:
+    """The learners a run covers, by username: enrolled learners, or allowlisted ones without a downloadable
+    certificate (domain §1.7); a regeneration for exceptions covers every allowlisted learner."""
+    if scope == GenerationScope.ALL:
+        query = (
+            select(User)
+            .join(Enrollment, Enrollment.user_id == User.id)
+            .where(Enrollment.course_id == course.id, Enrollment.is_active.is_(True))
+        )
+    else:
+        downloadable = select(Certificate.user_id).where(
+            Certificate.course_id == course.id, Certificate.status == CertificateStatus.DOWNLOADABLE
+        )
+        query = (
+            select(User)
+            .join(AllowlistEntry, AllowlistEntry.user_id == User.id)
+            .where(AllowlistEntry.course_id == course.id)
+        )
+        if not regenerate:
+            query = query.where(User.id.not_in(downloadable))
+    return list(db.session.scalars(query.order_by(User.username)))
+
+
+def plan_generation(actor: User | None, course_key: str, scope: str, *, regenerate: bool = False) -> Plan:
+    """Preview a generation run (nothing written until it is applied)."""
+    course = changing_course(actor, course_key)
+    selected = parse_scope(scope)
+    if not current_app.config.get("CERTIFICATES_GENERATION_ENABLED", True):
+        raise ServiceError("Certificate generation is off for the whole platform (CERTIFICATES_GENERATION_ENABLED).")
+    users = _learners(course, selected, regenerate)
+    if not users:
+        raise ServiceError(f"There are no learners to cover in {course.key} ({selected.label}).")
+    items = [Item(n, [u.username], {"user_id": u.id, "label": u.username}) for n, u in enumerate(users, start=1)]
+    if regenerate:
+        kind = REGENERATE_KIND
+    else:
+        kind = GENERATE_ALL_KIND if selected == GenerationScope.ALL else GENERATE_EXCEPTIONS_KIND
+    verb = "Regenerate" if regenerate else "Generate"
+    return plans.create_plan(
+        kind,
+        items,
+        actor=actor,
+        course=course,
+        params={"scope": selected.value, "regenerate": regenerate},
+        source_name=f"{verb} certificates: {selected.label}",
+    )
+
+
+# ------------------------------------------------------------------------------------------- history
+
+
+@dataclass
+class GenerationRun:
+    plan: Plan
+    scope: GenerationScope
+    regenerated: bool
+
+    @property
+    def verb(self) -> str:
+        return "Regenerated" if self.regenerated else "Generated"
+
+    @property
+    def who(self) -> str:
+        user = self.plan.applied_by or self.plan.created_by
+        return user.username if user else "command line"
+
+    @property
+    def when(self) -> datetime | None:
+        return self.plan.applied
+
+
+def generation_history(course: Course, limit: int = 20) -> list[GenerationRun]:
+    """The course's applied generation runs, newest first (one query)."""
+    found = db.session.scalars(
+        select(Plan)
+        .options(joinedload(Plan.applied_by), joinedload(Plan.created_by))
+        .where(Plan.course_id == course.id, Plan.kind.in_(GENERATION_KINDS), Plan.status == PlanStatus.APPLIED)
+        .order_by(Plan.applied.desc(), Plan.id.desc())
+        .limit(limit)
+    )
+    runs = []
+    for plan in found:
+        params = plan.params or {}
+        scope = GenerationScope(params.get("scope") or GenerationScope.ALL)
+        runs.append(GenerationRun(plan, scope, bool(params.get("regenerate"))))
+    return runs
+
+
+def issued_by_exception(course: Course, user_ids: Sequence[int], since: str) -> dict[int, int]:
+    """Learners (of these) whose certificate a generation run applied at or after `since` (ISO time) issued
+    because of their exception: user id -> that generation plan's id (the latest)."""
+    if not user_ids:
+        return {}
+    found: dict[int, int] = {}
+    keys = [str(u) for u in user_ids]
+    for batch in chunks(sorted(keys), 900):
+        rows = db.session.execute(
+            select(PlanRow.key, PlanRow.after, Plan.id, Plan.applied)
+            .join(Plan, Plan.id == PlanRow.plan_id)
+            .where(
+                Plan.course_id == course.id,
+                Plan.kind.in_(GENERATION_KINDS),
+                Plan.status == PlanStatus.APPLIED,
+                PlanRow.outcome == RowOutcome.APPLIED,
+                PlanRow.key.in_(batch),
+            )
+            .order_by(Plan.id)
+        )
+        for key, after, plan_id, applied in rows:
+            if since and applied is not None and iso(applied) < since:
+                continue
+            after = after or {}
+            if after.get("reason") == BECAUSE_OF_EXCEPTION and after.get("status") == CertificateStatus.DOWNLOADABLE:
+                found[int(key)] = plan_id
+    return found

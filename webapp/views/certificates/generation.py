@@ -1,0 +1,41 @@
+"""Generating certificates (domain §1.7): plan an "All Learners" / "For exceptions" run or a regeneration."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, url_for
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, SelectField
+from wtforms.fields.choices import SelectChoice
+
+from webapp.services.certificates import generation_runs
+from webapp.services.errors import NotFound, PermissionDenied, ServiceError
+from webapp.statuses import GenerationScope
+from webapp.views.certificates import bp
+
+
+class GenerateForm(FlaskForm):
+    scope = SelectField(
+        "Learners", choices=[SelectChoice(s.value, s.label) for s in GenerationScope], default=GenerationScope.ALL.value
+    )
+    regenerate = BooleanField(
+        "Regenerate", description="Re-run generation for learners who already hold a certificate."
+    )
+
+
+@bp.route("/courses/<course_key:course_key>/certificates/generate", methods=["POST"])
+@login_required
+def generate(course_key: str):
+    form = GenerateForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        plan = generation_runs.plan_generation(
+            current_user, course_key, form.scope.data, regenerate=bool(form.regenerate.data)
+        )
+    except ServiceError as error:
+        if isinstance(error, PermissionDenied | NotFound):
+            raise
+        flash(str(error), "error")
+        return redirect(url_for(".issued", course_key=course_key))
+    return redirect(url_for("plans.show", plan_id=plan.id))
