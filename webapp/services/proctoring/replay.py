@@ -26,7 +26,7 @@ from webapp.services.proctoring.attempts import (
     status_for_review,
     stored_status,
 )
-from webapp.services.proctoring.payload import PayloadError, ReviewPayload, validate
+from webapp.services.proctoring.payload import PayloadError, ReviewPayload, redact, validate
 from webapp.services.proctoring.reviews import (
     check_locator,
     find_attempts,
@@ -83,7 +83,8 @@ def _json_lines(text: str) -> list[Item]:
         try:
             items.append(_item(number, jsonio.loads(line, what=f"line {number}", error=ReplayRefused)))
         except ReplayRefused as error:
-            items.append(Item(number, [line[:200], ""], {"error": str(error)}))
+            # The line itself is not kept: it may hold a password or a photo that cannot be redacted.
+            items.append(Item(number, ["(not JSON)", ""], {"error": str(error)}))
     return items
 
 
@@ -91,7 +92,8 @@ def _item(row: int, entry: Any) -> Item:
     meta = entry.get("examMetaData") if isinstance(entry, dict) else None
     code = meta.get("examCode", "") if isinstance(meta, dict) else ""
     status = entry.get("reviewStatus", "") if isinstance(entry, dict) else ""
-    return Item(row, [str(code)[:100], str(status)[:40]], {"payload": entry})
+    # The plan row keeps the payload without the photo, the exam password and the video link.
+    return Item(row, [str(code)[:100], str(status)[:40]], {"payload": redact(entry)})
 
 
 def _may_act(ctx: PlanContext, course: Any) -> bool:
@@ -160,7 +162,7 @@ class ReplayKind(PlanKind):
         reviewers = self._reviewers([p.reviewed_by for p in payloads if p.reviewed_by])
         credits = credit_statuses(list(attempts.values()))
         last_row = {p.attempt_code.upper(): i for i, p in enumerate(parsed) if isinstance(p, ReviewPayload)}
-        allow_updates = current_app.config.get("ALLOW_REVIEW_UPDATES", True)
+        allow_updates = current_app.config.get("ALLOW_REVIEW_UPDATES", False)
         for index, (item, p) in enumerate(zip(items, parsed, strict=True)):
             if isinstance(p, str):
                 yield Decision(Action.ERROR, code="invalid_payload", message=p)

@@ -104,7 +104,6 @@ def same_review(review: Review, payload: ReviewPayload, reviewer: User | None) -
     return (
         review.review_status == payload.provider_status.value
         and review.raw_data == payload.stored_raw
-        and (review.video_url or "") == payload.video_link
         and review.reviewer_id == (reviewer.id if reviewer else None)
     )
 
@@ -166,7 +165,7 @@ def store_review(
     previous = attempt.status
     if review is not None and same_review(review, payload, reviewer):
         return _result(review, attempt, previous, "unchanged")
-    if review is not None and not current_app.config.get("ALLOW_REVIEW_UPDATES", True):
+    if review is not None and not current_app.config.get("ALLOW_REVIEW_UPDATES", False):
         raise Conflict(
             f"Attempt {attempt.attempt_code} already has a review ({review.review_status}) and "
             "updates are not allowed (ALLOW_REVIEW_UPDATES is off)."
@@ -179,7 +178,6 @@ def store_review(
         archive(review, now)
     review.review_status = payload.provider_status.value
     review.raw_data = payload.stored_raw
-    review.video_url = payload.video_link
     review.reviewer_id = reviewer.id if reviewer else None
     review.reviewer = reviewer
     review.modified = now
@@ -226,7 +224,8 @@ def archive(review: Review, now: datetime) -> ReviewHistory:
         attempt_code=review.attempt_code,
         review_status=review.review_status,
         raw_data=review.raw_data,
-        video_url=review.video_url,
+        signed_at=review.signed_at,
+        decided_at=review.decided_at,
         reviewer_id=review.reviewer_id,
         staff_note=review.staff_note,
         created=review.created,
