@@ -76,3 +76,31 @@ def test_a_staff_second_review_is_never_replaced_by_a_provider_callback(client, 
     assert later.status_code == 409
     assert "second review" in later.json["detail"] and "never replaces a staff decision" in later.json["detail"]
     assert _state() == before
+
+
+def test_the_second_review_form_states_the_credit_consequence(client, attempt):
+    assert post_signed(client, payload(status="Suspicious")).status_code == 200
+    client.login("staff")
+    labels = [
+        label.get_text(" ", strip=True) for label in client.soup(f"/proctoring/reviews/{SAMPLE_CODE}").select("label")
+    ]
+    assert "passed → attempt verified, credit requirement becomes satisfied" in labels
+    assert "suspicious → attempt rejected, credit requirement becomes failed" in labels
+
+
+def test_a_replay_never_replaces_a_staff_decision(client, attempt, allow_review_updates):
+    import io
+
+    from webapp.models import PlanRow
+
+    assert post_signed(client, payload(status="Suspicious")).status_code == 200
+    client.login("staff")
+    client.post(f"/proctoring/reviews/{SAMPLE_CODE}/second-review", data={"decision": "passed", "note": ""})
+    body = json.dumps([payload(status="Suspicious", overAllComments="late")]).encode()
+    response = client.post(
+        "/proctoring/replay", data={"file": (io.BytesIO(body), "late.json")}, content_type="multipart/form-data"
+    )
+    assert response.status_code == 302
+    row = db.session.scalar(select(PlanRow))
+    assert (row.action, row.code) == ("error", "staff_decided")
+    assert _state()[:2] == ("verified", "Clean")

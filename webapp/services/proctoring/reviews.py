@@ -20,6 +20,7 @@ from webapp.services.errors import Conflict, NotFound, ServiceError
 from webapp.services.proctoring import signing
 from webapp.services.proctoring.attempts import (
     AttemptChange,
+    credit_for,
     credit_statuses,
     notify_support,
     status_for_review,
@@ -392,4 +393,6 @@ def second_review(
 def decision_consequence(decision: str) -> str:
     """What a second-review decision does to the attempt, for the form's help text."""
     target = status_for_review(PROVIDER_STATUS[ReviewStatus(decision)], True)
-    return f"{decision.replace('_', ' ')} → attempt {target.value.replace('_', ' ')}"
+    credit = credit_for(target)
+    effect = f", credit requirement becomes {credit}" if credit else ""
+    return f"{decision.replace('_', ' ')} → attempt {target.value.replace('_', ' ')}{effect}"
