@@ -46,6 +46,7 @@ class ReviewPayload:
     attempt_code: str
     record_locator: str
     provider_status: ProviderReviewStatus
+    video_link: str  # validated, then redacted: in memory only, never stored nor shown
     reviewed_by: str  # email of a human reviewer, or ""
     comments: tuple[CommentIn, ...]
     stored_raw: dict[str, Any] = field(hash=False, compare=False)
@@ -93,6 +94,7 @@ def validate(data: Any) -> ReviewPayload:
         attempt_code=attempt_code,
         record_locator=locator,
         provider_status=provider_status,
+        video_link=video_link,
         reviewed_by=reviewed_by,
         comments=comments,
         stored_raw=stored,
