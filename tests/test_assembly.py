@@ -24,6 +24,7 @@ ALL_KINDS = [
     "certificates.revalidate",
     "data_spec",
     "proctoring_replay",
+    "proctoring_reset",
 ]
 
 CREATE_APP = "create_app({'SECRET_KEY': 'assembly-test', 'SQLALCHEMY_DATABASE_URI': 'sqlite://'})"

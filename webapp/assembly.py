@@ -19,7 +19,7 @@ from webapp.cli import proctoring as proctoring_cli
 from webapp.cli import users as users_cli
 from webapp.services import academies, devdata, plans, specs
 from webapp.services.certificates import exceptions, generation_runs, invalidations
-from webapp.services.proctoring import replay
+from webapp.services.proctoring import replay, reset
 from webapp.services.specs import academies as academy_specs
 from webapp.services.specs import certificates as certificate_specs
 from webapp.services.specs import core as core_specs
@@ -89,6 +89,7 @@ PLAN_KINDS: tuple[type[plans.PlanKind], ...] = (
     generation_runs.Regenerate,
     academies.AcademySyncKind,
     replay.ReplayKind,
+    reset.ResetKind,
 )
 
 

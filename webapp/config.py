@@ -74,7 +74,7 @@ def load_config(instance_path: str, given: Mapping[str, Any] | None = None) -> d
         "PROCTORING_WEBHOOK_SECRET": os.environ.get("PROCTORING_WEBHOOK_SECRET", ""),
         "PROCTORING_MAX_SKEW_SECONDS": _int("PROCTORING_MAX_SKEW_SECONDS", 300),
         "PROCTORING_MAX_BODY_BYTES": _int("PROCTORING_MAX_BODY_BYTES", 2 * 1024 * 1024),
-        "ALLOW_REVIEW_UPDATES": _bool("ALLOW_REVIEW_UPDATES", True),
+        "ALLOW_REVIEW_UPDATES": _bool("ALLOW_REVIEW_UPDATES", False),
         "ALLOW_TIMED_OUT_STATE": _bool("ALLOW_TIMED_OUT_STATE", False),
         # Sessions and login throttling.
         "SESSION_COOKIE_HTTPONLY": True,

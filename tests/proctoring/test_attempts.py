@@ -147,7 +147,8 @@ def test_nothing_but_declining_cascades(course):
     assert db.session.scalar(select(func.count()).select_from(ExamAttempt)) == 2
 
 
-def test_support_notified_only_for_suspicious_without_reviewer(client, course):
+def test_support_notified_of_every_suspicious_review_with_a_link_to_its_review_page(client, course):
+    """Domain §2.1: support is notified of every Suspicious review, with or without a human reviewer."""
     learner = make_user()
     exam = make_exam(course)
     attempts = {
@@ -167,14 +168,27 @@ def test_support_notified_only_for_suspicious_without_reviewer(client, course):
     post_signed(
         client, payload(code=reviewed.attempt_code, locator=reviewed.external_id, reviewed_by="rev@example.com")
     )
-    notes = db.session.scalars(select(SupportNotification)).all()
-    assert [n.attempt_id for n in notes] == [attempts["Suspicious"].id]
+    notes = db.session.scalars(select(SupportNotification).order_by(SupportNotification.id)).all()
+    assert [n.attempt_id for n in notes] == [attempts["Suspicious"].id, reviewed.id]
     assert attempts["Suspicious"].attempt_code in notes[0].message
-    # an updated Suspicious payload for an attempt already waiting does not notify again
-    post_signed(
-        client,
-        payload(
-            code=attempts["Suspicious"].attempt_code, locator=attempts["Suspicious"].external_id, overAllComments="more"
-        ),
-    )
-    assert db.session.scalar(select(func.count()).select_from(SupportNotification)) == 1
+    client.login("rev")
+    for note, attempt in zip(notes, [attempts["Suspicious"], reviewed], strict=True):
+        assert note.url in note.message
+        page = client.soup(note.url)  # the notification's URL opens that attempt's review page
+        assert attempt.attempt_code in page.get_text(" ", strip=True)
+        assert page.select_one("#review-status") is not None
+
+
+def test_a_decline_clears_external_id_and_taking_as_proctored_also_on_cascaded_attempts(course):
+    """No door declines an attempt today (the learner does, on the platform): the rule is tested at its one place."""
+    learner = make_user()
+    attempt = make_attempt(make_exam(course), learner, "started", external_id="LOC-DECLINED")
+    other = make_attempt(make_exam(course), learner, "ready_to_start", external_id="LOC-OTHER")
+    kept = make_attempt(make_exam(course), learner, "verified", external_id="LOC-KEPT")
+    update_attempt_status(attempt, "declined")
+    db.session.commit()
+    db.session.expire_all()
+    rows = {a.id: (a.status, a.external_id, a.taking_as_proctored) for a in db.session.scalars(select(ExamAttempt))}
+    assert rows[attempt.id] == ("declined", "", False)
+    assert rows[other.id] == ("declined", "", False)  # declined by the cascade
+    assert rows[kept.id] == ("verified", "LOC-KEPT", True)  # completed: not declined, not cleared

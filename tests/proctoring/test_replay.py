@@ -121,7 +121,7 @@ def test_duplicate_payloads_for_one_attempt_last_wins(client, world):
     assert [(r.action, r.code) for r in rows] == [("skip", "duplicate_row"), ("create", "")]
 
 
-def test_update_of_existing_review_and_refusal_when_updates_off(app, client, world):
+def test_update_of_existing_review_and_refusal_when_updates_off(app, client, world, allow_review_updates):
     client.login("staff")
     data = json.dumps([payload(code=world["a3"].attempt_code, locator="LOCC", status="Suspicious")]).encode()
     _upload(client, data)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.extensions import Model
@@ -35,10 +35,23 @@ class ProctoredExam(Model):
 
 
 class ExamAttempt(Model):
-    """A learner's attempt at an exam; attempt_code is what the provider calls examCode."""
+    """A learner's attempt at an exam; attempt_code is what the provider calls examCode.
+
+    A reset archives the attempt (kept with its reviews, read-only): a learner has at most one current
+    (not archived) attempt per exam, and any number of archived ones.
+    """
 
     __tablename__ = "exam_attempts"
-    __table_args__ = (UniqueConstraint("exam_id", "user_id", name="uq_exam_attempts_exam_user"),)
+    __table_args__ = (
+        Index(
+            "uq_exam_attempts_exam_user_current",
+            "exam_id",
+            "user_id",
+            unique=True,
+            sqlite_where=text("archived IS NULL"),
+            postgresql_where=text("archived IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     exam_id: Mapped[int] = mapped_column(
@@ -53,6 +66,7 @@ class ExamAttempt(Model):
     completed: Mapped[datetime | None] = mapped_column(DateTime)
     created: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
     modified: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=utcnow, onupdate=utcnow)
+    archived: Mapped[datetime | None] = mapped_column(DateTime, index=True)  # when staff reset it; None: current
 
     exam: Mapped[ProctoredExam] = relationship()
     user: Mapped[User] = relationship()
@@ -67,10 +81,12 @@ class Review(Model):
     attempt_code: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
     attempt_id: Mapped[int | None] = mapped_column(ForeignKey("exam_attempts.id", ondelete="CASCADE"), index=True)
     review_status: Mapped[str] = mapped_column(String(40), nullable=False)  # the provider's string
-    raw_data: Mapped[dict] = mapped_column(JSON, nullable=False, default=dict)  # no photo, no video link
-    video_url: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    # Never the photo, the exam password or the video link (redacted, as the platform does).
+    raw_data: Mapped[dict] = mapped_column(JSON, nullable=False, default=dict)
     reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     staff_note: Mapped[str] = mapped_column(Text, nullable=False, default="")  # second review note
+    signed_at: Mapped[datetime | None] = mapped_column(DateTime)  # the callback's signed timestamp (UTC)
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime)  # when a staff member's second review decided it
     created: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=utcnow, index=True)
     modified: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
 
@@ -93,9 +109,10 @@ class ReviewHistory(Model):
     attempt_code: Mapped[str] = mapped_column(String(64), nullable=False, index=True)
     review_status: Mapped[str] = mapped_column(String(40), nullable=False)
     raw_data: Mapped[dict] = mapped_column(JSON, nullable=False, default=dict)
-    video_url: Mapped[str] = mapped_column(Text, nullable=False, default="")
     reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     staff_note: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    signed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime)
     created: Mapped[datetime] = mapped_column(DateTime, nullable=False)  # when that version was first stored
     modified: Mapped[datetime] = mapped_column(DateTime, nullable=False)  # when that version was written
     archived: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
@@ -143,7 +160,7 @@ class CreditRequirementStatus(Model):
 
 
 class SupportNotification(Model):
-    """A note to support that a review needs a person (Suspicious with no human reviewer)."""
+    """A note to support that a provider review is Suspicious; `url` is the review page (a path)."""
 
     __tablename__ = "proctoring_support_notifications"
 
@@ -154,6 +171,7 @@ class SupportNotification(Model):
     review_id: Mapped[int | None] = mapped_column(ForeignKey("proctoring_reviews.id", ondelete="SET NULL"))
     review_status: Mapped[str] = mapped_column(String(40), nullable=False, default="")
     message: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    url: Mapped[str] = mapped_column(Text, nullable=False, default="")
     created: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
 
     attempt: Mapped[ExamAttempt] = relationship()

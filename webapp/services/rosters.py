@@ -34,8 +34,11 @@ ROSTER_HEADER = Columns(((ROSTER_COLUMNS[0], IDENTIFIER_HEADERS), (ROSTER_COLUMN
 FULL_SCAN_MIN = 5000  # identifiers in a roster above which a scan of the users table may be cheaper
 
 
-def roster_items(stream: BinaryIO, *, encoding: str = "utf-8") -> list[Item]:
-    """Every row of a roster CSV as an item (header left out); refuses a file with no learner rows."""
+def roster_items(stream: BinaryIO, *, encoding: str = "utf-8", columns: Columns = ROSTER_HEADER) -> list[Item]:
+    """Every row of a roster CSV as an item (header left out); refuses a file with no learner rows.
+
+    `columns` says which header names fill which cell when the file has a header (default: learner, notes).
+    """
     # The cells say everything about a roster row (see identifier_of / notes_of / is_blank): no per-row
     # dict repeating them, in memory or in the stored plan.
     items = [
@@ -45,7 +48,7 @@ def roster_items(stream: BinaryIO, *, encoding: str = "utf-8") -> list[Item]:
             encoding=encoding,
             max_rows=current_app.config["CSV_MAX_ROWS"],
             max_bytes=current_app.config.get("MAX_CONTENT_LENGTH"),
-            columns=ROSTER_HEADER,
+            columns=columns,
         )
         if record.kind != RecordKind.HEADER
     ]

@@ -12,8 +12,9 @@ from wtforms.validators import DataRequired, Length
 
 from webapp.services.errors import InputRefused
 from webapp.services.pagination import page_arg
-from webapp.services.proctoring import queue, replay, reviews
+from webapp.services.proctoring import queue, replay, reset, reviews
 from webapp.statuses import AttemptStatus, ProviderReviewStatus, ReviewStatus
+from webapp.views.forms import ConfirmForm, CsvUploadForm
 
 bp = Blueprint("proctoring", __name__)
 
@@ -108,7 +109,67 @@ def attempts(course_key: str):
 @login_required
 def review(attempt_code: str):
     detail = queue.review_detail(current_user, attempt_code)
-    return render_template("proctoring/review.html", d=detail, course=detail.course, form=SecondReviewForm())
+    return render_template(
+        "proctoring/review.html",
+        d=detail,
+        course=detail.course,
+        form=SecondReviewForm(),
+        consequences=reset.CONSEQUENCES,
+    )
+
+
+@bp.route("/courses/<course_key:course_key>/proctoring/attempts/<attempt_code>/reset", methods=["GET", "POST"])
+@login_required
+def reset_attempt(course_key: str, attempt_code: str):
+    """GET: the confirmation, stating what the reset does; POST (CSRF): reset it as a one-row plan."""
+    back = request.args.get("back") == "review"
+    form = ConfirmForm()
+    if request.method == "POST" and form.validate_on_submit():
+        try:
+            done = reset.reset_attempt(current_user, course_key, attempt_code)
+        except InputRefused as error:
+            flash(str(error), "error")
+            return redirect(url_for(".attempts", course_key=course_key))
+        flash(f"Attempt reset (plan #{done.plan.id}): {done.message}.", "success")
+        if back:
+            return redirect(url_for(".review", attempt_code=done.attempt.attempt_code))
+        return redirect(url_for(".attempts", course_key=course_key))
+    try:
+        single = reset.preview_reset(current_user, course_key, attempt_code)
+    except InputRefused as error:
+        flash(str(error), "error")
+        return redirect(url_for(".attempts", course_key=course_key))
+    return render_template(
+        "proctoring/reset_confirm.html",
+        single=single,
+        course=single.course,
+        form=form,
+        back=back,
+        consequences=reset.CONSEQUENCES,
+    ), 400 if request.method == "POST" else 200
+
+
+@bp.route("/courses/<course_key:course_key>/proctoring/reset", methods=["GET", "POST"])
+@login_required
+def reset_upload(course_key: str):
+    """Bulk reset: a CSV `username_or_email,exam` planned, then previewed on the plan page."""
+    course = reset.check_course(current_user, course_key)
+    form = CsvUploadForm()
+    form.file.description = "One attempt per row: username_or_email, then the exam's content_id."
+    if request.method == "POST" and form.validate_on_submit():
+        try:
+            plan = reset.plan_upload(
+                current_user, course_key, form.file.data.stream, form.file.data.filename, encoding=form.encoding.data
+            )
+        except InputRefused as error:
+            form.file.errors = [str(error)]
+        else:
+            flash("This is the preview of the reset. Nothing is written until you apply it.", "info")
+            return redirect(url_for("plans.show", plan_id=plan.id))
+    status = 400 if request.method == "POST" else 200
+    return render_template(
+        "proctoring/reset_upload.html", form=form, course=course, consequences=reset.CONSEQUENCES
+    ), status
 
 
 @bp.route("/proctoring/reviews/<attempt_code>/second-review", methods=["POST"])

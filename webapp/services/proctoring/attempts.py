@@ -1,8 +1,9 @@
 """Attempt rules (domain §2.2), in ONE place: `update_attempt_status`.
 
 Completed -> incomplete is refused, timed_out is aliased to submitted unless ALLOW_TIMED_OUT_STATE,
-the credit requirement status follows the attempt, declining cascades to the course's other exams,
-and support is notified of a Suspicious review with no human reviewer.
+the credit requirement status follows the attempt, declining clears the attempt's external_id and
+taking_as_proctored and cascades to the course's other exams. Support is notified of every Suspicious
+provider review (`notify_support`, called by the review service).
 """
 
 from __future__ import annotations
@@ -82,11 +83,6 @@ def status_for_review(provider_status: str, has_reviewer: bool) -> AttemptStatus
     return AttemptStatus.ERROR
 
 
-def support_due(provider_status: str, has_reviewer: bool) -> bool:
-    """Support is notified of a Suspicious review that no person has looked at."""
-    return provider_status == ProviderReviewStatus.SUSPICIOUS and not has_reviewer
-
-
 def check_transition(from_status: str, to_status: str, attempt_code: str = "") -> None:
     """Refuse completed -> incomplete, naming both statuses."""
     if AttemptStatus(from_status).is_completed and AttemptStatus(to_status).is_incomplete:
@@ -122,7 +118,6 @@ def update_attempt_status(
     attempt: ExamAttempt,
     to_status: str,
     *,
-    review: Review | None = None,
     now: datetime | None = None,
     cascade: bool = True,
 ) -> AttemptChange:
@@ -135,10 +130,10 @@ def update_attempt_status(
     attempt.status = target
     if target.is_completed and attempt.completed is None and target != AttemptStatus.DECLINED:
         attempt.completed = now
+    if target == AttemptStatus.DECLINED:  # the platform clears both on a declined attempt
+        attempt.external_id, attempt.taking_as_proctored = "", False
     credit_to = _set_credit(attempt, target, now) or credit_from
     change = AttemptChange(attempt.attempt_code, from_status.value, target.value, credit_from, credit_to)
-    if review is not None and target == AttemptStatus.SECOND_REVIEW_REQUIRED:
-        change.notified = _notify_support(attempt, review, changed=from_status != target, now=now)
     if cascade and target == AttemptStatus.DECLINED and from_status != target:
         change.cascaded = _cascade_decline(attempt, now)
     return change
@@ -173,23 +168,20 @@ def _set_credit(attempt: ExamAttempt, status: AttemptStatus, now: datetime) -> s
     return credit
 
 
-def _notify_support(attempt: ExamAttempt, review: Review, *, changed: bool, now: datetime) -> bool:
-    """One notification when a Suspicious review without a person moves the attempt to second review."""
-    if not support_due(review.review_status, review.reviewer_id is not None):
+def notify_support(attempt: ExamAttempt, review: Review, url: str, *, now: datetime) -> bool:
+    """Every Suspicious provider review raises a support notification linking to its review page."""
+    if review.review_status != ProviderReviewStatus.SUSPICIOUS:
         return False
-    already = db.session.scalar(
-        select(SupportNotification.id).where(SupportNotification.attempt_id == attempt.id).limit(1)
-    )
-    if already is not None and not changed:
-        return False
+    who = "a human reviewer" if review.reviewer_id is not None else "no human reviewer"
     db.session.add(
         SupportNotification(
             attempt_id=attempt.id,
             review_id=review.id,
             review_status=review.review_status,
             created=now,
+            url=url,
             message=f"Attempt {attempt.attempt_code} ({attempt.user.username}, {attempt.exam.name}) was reviewed "
-            f"{review.review_status} with no human reviewer: a second review is required.",
+            f"{review.review_status} by the provider with {who}; review page: {url}",
         )
     )
     return True
@@ -236,6 +228,8 @@ def _attempts_of(user_id: int, exam_ids: Iterable[int]) -> list[ExamAttempt]:
     result: list[ExamAttempt] = []
     for batch in chunks(list(exam_ids)):
         result += db.session.scalars(
-            select(ExamAttempt).where(ExamAttempt.user_id == user_id, ExamAttempt.exam_id.in_(batch))
+            select(ExamAttempt).where(
+                ExamAttempt.user_id == user_id, ExamAttempt.exam_id.in_(batch), ExamAttempt.archived.is_(None)
+            )
         )
     return result

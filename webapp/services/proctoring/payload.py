@@ -11,8 +11,9 @@ from webapp.services import jsonio
 from webapp.services.errors import ServiceError
 from webapp.statuses import ProviderReviewStatus, ReviewStatus
 
-# Fields never stored with the raw payload: the learner's photo, and the video link (stored on its own).
-UNSTORED_FIELDS = ("userPhotoBase64String", "videoReviewLink")
+# Fields never stored anywhere (reviews, history, plan rows, logs), at any depth of the payload: the learner's
+# photo, the exam password (examApiData.examPassword) and the video link (redacted, as the platform does).
+NEVER_STORED = frozenset({"userPhotoBase64String", "examPassword", "videoReviewLink"})
 MAX_SECONDS = 10**7  # a comment's times and duration (an exam is hours long, not months)
 
 STANDARD_STATUS = {
@@ -45,7 +46,7 @@ class ReviewPayload:
     attempt_code: str
     record_locator: str
     provider_status: ProviderReviewStatus
-    video_link: str
+    video_link: str  # validated, then redacted: in memory only, never stored nor shown
     reviewed_by: str  # email of a human reviewer, or ""
     comments: tuple[CommentIn, ...]
     stored_raw: dict[str, Any] = field(hash=False, compare=False)
@@ -81,14 +82,14 @@ def validate(data: Any) -> ReviewPayload:
             f"Field reviewStatus: unexpected reviewStatus value {raw_status!r} (expected one "
             f"of {', '.join(s.value for s in ProviderReviewStatus)})."
         ) from None
-    video_link = _text(data, "videoReviewLink", "videoReviewLink", required=False)
+    video_link = _text(data, "videoReviewLink", "videoReviewLink", required=False)  # checked, then redacted
     if video_link and not video_link.lower().startswith(("https://", "http://")):
-        raise PayloadError("Field videoReviewLink must be an http(s) URL; it is shown to staff as a link.")
+        raise PayloadError("Field videoReviewLink must be an http(s) URL (it is not stored: links are redacted).")
     reviewed_by = _text(data, "reviewed_by", "reviewed_by", required=False)
     if reviewed_by and "@" not in reviewed_by:
         raise PayloadError(f"Field reviewed_by must be the reviewer's email, not {reviewed_by[:80]!r}.")
     comments = (*_comments(data, "webCamComments", "webcam"), *_comments(data, "desktopComments", "desktop"))
-    stored = {k: copy.deepcopy(v) for k, v in data.items() if k not in UNSTORED_FIELDS}
+    stored = redact(data)
     return ReviewPayload(
         attempt_code=attempt_code,
         record_locator=locator,
@@ -98,6 +99,15 @@ def validate(data: Any) -> ReviewPayload:
         comments=comments,
         stored_raw=stored,
     )
+
+
+def redact(value: Any) -> Any:
+    """A deep copy of a payload without the fields that are never stored (NEVER_STORED), at any depth."""
+    if isinstance(value, dict):
+        return {k: redact(v) for k, v in value.items() if k not in NEVER_STORED}
+    if isinstance(value, list):
+        return [redact(v) for v in value]
+    return copy.deepcopy(value)
 
 
 def _type(value: Any) -> str:

@@ -88,7 +88,12 @@ def _base(actor: User) -> Select:
 
 
 def _needs_attention(query: Select) -> Select:
-    return query.where(Review.reviewer_id.is_(None), Review.review_status == ProviderReviewStatus.SUSPICIOUS)
+    """Suspicious, no human reviewer, and the attempt not reset (an archived attempt takes no second review)."""
+    return query.where(
+        Review.reviewer_id.is_(None),
+        Review.review_status == ProviderReviewStatus.SUSPICIOUS,
+        ExamAttempt.archived.is_(None),
+    )
 
 
 def review_queue(actor: User, filters: QueueFilters, *, course_key: str = "", per_page: int = 50) -> Queue:
@@ -106,7 +111,7 @@ def review_queue(actor: User, filters: QueueFilters, *, course_key: str = "", pe
     if filters.unreviewed or filters.unreviewed_failures:
         query = query.where(Review.reviewer_id.is_(None))
     if filters.unreviewed_failures:
-        query = query.where(Review.review_status == ProviderReviewStatus.SUSPICIOUS)
+        query = _needs_attention(query)
     q = filters.q.strip()
     if q:
         query = query.where(
@@ -187,7 +192,9 @@ def review_detail(actor: User, attempt_code: str) -> ReviewDetail:
         credit_statuses([attempt]).get(attempt.id),
         history,
         notes,
-        review.reviewer_id is None and review.review_status == ProviderReviewStatus.SUSPICIOUS,
+        review.reviewer_id is None
+        and review.review_status == ProviderReviewStatus.SUSPICIOUS
+        and attempt.archived is None,
     )
 
 
@@ -237,7 +244,7 @@ def course_attempts(
     for exam_id_, st, n in db.session.execute(
         select(ExamAttempt.exam_id, ExamAttempt.status, func.count())
         .join(ProctoredExam)
-        .where(ProctoredExam.course_id == course.id)
+        .where(ProctoredExam.course_id == course.id, ExamAttempt.archived.is_(None))
         .group_by(ExamAttempt.exam_id, ExamAttempt.status)
     ):
         counts.setdefault(exam_id_, {})[st] = n
@@ -249,7 +256,7 @@ def course_attempts(
         select(ExamAttempt)
         .join(ProctoredExam)
         .join(User, User.id == ExamAttempt.user_id)
-        .where(ProctoredExam.course_id == course.id)
+        .where(ProctoredExam.course_id == course.id, ExamAttempt.archived.is_(None))  # current attempts only
         .options(joinedload(ExamAttempt.exam), joinedload(ExamAttempt.user))
     )
     if exam:
@@ -275,14 +282,14 @@ def course_attempts(
 
 
 def attempts_json(actor: User | None, course_key: str) -> list[dict]:
-    """Every attempt of a course as the CLI prints it (`proctoring attempts --json`)."""
+    """Every current (not reset) attempt of a course as the CLI prints it (`proctoring attempts --json`)."""
     course = permissions.course_for(actor, course_key)
     attempts = list(
         db.session.scalars(
             select(ExamAttempt)
             .join(ProctoredExam)
             .join(User, User.id == ExamAttempt.user_id)
-            .where(ProctoredExam.course_id == course.id)
+            .where(ProctoredExam.course_id == course.id, ExamAttempt.archived.is_(None))
             .options(joinedload(ExamAttempt.exam), joinedload(ExamAttempt.user))
             .order_by(ProctoredExam.content_id, func.lower(User.username))
         )

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import select
 
 from webapp.extensions import db
@@ -27,14 +26,15 @@ from webapp.services.proctoring.attempts import (
     status_for_review,
     stored_status,
 )
-from webapp.services.proctoring.payload import PayloadError, ReviewPayload, validate
+from webapp.services.proctoring.payload import PayloadError, ReviewPayload, redact, validate
 from webapp.services.proctoring.reviews import (
     check_locator,
     find_attempts,
+    replacement_refusal,
     same_review,
     store_review,
 )
-from webapp.statuses import Action, PlanStatus
+from webapp.statuses import Action, PlanStatus, ProviderReviewStatus
 
 KIND = "proctoring_replay"
 
@@ -83,7 +83,8 @@ def _json_lines(text: str) -> list[Item]:
         try:
             items.append(_item(number, jsonio.loads(line, what=f"line {number}", error=ReplayRefused)))
         except ReplayRefused as error:
-            items.append(Item(number, [line[:200], ""], {"error": str(error)}))
+            # The line itself is not kept: it may hold a password or a photo that cannot be redacted.
+            items.append(Item(number, ["(not JSON)", ""], {"error": str(error)}))
     return items
 
 
@@ -91,7 +92,8 @@ def _item(row: int, entry: Any) -> Item:
     meta = entry.get("examMetaData") if isinstance(entry, dict) else None
     code = meta.get("examCode", "") if isinstance(meta, dict) else ""
     status = entry.get("reviewStatus", "") if isinstance(entry, dict) else ""
-    return Item(row, [str(code)[:100], str(status)[:40]], {"payload": entry})
+    # The plan row keeps the payload without the photo, the exam password and the video link.
+    return Item(row, [str(code)[:100], str(status)[:40]], {"payload": redact(entry)})
 
 
 def _may_act(ctx: PlanContext, course: Any) -> bool:
@@ -155,7 +157,6 @@ class ReplayKind(PlanKind):
         reviewers = self._reviewers([p.reviewed_by for p in payloads if p.reviewed_by])
         credits = credit_statuses(list(attempts.values()))
         last_row = {p.attempt_code.upper(): i for i, p in enumerate(parsed) if isinstance(p, ReviewPayload)}
-        allow_updates = current_app.config.get("ALLOW_REVIEW_UPDATES", True)
         for index, (item, p) in enumerate(zip(items, parsed, strict=True)):
             if isinstance(p, str):
                 yield Decision(Action.ERROR, code="invalid_payload", message=p)
@@ -196,15 +197,9 @@ class ReplayKind(PlanKind):
                     message=f"review {review.review_status} already stored; nothing changes",
                 )
                 continue
-            if review is not None and not allow_updates:
-                yield Decision(
-                    Action.ERROR,
-                    key=key,
-                    label=label,
-                    code="review_exists",
-                    message=f"already has a review ({review.review_status}) and updates are not "
-                    "allowed (ALLOW_REVIEW_UPDATES is off)",
-                )
+            refusal = replacement_refusal(review, None) if review is not None else None
+            if refusal is not None:
+                yield Decision(Action.ERROR, key=key, label=label, code=refusal[0], message=refusal[1])
                 continue
             yield self._change(attempt, p, review, reviewer is not None, credits.get(attempt.id), key, label)
 
@@ -233,8 +228,11 @@ class ReplayKind(PlanKind):
         key: str,
         label: str,
     ) -> Decision:
-        target = stored_status(status_for_review(payload.provider_status, has_reviewer)).value
-        credit_after = credit_for(target) or credit_before
+        if attempt.archived is not None:  # a reset attempt keeps the review but moves no status
+            target, credit_before, credit_after = attempt.status, None, None
+        else:
+            target = stored_status(status_for_review(payload.provider_status, has_reviewer)).value
+            credit_after = credit_for(target) or credit_before
         before = {
             "review_status": review.review_status if review else None,
             "attempt_status": attempt.status,
@@ -249,6 +247,12 @@ class ReplayKind(PlanKind):
             f"review {payload.provider_status.value}; attempt {attempt.status} → {target}; "
             f"credit {credit_before or 'none'} → {credit_after or 'none'}"
         )
+        if attempt.archived is not None:
+            message = (
+                f"review {payload.provider_status.value} stored with the reset (archived) attempt; no status changes"
+            )
+        elif payload.provider_status == ProviderReviewStatus.SUSPICIOUS:
+            message += "; support is notified"
         return Decision(
             Action.UPDATE if review else Action.CREATE,
             key=key,

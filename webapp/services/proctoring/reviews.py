@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
+from urllib.parse import quote
 
 from flask import current_app
 from sqlalchemy import func, select
@@ -17,7 +18,14 @@ from webapp.models.proctoring import ExamAttempt, ProctoredExam, Review, ReviewC
 from webapp.services import audit, permissions
 from webapp.services.errors import Conflict, NotFound, ServiceError
 from webapp.services.proctoring import signing
-from webapp.services.proctoring.attempts import credit_statuses, status_for_review, update_attempt_status
+from webapp.services.proctoring.attempts import (
+    AttemptChange,
+    credit_for,
+    credit_statuses,
+    notify_support,
+    status_for_review,
+    update_attempt_status,
+)
 from webapp.services.proctoring.payload import PROVIDER_STATUS, STANDARD_STATUS, ReviewPayload, parse_body
 from webapp.statuses import ProviderReviewStatus, ReviewStatus
 from webapp.timeutil import utcnow
@@ -44,9 +52,11 @@ class ReviewResult:
     credit_status: str | None
     action: str  # created | updated | unchanged
     notified: bool = False
+    archived: bool = False  # the attempt was reset: the review is kept with it, no status moved
+    message: str = ""
 
     def as_json(self) -> dict:
-        return {
+        data = {
             "attempt_code": self.attempt_code,
             "review_status": self.review_status,
             "standard_status": self.standard_status,
@@ -54,7 +64,11 @@ class ReviewResult:
             "previous_attempt_status": self.previous_attempt_status,
             "credit_status": self.credit_status,
             "action": self.action,
+            "archived": self.archived,
         }
+        if self.message:
+            data["message"] = self.message
+        return data
 
 
 # ---------------------------------------------------------------------------------------- lookups
@@ -104,7 +118,6 @@ def same_review(review: Review, payload: ReviewPayload, reviewer: User | None) -
     return (
         review.review_status == payload.provider_status.value
         and review.raw_data == payload.stored_raw
-        and (review.video_url or "") == payload.video_link
         and review.reviewer_id == (reviewer.id if reviewer else None)
     )
 
@@ -122,10 +135,11 @@ def receive_callback(body: bytes, timestamp: str | None, signature: str | None) 
         secret=config.get("PROCTORING_WEBHOOK_SECRET", ""),
         max_skew=int(config.get("PROCTORING_MAX_SKEW_SECONDS", 300)),
     )
+    signed_at = datetime.fromtimestamp(int(str(timestamp).strip()), UTC).replace(tzinfo=None)
     payload = parse_body(body)
     for retry in (False, True):
         try:
-            result = store_review(payload, actor=None)
+            result = store_review(payload, actor=None, signed_at=signed_at)
             db.session.commit()
             return result
         except IntegrityError:
@@ -140,10 +154,53 @@ def receive_callback(body: bytes, timestamp: str | None, signature: str | None) 
     raise AssertionError("unreachable")
 
 
+def replacement_refusal(review: Review, signed_at: datetime | None) -> tuple[str, str] | None:
+    """Why a provider payload may not replace the stored review (code, message), or None (domain §2.1 Ordering).
+
+    A review a staff member decided (second review) is never replaced by the provider; a callback signed
+    before the stored review's callback is out of order; else updates need ALLOW_REVIEW_UPDATES.
+    """
+    code = review.attempt_code
+    if review.decided_at is not None:
+        who = review.reviewer.username if review.reviewer else "a staff member"
+        return (
+            "staff_decided",
+            f"The review of attempt {code} was decided by {who} (second review on "
+            f"{review.decided_at:%Y-%m-%d %H:%M} UTC); a provider review never replaces a staff decision.",
+        )
+    if signed_at is not None and review.signed_at is not None and signed_at < review.signed_at:
+        return (
+            "out_of_order",
+            f"Callback out of order: it was signed at {signed_at:%Y-%m-%d %H:%M:%S} UTC, before the stored "
+            f"review of attempt {code} ({review.signed_at:%Y-%m-%d %H:%M:%S} UTC), which it never replaces.",
+        )
+    if not current_app.config.get("ALLOW_REVIEW_UPDATES", False):
+        return (
+            "review_exists",
+            f"Attempt {code} already has a review ({review.review_status}) and updates are not allowed "
+            "(ALLOW_REVIEW_UPDATES is off).",
+        )
+    return None
+
+
+def review_path(attempt_code: str) -> str:
+    """The URL (a path) of an attempt's review page, built without a request (CLI, replay, webhook)."""
+    return f"/proctoring/reviews/{quote(attempt_code, safe='')}"
+
+
 def store_review(
-    payload: ReviewPayload, *, actor: User | None, now: datetime | None = None, source: str = "callback"
+    payload: ReviewPayload,
+    *,
+    actor: User | None,
+    now: datetime | None = None,
+    source: str = "callback",
+    signed_at: datetime | None = None,
 ) -> ReviewResult:
-    """Create or update the attempt's review from a provider payload; the caller commits."""
+    """Create or update the attempt's review from a provider payload; the caller commits.
+
+    `signed_at` is the callback's signed timestamp (None for a replay, which keeps the stored one). A
+    review of an archived (reset) attempt is stored on it but moves no status.
+    """
     now = now or utcnow()
     attempt = find_attempt(payload.attempt_code)
     check_locator(attempt, payload.record_locator)
@@ -162,15 +219,14 @@ def store_review(
             reviewer.username,
             course.key,
         )
-    review = db.session.scalar(select(Review).where(Review.attempt_code == attempt.attempt_code))
+    review = db.session.scalar(select(Review).where(Review.attempt_code == attempt.attempt_code).with_for_update())
     previous = attempt.status
     if review is not None and same_review(review, payload, reviewer):
         return _result(review, attempt, previous, "unchanged")
-    if review is not None and not current_app.config.get("ALLOW_REVIEW_UPDATES", True):
-        raise Conflict(
-            f"Attempt {attempt.attempt_code} already has a review ({review.review_status}) and "
-            "updates are not allowed (ALLOW_REVIEW_UPDATES is off)."
-        )
+    if review is not None:
+        refusal = replacement_refusal(review, signed_at)
+        if refusal is not None:
+            raise Conflict(refusal[1])
     action = "updated" if review is not None else "created"
     if review is None:
         review = Review(attempt_code=attempt.attempt_code, attempt_id=attempt.id, created=now)
@@ -179,9 +235,9 @@ def store_review(
         archive(review, now)
     review.review_status = payload.provider_status.value
     review.raw_data = payload.stored_raw
-    review.video_url = payload.video_link
     review.reviewer_id = reviewer.id if reviewer else None
     review.reviewer = reviewer
+    review.signed_at = signed_at or review.signed_at
     review.modified = now
     review.comments = [
         ReviewComment(
@@ -196,16 +252,23 @@ def store_review(
         for i, c in enumerate(payload.comments)
     ]
     db.session.flush()
-    change = update_attempt_status(
-        attempt, status_for_review(review.review_status, reviewer is not None), review=review, now=now
-    )
+    if attempt.archived is not None:
+        change = AttemptChange(attempt.attempt_code, previous, previous, None, None)
+    else:
+        change = update_attempt_status(attempt, status_for_review(review.review_status, reviewer is not None), now=now)
+    change.notified = notify_support(attempt, review, review_path(attempt.attempt_code), now=now)
     audit.record(
         "proctoring.review",
         actor,
         actor_name=PROVIDER_NAME,
         course_key=course.key,
         summary=f"Review {review.review_status} {action} for attempt {attempt.attempt_code} "
-        f"({attempt.user.username}) by {source}: attempt {change.from_status} → {change.to_status}",
+        f"({attempt.user.username}) by {source}: "
+        + (
+            "attempt archived (reset), no status changed"
+            if attempt.archived is not None
+            else f"attempt {change.from_status} → {change.to_status}"
+        ),
         detail={
             "attempt_code": attempt.attempt_code,
             "review_status": review.review_status,
@@ -214,6 +277,7 @@ def store_review(
             "attempt_to": change.to_status,
             "credit_to": change.credit_to,
             "notified": change.notified,
+            "archived": attempt.archived is not None,
         },
     )
     return _result(review, attempt, previous, action, credit=change.credit_to, notified=change.notified)
@@ -226,7 +290,8 @@ def archive(review: Review, now: datetime) -> ReviewHistory:
         attempt_code=review.attempt_code,
         review_status=review.review_status,
         raw_data=review.raw_data,
-        video_url=review.video_url,
+        signed_at=review.signed_at,
+        decided_at=review.decided_at,
         reviewer_id=review.reviewer_id,
         staff_note=review.staff_note,
         created=review.created,
@@ -246,7 +311,10 @@ def _result(
     credit: str | None = None,
     notified: bool = False,
 ) -> ReviewResult:
-    if credit is None:
+    archived = attempt.archived is not None
+    if archived:
+        credit = None  # the reset removed it; a status of a later attempt is not this attempt's
+    elif credit is None:
         credit = credit_statuses([attempt]).get(attempt.id)
     return ReviewResult(
         attempt_code=attempt.attempt_code,
@@ -257,6 +325,13 @@ def _result(
         credit_status=credit,
         action=action,
         notified=notified,
+        archived=archived,
+        message=(
+            f"Attempt {attempt.attempt_code} was reset (archived {attempt.archived:%Y-%m-%d %H:%M} UTC): the review "
+            "is stored with it but changes no status."
+            if archived
+            else ""
+        ),
     )
 
 
@@ -283,14 +358,19 @@ def second_review(
         raise ServiceError(f"Decision {decision!r} is not one of {', '.join(s.value for s in ReviewStatus)}.") from None
     now = now or utcnow()
     attempt = review.attempt
+    if attempt.archived is not None:
+        raise Conflict(
+            f"Attempt {attempt.attempt_code} was reset (archived {attempt.archived:%Y-%m-%d %H:%M} UTC): it is "
+            "kept read-only with its reviews and takes no second review."
+        )
     previous = attempt.status
     archive(review, now)
     review.review_status = PROVIDER_STATUS[standard].value
     review.reviewer_id, review.reviewer = actor.id, actor
     review.staff_note = (note or "").strip()
-    review.modified = now
+    review.modified = review.decided_at = now  # a staff decision: no provider callback replaces it
     db.session.flush()
-    change = update_attempt_status(attempt, status_for_review(review.review_status, True), review=review, now=now)
+    change = update_attempt_status(attempt, status_for_review(review.review_status, True), now=now)
     audit.record(
         "proctoring.second_review",
         actor,
@@ -313,4 +393,6 @@ def second_review(
 def decision_consequence(decision: str) -> str:
     """What a second-review decision does to the attempt, for the form's help text."""
     target = status_for_review(PROVIDER_STATUS[ReviewStatus(decision)], True)
-    return f"{decision.replace('_', ' ')} → attempt {target.value.replace('_', ' ')}"
+    credit = credit_for(target)
+    effect = f", credit requirement becomes {credit}" if credit else ""
+    return f"{decision.replace('_', ' ')} → attempt {target.value.replace('_', ' ')}{effect}"

@@ -126,7 +126,10 @@ class Attempts(Entity):
                 found[(attempt.attempt_code.upper(),)] = attempt
         for triple_batch in chunks(triples):
             for attempt in db.session.scalars(
-                base.where(tuple_(Course.key, ProctoredExam.content_id, func.lower(User.username)).in_(triple_batch))
+                base.where(
+                    tuple_(Course.key, ProctoredExam.content_id, func.lower(User.username)).in_(triple_batch),
+                    ExamAttempt.archived.is_(None),  # the learner's current attempt; reset ones are archived
+                )
             ):
                 found[(attempt.exam.course.key, attempt.exam.content_id, attempt.user.username.lower())] = attempt
         return found
