@@ -16,6 +16,7 @@ from webapp.statuses import CourseRole, EnrollmentMode, Pacing
 from webapp.timeutil import iso, utcnow
 
 PASSWORD_MASK = "••••••"
+REDACTED = "(redacted)"  # a password that must not be stored in clear: {REDACTED: what it was}
 
 
 class Users(Entity):
@@ -24,10 +25,29 @@ class Users(Entity):
         Field("username", required=True),
         Field("email", "email", required=True),
         Field("full_name", default=""),
-        Field("password"),
+        Field("password"),  # never stored: the loader replaces it with password_hash before planning
+        Field("password_hash"),
         Field("is_staff", "bool", default=False),
         Field("is_active", "bool", default=True),
     )
+
+    def clean(self, entry: Any) -> tuple[dict[str, Any], list[str]]:
+        """As every entity, but a redacted password is an error and a clear one never reaches the values."""
+        redacted = isinstance(entry, dict) and isinstance(entry.get("password"), dict)
+        if redacted:
+            what = entry["password"].get(REDACTED, "")
+            entry = {k: v for k, v in entry.items() if k != "password"}
+        values, errors = super().clean(entry)
+        if redacted:
+            errors.append(
+                "field 'password' was redacted (it was stored in clear by an older version); plan the load again"
+                if what == "migration"
+                else f"field 'password' must be text, not {what}"
+            )
+        if values.get("password"):  # only when a caller bypasses the loader: hash it now
+            values["password_hash"] = generate_password_hash(values.pop("password"))
+        values.pop("password", None)
+        return values, errors
 
     def natural_key(self, values: dict[str, Any]) -> Key:
         return (values["username"].lower(),)
@@ -49,7 +69,7 @@ class Users(Entity):
         }
 
     def comparable(self, values: dict[str, Any]) -> dict[str, Any]:
-        wanted = {k: v for k, v in values.items() if k != "password"}
+        wanted = {k: v for k, v in values.items() if k not in ("password", "password_hash")}
         wanted["username"] = values["username"]
         return wanted
 
@@ -58,7 +78,7 @@ class Users(Entity):
         # Usernames match case-insensitively; the stored casing is kept.
         before.pop("username", None)
         after.pop("username", None)
-        if values.get("password") and not existing.check_password(values["password"]):
+        if values.get("password_hash") and values["password_hash"] != existing.password_hash:
             before["password"], after["password"] = PASSWORD_MASK, "(new password)"
         return before, after
 
@@ -88,21 +108,20 @@ class Users(Entity):
                 "is_active": values["is_active"],
             }
             if user is None:
-                password = values.get("password")
                 created.append(
                     {
                         **fields,
                         "username": values["username"],
                         "created": utcnow(),
-                        "password_hash": generate_password_hash(password) if password else "",
+                        "password_hash": values.get("password_hash") or "",
                         "session_token": secrets.token_hex(16),
                     }
                 )
                 continue
             for name, value in fields.items():
                 setattr(user, name, value)
-            if values.get("password") and not user.check_password(values["password"]):
-                user.set_password(values["password"])
+            if values.get("password_hash"):
+                user.password_hash = values["password_hash"]
         if created:  # one multi-row INSERT instead of one ORM object per user
             db.session.execute(User.__table__.insert(), created)
         resolver.forget(self.key)
@@ -243,6 +262,22 @@ class Enrollments(_UserCourseEntity):
         Field("mode", "choice", default=EnrollmentMode.AUDIT.value, choices=tuple(m.value for m in EnrollmentMode)),
         Field("is_active", "bool", default=True),
     )
+
+    def clean(self, entry: Any) -> tuple[dict[str, Any], list[str]]:
+        """`course_id` (the OEP-37 spelling) is accepted for `course`; both given must agree."""
+        if not isinstance(entry, dict) or "course_id" not in entry:
+            return super().clean(entry)
+        entry = dict(entry)
+        course_id = entry.pop("course_id")
+        if "course" in entry and entry["course"] is not None and entry["course"] != course_id:
+            values, errors = super().clean(entry)
+            return values, [
+                *errors,
+                f"fields 'course' ({entry['course']!r}) and 'course_id' ({course_id!r}) differ; give one of them",
+            ]
+        entry["course"] = course_id
+        values, errors = super().clean(entry)
+        return values, [e.replace("field 'course'", "field 'course_id'") for e in errors]
 
     def snapshot(self, row: Enrollment) -> dict[str, Any]:
         return {"mode": row.mode, "is_active": row.is_active}
