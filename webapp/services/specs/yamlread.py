@@ -42,8 +42,12 @@ _MERGE = "tag:yaml.org,2002:merge"
 _SCALAR_TAGS = frozenset(
     "tag:yaml.org,2002:" + name for name in ("null", "bool", "int", "float", "timestamp", "binary", "str")
 )
-_RESOLVERS = Resolver.yaml_implicit_resolvers
-_WILDCARD = _RESOLVERS.get(None, [])
+_RESOLVERS = {
+    first: [*found, *Resolver.yaml_implicit_resolvers.get(None, [])]
+    for first, found in Resolver.yaml_implicit_resolvers.items()
+    if first is not None
+}
+_WILDCARD = list(Resolver.yaml_implicit_resolvers.get(None, []))
 
 
 class YamlRefused(ValueError):
@@ -85,10 +89,24 @@ def describe_error(error: yaml.YAMLError) -> str:
     return str(error).splitlines()[0] if str(error) else type(error).__name__
 
 
+def _events(text: str) -> Any:
+    """The parser's events (yaml.parse without its per-event check_event call)."""
+    parser = yaml.CSafeLoader(text)
+    try:
+        get_event = parser.get_event
+        while True:
+            event = get_event()
+            yield event
+            if type(event) is StreamEndEvent:
+                return
+    finally:
+        parser.dispose()
+
+
 def load(text: str, *, max_depth: int) -> Any:
     """The document's value as `yaml.safe_load(text)` gives it, or YamlRefused."""
     try:
-        return _Builder(max_depth).build(yaml.parse(text, Loader=yaml.CSafeLoader))
+        return _Builder(max_depth).build(_events(text))
     except _Fallback:
         pass
     except yaml.YAMLError as error:
@@ -223,7 +241,7 @@ class _Builder:
         if tag is None or tag == "!":
             if not event.implicit[0]:
                 return value
-            for resolved, regexp in _RESOLVERS.get(value[:1], []) + _WILDCARD:
+            for resolved, regexp in _RESOLVERS.get(value[:1], _WILDCARD):
                 if regexp.match(value):
                     tag = resolved
                     break
