@@ -12,9 +12,11 @@ from sqlalchemy import func, select, text
 from tests.cli.test_data_load import load, write
 from webapp.extensions import db
 from webapp.models import Course, Enrollment, PlanRow, User
+from webapp.models.proctoring import Review
 
 OEP37 = Path(__file__).resolve().parents[1] / "fixtures" / "oep37" / "test_data.yaml"
 COURSE = "course-v1:edX+DemoX+Demo_Course"
+REVIEWED = "0A7C6E10-1B2C-4D3E-8F40-000000000003"
 
 
 def test_the_oep37_example_loads_a_file_listed_twice_once(runner):
@@ -132,13 +134,19 @@ def test_only_missing_creates_what_is_missing_and_keeps_staffs_changes(runner, t
     course.name = "Renamed by staff"
     staff = db.session.scalar(select(User).where(User.username == "staff"))
     staff.full_name = "Changed by staff"
+    review = db.session.scalar(select(Review).where(Review.attempt_code == REVIEWED))
+    review.review_status = "Suspicious"  # staff's decision on a review the demo seeds as Clean
+    db.session.delete(db.session.scalar(select(Course).where(Course.key == "edX/Open_DemoX/edx_demo_course")))
     db.session.commit()
 
     code, again = load(runner, demo, "--only-missing")
 
     assert code == 0 and again["status"] == "applied"
-    assert again["counts"]["update"] == 0 and again["counts"]["skip"] == 2
+    assert again["counts"]["update"] == 0 and again["counts"]["skip"] == 3
+    assert again["counts"]["create"] >= 1  # the deleted course is created again
     assert any("exists; left as it is" in row["message"] for row in again["rows"])
     db.session.expire_all()
     assert db.session.scalar(select(Course.name).where(Course.key == COURSE)) == "Renamed by staff"
     assert db.session.scalar(select(User.full_name).where(User.username == "staff")) == "Changed by staff"
+    assert db.session.scalar(select(Review.review_status).where(Review.attempt_code == REVIEWED)) == "Suspicious"
+    assert db.session.scalar(select(Course.name).where(Course.key == "edX/Open_DemoX/edx_demo_course"))
