@@ -26,7 +26,7 @@ install: $(VENV)/.installed-app
 ## make run: install, migrate, load the demo data (idempotent) and serve on 127.0.0.1:$(PORT)
 run: $(VENV)/.installed-app
 	$(FLASK) db upgrade
-	$(FLASK) data load $(DEMO_SPEC)
+	$(FLASK) data load --only-missing $(DEMO_SPEC)
 	@echo
 	@echo "  Staff Console on http://127.0.0.1:$(PORT)"
 	@echo "  Demo logins: staff / edx (global staff), course_staff / edx (staff of one course)"

@@ -20,7 +20,7 @@ HEADER = (
 
 @pytest.fixture
 def world():
-    """acme: 3 Pass, 2 Fail, 1 no grade, 1 without consent in a self-paced ended course; course staff exists."""
+    """acme: 3 Pass, 2 Fail, 1 no grade yet, 1 without consent in a self-paced ended course; course staff exists."""
     customer = make_customer("acme", name="Acme Corp")
     course = make_course("course-v1:Org+SP+2026", name="Self Study", pacing="self", end=ENDED)
     for name, percent in (
@@ -67,13 +67,14 @@ def test_preview_counts_by_grade_and_reason_and_records_nothing(client, world):
     client.login("staff")
     soup = client.soup(f"/completion/?customer=acme&as_of={AS_OF}")
     text = _text(soup)
-    assert "5 in the file" in text and "2 skipped" in text
+    assert "6 in the file" in text and "1 skipped" in text
     counts = {
         tr.find_all("td")[0].get_text(strip=True): tr.find_all("td")[1].get_text(strip=True)
         for tr in soup.select("table.compact tbody tr")
     }
     assert counts["Pass"] == "3" and counts["Fail"] == "2" and counts["In Progress"] == "0"
-    assert counts["No grade record"] == "1" and counts["No data-sharing consent"] == "1"
+    assert counts["No grade yet"] == "1" and counts["No data-sharing consent"] == "1"
+    assert "No grade record" not in counts  # exported, not skipped
     assert "Downloading records this export" in text
     assert _exports() == 0
 
@@ -96,13 +97,13 @@ def test_grade_filter_and_skipped_tab(client, world):
 def test_preview_is_paginated(client, world):
     client.login("staff")
     soup = client.soup(f"/completion/?customer=acme&as_of={AS_OF}&page=1")
-    assert soup.select_one(".pager-info").get_text() == "1–5 of 5"
-    # 5 rows at 2 per page: page 3 holds the last one; a page past the end shows the last page
+    assert soup.select_one(".pager-info").get_text() == "1–6 of 6"
+    # 6 rows at 2 per page: page 3 holds the last two; a page past the end shows the last page
     staff = db.session.scalar(select(User).where(User.username == "staff"))
     result = completion.preview(staff, completion.ExportParams("acme", as_of=None), page=3, per_page=2)
-    assert (result.page.page, result.page.pages, [r.username for r in result.page.items]) == (3, 3, ["p3"])
+    assert (result.page.page, result.page.pages, [r.username for r in result.page.items]) == (3, 3, ["p2", "p3"])
     result = completion.preview(staff, completion.ExportParams("acme"), page=99, per_page=2)
-    assert result.page.page == 3 and [r.username for r in result.page.items] == ["p3"]
+    assert result.page.page == 3 and [r.username for r in result.page.items] == ["p2", "p3"]
 
 
 def test_download_streams_a_formula_safe_csv_with_bom_and_records_the_export(client, world):
@@ -127,13 +128,13 @@ def test_download_streams_a_formula_safe_csv_with_bom_and_records_the_export(cli
     body = response.get_data(as_text=True)
     assert body.startswith("\ufeff" + HEADER + "\r\n")
     rows = parse_csv(body)
-    assert [r["username"] for r in rows] == ["'=cmd|calc", "f1", "f2", "p1", "p2", "p3"]
+    assert [r["username"] for r in rows] == ["'=cmd|calc", "f1", "f2", "nograde", "p1", "p2", "p3"]
     assert rows[0]["email"] == "'@evil@example.com"
     assert _exports() == 1
     records = db.session.execute(select(CompletionExportRecord.grade)).scalars().all()
-    assert sorted(records) == ["Fail", "Fail", "Pass", "Pass", "Pass", "Pass"]
+    assert sorted(records) == ["", "Fail", "Fail", "Pass", "Pass", "Pass", "Pass"]
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "completion.export"))
-    assert event.actor.username == "staff" and "6 record(s), 2 skipped" in event.summary
+    assert event.actor.username == "staff" and "7 record(s), 1 skipped" in event.summary
 
 
 def test_only_changes_on_the_page(client, world):
@@ -145,7 +146,7 @@ def test_only_changes_on_the_page(client, world):
 
     soup = client.soup(f"/completion/?customer=acme&as_of={AS_OF}&only_changes=y&view=skipped&reason=unchanged")
     assert "1 in the file" in _text(soup)
-    assert len([tr for tr in soup.select("table.table tbody tr") if len(tr.find_all("td")) == 5]) == 4
+    assert len([tr for tr in soup.select("table.table tbody tr") if len(tr.find_all("td")) == 5]) == 5
     assert _exports() == 1  # previewing recorded nothing
 
     rows = parse_csv(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import select
+
 from tests.builders import enroll, make_certificate, make_course, make_user
 from tests.completion.builders import (
     AS_OF,
@@ -17,6 +19,7 @@ from tests.completion.builders import (
     make_learner,
 )
 from webapp.extensions import db
+from webapp.models import User
 from webapp.statuses import CertificateStatus
 
 
@@ -196,7 +199,7 @@ def test_missing_or_refused_consent_is_skipped(runner):
     assert set(by_user(export(runner, "--customer", "acme", "--as-of", AS_OF))) == {"granted"}
 
 
-def test_inactive_learners_and_inactive_enrollments_are_left_out(runner, client):
+def test_inactive_learners_are_left_out_but_lms_inactive_enrollments_of_active_learners_count(runner, client):
     customer = make_customer()
     course = make_course("course-v1:Org+IP+2026", pacing="instructor")
     _learner(customer, course, "active")
@@ -204,7 +207,7 @@ def test_inactive_learners_and_inactive_enrollments_are_left_out(runner, client)
     make_learner(customer, gone, active=False)
     enroll(gone, course)
     consent(customer, gone, course.key)
-    dropped = make_user("dropped")
+    dropped = make_user("dropped")  # an active enterprise learner whose LMS enrollment is inactive
     make_learner(customer, dropped)
     enroll(dropped, course, is_active=False)
     consent(customer, dropped, course.key)
@@ -214,17 +217,28 @@ def test_inactive_learners_and_inactive_enrollments_are_left_out(runner, client)
     make_user("staff", is_staff=True)
     db.session.commit()
 
-    assert set(by_user(export(runner, "--customer", "acme", "--as-of", AS_OF))) == {"active"}
+    rows = by_user(export(runner, "--customer", "acme", "--as-of", AS_OF))
+    assert set(rows) == {"active", "dropped"}
+    assert (rows["dropped"]["grade"], rows["dropped"]["completed"]) == ("In Progress", "false")
     client.login("staff")
-    text = " ".join(client.soup("/completion/?customer=acme&view=skipped").get_text(" ").split())
-    assert "0 skipped" in text  # not enrolled in scope: neither exported nor listed as skipped
+    soup = client.soup(f"/completion/?customer=acme&as_of={AS_OF}")
+    text = " ".join(soup.get_text(" ").split())
+    assert "2 in the file" in text and "0 skipped" in text
     assert "Inactive learners 1 (their enrollments are not considered)" in text
+    notes = {
+        tr.find_all("td")[1].get_text(" ", strip=True).split()[0]: tr.find_all("td")[4].get_text(" ", strip=True)
+        for tr in soup.select("table.table tbody tr")
+        if len(tr.find_all("td")) == 9
+    }
+    assert notes == {"active": "In Progress", "dropped": "In Progress enrollment inactive in the LMS"}
 
 
-def test_unknown_course_and_missing_grade_record_are_skipped_with_their_reason(client):
+def test_unknown_course_is_skipped_and_a_missing_grade_record_is_exported_with_no_grade_yet(runner, client):
     customer = make_customer(audit=True)
     course = make_course("course-v1:Org+SP+2026", pacing="self", end=ENDED)
     _learner(customer, course, "nograde")
+    _learner(customer, course, "graded")
+    grade(db.session.scalar(select(User).where(User.username == "graded")), course.key, 0.9, True)
     ghost = make_user("ghost")
     make_learner(customer, ghost)
     consent(customer, ghost, "course-v1:Gone+X+2019")
@@ -243,9 +257,27 @@ def test_unknown_course_and_missing_grade_record_are_skipped_with_their_reason(c
     assert [(r[0], r[1].split()[0], r[3]) for r in rows] == [
         ("Gone/Y/2018", "ghost", "Course unknown"),
         ("course-v1:Gone+X+2019", "ghost", "Course unknown"),
-        ("course-v1:Org+SP+2026", "nograde", "No grade record"),
     ]
-    assert "0 in the file" in " ".join(soup.get_text(" ").split())
+    text = " ".join(soup.get_text(" ").split())
+    assert "2 in the file" in text and "2 skipped" in text and "No grade record" not in text
+
+    soup = client.soup(f"/completion/?customer=acme&as_of={AS_OF}")
+    cells = {
+        tr.find_all("td")[1].get_text(" ", strip=True).split()[0]: [td.get_text(" ", strip=True) for td in tr("td")]
+        for tr in soup.select("table.table tbody tr")
+        if len(tr.find_all("td")) == 9
+    }
+    assert cells["nograde"][4:8] == ["no grade yet", "—", "no", "—"]  # a note, not a skip
+    assert cells["graded"][4] == "Pass"
+    counts = {
+        tr.find_all("td")[0].get_text(" ", strip=True): tr.find_all("td")[1].get_text(strip=True)
+        for tr in soup.select("table.compact tbody tr")
+    }
+    assert counts["No grade yet"] == "1" and counts["Pass"] == "1"
+
+    record = by_user(export(runner, "--customer", "acme", "--as-of", AS_OF))["nograde"]
+    assert (record["completed"], record["completed_date"], record["completed_timestamp"]) == ("false", "", "")
+    assert (record["grade"], record["grade_percent"], record["source"]) == ("", "", "grades")
 
 
 def test_rows_are_ordered_by_course_then_username(runner):

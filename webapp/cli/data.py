@@ -24,8 +24,15 @@ def group() -> None:
     metavar="USERNAME",
     help="Act as this global staff user (default: the command line itself).",
 )
+@click.option(
+    "--only-missing",
+    is_flag=True,
+    help="Create what is missing and update nothing: rows staff changed are left as they are (the demo data).",
+)
 @refuses_with_exit_1
-def load(path: str, dry_run: bool, as_json: bool, as_user: str | None) -> None:
+def load(path: str, dry_run: bool, as_json: bool, as_user: str | None, only_missing: bool) -> None:
     """Load a data spec (or a top-level list of specs): idempotent, all or nothing."""
-    plan = devdata.load_spec(path, actor=actor(as_user) if as_user else None, dry_run=dry_run)
+    plan = devdata.load_spec(
+        path, actor=actor(as_user) if as_user else None, dry_run=dry_run, only_missing=only_missing
+    )
     echo_plan(plan, as_json)

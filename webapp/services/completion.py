@@ -9,7 +9,11 @@ Decisions where the domain is silent (see also the models' docstring):
 - "audit" enrollment means mode audit or honor (the platform's ENTERPRISE_COURSE_ENROLLMENT_AUDIT_MODES).
 - Consents and grades are keyed by course key; a consent or grade of an active learner whose course key
   has no Course row is an enrollment in an unknown course and is skipped as `course_unknown`.
-- Only active enrollments count; inactive learners' enrollments are not considered (counted apart).
+- Every enrollment of an active learner counts, whatever the LMS enrollment's own `is_active` (the
+  preview notes an inactive one); inactive learners' enrollments are not considered (counted apart).
+- A self-paced or audit enrollment with no grade record is exported, not completed, with an empty grade
+  and percent (the platform's `_collect_grades_data` returns `None`s and the record is still yielded); the
+  preview notes "no grade yet".
 - With "only changes", an enrollment whose grade equals the last exported one is skipped as
   `unchanged`, so the preview still says why it is not in the file.
 - `as_of` ("now") decides whether a course has ended and is the completed date of a passed, running
@@ -62,6 +66,10 @@ HEADER = (
 AUDIT_MODES = frozenset({EnrollmentMode.AUDIT.value, EnrollmentMode.HONOR.value})
 PAGE_SIZE = 1000
 GRADE_ORDER = (Grade.PASS, Grade.FAIL, Grade.IN_PROGRESS, Grade.AUDIT)
+NO_GRADE_YET = "no grade yet"  # the note (and count key) of an exported record without a grade record
+INACTIVE_ENROLLMENT = "enrollment inactive in the LMS"
+# Reasons the preview lists even at 0 (the others only when they occur).
+ALWAYS_COUNTED = (SkipReason.COURSE_UNKNOWN, SkipReason.NO_CONSENT, SkipReason.AUDIT_NOT_REPORTED)
 
 
 class Source(StrEnum):
@@ -100,6 +108,7 @@ class CompletionRow:
     source: str = ""
     skip: SkipReason | None = None
     detail: str = ""
+    notes: list[str] = field(default_factory=list)  # shown in the preview, never in the file
 
     @property
     def completed_timestamp(self) -> int | None:
@@ -168,11 +177,7 @@ def _learner_ids(customer_id: int) -> Select:
 
 def _rows(r: Resolved) -> Iterator[CompletionRow]:
     learners = _learner_ids(r.customer.id)
-    known = select(Course).where(
-        Course.id.in_(
-            select(Enrollment.course_id).where(Enrollment.is_active.is_(True), Enrollment.user_id.in_(learners))
-        )
-    )
+    known = select(Course).where(Course.id.in_(select(Enrollment.course_id).where(Enrollment.user_id.in_(learners))))
     referenced = union(
         select(DataSharingConsent.course_key).where(
             DataSharingConsent.customer_id == r.customer.id, DataSharingConsent.user_id.in_(learners)
@@ -245,9 +250,9 @@ def _by_user(query: Select, user_ids: Sequence[int]) -> dict[int, Any]:
 
 def _course_rows(r: Resolved, course: Course, learners: Select) -> Iterator[CompletionRow]:
     query = (
-        select(Enrollment.user_id, User.username, User.email, Enrollment.mode)
+        select(Enrollment.user_id, User.username, User.email, Enrollment.mode, Enrollment.is_active)
         .join(User, User.id == Enrollment.user_id)
-        .where(Enrollment.course_id == course.id, Enrollment.is_active.is_(True), Enrollment.user_id.in_(learners))
+        .where(Enrollment.course_id == course.id, Enrollment.user_id.in_(learners))
     )
     for page in _keyset_pages(query):
         ids = [row.user_id for row in page]
@@ -289,6 +294,8 @@ def _course_rows(r: Resolved, course: Course, learners: Select) -> Iterator[Comp
             out = CompletionRow(
                 r.customer.slug, row.user_id, row.username, row.email, course.key, course.name, row.mode, course.pacing
             )
+            if not row.is_active:
+                out.notes.append(INACTIVE_ENROLLMENT)
             consent = consents.get(row.user_id)
             _decide(
                 out,
@@ -333,9 +340,8 @@ def _decide(
         out.completed = passing
         return
     out.source = Source.GRADES
-    if grade is None:
-        out.skip, out.detail = SkipReason.NO_GRADE, "no grade record for this learner in this course"
-        out.source = ""
+    if grade is None:  # exported all the same: not completed, empty grade and percent
+        out.notes.append(NO_GRADE_YET)
         return
     out.grade_percent = grade.percent
     if course.end is not None and course.end < r.as_of:
@@ -363,6 +369,7 @@ class Preview:
     reason: str | None
     grade_counts: dict[str, int]
     skip_counts: dict[str, int]
+    no_grade_yet: int
     page: Page
     inactive_learners: int
     last_export: CompletionExport | None
@@ -431,7 +438,8 @@ def preview(
         grade=grade,
         reason=reason,
         grade_counts={g.value: grades[g] for g in GRADE_ORDER},
-        skip_counts={s.value: reasons[s] for s in SkipReason},
+        skip_counts={s.value: reasons[s] for s in SkipReason if reasons[s] or s in ALWAYS_COUNTED},
+        no_grade_yet=grades[""],
         page=Page(items=shown, page=page, per_page=per_page, total=total),
         inactive_learners=_inactive_learners(resolved.customer.id),
         last_export=_last_export(resolved),
@@ -502,7 +510,7 @@ class Export:
                 if row.skip is not None:
                     self.counts[f"skipped:{row.skip}"] += 1
                     continue
-                self.counts[row.grade] += 1
+                self.counts[row.grade or NO_GRADE_YET] += 1
                 pending.append(
                     {
                         "export_id": export.id,

@@ -2,7 +2,11 @@
 
 A load is a plan of kind `data_spec`: one row per entry of every entity of every file, matched by natural
 key and decided create / update / unchanged / error. It is atomic (any error row refuses the apply) and
-idempotent (a second load of the same spec is all unchanged).
+idempotent (a second load of the same spec is all unchanged). With `only_missing` (the demo data of
+`make run`), rows that exist are left as they are (skipped), so staff's changes survive a restart.
+
+A file a top-level spec lists twice is loaded once; its second mention is a skipped row "already loaded".
+Clear-text passwords never reach a plan row: `spec_items` replaces them with their werkzeug hash.
 """
 
 from __future__ import annotations
@@ -13,18 +17,22 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml_rs
+from sqlalchemy import func, select
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from webapp.extensions import db
 from webapp.models import Plan, PlanRow, User
 from webapp.services import plans
+from webapp.services.batching import chunks
 from webapp.services.errors import InputRefused
 from webapp.services.plans import Decision, Item, PlanContext, PlanKind
-from webapp.services.specs import supported_entities
+from webapp.services.specs import supported_entities, yamlread
 from webapp.services.specs.base import Entity, Key, Resolver, jsonable
+from webapp.services.specs.core import REDACTED
 from webapp.statuses import Action, PlanStatus
 
 TOP_LEVEL_KEYS = {"data_spec_path", "ida_name"}
+ALREADY_LOADED = "(already loaded)"  # the entity of the row that reports a file listed twice
 
 
 class SpecRefused(InputRefused):
@@ -35,6 +43,7 @@ class SpecRefused(InputRefused):
 class SpecFile:
     name: str  # as shown to staff: relative to the top-level file
     data: dict[str, Any]
+    already_loaded: str = ""  # a second mention: where the file was first listed (and loaded)
 
 
 MAX_SPEC_BYTES = 64 * 1024 * 1024
@@ -42,7 +51,7 @@ MAX_NESTING = 32  # a data spec needs about 5 levels
 
 
 def _read_yaml(path: Path, shown: str) -> Any:
-    """Parse one YAML file (yaml-rs: fast, reports line and column, bounds alias expansion and depth)."""
+    """Parse one YAML file as PyYAML's safe_load reads it (YAML 1.1), bounding aliases, depth and size."""
     try:
         if path.stat().st_size > MAX_SPEC_BYTES:
             raise SpecRefused(
@@ -55,24 +64,9 @@ def _read_yaml(path: Path, shown: str) -> Any:
     except (OSError, UnicodeDecodeError) as error:
         raise SpecRefused(f"{shown}: cannot be read as UTF-8 text ({error}).") from None
     try:
-        data = yaml_rs.loads(text)
-    except yaml_rs.YAMLDecodeError as error:
-        lines = [line.strip() for line in str(error).splitlines() if line.strip()]
-        detail = lines[0] if len(lines) < 2 else f"{lines[0]}: {lines[-1]}"
-        raise SpecRefused(f"{shown}: not valid YAML ({detail}).") from None
-    _refuse_deep_nesting(data, shown)
-    return data
-
-
-def _refuse_deep_nesting(data: Any, shown: str) -> None:
-    """Everything after parsing walks entries recursively: refuse what is nested deeper than a spec needs."""
-    stack = [(data, 0)]
-    while stack:
-        node, depth = stack.pop()
-        if isinstance(node, dict | list):
-            if depth > MAX_NESTING:
-                raise SpecRefused(f"{shown}: nested more than {MAX_NESTING} levels deep; not a data spec.")
-            stack.extend((child, depth + 1) for child in (node.values() if isinstance(node, dict) else node))
+        return yamlread.load(text, max_depth=MAX_NESTING)
+    except yamlread.YamlRefused as error:
+        raise SpecRefused(f"{shown}: not valid YAML ({error}).") from None
 
 
 def read_spec(path: str | Path) -> list[SpecFile]:
@@ -87,6 +81,7 @@ def read_spec(path: str | Path) -> list[SpecFile]:
             "{data_spec_path: PATH} entries."
         )
     files = []
+    first_listed: dict[Path, int] = {}
     for index, entry in enumerate(data, start=1):
         if not isinstance(entry, dict) or not isinstance(entry.get("data_spec_path"), str):
             raise SpecRefused(f"{top.name} entry {index}: expected {{data_spec_path: PATH}}.")
@@ -97,6 +92,11 @@ def read_spec(path: str | Path) -> list[SpecFile]:
                 "(known: data_spec_path, ida_name)."
             )
         shown = entry["data_spec_path"]
+        resolved = (top.parent / shown).resolve()
+        if resolved in first_listed:
+            files.append(SpecFile(shown, {}, already_loaded=f"{top.name} entry {first_listed[resolved]}"))
+            continue
+        first_listed[resolved] = index
         nested = _read_yaml(top.parent / shown, shown)
         if not isinstance(nested, dict):
             raise SpecRefused(f"{shown}: a listed data spec must be a mapping of entity lists.")
@@ -105,11 +105,29 @@ def read_spec(path: str | Path) -> list[SpecFile]:
 
 
 def spec_items(files: Sequence[SpecFile]) -> list[Item]:
-    """One item per entry, files in order and entities in load order; unknown keys become error items."""
+    """One item per entry, files in order and entities in load order; unknown keys become error items.
+
+    Passwords are hashed here, before any plan row exists (see `_hash_passwords`).
+    """
     entities = supported_entities()
     items: list[Item] = []
     row = itertools.count(1)
     for spec in files:
+        if spec.already_loaded:
+            items.append(
+                Item(
+                    next(row),
+                    [spec.name, "", ""],
+                    {
+                        "file": spec.name,
+                        "entity": ALREADY_LOADED,
+                        "index": 0,
+                        "entry": None,
+                        "first": spec.already_loaded,
+                    },
+                )
+            )
+            continue
         for key in spec.data:
             if key not in entities:
                 items.append(
@@ -123,6 +141,8 @@ def spec_items(files: Sequence[SpecFile]) -> list[Item]:
             if key not in spec.data:
                 continue
             entries = spec.data[key]
+            if key == "users":
+                entries = _hash_passwords(entries) if isinstance(entries, list) else _redact(entries)
             if not isinstance(entries, list):
                 items.append(
                     Item(
@@ -141,6 +161,52 @@ def spec_items(files: Sequence[SpecFile]) -> list[Item]:
                     )
                 )
     return items
+
+
+def _hash_passwords(entries: list[Any]) -> list[Any]:
+    """The users' entries with `password` replaced by `password_hash` (werkzeug, as users are stored).
+
+    A password that is already the user's is replaced by the stored hash, so reloading is unchanged; a
+    password that is not text is replaced by a redaction marker (the entry is then an error).
+    """
+    clear: dict[int, str] = {}
+    out = list(entries)
+    for index, entry in enumerate(entries):
+        if not isinstance(entry, dict):
+            out[index] = _redact(entry)
+            continue
+        if entry.get("password") is None:
+            continue
+        entry = dict(entry)
+        value = entry.pop("password")
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            entry["password"] = {REDACTED: type(value).__name__}
+        elif str(value).strip():
+            clear[index] = str(value).strip()
+        out[index] = entry
+    usernames = {
+        str(entries[i].get("username", "")).strip().lower(): i for i in clear if entries[i].get("username") is not None
+    }
+    stored: dict[str, str] = {}
+    for batch in chunks(list(usernames)):
+        for username, password_hash in db.session.execute(
+            select(User.username, User.password_hash).where(func.lower(User.username).in_(batch))
+        ):
+            stored[username.lower()] = password_hash
+    for index, password in clear.items():
+        current = stored.get(str(entries[index].get("username", "")).strip().lower(), "")
+        keep = bool(current) and check_password_hash(current, password)
+        out[index]["password_hash"] = current if keep else generate_password_hash(password)
+    return out
+
+
+def _redact(value: Any) -> Any:
+    """A malformed users entry with every `password` value replaced by the redaction marker (depth is bounded)."""
+    if isinstance(value, dict):
+        return {k: {REDACTED: "password"} if k == "password" else _redact(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_redact(v) for v in value]
+    return value
 
 
 def _where(data: dict[str, Any]) -> str:
@@ -162,6 +228,14 @@ class DataSpecKind(PlanKind):
         seen: dict[str, dict[Key, str]] = {key: {} for key in entities}  # natural key -> where first seen
         for entity_key, grouped in itertools.groupby(items, key=lambda i: i.data["entity"]):
             group = list(grouped)
+            if entity_key == ALREADY_LOADED:
+                for item in group:
+                    yield Decision(
+                        Action.SKIP,
+                        code="already_loaded",
+                        message=f"{item.data['file']}: already loaded (listed first at {item.data['first']})",
+                    )
+                continue
             entity = entities.get(entity_key)
             if entity is None:
                 supported = ", ".join(entities)
@@ -172,7 +246,9 @@ class DataSpecKind(PlanKind):
                         message=f"{_where(item.data)}: unknown key {entity_key!r} (supported: {supported})",
                     )
                 continue
-            yield from self._decide_group(entity, entities, group, seen, ctx.cache.setdefault("values", {}))
+            yield from self._decide_group(
+                entity, entities, group, seen, ctx.cache.setdefault("values", {}), bool(ctx.params.get("only_missing"))
+            )
 
     def _decide_group(
         self,
@@ -181,6 +257,7 @@ class DataSpecKind(PlanKind):
         group: list[Item],
         seen: dict[str, dict[Key, str]],
         values_by_row: dict[int, dict[str, Any]],
+        only_missing: bool,
     ) -> Iterator[Decision]:
         cleaned: list[tuple[dict[str, Any], list[str]]] = []
         for item in group:
@@ -227,7 +304,15 @@ class DataSpecKind(PlanKind):
                 yield Decision(Action.CREATE, key=label, label=label, message=f"{where}: new")
                 continue
             before, after = entity.diff(current, values)
-            if before or after:
+            if (before or after) and only_missing:
+                yield Decision(
+                    Action.SKIP,
+                    key=label,
+                    label=label,
+                    code="exists",
+                    message=f"{where}: exists; left as it is (only missing rows are created)",
+                )
+            elif before or after:
                 yield Decision(
                     Action.UPDATE,
                     key=label,
@@ -266,13 +351,15 @@ class DataSpecKind(PlanKind):
             db.session.flush()
 
 
-def load_spec(path: str | Path, *, actor: User | None, dry_run: bool = False) -> Plan:
+def load_spec(path: str | Path, *, actor: User | None, dry_run: bool = False, only_missing: bool = False) -> Plan:
     """Plan the load of a spec and, unless dry_run, apply it. Returns the plan (applied or previewed).
 
     `actor` None means the trusted command line (ops with database access), as for `flask db upgrade`.
+    `only_missing`: create what is missing and update nothing (rows that differ are skipped).
     """
     files = read_spec(path)
-    plan = plans.create_plan(DataSpecKind.name, spec_items(files), actor=actor, source_name=str(path))
+    params = {"only_missing": True} if only_missing else {}
+    plan = plans.create_plan(DataSpecKind.name, spec_items(files), actor=actor, source_name=str(path), params=params)
     if not dry_run and plan.status == PlanStatus.PREVIEWED and not plan.count(Action.ERROR):
         plans.apply_plan(plan.id, actor)
     return plan
