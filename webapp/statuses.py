@@ -54,6 +54,55 @@ class RowOutcome(StrEnum):
     FAILED = "failed"
 
 
+class EffectKind(StrEnum):
+    """A consequence of a plan row beyond its own target (design §1), stated before the click and counted."""
+
+    CERTIFICATE_UNAVAILABLE = "certificate_unavailable"  # a certificate stops being downloadable
+    CERTIFICATE_ISSUED = "certificate_issued"  # a certificate is issued or changes status (generation)
+    CREDIT_STATUS = "credit_status"  # a credit requirement status changes or is removed
+    ACADEMY_DEACTIVATED = "academy_deactivated"  # an academy is taken off the catalog
+    ATTEMPT_ARCHIVED = "attempt_archived"  # an exam attempt is archived; the learner may take the exam again
+    SUPPORT_NOTIFIED = "support_notified"  # support gets a notification to look at a review
+
+    @property
+    def label(self) -> str:
+        return EFFECT_LABELS[self]
+
+    @property
+    def destructive(self) -> bool:
+        """Whether a plan with this effect makes something unavailable (styled as destructive)."""
+        return self in DESTRUCTIVE_EFFECTS
+
+    def summary(self, count: int) -> str:
+        """The effect in words with its count, e.g. "makes 4 certificates unavailable"."""
+        singular, plural = EFFECT_SUMMARIES[self]
+        return (singular if count == 1 else plural).format(n=f"{count:,}")
+
+
+EFFECT_LABELS = {
+    EffectKind.CERTIFICATE_UNAVAILABLE: "Certificate made unavailable",
+    EffectKind.CERTIFICATE_ISSUED: "Certificate issued or changed",
+    EffectKind.CREDIT_STATUS: "Credit status changes",
+    EffectKind.ACADEMY_DEACTIVATED: "Academy deactivated",
+    EffectKind.ATTEMPT_ARCHIVED: "Attempt archived",
+    EffectKind.SUPPORT_NOTIFIED: "Support notified",
+}
+EFFECT_SUMMARIES = {
+    EffectKind.CERTIFICATE_UNAVAILABLE: (
+        "makes {n} certificate unavailable",
+        "makes {n} certificates unavailable",
+    ),
+    EffectKind.CERTIFICATE_ISSUED: ("issues or changes {n} certificate", "issues or changes {n} certificates"),
+    EffectKind.CREDIT_STATUS: ("changes {n} credit requirement status", "changes {n} credit requirement statuses"),
+    EffectKind.ACADEMY_DEACTIVATED: ("deactivates {n} academy", "deactivates {n} academies"),
+    EffectKind.ATTEMPT_ARCHIVED: ("archives {n} exam attempt", "archives {n} exam attempts"),
+    EffectKind.SUPPORT_NOTIFIED: ("notifies support {n} time", "notifies support {n} times"),
+}
+DESTRUCTIVE_EFFECTS = frozenset(
+    {EffectKind.CERTIFICATE_UNAVAILABLE, EffectKind.ACADEMY_DEACTIVATED, EffectKind.ATTEMPT_ARCHIVED}
+)
+
+
 class RowFilter(StrEnum):
     """The row tabs of a plan page: one per action, and the rows whose apply failed."""
 

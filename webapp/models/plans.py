@@ -26,6 +26,8 @@ class Plan(Model):
     params: Mapped[dict] = mapped_column(JSON, nullable=False, default=dict)
     source_name: Mapped[str] = mapped_column(String(255), nullable=False, default="")
     counts: Mapped[dict] = mapped_column(JSON, nullable=False, default=dict)
+    # side effects by EffectKind value -> how many rows' effects of that kind (kinds with none left out)
+    effect_counts: Mapped[dict] = mapped_column(JSON, nullable=False, default=dict)
     outcome_counts: Mapped[dict] = mapped_column(JSON, nullable=False, default=dict)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
@@ -55,6 +57,9 @@ class Plan(Model):
     def failed_count(self) -> int:
         return int((self.outcome_counts or {}).get("failed", 0))
 
+    def effect_count(self, kind: str) -> int:
+        return int((self.effect_counts or {}).get(str(kind), 0))
+
     @property
     def write_count(self) -> int:
         return sum(self.count(a) for a in WRITE_ACTIONS)
@@ -81,6 +86,8 @@ class PlanRow(Model):
     message: Mapped[str] = mapped_column(Text, nullable=False, default="")
     before: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))
     after: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))
+    # side effects beyond the row's own target: [{"kind": EffectKind value, "message": ...}], None when none
+    effects: Mapped[list | None] = mapped_column(JSON(none_as_null=True))
     outcome: Mapped[str] = mapped_column(String(16), nullable=False, default="")
     outcome_message: Mapped[str] = mapped_column(Text, nullable=False, default="")
 

@@ -10,6 +10,7 @@ from webapp.services.plans.applying import ApplyResult, apply_plan
 from webapp.services.plans.kinds import (
     KINDS,
     Decision,
+    Effect,
     InversePlan,
     Item,
     NotApplicable,
@@ -41,6 +42,7 @@ __all__ = [
     "KINDS",
     "ApplyResult",
     "Decision",
+    "Effect",
     "InversePlan",
     "Item",
     "NotApplicable",

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar
 from webapp.models import Course, Plan, User
 from webapp.services import permissions
 from webapp.services.errors import InputRefused, NotFound, ServiceError
-from webapp.statuses import Action
+from webapp.statuses import Action, EffectKind
 
 if TYPE_CHECKING:
     from webapp.models import PlanRow
@@ -57,9 +57,26 @@ class Item:
         return cls(row, cells, payload.to_data())
 
 
+@dataclass(frozen=True, slots=True)
+class Effect:
+    """A consequence of a row beyond its own target (design §1): its kind, and one sentence staff read,
+    e.g. Effect(EffectKind.CERTIFICATE_UNAVAILABLE, "certificate Received (grade 0.91) becomes unavailable")."""
+
+    kind: EffectKind
+    message: str
+
+    def to_data(self) -> dict[str, str]:
+        return {"kind": self.kind.value, "message": self.message}
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> Effect:
+        return cls(EffectKind(data["kind"]), str(data.get("message", "")))
+
+
 @dataclass(slots=True)
 class Decision:
-    """What one item will do. `key` identifies the target (e.g. user id); `label` is what staff read."""
+    """What one item will do. `key` identifies the target (e.g. user id); `label` is what staff read;
+    `effects` are its consequences beyond its own target, stored with the row and counted on the plan."""
 
     action: Action
     key: str = ""
@@ -68,6 +85,11 @@ class Decision:
     message: str = ""
     before: dict[str, Any] | None = None
     after: dict[str, Any] | None = None
+    effects: list[Effect] = field(default_factory=list)
+
+    def effects_data(self) -> list[dict[str, str]] | None:
+        """The effects as stored on the row (None when there are none: most rows of a large plan)."""
+        return [e.to_data() for e in self.effects] or None
 
 
 @dataclass(slots=True)

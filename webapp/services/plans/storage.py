@@ -20,7 +20,7 @@ from sqlalchemy import Row, select, update
 from webapp.extensions import db
 from webapp.models import Plan, PlanRow
 from webapp.services.plans.kinds import Decision, Item, PlanContext, PlanKind
-from webapp.statuses import ACTION_ORDER, WRITE_ACTIONS, PlanStatus, RowOutcome
+from webapp.statuses import ACTION_ORDER, WRITE_ACTIONS, EffectKind, PlanStatus, RowOutcome
 
 INSERT_BATCH = 2000
 PLAN_ROWS = PlanRow.__table__  # Core statements: no per-row ORM bookkeeping for 100,000-row plans
@@ -39,11 +39,12 @@ ROW_COLUMNS = (
     "message",
     "before",
     "after",
+    "effects",
     "outcome",
     "outcome_message",
 )
-JSON_COLUMNS = ("cells", "data", "before", "after")
-NULLABLE_JSON = ("before", "after")
+JSON_COLUMNS = ("cells", "data", "before", "after", "effects")
+NULLABLE_JSON = ("before", "after", "effects")
 WRITE_ACTION_VALUES = [str(a) for a in WRITE_ACTIONS]
 
 
@@ -76,6 +77,7 @@ def persist(
     if len(items) != len(decisions):
         raise RuntimeError(f"{kind.name}.decide returned {len(decisions)} decisions for {len(items)} items")
     counts = Counter(str(d.action) for d in decisions)
+    effect_counts = Counter(str(e.kind) for d in decisions for e in d.effects)
     ttl = timedelta(hours=current_app.config.get("PLAN_TTL_HOURS", 24))
     plan = Plan(
         kind=kind.name,
@@ -84,6 +86,7 @@ def persist(
         params=ctx.params,
         source_name=source_name[:255],
         counts={str(a): counts.get(str(a), 0) for a in ACTION_ORDER},
+        effect_counts={str(k): effect_counts[str(k)] for k in EffectKind if effect_counts[str(k)]},
         created_by_id=ctx.actor_id,
         created=ctx.now,
         expires=ctx.now + ttl,
@@ -110,6 +113,7 @@ def _row_values(plan_id: int, items: Sequence[Item], decisions: Sequence[Decisio
             "message": d.message,
             "before": d.before,
             "after": d.after,
+            "effects": d.effects_data(),
             "outcome": "",
             "outcome_message": "",
         }
