@@ -23,13 +23,15 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed-app
 
 install: $(VENV)/.installed-app
 
-## make run: install, migrate, load the demo data (idempotent) and serve on 127.0.0.1:$(PORT)
+## make run: install, migrate, add whatever demo data is missing (never updates staff's changes) and serve
+## on 127.0.0.1:$(PORT)
 run: $(VENV)/.installed-app
 	$(FLASK) db upgrade
 	$(FLASK) data load --only-missing $(DEMO_SPEC)
 	@echo
 	@echo "  Staff Console on http://127.0.0.1:$(PORT)"
-	@echo "  Demo logins: staff / edx (global staff), course_staff / edx (staff of one course)"
+	@echo "  Demo logins (password edx): staff (global staff), instructor (instructor of the Demonstration"
+	@echo "  Course: may change its certificates), course_staff (staff role: sees it, changes no certificates)"
 	@echo
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
