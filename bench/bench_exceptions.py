@@ -16,6 +16,7 @@ Usage: .venv/bin/python bench/bench_exceptions.py [--rows 100000] [--profile]
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import random
@@ -25,6 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -36,6 +38,15 @@ TARGETS = {"preview_s": 3.0, "apply_s": 4.0, "peak_mb": 200.0, "page_ms": 150.0}
 
 def build_database(url: str, rows: int) -> None:
     """N learners enrolled in one course, and a global staff user, inserted in bulk."""
+    learners = ((f"learner{i:06d}", f"learner{i:06d}@example.org") for i in range(rows))
+    build_population(url, COURSE, learners, enrolled=lambda _: True)
+
+
+def build_population(
+    url: str, course: str, learners: Iterable[tuple[str, str]], enrolled: Callable[[int], bool]
+) -> None:
+    """A global staff user, the course, and the (username, email) learners inserted in bulk; the
+    learner at 0-based position i is enrolled (verified) when `enrolled(i)`."""
     from werkzeug.security import generate_password_hash
 
     from webapp import create_app
@@ -61,32 +72,45 @@ def build_database(url: str, rows: int) -> None:
         )
         db.session.execute(
             Course.__table__.insert(),
-            [{"key": COURSE, "name": "Bench course", "pacing": "instructor", "certificates_enabled": True}],
+            [{"key": course, "name": "Bench course", "pacing": "instructor", "certificates_enabled": True}],
         )
         course_id = db.session.scalar(db.select(Course.id))
-        first = 2
-        for start in range(0, rows, 20_000):
-            batch = range(start, min(rows, start + 20_000))
+        first = 2  # the staff user is 1; learners follow in order
+        for start, batch in enumerate_batches(learners, 20_000):
             db.session.execute(
                 User.__table__.insert(),
                 [
                     {
-                        "username": f"learner{i:06d}",
-                        "email": f"learner{i:06d}@example.org",
+                        "username": username,
+                        "email": email,
                         "full_name": "",
                         "is_staff": False,
                         "is_active": True,
                         "password_hash": "",
-                        "session_token": f"{i:032d}",
+                        "session_token": f"{start + k:032d}",
                     }
-                    for i in batch
+                    for k, (username, email) in enumerate(batch)
                 ],
             )
-            db.session.execute(
-                Enrollment.__table__.insert(),
-                [{"user_id": first + i, "course_id": course_id, "mode": "verified", "is_active": True} for i in batch],
-            )
+            positions = [start + k for k in range(len(batch)) if enrolled(start + k)]
+            if positions:
+                db.session.execute(
+                    Enrollment.__table__.insert(),
+                    [
+                        {"user_id": first + i, "course_id": course_id, "mode": "verified", "is_active": True}
+                        for i in positions
+                    ],
+                )
         db.session.commit()
+
+
+def enumerate_batches(items: Iterable[tuple[str, str]], size: int) -> Iterator[tuple[int, list[tuple[str, str]]]]:
+    """(position of the first item, up to `size` items) over `items`."""
+    iterator = iter(items)
+    start = 0
+    while batch := list(itertools.islice(iterator, size)):
+        yield start, batch
+        start += len(batch)
 
 
 def write_roster(path: Path, rows: int, seed: int = 7) -> None:
