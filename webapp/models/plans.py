@@ -34,6 +34,8 @@ class Plan(Model):
     expires: Mapped[datetime] = mapped_column(DateTime, nullable=False)
     applied_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     applied: Mapped[datetime | None] = mapped_column(DateTime)
+    # an `applying` plan's claim lasts until then; past it, a dead worker's claim is recovered (design §1 step 3)
+    lease_expires: Mapped[datetime | None] = mapped_column(DateTime)
     reverts_id: Mapped[int | None] = mapped_column(ForeignKey("plans.id", ondelete="SET NULL"))
     superseded_by_id: Mapped[int | None] = mapped_column(ForeignKey("plans.id", ondelete="SET NULL"))
     message: Mapped[str] = mapped_column(Text, nullable=False, default="")

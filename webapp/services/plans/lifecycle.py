@@ -13,6 +13,7 @@ from webapp.extensions import db
 from webapp.models import Course, Plan, PlanRow, User
 from webapp.services.errors import NotFound
 from webapp.services.plans.kinds import Item, NotApplicable, PlanContext, get_kind
+from webapp.services.plans.leases import lease_expired, recover_expired
 from webapp.services.plans.storage import bulk_work, persist
 from webapp.statuses import PlanStatus, RowOutcome
 from webapp.timeutil import utcnow
@@ -46,15 +47,18 @@ def is_due(plan: Plan, now: datetime | None = None) -> bool:
 
 
 def get_plan(plan_id: int, actor: User | None, *, to_change: bool = False) -> Plan:
-    """The plan, if the actor may see it (or, `to_change`, apply or revert it). Writes nothing.
+    """The plan, if the actor may see it (or, `to_change`, apply or revert it).
 
-    A previewed plan past its expiry reads as expired; `expire_plans` and the apply path store that.
+    A previewed plan past its expiry reads as expired; `expire_plans` and the apply path store that. An
+    `applying` plan whose lease expired (its worker died) is recovered here, lazily (the only write).
     """
     plan = db.session.get(Plan, plan_id)
     if plan is None:
         raise NotFound(f"There is no plan #{plan_id}.")
     kind = get_kind(plan.kind)
     (kind.authorize if to_change else kind.authorize_view)(actor, plan.course)
+    if lease_expired(plan) and recover_expired(actor, plan_id=plan.id):
+        db.session.refresh(plan)
     return derive_expiry(plan)
 
 
