@@ -19,7 +19,7 @@ from webapp.services import audit
 from webapp.services.errors import InputRefused, ServiceError
 from webapp.services.plans.kinds import Decision, Item, NotApplicable, PlanContext, PlanKind, get_kind
 from webapp.services.plans.leases import lease_until
-from webapp.services.plans.lifecycle import get_plan, store_expiry
+from webapp.services.plans.lifecycle import get_plan, refuse_if_reverted, store_expiry
 from webapp.services.plans.storage import (
     bulk_work,
     decision_hash,
@@ -148,6 +148,8 @@ def _serialize_applies(plan: Plan, lease: datetime) -> None:
 
 def _apply_claimed(plan: Plan, kind: PlanKind, actor: User | None, lease: datetime) -> ApplyResult:
     _serialize_applies(plan, lease)
+    if plan.reverts_id is not None and (original := db.session.get(Plan, plan.reverts_id)) is not None:
+        refuse_if_reverted(original)  # under the lock: of two previewed reverts, only one is ever applied
     ctx = PlanContext(actor=actor, course=plan.course, params=dict(plan.params), now=utcnow(), plan=plan)
     items, expected = previewed_items(plan.id)
     fresh = list(kind.decide(ctx, items))
