@@ -40,6 +40,9 @@ def test_a_live_lease_is_left_alone(client, runner):
     _, plan_id = _stuck_plan(client, lease_left=timedelta(minutes=5))
     page = client.soup(f"/plans/{plan_id}")
     assert not [b for b in _buttons(page) if b.startswith("Apply")]
+    assert "This plan is being applied right now. If its worker stopped, it can be applied again after" in (
+        page.get_text(" ", strip=True)
+    )
     response = client.post(f"/plans/{plan_id}/apply", follow_redirects=True)
     assert "is being applied right now" in response.get_data(as_text=True)
     result = runner.invoke(args=["plans", "recover", "--json"])

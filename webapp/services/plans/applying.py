@@ -124,12 +124,21 @@ def _hold_claim(plan: Plan, lease: datetime) -> None:
 
 def _not_applicable_message(plan: Plan) -> str:
     return {
-        PlanStatus.APPLYING: f"Plan #{plan.id} is being applied right now.",
+        PlanStatus.APPLYING: f"Plan #{plan.id} is being applied right now.{_lease_note(plan)}",
         PlanStatus.STALE: f"Plan #{plan.id} is stale: the data changed since its preview. "
         "Review the fresh preview instead.",
         PlanStatus.EXPIRED: f"Plan #{plan.id} expired before it was applied. Upload the file again.",
         PlanStatus.FAILED: f"Plan #{plan.id} failed and cannot be applied again. Plan it anew.",
     }.get(PlanStatus(plan.status), f"Plan #{plan.id} is {plan.status}.")
+
+
+def _lease_note(plan: Plan) -> str:
+    if plan.lease_expires is None:
+        return ""
+    return (
+        f" If its worker stopped, it can be applied again after {plan.lease_expires:%Y-%m-%d %H:%M:%S} UTC"
+        " (when its claim expires)."
+    )
 
 
 def _serialize_applies(plan: Plan, lease: datetime) -> None:
