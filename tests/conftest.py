@@ -36,6 +36,8 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
             "LOGIN_FAILURE_DELAY_SECONDS": 0.0,  # the slow-down has its own test
             "SERVER_NAME": None,
             "IN_BATCH_SIZE": 7,  # small, so every run crosses every IN batch boundary
+            "PLAN_INSERT_BATCH": 5,  # likewise for the plan rows' inserts
+            "PLAN_APPLY_BATCH": 5,  # and the apply's savepoints (failing batches get replayed row by row)
         }
     )
     with app.app_context():

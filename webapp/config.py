@@ -60,6 +60,10 @@ def load_config(instance_path: str, given: Mapping[str, Any] | None = None) -> d
         "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 20 * 1024 * 1024),
         "CSV_MAX_ROWS": _int("CSV_MAX_ROWS", 200_000),
         "PLAN_TTL_HOURS": _int("PLAN_TTL_HOURS", 24),
+        # Plan engine: rows per insert batch and per apply savepoint; seconds an apply's claim lasts.
+        "PLAN_INSERT_BATCH": _int("PLAN_INSERT_BATCH", 2000),
+        "PLAN_APPLY_BATCH": _int("PLAN_APPLY_BATCH", 2000),
+        "PLAN_LEASE_SECONDS": _int("PLAN_LEASE_SECONDS", 600),
         "PAGE_SIZE": _int("PAGE_SIZE", 50),
         # Certificates: the global generation switch (each course has its own too).
         "CERTIFICATES_GENERATION_ENABLED": _bool("CERTIFICATES_GENERATION_ENABLED", True),

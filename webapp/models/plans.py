@@ -34,6 +34,8 @@ class Plan(Model):
     expires: Mapped[datetime] = mapped_column(DateTime, nullable=False)
     applied_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     applied: Mapped[datetime | None] = mapped_column(DateTime)
+    # an `applying` plan's claim lasts until then; past it, a dead worker's claim is recovered (design §1 step 3)
+    lease_expires: Mapped[datetime | None] = mapped_column(DateTime)
     reverts_id: Mapped[int | None] = mapped_column(ForeignKey("plans.id", ondelete="SET NULL"))
     superseded_by_id: Mapped[int | None] = mapped_column(ForeignKey("plans.id", ondelete="SET NULL"))
     message: Mapped[str] = mapped_column(Text, nullable=False, default="")
@@ -41,6 +43,20 @@ class Plan(Model):
     course: Mapped[Course | None] = relationship()
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
     applied_by: Mapped[User | None] = relationship(foreign_keys=[applied_by_id])
+    # the plans that revert this one (derived from their reverts_id: the link is stored once)
+    revert_plans: Mapped[list[Plan]] = relationship(foreign_keys=[reverts_id], viewonly=True, order_by=lambda: Plan.id)
+
+    @property
+    def reverted_by(self) -> Plan | None:
+        """The applied plan that reverted this one (a plan is reverted at most once), if any."""
+        return next((p for p in self.revert_plans if p.status == PlanStatus.APPLIED), None)
+
+    @property
+    def revert_in_preview(self) -> Plan | None:
+        """The newest revert of this plan that is previewed and not yet due, if any."""
+        now = utcnow()
+        previewed = [p for p in self.revert_plans if p.status == PlanStatus.PREVIEWED and p.expires >= now]
+        return previewed[-1] if previewed else None
 
     def count(self, action: str) -> int:
         return int((self.counts or {}).get(str(action), 0))

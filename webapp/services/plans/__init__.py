@@ -2,8 +2,9 @@
 
 A capability plugs in a `PlanKind` (`kinds`); the engine owns everything else: persistence and bulk row
 storage (`storage`), the life cycle (`lifecycle`: create, read, revert, expire; `applying`: the once-only
-claim, the stale check, savepoints, outcomes, audit), single-row actions (`single`) and the read side
-(`reading`: plan page, stale diff, error report, JSON, history). Import the names from here.
+claim, the stale check, savepoints, outcomes, audit; `leases`: the claim's lease and the recovery of a dead
+worker's claim), single-row actions (`single`) and the read side (`reading`: plan page, stale diff, error
+report, JSON, history). Import the names from here.
 """
 
 from webapp.services.plans.applying import ApplyResult, apply_plan
@@ -21,6 +22,7 @@ from webapp.services.plans.kinds import (
     get_kind,
     register,
 )
+from webapp.services.plans.leases import Recovery, recover_expired
 from webapp.services.plans.lifecycle import create_plan, expire_plans, get_plan, is_due, revert_plan
 from webapp.services.plans.reading import (
     PlanPage,
@@ -50,6 +52,7 @@ __all__ = [
     "PlanContext",
     "PlanKind",
     "PlanPage",
+    "Recovery",
     "Row",
     "SingleResult",
     "Tab",
@@ -64,6 +67,7 @@ __all__ = [
     "is_due",
     "plan_json",
     "plan_page",
+    "recover_expired",
     "register",
     "report_rows",
     "revert_plan",

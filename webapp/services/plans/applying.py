@@ -7,6 +7,7 @@ import hashlib
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import text, update
@@ -17,7 +18,8 @@ from webapp.models import Plan, User
 from webapp.services import audit
 from webapp.services.errors import InputRefused, ServiceError
 from webapp.services.plans.kinds import Decision, Item, NotApplicable, PlanContext, PlanKind, get_kind
-from webapp.services.plans.lifecycle import get_plan, store_expiry
+from webapp.services.plans.leases import lease_until
+from webapp.services.plans.lifecycle import get_plan, refuse_if_reverted, store_expiry
 from webapp.services.plans.storage import (
     bulk_work,
     decision_hash,
@@ -59,18 +61,26 @@ def apply_plan(plan_id: int, actor: User | None) -> ApplyResult:
             f"Plan #{plan.id} has {plan.count(Action.ERROR)} error rows; it applies only as a "
             "whole, so nothing was written. Fix the input and plan again."
         )
-    if not _claim(plan):
+    lease = _claim(plan)
+    if lease is None:
         db.session.refresh(plan)
         if plan.status == PlanStatus.APPLIED:
             return _already_applied(plan)
         raise NotApplicable(_not_applicable_message(plan))
     try:
         with bulk_work():
-            return _apply_claimed(plan, kind, actor)
+            return _apply_claimed(plan, kind, actor, lease)
+    except ClaimLost:
+        db.session.rollback()
+        raise
     except Exception as error:
         db.session.rollback()
         message = str(error) if isinstance(error, ServiceError) else "The apply failed unexpectedly."
-        db.session.execute(update(Plan).where(Plan.id == plan.id).values(status=PlanStatus.FAILED, message=message))
+        db.session.execute(
+            update(Plan)
+            .where(Plan.id == plan.id, Plan.status == PlanStatus.APPLYING, Plan.lease_expires == lease)
+            .values(status=PlanStatus.FAILED, message=message, lease_expires=None)
+        )
         db.session.commit()
         raise
 
@@ -80,21 +90,41 @@ def _already_applied(plan: Plan) -> ApplyResult:
     return ApplyResult(plan, PlanStatus.APPLIED, applied=totals["applied"], failed=totals["failed"], already=True)
 
 
-def _claim(plan: Plan) -> bool:
-    """previewed -> applying with a conditional update: a double click or a second worker gets False."""
+class ClaimLost(NotApplicable):
+    """The claim's lease expired and the plan was recovered before this apply held it: nothing was written."""
+
+
+def _claim(plan: Plan) -> datetime | None:
+    """previewed -> applying with a conditional update, carrying a lease (its expiry is returned and also
+    identifies this claim); a double click or a second worker gets None."""
+    now = utcnow()
+    lease = lease_until(now)
     claimed = db.session.execute(
         update(Plan)
-        .where(Plan.id == plan.id, Plan.status == PlanStatus.PREVIEWED, Plan.expires >= utcnow())
-        .values(status=PlanStatus.APPLYING)
+        .where(Plan.id == plan.id, Plan.status == PlanStatus.PREVIEWED, Plan.expires >= now)
+        .values(status=PlanStatus.APPLYING, lease_expires=lease)
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
-    return bool(getattr(claimed, "rowcount", 0))
+    return lease if getattr(claimed, "rowcount", 0) else None
+
+
+def _hold_claim(plan: Plan, lease: datetime) -> None:
+    """Hold the claimed plan's row for the whole apply transaction (PostgreSQL: row lock; SQLite: the write
+    lock), so recovery never takes a plan whose worker is alive; refuse if the claim was recovered meanwhile."""
+    held = db.session.execute(
+        update(Plan)
+        .where(Plan.id == plan.id, Plan.status == PlanStatus.APPLYING, Plan.lease_expires == lease)
+        .values(status=PlanStatus.APPLYING)
+        .execution_options(synchronize_session=False)
+    )
+    if not getattr(held, "rowcount", 0):
+        raise ClaimLost(f"Plan #{plan.id}'s claim expired before its apply started; nothing was written. Apply again.")
 
 
 def _not_applicable_message(plan: Plan) -> str:
     return {
-        PlanStatus.APPLYING: f"Plan #{plan.id} is being applied right now.",
+        PlanStatus.APPLYING: f"Plan #{plan.id} is being applied right now.{_lease_note(plan)}",
         PlanStatus.STALE: f"Plan #{plan.id} is stale: the data changed since its preview. "
         "Review the fresh preview instead.",
         PlanStatus.EXPIRED: f"Plan #{plan.id} expired before it was applied. Upload the file again.",
@@ -102,22 +132,33 @@ def _not_applicable_message(plan: Plan) -> str:
     }.get(PlanStatus(plan.status), f"Plan #{plan.id} is {plan.status}.")
 
 
-def _serialize_applies(plan: Plan) -> None:
+def _lease_note(plan: Plan) -> str:
+    if plan.lease_expires is None:
+        return ""
+    return (
+        f" If its worker stopped, it can be applied again after {plan.lease_expires:%Y-%m-%d %H:%M:%S} UTC"
+        " (when its claim expires)."
+    )
+
+
+def _serialize_applies(plan: Plan, lease: datetime) -> None:
     """Applies of plans over the same course (or the same course-less kind) run one at a time.
 
     Taken before the recompute, so a second plan sees what the first wrote and turns stale instead of
-    colliding. PostgreSQL: a transaction-scoped advisory lock; SQLite: the database write lock.
+    colliding. PostgreSQL: a transaction-scoped advisory lock; SQLite: the database write lock. The plan's
+    own row is held first (`_hold_claim`), so a plan waiting in line is not taken for a dead worker's.
     """
+    _hold_claim(plan, lease)
     scope = f"course:{plan.course_id}" if plan.course_id else f"kind:{plan.kind}"
     if db.session.get_bind().dialect.name == "postgresql":
         key = int.from_bytes(hashlib.blake2b(scope.encode(), digest_size=8).digest(), "big", signed=True)
         db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
-    else:
-        db.session.execute(update(Plan).where(Plan.id == plan.id).values(status=PlanStatus.APPLYING))
 
 
-def _apply_claimed(plan: Plan, kind: PlanKind, actor: User | None) -> ApplyResult:
-    _serialize_applies(plan)
+def _apply_claimed(plan: Plan, kind: PlanKind, actor: User | None, lease: datetime) -> ApplyResult:
+    _serialize_applies(plan, lease)
+    if plan.reverts_id is not None and (original := db.session.get(Plan, plan.reverts_id)) is not None:
+        refuse_if_reverted(original)  # under the lock: of two previewed reverts, only one is ever applied
     ctx = PlanContext(actor=actor, course=plan.course, params=dict(plan.params), now=utcnow(), plan=plan)
     items, expected = previewed_items(plan.id)
     fresh = list(kind.decide(ctx, items))
@@ -129,6 +170,7 @@ def _apply_claimed(plan: Plan, kind: PlanKind, actor: User | None) -> ApplyResul
     batches = write_batches(plan.id)
     applied, failed = _apply_atomic(kind, ctx, batches) if kind.atomic else _apply_in_savepoints(kind, ctx, batches)
     plan.status = PlanStatus.APPLIED
+    plan.lease_expires = None
     plan.applied_by_id = ctx.actor_id
     plan.applied = ctx.now
     plan.outcome_counts = {RowOutcome.APPLIED.value: applied, RowOutcome.FAILED.value: failed}
@@ -156,6 +198,7 @@ def _mark_stale(
     new_ctx = PlanContext(actor=ctx.actor, course=plan.course, params=dict(plan.params), now=ctx.now)
     fresh_plan = persist(kind, items, fresh, new_ctx, source_name=plan.source_name, reverts_id=plan.reverts_id)
     plan.status = PlanStatus.STALE
+    plan.lease_expires = None
     plan.superseded_by_id = fresh_plan.id
     plan.message = (
         f"{changed} row(s) would now do something else than the preview showed; "

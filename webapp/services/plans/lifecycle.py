@@ -11,8 +11,9 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from webapp.extensions import db
 from webapp.models import Course, Plan, PlanRow, User
-from webapp.services.errors import NotFound
+from webapp.services.errors import Conflict, NotFound
 from webapp.services.plans.kinds import Item, NotApplicable, PlanContext, get_kind
+from webapp.services.plans.leases import lease_expired, recover_expired
 from webapp.services.plans.storage import bulk_work, persist
 from webapp.statuses import PlanStatus, RowOutcome
 from webapp.timeutil import utcnow
@@ -46,15 +47,18 @@ def is_due(plan: Plan, now: datetime | None = None) -> bool:
 
 
 def get_plan(plan_id: int, actor: User | None, *, to_change: bool = False) -> Plan:
-    """The plan, if the actor may see it (or, `to_change`, apply or revert it). Writes nothing.
+    """The plan, if the actor may see it (or, `to_change`, apply or revert it).
 
-    A previewed plan past its expiry reads as expired; `expire_plans` and the apply path store that.
+    A previewed plan past its expiry reads as expired; `expire_plans` and the apply path store that. An
+    `applying` plan whose lease expired (its worker died) is recovered here, lazily (the only write).
     """
     plan = db.session.get(Plan, plan_id)
     if plan is None:
         raise NotFound(f"There is no plan #{plan_id}.")
     kind = get_kind(plan.kind)
     (kind.authorize if to_change else kind.authorize_view)(actor, plan.course)
+    if lease_expired(plan) and recover_expired(actor, plan_id=plan.id):
+        db.session.refresh(plan)
     return derive_expiry(plan)
 
 
@@ -87,12 +91,30 @@ def expire_plans(now: datetime | None = None) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
 
 
+class AlreadyReverted(Conflict):
+    """An applied plan is reverted at most once (design §1, step 5)."""
+
+
+def refuse_if_reverted(plan: Plan) -> None:
+    """Refuse (409) a second revert of a plan that an applied revert already undid."""
+    done = plan.reverted_by
+    if done is not None:
+        raise AlreadyReverted(
+            f"Plan #{plan.id} was already reverted by plan #{done.id}; a plan is reverted at most once."
+        )
+
+
 def revert_plan(plan_id: int, actor: User | None) -> Plan:
-    """Plan the inverse of an applied plan (previewed like any other; nothing written yet)."""
+    """Plan the inverse of an applied plan (previewed like any other; nothing written yet).
+
+    Refused when the plan was already reverted (an applied revert); a revert still in preview does not
+    block planning another (only one of them can ever be applied).
+    """
     plan = get_plan(plan_id, actor, to_change=True)
     kind = get_kind(plan.kind)
     if plan.status != PlanStatus.APPLIED:
         raise NotApplicable(f"Only an applied plan can be reverted; plan #{plan.id} is {plan.status}.")
+    refuse_if_reverted(plan)
     rows = list(
         db.session.scalars(
             select(PlanRow)

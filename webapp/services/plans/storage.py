@@ -14,7 +14,7 @@ from datetime import timedelta
 from typing import Any
 
 import orjson
-from flask import current_app
+from flask import current_app, has_app_context
 from sqlalchemy import Row, select, update
 
 from webapp.extensions import db
@@ -22,11 +22,11 @@ from webapp.models import Plan, PlanRow
 from webapp.services.plans.kinds import Decision, Item, PlanContext, PlanKind
 from webapp.statuses import ACTION_ORDER, WRITE_ACTIONS, EffectKind, PlanStatus, RowOutcome
 
-INSERT_BATCH = 2000
+INSERT_BATCH = 2000  # default of PLAN_INSERT_BATCH: rows per executemany
 PLAN_ROWS = PlanRow.__table__  # Core statements: no per-row ORM bookkeeping for 100,000-row plans
 # What a kind's apply() may read of a row (messages and outcomes are for people, not for writing).
 APPLY_COLUMNS = ("id", "row_number", "cells", "data", "key", "label", "action", "before")
-APPLY_BATCH = 2000  # rows per savepoint; a failing batch is replayed row by row
+APPLY_BATCH = 2000  # default of PLAN_APPLY_BATCH: rows per savepoint; a failing batch is replayed row by row
 ROW_COLUMNS = (
     "plan_id",
     "row_number",
@@ -119,6 +119,11 @@ def _row_values(plan_id: int, items: Sequence[Item], decisions: Sequence[Decisio
         }
 
 
+def batch_size(setting: str, default: int) -> int:
+    """A batch size from the app config (tests shrink them so every run crosses every batch boundary)."""
+    return int(current_app.config.get(setting, default)) if has_app_context() else default
+
+
 def insert_rows(rows: Iterable[dict[str, Any]]) -> None:
     """Insert plan rows in batches through the driver's executemany with JSON serialised by orjson.
 
@@ -128,13 +133,14 @@ def insert_rows(rows: Iterable[dict[str, Any]]) -> None:
     connection = db.session.connection()
     compiled = PLAN_ROWS.insert().compile(dialect=connection.dialect, column_keys=list(ROW_COLUMNS))
     names = compiled.positiontup if compiled.positional else None
+    size = batch_size("PLAN_INSERT_BATCH", INSERT_BATCH)
     batch: list[Any] = []
     for row in rows:
         for column in JSON_COLUMNS:
             value = row[column]
             row[column] = None if value is None and column in NULLABLE_JSON else _json(value)
         batch.append(tuple(row[n] for n in names) if names is not None else row)
-        if len(batch) == INSERT_BATCH:
+        if len(batch) == size:
             connection.exec_driver_sql(compiled.string, batch)
             batch = []
     if batch:
@@ -169,7 +175,7 @@ def decision_hash(action: str, key: str) -> int:
 
 
 def write_batches(plan_id: int) -> Iterator[Sequence[Row[Any]]]:
-    """The plan's rows that write, in plan order, APPLY_BATCH at a time: their ids first (small), then each
+    """The plan's rows that write, in plan order, PLAN_APPLY_BATCH at a time: their ids first (small), then each
     batch by primary key, so no cursor stays open across the savepoints of the writes."""
     ids = db.session.scalars(
         select(PLAN_ROWS.c.id)
@@ -177,9 +183,10 @@ def write_batches(plan_id: int) -> Iterator[Sequence[Row[Any]]]:
         .order_by(PLAN_ROWS.c.id)
     ).all()
     columns = [PLAN_ROWS.c[name] for name in APPLY_COLUMNS]
-    for start in range(0, len(ids), APPLY_BATCH):
+    size = batch_size("PLAN_APPLY_BATCH", APPLY_BATCH)
+    for start in range(0, len(ids), size):
         yield db.session.execute(
-            select(*columns).where(PLAN_ROWS.c.id.in_(ids[start : start + APPLY_BATCH])).order_by(PLAN_ROWS.c.id)
+            select(*columns).where(PLAN_ROWS.c.id.in_(ids[start : start + size])).order_by(PLAN_ROWS.c.id)
         ).all()
 
 

@@ -1,0 +1,98 @@
+"""A plan left `applying` by a dead worker is recovered once its lease expires (issue 12 point 5): lazily
+when its page is opened or it is applied, and by `flask plans recover`. (The real kill: test_killed_apply.)"""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+from sqlalchemy import select, update
+
+from tests.certificates.helpers import allowlist, plan_id_of, upload, world_with_learners
+from webapp.extensions import db
+from webapp.models import AuditEvent, Plan, PlanRow
+from webapp.statuses import PlanStatus
+from webapp.timeutil import utcnow
+
+
+def _stuck_plan(client, *, lease_left: timedelta) -> tuple[dict, int]:
+    """A previewed import, then the state a worker killed mid-apply leaves (claim committed, nothing else)."""
+    w = world_with_learners()
+    client.login("instructor")
+    plan_id = plan_id_of(upload(client, b"ann,late\nbob,late\ncat,late\n"))
+    db.session.execute(
+        update(Plan).where(Plan.id == plan_id).values(status=PlanStatus.APPLYING, lease_expires=utcnow() + lease_left)
+    )
+    db.session.commit()
+    return w, plan_id
+
+
+def _status(plan_id: int) -> str:
+    db.session.expire_all()
+    return db.session.get(Plan, plan_id).status
+
+
+def _buttons(soup) -> list[str]:
+    return [b.get_text(" ", strip=True) for b in soup.select("button")]
+
+
+def test_a_live_lease_is_left_alone(client, runner):
+    _, plan_id = _stuck_plan(client, lease_left=timedelta(minutes=5))
+    page = client.soup(f"/plans/{plan_id}")
+    assert not [b for b in _buttons(page) if b.startswith("Apply")]
+    assert "This plan is being applied right now. If its worker stopped, it can be applied again after" in (
+        page.get_text(" ", strip=True)
+    )
+    response = client.post(f"/plans/{plan_id}/apply", follow_redirects=True)
+    assert "is being applied right now" in response.get_data(as_text=True)
+    result = runner.invoke(args=["plans", "recover", "--json"])
+    assert result.exit_code == 0 and json.loads(result.output) == {"recovered": []}
+    assert _status(plan_id) == PlanStatus.APPLYING
+
+
+def test_opening_a_plan_whose_lease_expired_offers_apply_again_and_the_apply_writes_once(client):
+    w, plan_id = _stuck_plan(client, lease_left=timedelta(seconds=-1))
+    page = client.soup(f"/plans/{plan_id}")
+    assert "Apply 3 changes" in _buttons(page)
+    assert _status(plan_id) == PlanStatus.PREVIEWED
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "plan.recover"))
+    assert event is not None and event.plan_id == plan_id and "nothing had been written" in event.summary
+    response = client.post(f"/plans/{plan_id}/apply", follow_redirects=True)
+    assert "Applied: 3 change(s) written, 0 failed." in response.get_data(as_text=True)
+    assert allowlist(w["course_a"]) == {"ann": "late", "bob": "late", "cat": "late"}
+    assert _status(plan_id) == PlanStatus.APPLIED
+
+
+def test_applying_a_plan_whose_lease_expired_recovers_it_first(client):
+    w, plan_id = _stuck_plan(client, lease_left=timedelta(seconds=-1))
+    response = client.post(f"/plans/{plan_id}/apply", follow_redirects=True)
+    assert "Applied: 3 change(s) written" in response.get_data(as_text=True)
+    assert allowlist(w["course_a"]) == {"ann": "late", "bob": "late", "cat": "late"}
+
+
+def test_plans_recover_prints_what_it_recovered(client, runner):
+    _, plan_id = _stuck_plan(client, lease_left=timedelta(seconds=-1))
+    result = runner.invoke(args=["plans", "recover"])
+    assert result.exit_code == 0, result.output
+    assert f"Plan #{plan_id} (certificate_exceptions) previewed again: nothing had been written" in result.output
+    assert "1 plan(s) recovered." in result.output
+    assert _status(plan_id) == PlanStatus.PREVIEWED
+    again = runner.invoke(args=["plans", "recover", "--json"])
+    assert json.loads(again.output) == {"recovered": []}
+    applied = runner.invoke(args=["plans", "apply", str(plan_id), "--as", "instructor", "--json"])
+    assert applied.exit_code == 0 and json.loads(applied.output)["status"] == "applied"
+
+
+def test_a_recovered_plan_with_committed_rows_is_failed_with_what_was_written(client, runner):
+    _, plan_id = _stuck_plan(client, lease_left=timedelta(seconds=-1))
+    first = db.session.scalar(select(PlanRow.id).where(PlanRow.plan_id == plan_id).order_by(PlanRow.id))
+    db.session.execute(update(PlanRow).where(PlanRow.id == first).values(outcome="applied"))
+    db.session.commit()
+    result = runner.invoke(args=["plans", "recover", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["recovered"] == [
+        {"plan_id": plan_id, "kind": "certificate_exceptions", "status": "failed", "written": 1, "failed": 0}
+    ]
+    page = client.soup(f"/plans/{plan_id}").get_text(" ", strip=True)
+    assert "stopped after 1 row(s) were written" in page
+    assert not [b for b in _buttons(client.soup(f"/plans/{plan_id}")) if b.startswith("Apply")]

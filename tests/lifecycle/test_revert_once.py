@@ -1,0 +1,83 @@
+"""An applied plan is reverted at most once (issue 12 point 1, design §1 step 5), through the pages and the CLI."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import func, select
+
+from tests.certificates.helpers import allowlist, plan_id_of, upload, world_with_learners
+from webapp.extensions import db
+from webapp.models import Plan
+from webapp.statuses import PlanStatus
+
+
+def _applied_import(client) -> tuple[dict, int]:
+    w = world_with_learners()
+    client.login("instructor")
+    plan_id = plan_id_of(upload(client, b"ann,late\nbob,late\ncat,late\n"))
+    client.post(f"/plans/{plan_id}/apply")
+    assert allowlist(w["course_a"]) == {"ann": "late", "bob": "late", "cat": "late"}
+    return w, plan_id
+
+
+def _buttons(soup) -> list[str]:
+    return [b.get_text(" ", strip=True) for b in soup.select("button")]
+
+
+def test_reverted_plan_links_its_revert_and_refuses_a_second_one(client):
+    w, plan_id = _applied_import(client)
+    revert_id = plan_id_of(client.post(f"/plans/{plan_id}/revert"))
+    client.post(f"/plans/{revert_id}/apply")
+    assert allowlist(w["course_a"]) == {}
+
+    page = client.soup(f"/plans/{plan_id}")
+    assert f"Reverted by plan #{revert_id}" in page.get_text(" ", strip=True)
+    assert page.find("a", href=f"/plans/{revert_id}", string=f"plan #{revert_id}") is not None
+    assert "Plan a revert" not in _buttons(page)
+
+    again = client.post(f"/plans/{plan_id}/revert")
+    assert again.status_code == 409
+    assert f"already reverted by plan #{revert_id}" in again.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(Plan).where(Plan.reverts_id == plan_id)) == 1
+    assert "Plan a revert" not in _buttons(client.soup(f"/plans/{revert_id}"))  # a revert has no inverse
+
+
+def test_a_previewed_revert_does_not_block_another_but_only_one_is_applied(client):
+    w, plan_id = _applied_import(client)
+    first = plan_id_of(client.post(f"/plans/{plan_id}/revert"))
+    page = client.soup(f"/plans/{plan_id}")
+    assert f"A revert is being previewed: plan #{first}" in page.get_text(" ", strip=True)
+    assert "Plan a revert" in _buttons(page)
+    second = plan_id_of(client.post(f"/plans/{plan_id}/revert"))
+    assert second != first
+
+    client.post(f"/plans/{first}/apply")
+    response = client.post(f"/plans/{second}/apply", follow_redirects=True)
+    text = response.get_data(as_text=True)
+    assert f"already reverted by plan #{first}" in text
+    db.session.expire_all()
+    assert db.session.get(Plan, second).status != PlanStatus.APPLIED
+    assert allowlist(w["course_a"]) == {}
+    assert f"Reverted by plan #{first}" in client.soup(f"/plans/{plan_id}").get_text(" ", strip=True)
+
+
+def test_cli_revert_dry_run_then_revert_then_refuse_a_second(runner, client):
+    w, plan_id = _applied_import(client)
+    dry = runner.invoke(args=["plans", "revert", str(plan_id), "--as", "instructor", "--dry-run", "--json"])
+    assert dry.exit_code == 0, dry.output
+    preview = json.loads(dry.output)
+    assert preview["status"] == "previewed" and preview["counts"]["delete"] == 3
+    assert allowlist(w["course_a"]) == {"ann": "late", "bob": "late", "cat": "late"}
+
+    done = runner.invoke(args=["plans", "revert", str(plan_id), "--as", "instructor"])
+    assert done.exit_code == 0, done.output
+    assert "applied" in done.output and "written 3, failed 0" in done.output
+    assert allowlist(w["course_a"]) == {}
+    revert_id = db.session.scalar(select(Plan.id).where(Plan.reverts_id == plan_id, Plan.status == "applied"))
+
+    again = runner.invoke(args=["plans", "revert", str(plan_id), "--as", "instructor", "--json"])
+    assert again.exit_code == 1
+    assert f"already reverted by plan #{revert_id}" in again.output
+    no_inverse = runner.invoke(args=["plans", "revert", str(revert_id), "--as", "instructor"])
+    assert no_inverse.exit_code == 1 and "cannot be reverted" in no_inverse.output
