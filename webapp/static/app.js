@@ -12,3 +12,12 @@ document.addEventListener("submit", (event) => {
     window.setTimeout(() => form.querySelectorAll("button[type=submit]").forEach((b) => { b.disabled = true; }), 0);
   }
 });
+// 3. A wide table scrolls inside its own box instead of widening the page (narrow screens); without
+//    this script the CSS lets the table itself scroll.
+document.querySelectorAll("table.table").forEach((table) => {
+  if (table.parentElement.classList.contains("table-scroll")) return;
+  const box = document.createElement("div");
+  box.className = "table-scroll";
+  table.replaceWith(box);
+  box.appendChild(table);
+});
