@@ -75,7 +75,8 @@ def by_catalog_uuid(uuids: Iterable[str]) -> dict[str, Academy]:
     found: dict[str, Academy] = {}
     for batch in chunks(sorted(set(uuids))):
         for academy in db.session.scalars(select(Academy).where(Academy.catalog_uuid.in_(batch))):
-            found[academy.catalog_uuid] = academy
+            if academy.catalog_uuid is not None:  # the IN filter excludes NULL; the column type does not say so
+                found[academy.catalog_uuid] = academy
     return found
 
 

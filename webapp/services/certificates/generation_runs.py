@@ -145,19 +145,19 @@ class _GenerationKind(CertificateChangeKind):
 
     def decide(self, ctx: PlanContext, items: Sequence[Item]) -> list[Decision]:
         user_ids = [int(i.data["user_id"]) for i in items]
-        state = _state(ctx.course, user_ids)
+        state = _state(ctx.require_course(), user_ids)
         return [self._decide_one(state, item) for item in items]
 
     def _decide_one(self, state: _State, item: Item) -> Decision:
         user_id = int(item.data["user_id"])
         key, label = str(user_id), item.data.get("label") or item.cells[0]
         current = state.certificates.get(user_id)
-        held = current is not None and current[0] not in NOT_HELD
-        if self.regenerate and not held:
+        held = current[0] if current is not None and current[0] not in NOT_HELD else None  # the status held
+        if self.regenerate and held is None:
             return Decision(Action.SKIP, key, label, "no_certificate", "holds no certificate to regenerate")
-        if not self.regenerate and held:
+        if not self.regenerate and held is not None:
             return Decision(
-                Action.SKIP, key, label, "has_certificate", f"already has a certificate ({current[0]}); use Regenerate"
+                Action.SKIP, key, label, "has_certificate", f"already has a certificate ({held}); use Regenerate"
             )
         target = _target(state, user_id)
         if isinstance(target, str):
@@ -186,11 +186,11 @@ class _GenerationKind(CertificateChangeKind):
             c.user_id: c
             for batch in chunks(sorted(wanted), 900)
             for c in db.session.scalars(
-                select(Certificate).where(Certificate.course_id == ctx.course.id, Certificate.user_id.in_(batch))
+                select(Certificate).where(Certificate.course_id == ctx.course_id, Certificate.user_id.in_(batch))
             )
         }
         # apply() reads no `after`: the rules are re-run (the engine's recompute agreed with the preview).
-        state = _state(ctx.course, list(wanted))
+        state = _state(ctx.require_course(), list(wanted))
         for user_id in wanted:
             target = _target(state, user_id)
             if isinstance(target, str):
@@ -198,7 +198,7 @@ class _GenerationKind(CertificateChangeKind):
             status, grade, _ = target
             certificate = existing.get(user_id)
             if certificate is None:
-                db.session.add(Certificate(user_id=user_id, course_id=ctx.course.id, status=status, grade=grade))
+                db.session.add(Certificate(user_id=user_id, course_id=ctx.course_id, status=status, grade=grade))
             else:
                 certificate.status, certificate.grade = status, grade
 

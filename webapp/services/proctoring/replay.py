@@ -96,11 +96,11 @@ def _item(row: int, entry: Any) -> Item:
     return Item(row, [str(code)[:100], str(status)[:40]], {"payload": redact(entry)})
 
 
-def _may_act(ctx: PlanContext, course: Any) -> bool:
+def _may_act(ctx: PlanContext, actor: User, course: Course) -> bool:
     """Course permission of the acting user, asked once per course per run (not once per payload)."""
-    allowed = ctx.cache.setdefault("may_act", {})
+    allowed: dict[int, bool] = ctx.cache.setdefault("may_act", {})
     if course.id not in allowed:
-        allowed[course.id] = permissions.is_course_staff(ctx.actor, course)
+        allowed[course.id] = permissions.is_course_staff(actor, course)
     return allowed[course.id]
 
 
@@ -214,7 +214,7 @@ class ReplayKind(PlanKind):
                 "other_course",
                 f"attempt {attempt.attempt_code} belongs to {attempt.exam.course.key}, not to {ctx.course.key}",
             )
-        if ctx.actor is not None and not _may_act(ctx, attempt.exam.course):
+        if ctx.actor is not None and not _may_act(ctx, ctx.actor, attempt.exam.course):
             return "not_allowed", f"you are not staff of {attempt.exam.course.key}"
         return None
 
