@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, NamedTuple
 
 from flask import current_app
 from sqlalchemy import select
@@ -137,20 +138,34 @@ def _label(status: str) -> str:
         return status
 
 
+class GenerationEntry(NamedTuple):
+    """The typed payload of a generation row: the learner it covers (stored as `{"user_id", "label"}`)."""
+
+    user_id: int
+    label: str = ""  # the username when planned
+
+    def to_data(self) -> dict[str, Any]:
+        return {"user_id": self.user_id, "label": self.label}
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> GenerationEntry:
+        return cls(int(data["user_id"]), str(data.get("label") or ""))
+
+
 class _GenerationKind(CertificateChangeKind):
-    """A generation run over the learners listed in its items (one per learner, `data.user_id`)."""
+    """A generation run over the learners listed in its items (one per learner, a `GenerationEntry` payload)."""
 
     input_columns = ("username",)
     regenerate = False
 
     def decide(self, ctx: PlanContext, items: Sequence[Item]) -> list[Decision]:
-        user_ids = [int(i.data["user_id"]) for i in items]
+        user_ids = [GenerationEntry.from_data(i.data).user_id for i in items]
         state = _state(ctx.require_course(), user_ids)
         return [self._decide_one(state, item) for item in items]
 
     def _decide_one(self, state: _State, item: Item) -> Decision:
-        user_id = int(item.data["user_id"])
-        key, label = str(user_id), item.data.get("label") or item.cells[0]
+        user_id, label = GenerationEntry.from_data(item.data)
+        key, label = str(user_id), label or item.cells[0]
         current = state.certificates.get(user_id)
         held = current[0] if current is not None and current[0] not in NOT_HELD else None  # the status held
         if self.regenerate and held is None:
@@ -268,7 +283,7 @@ def plan_generation(actor: User | None, course_key: str, scope: str, *, regenera
     users = _learners(course, selected, regenerate)
     if not users:
         raise ServiceError(f"There are no learners to cover in {course.key} ({selected.label}).")
-    items = [Item(n, [u.username], {"user_id": u.id, "label": u.username}) for n, u in enumerate(users, start=1)]
+    items = [Item.of(n, [u.username], GenerationEntry(u.id, u.username)) for n, u in enumerate(users, start=1)]
     if regenerate:
         kind = REGENERATE_KIND
     else:
