@@ -25,7 +25,7 @@ from webapp.models.enterprise import GradeRecord
 from webapp.services import plans
 from webapp.services.batching import chunks
 from webapp.services.certificates.common import NO_CERTIFICATE_STATUSES, CertificateChangeKind, changing_course
-from webapp.services.errors import ServiceError
+from webapp.services.errors import InputRefused, ServiceError
 from webapp.services.plans import Decision, Item, PlanContext
 from webapp.statuses import Action, CertificateStatus, EnrollmentMode, GenerationScope, PlanStatus, RowOutcome
 from webapp.timeutil import iso
@@ -129,13 +129,7 @@ def _target(state: _State, user_id: int) -> tuple[str, float | None, bool] | str
 
 
 BECAUSE_OF_EXCEPTION = "certificate exception (grade ignored)"
-
-
-def _label(status: str) -> str:
-    try:
-        return CertificateStatus(status).label
-    except ValueError:
-        return status
+_label = CertificateStatus.label_of
 
 
 class GenerationEntry(NamedTuple):
@@ -248,7 +242,7 @@ def parse_scope(value: str | None) -> GenerationScope:
         return GenerationScope((value or "").strip().lower())
     except ValueError:
         choices = ", ".join(f"{s.value} ({s.label})" for s in GenerationScope)
-        raise ServiceError(f"Unknown scope {value!r}; choose one of: {choices}.") from None
+        raise InputRefused(f"Unknown scope {value!r}; choose one of: {choices}.") from None
 
 
 def _learners(course: Course, scope: GenerationScope, regenerate: bool) -> list[User]:
@@ -279,10 +273,10 @@ def plan_generation(actor: User | None, course_key: str, scope: str, *, regenera
     course = changing_course(actor, course_key)
     selected = parse_scope(scope)
     if not current_app.config.get("CERTIFICATES_GENERATION_ENABLED", True):
-        raise ServiceError("Certificate generation is off for the whole platform (CERTIFICATES_GENERATION_ENABLED).")
+        raise InputRefused("Certificate generation is off for the whole platform (CERTIFICATES_GENERATION_ENABLED).")
     users = _learners(course, selected, regenerate)
     if not users:
-        raise ServiceError(f"There are no learners to cover in {course.key} ({selected.label}).")
+        raise InputRefused(f"There are no learners to cover in {course.key} ({selected.label}).")
     items = [Item.of(n, [u.username], GenerationEntry(u.id, u.username)) for n, u in enumerate(users, start=1)]
     if regenerate:
         kind = REGENERATE_KIND
