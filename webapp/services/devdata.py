@@ -273,15 +273,7 @@ class DataSpecKind(PlanKind):
         values_by_row: dict[int, dict[str, Any]],
         only_missing: bool,
     ) -> Iterator[Decision]:
-        cleaned: list[tuple[dict[str, Any], list[str]]] = []
-        for item in group:
-            entry = _entry(item)
-            if entry.not_a_list:
-                cleaned.append(({}, [f"{entity.key} must be a list of entries"]))
-            else:
-                values, errors = entity.clean(entry.entry)
-                cleaned.append((values, errors or entity.extra_errors(values)))
-                values_by_row[item.row] = values
+        cleaned = self._clean_group(entity, group, values_by_row)
         valid = [(i, v) for i, (v, e) in enumerate(cleaned) if not e]
         keys = {i: entity.natural_key(v) for i, v in valid}
         existing = entity.load(list(set(keys.values())))
@@ -314,30 +306,50 @@ class DataSpecKind(PlanKind):
                     message=f"{where}: {'; '.join(problems)}",
                 )
                 continue
-            current = existing.get(key)
-            if current is None:
-                yield Decision(Action.CREATE, key=label, label=label, message=f"{where}: new")
-                continue
-            before, after = entity.diff(current, values)
-            if (before or after) and only_missing:
-                yield Decision(
-                    Action.SKIP,
-                    key=label,
-                    label=label,
-                    code="exists",
-                    message=f"{where}: exists; left as it is (only missing rows are created)",
-                )
-            elif before or after:
-                yield Decision(
-                    Action.UPDATE,
-                    key=label,
-                    label=label,
-                    message=f"{where}: changes {', '.join(after)}",
-                    before=jsonable(before),
-                    after=jsonable(after),
-                )
+            yield self._change(entity, existing.get(key), values, label, where, only_missing)
+
+    @staticmethod
+    def _clean_group(
+        entity: Entity, group: list[Item], values_by_row: dict[int, dict[str, Any]]
+    ) -> list[tuple[dict[str, Any], list[str]]]:
+        """(values, problems) of each entry; the values are kept by row for apply."""
+        cleaned: list[tuple[dict[str, Any], list[str]]] = []
+        for item in group:
+            entry = _entry(item)
+            if entry.not_a_list:
+                cleaned.append(({}, [f"{entity.key} must be a list of entries"]))
             else:
-                yield Decision(Action.UNCHANGED, key=label, label=label, message=f"{where}: unchanged")
+                values, errors = entity.clean(entry.entry)
+                cleaned.append((values, errors or entity.extra_errors(values)))
+                values_by_row[item.row] = values
+        return cleaned
+
+    @staticmethod
+    def _change(
+        entity: Entity, current: Any, values: dict[str, Any], label: str, where: str, only_missing: bool
+    ) -> Decision:
+        """A valid entry against its stored row (None: there is none): create, skip, update or unchanged."""
+        if current is None:
+            return Decision(Action.CREATE, key=label, label=label, message=f"{where}: new")
+        before, after = entity.diff(current, values)
+        if (before or after) and only_missing:
+            return Decision(
+                Action.SKIP,
+                key=label,
+                label=label,
+                code="exists",
+                message=f"{where}: exists; left as it is (only missing rows are created)",
+            )
+        if before or after:
+            return Decision(
+                Action.UPDATE,
+                key=label,
+                label=label,
+                message=f"{where}: changes {', '.join(after)}",
+                before=jsonable(before),
+                after=jsonable(after),
+            )
+        return Decision(Action.UNCHANGED, key=label, label=label, message=f"{where}: unchanged")
 
     @staticmethod
     def _missing_references(
