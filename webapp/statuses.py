@@ -182,6 +182,14 @@ class CertificateStatus(StrEnum):
         """The platform's badge words (domain §1.1); statuses without one read as their words."""
         return CERTIFICATE_STATUS_LABELS.get(self, self.value.replace("_", " ").capitalize())
 
+    @classmethod
+    def label_of(cls, value: str) -> str:
+        """The label of a stored status; a value this vocabulary does not know reads as it is."""
+        try:
+            return cls(value).label
+        except ValueError:
+            return str(value)
+
 
 PASSING_CERTIFICATE_STATUSES = frozenset({CertificateStatus.DOWNLOADABLE, CertificateStatus.GENERATING})
 

@@ -76,3 +76,51 @@ def test_demo_academies_spec_loads(runner):
     result = runner.invoke(args=["data", "load", "webapp/demo/academies.yaml", "--json"])
     assert result.exit_code == 0 and json.loads(result.output)["counts"]["create"] == 2
     assert academy("Data Science").catalog_query_uuid == "3f2b7c10-9a4e-4d2b-8c61-0e5a9b7d1c21"
+
+
+OTHER_UUID = "9c1d2e3f-4a5b-4c6d-8e7f-0a1b2c3d4e5f"
+
+
+def test_a_spec_reaching_a_synced_academy_keeps_its_long_description_and_uuid(runner, tmp_path):
+    make_academy("Synced", long_description="What the catalog says at length.", catalog_uuid=UUID, description="old")
+    spec = "academies:\n  - {name: Synced, slug: synced, description: new}\n"
+    code, data = load(runner, tmp_path, spec)
+    assert code == 0 and data["counts"]["update"] == 1, data
+    synced = academy("synced")
+    assert (synced.description, synced.long_description, synced.catalog_uuid) == (
+        "new",
+        "What the catalog says at length.",
+        UUID,
+    )
+    code, again = load(runner, tmp_path, spec)
+    assert code == 0 and again["counts"]["unchanged"] == 1, again
+
+
+def test_a_spec_sets_the_catalog_fields_and_refuses_a_uuid_of_another_academy(runner, tmp_path):
+    make_academy("Holder", catalog_uuid=OTHER_UUID)
+    code, data = load(
+        runner,
+        tmp_path,
+        f"""
+academies:
+  - {{name: New, uuid: "{UUID.upper()}", long_description: "At length."}}
+  - {{name: Holder, long_description: ""}}
+""",
+    )
+    assert code == 0 and data["counts"]["create"] == 1 and data["counts"]["update"] == 0, data
+    new = academy("new")
+    assert (new.catalog_uuid, new.long_description) == (UUID, "At length.")
+    code, refused = load(
+        runner,
+        tmp_path,
+        f"""
+academies:
+  - {{name: Taker, catalog_uuid: "{OTHER_UUID}"}}
+  - {{name: Odd, uuid: "12"}}
+""",
+    )
+    assert code == 0 and refused["counts"]["error"] == 2, refused
+    messages = " | ".join(r["message"] for r in refused["rows"])
+    assert f"catalog uuid '{OTHER_UUID}' is already used by academy 'Holder'" in messages
+    assert "field 'uuid' must be a UUID" in messages
+    assert academy("Taker") is None

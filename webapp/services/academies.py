@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import func, insert, or_, select
 from sqlalchemy.orm import joinedload
@@ -75,7 +75,8 @@ def by_catalog_uuid(uuids: Iterable[str]) -> dict[str, Academy]:
     found: dict[str, Academy] = {}
     for batch in chunks(sorted(set(uuids))):
         for academy in db.session.scalars(select(Academy).where(Academy.catalog_uuid.in_(batch))):
-            found[academy.catalog_uuid] = academy
+            if academy.catalog_uuid is not None:  # the IN filter excludes NULL; the column type does not say so
+                found[academy.catalog_uuid] = academy
     return found
 
 
@@ -137,6 +138,37 @@ def sync_history(actor: User, *, page: int = 1, per_page: int = 50) -> Page:
 # ------------------------------------------------------------------------------------------ plan kind
 
 
+class SyncEntry(NamedTuple):
+    """The typed payload of a sync row: a catalog item at its position in the catalog, or an active academy
+    the catalog no longer lists (`deactivate`: its lower-cased name). Stored as `{"item", "position"}` or
+    `{"deactivate", "name"}`."""
+
+    item: Any = None  # the catalog item as read (any JSON value: a bad one is a skip row)
+    position: int | None = None
+    deactivate: str | None = None
+    name: str = ""  # the academy to deactivate, as stored
+
+    @property
+    def is_deactivation(self) -> bool:
+        return self.deactivate is not None
+
+    def values(self) -> dict[str, Any] | Rejected:
+        """The academy fields of the catalog item, or why it yields none."""
+        return normalise(self.item, self.position)
+
+    def to_data(self) -> dict[str, Any]:
+        if self.deactivate is not None:
+            return {"deactivate": self.deactivate, "name": self.name}
+        return {"item": self.item, "position": self.position}
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> SyncEntry:
+        if "deactivate" in data:
+            lower = str(data["deactivate"])
+            return cls(deactivate=lower, name=str(data.get("name", lower)))
+        return cls(data.get("item"), data.get("position"))
+
+
 class AcademySyncKind(PlanKind):
     """Catalog items -> academies: create, update (field diffs), unchanged, skip, error, deactivate."""
 
@@ -146,11 +178,20 @@ class AcademySyncKind(PlanKind):
     needs_course = False
 
     def decide(self, ctx: PlanContext, items: Sequence[Item]) -> Iterator[Decision]:
-        normalised = [normalise(i.data["item"], i.data.get("position")) if "item" in i.data else None for i in items]
+        # per row: the academy fields, why the item yields none, or (a deactivation row) its payload
+        normalised: list[dict[str, Any] | Rejected | SyncEntry] = []
+        payload_names: set[str] = set()
+        for item in items:
+            entry = SyncEntry.from_data(item.data)
+            if entry.is_deactivation:
+                normalised.append(entry)
+                continue
+            normalised.append(entry.values())
+            if name := item_name(entry.item):
+                payload_names.add(name.lower())
         valid = {index: v for index, v in enumerate(normalised) if isinstance(v, dict)}
-        payload_names = {name.lower() for i in items if "item" in i.data and (name := item_name(i.data["item"]))}
         existing = by_lower_name(
-            {v["name"] for v in valid.values()} | {i.data["deactivate"] for i in items if "deactivate" in i.data}
+            {v["name"] for v in valid.values()} | {v.name for v in normalised if isinstance(v, SyncEntry)}
         )
         owners = by_lookup_key(v["stripe_price_lookup_key"] for v in valid.values())
         uuid_owners = by_catalog_uuid(v["catalog_uuid"] for v in valid.values() if v["catalog_uuid"])
@@ -158,8 +199,8 @@ class AcademySyncKind(PlanKind):
         claimed: dict[str, int] = {}
         claimed_uuids: dict[str, int] = {}
         for item, values in zip(items, normalised, strict=True):
-            if "deactivate" in item.data:
-                yield self._deactivation(item, existing, payload_names)
+            if isinstance(values, SyncEntry):
+                yield self._deactivation(values, existing, payload_names)
             elif isinstance(values, Rejected):
                 yield Decision(
                     Action(values.action),
@@ -252,10 +293,10 @@ class AcademySyncKind(PlanKind):
         )
 
     @staticmethod
-    def _deactivation(item: Item, existing: dict[str, Academy], payload_names: set[str]) -> Decision:
-        lower = item.data["deactivate"]
+    def _deactivation(entry: SyncEntry, existing: dict[str, Academy], payload_names: set[str]) -> Decision:
+        lower = entry.deactivate or ""
         current = existing.get(lower)
-        label = current.name if current else item.data.get("name", lower)
+        label = current.name if current else entry.name
         if not payload_names:  # an empty or broken catalog answer never deactivates anything
             return Decision(
                 Action.SKIP,
@@ -284,7 +325,7 @@ class AcademySyncKind(PlanKind):
         for row in rows:
             current = existing.get(row.key)
             if row.action == Action.CREATE:
-                values = normalise(row.data["item"], row.data.get("position"))
+                values = SyncEntry.from_data(row.data).values()
                 if not isinstance(values, dict):  # the stored item no longer normalises: refuse this row only
                     raise ServiceError(f"row {row.row_number}: {values.message}")
                 creates.append(values)
@@ -293,7 +334,7 @@ class AcademySyncKind(PlanKind):
             elif row.action == Action.DEACTIVATE:
                 current.is_active = False
             elif row.action == Action.UPDATE:
-                values = normalise(row.data["item"], row.data.get("position"))
+                values = SyncEntry.from_data(row.data).values()
                 if not isinstance(values, dict):
                     raise ServiceError(f"row {row.row_number}: {values.message}")
                 for field, value in compare(current, values)[1].items():
@@ -366,8 +407,7 @@ def sync_items(
     else:
         positioned = list(enumerate(raw_items, start=1))
     items = [
-        Item(row, [_cell(raw)], {"item": raw, "position": position})
-        for row, (position, raw) in enumerate(positioned, start=1)
+        Item.of(row, [_cell(raw)], SyncEntry(raw, position)) for row, (position, raw) in enumerate(positioned, start=1)
     ]
     seen = {name.lower() for raw in raw_items if (name := item_name(raw))}
     if deactivate_missing and seen:
@@ -376,9 +416,8 @@ def sync_items(
         )
         for current in active:
             if current.name.lower() not in seen:
-                items.append(
-                    Item(len(items) + 1, [current.name], {"deactivate": current.name.lower(), "name": current.name})
-                )
+                entry = SyncEntry(deactivate=current.name.lower(), name=current.name)
+                items.append(Item.of(len(items) + 1, [current.name], entry))
     return items
 
 

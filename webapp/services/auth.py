@@ -101,8 +101,10 @@ def create_staff(username: str, email: str, password: str, *, is_global: bool, c
     if len(password) < 8 and not current_app.config.get("DEMO_ALLOW_SHORT_PASSWORDS"):
         raise ServiceError("The password must have at least 8 characters.")
     courses = [get_course(key) for key in course_keys]
-    user = find_user(username)
-    clash = find_user(email)
+    # By exact username and exact email (both case-insensitive), not find_user: a username may be another
+    # user's email, and find_user would take that user.
+    user = db.session.scalar(select(User).where(func.lower(User.username) == username.strip().lower()))
+    clash = db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
     if clash is not None and clash is not user:
         raise ServiceError(f"The email {email} is already used by {clash.username}.")
     if user is None:

@@ -13,7 +13,7 @@ import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import IO, Any, Protocol
 
 from webapp.services import jsonio
 from webapp.services.errors import InputRefused
@@ -217,7 +217,15 @@ def origin(url: str) -> tuple[str, str, int | None]:
 class _SameOriginAuth(urllib.request.HTTPRedirectHandler):
     """Follow redirects as urllib does, but drop Authorization when the target's origin differs."""
 
-    def redirect_request(self, req, fp, code, msg, headers, newurl):  # type: ignore[no-untyped-def]
+    def redirect_request(
+        self,
+        req: urllib.request.Request,
+        fp: IO[bytes],
+        code: int,
+        msg: str,
+        headers: http.client.HTTPMessage,
+        newurl: str,
+    ) -> urllib.request.Request | None:
         new = super().redirect_request(req, fp, code, msg, headers, newurl)
         if new is not None and origin(new.full_url) != origin(req.full_url):
             for store in (new.headers, new.unredirected_hdrs):

@@ -47,7 +47,7 @@ from webapp.services.batching import chunks
 from webapp.services.errors import InputRefused, NotFound
 from webapp.services.pagination import Page
 from webapp.statuses import PASSING_CERTIFICATE_STATUSES, EnrollmentMode, Grade, Pacing, SkipReason
-from webapp.timeutil import epoch_ms, iso, utcnow
+from webapp.timeutil import epoch_ms, iso, parse_iso, utcnow
 
 HEADER = (
     "customer",
@@ -79,6 +79,16 @@ class Source(StrEnum):
 
 class CompletionRefused(InputRefused):
     """The export parameters are refused (bad course key, bad date)."""
+
+
+def parse_as_of(text: str | None) -> datetime | None:
+    """The "as of" time the form gives (ISO 8601 date or time, UTC), or None when empty (the current time)."""
+    if not text:
+        return None
+    try:
+        return parse_iso(text)
+    except ValueError:
+        raise CompletionRefused("Not an ISO 8601 date, e.g. 2026-06-30 or 2026-06-30T12:00:00Z.") from None
 
 
 @dataclass(frozen=True)

@@ -46,6 +46,51 @@ class SpecFile:
     already_loaded: str = ""  # a second mention: where the file was first listed (and loaded)
 
 
+@dataclass(frozen=True, slots=True)
+class SpecEntry:
+    """The typed payload of a data-spec row: one entry of an entity list of a file, where it was written.
+
+    Stored as `{"file", "entity", "index", "entry"}`, plus `not_a_list` (the entity's value is not a list) or
+    `first` (a file listed twice: where it was first listed) when set.
+    """
+
+    file: str
+    entity: str  # the spec key, or ALREADY_LOADED
+    index: int = 0  # 1-based place in the entity's list; 0 for a row about the whole key or file
+    entry: Any = None  # the entry as written (jsonable; passwords already hashed)
+    not_a_list: bool = False
+    first: str = ""
+
+    @property
+    def where(self) -> str:
+        """Where staff find the entry: `file › entity entry N`."""
+        index = f" entry {self.index}" if self.index else ""
+        return f"{self.file} › {self.entity}{index}"
+
+    def to_data(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"file": self.file, "entity": self.entity, "index": self.index, "entry": self.entry}
+        if self.not_a_list:
+            data["not_a_list"] = True
+        if self.first:
+            data["first"] = self.first
+        return data
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> SpecEntry:
+        return cls(
+            str(data.get("file", "")),
+            str(data.get("entity", "")),
+            int(data.get("index") or 0),
+            data.get("entry"),
+            bool(data.get("not_a_list")),
+            str(data.get("first") or ""),
+        )
+
+
+def _entry(row: plans.Row) -> SpecEntry:
+    return SpecEntry.from_data(row.data)
+
+
 MAX_SPEC_BYTES = 64 * 1024 * 1024
 MAX_NESTING = 32  # a data spec needs about 5 levels
 
@@ -114,29 +159,12 @@ def spec_items(files: Sequence[SpecFile]) -> list[Item]:
     row = itertools.count(1)
     for spec in files:
         if spec.already_loaded:
-            items.append(
-                Item(
-                    next(row),
-                    [spec.name, "", ""],
-                    {
-                        "file": spec.name,
-                        "entity": ALREADY_LOADED,
-                        "index": 0,
-                        "entry": None,
-                        "first": spec.already_loaded,
-                    },
-                )
-            )
+            entry = SpecEntry(spec.name, ALREADY_LOADED, first=spec.already_loaded)
+            items.append(Item.of(next(row), [spec.name, "", ""], entry))
             continue
         for key in spec.data:
             if key not in entities:
-                items.append(
-                    Item(
-                        next(row),
-                        [spec.name, str(key), ""],
-                        {"file": spec.name, "entity": str(key), "index": 0, "entry": None},
-                    )
-                )
+                items.append(Item.of(next(row), [spec.name, str(key), ""], SpecEntry(spec.name, str(key))))
         for key in entities:
             if key not in spec.data:
                 continue
@@ -144,22 +172,12 @@ def spec_items(files: Sequence[SpecFile]) -> list[Item]:
             if key == "users":
                 entries = _hash_passwords(entries) if isinstance(entries, list) else _redact(entries)
             if not isinstance(entries, list):
-                items.append(
-                    Item(
-                        next(row),
-                        [spec.name, key, ""],
-                        {"file": spec.name, "entity": key, "index": 0, "entry": jsonable(entries), "not_a_list": True},
-                    )
-                )
+                entry = SpecEntry(spec.name, key, entry=jsonable(entries), not_a_list=True)
+                items.append(Item.of(next(row), [spec.name, key, ""], entry))
                 continue
-            for index, entry in enumerate(entries, start=1):
-                items.append(
-                    Item(
-                        next(row),
-                        [spec.name, key, str(index)],
-                        {"file": spec.name, "entity": key, "index": index, "entry": jsonable(entry)},
-                    )
-                )
+            for index, raw in enumerate(entries, start=1):
+                entry = SpecEntry(spec.name, key, index, jsonable(raw))
+                items.append(Item.of(next(row), [spec.name, key, str(index)], entry))
     return items
 
 
@@ -209,11 +227,6 @@ def _redact(value: Any) -> Any:
     return value
 
 
-def _where(data: dict[str, Any]) -> str:
-    index = f" entry {data['index']}" if data.get("index") else ""
-    return f"{data['file']} › {data['entity']}{index}"
-
-
 class DataSpecKind(PlanKind):
     """Load a data spec: every entry created, updated or unchanged; all or nothing."""
 
@@ -226,24 +239,25 @@ class DataSpecKind(PlanKind):
     def decide(self, ctx: PlanContext, items: Sequence[Item]) -> Iterator[Decision]:
         entities = supported_entities()
         seen: dict[str, dict[Key, str]] = {key: {} for key in entities}  # natural key -> where first seen
-        for entity_key, grouped in itertools.groupby(items, key=lambda i: i.data["entity"]):
+        # the payload is read per row where it is needed (a spec may hold 100,000 entries: no list of payloads)
+        for entity_key, grouped in itertools.groupby(items, key=lambda i: _entry(i).entity):
             group = list(grouped)
             if entity_key == ALREADY_LOADED:
-                for item in group:
+                for entry in map(_entry, group):
                     yield Decision(
                         Action.SKIP,
                         code="already_loaded",
-                        message=f"{item.data['file']}: already loaded (listed first at {item.data['first']})",
+                        message=f"{entry.file}: already loaded (listed first at {entry.first})",
                     )
                 continue
             entity = entities.get(entity_key)
             if entity is None:
                 supported = ", ".join(entities)
-                for item in group:
+                for entry in map(_entry, group):
                     yield Decision(
                         Action.ERROR,
                         code="unknown_entity",
-                        message=f"{_where(item.data)}: unknown key {entity_key!r} (supported: {supported})",
+                        message=f"{entry.where}: unknown key {entity_key!r} (supported: {supported})",
                     )
                 continue
             yield from self._decide_group(
@@ -259,14 +273,7 @@ class DataSpecKind(PlanKind):
         values_by_row: dict[int, dict[str, Any]],
         only_missing: bool,
     ) -> Iterator[Decision]:
-        cleaned: list[tuple[dict[str, Any], list[str]]] = []
-        for item in group:
-            if item.data.get("not_a_list"):
-                cleaned.append(({}, [f"{entity.key} must be a list of entries"]))
-            else:
-                values, errors = entity.clean(item.data["entry"])
-                cleaned.append((values, errors or entity.extra_errors(values)))
-                values_by_row[item.row] = values
+        cleaned = self._clean_group(entity, group, values_by_row)
         valid = [(i, v) for i, (v, e) in enumerate(cleaned) if not e]
         keys = {i: entity.natural_key(v) for i, v in valid}
         existing = entity.load(list(set(keys.values())))
@@ -274,7 +281,7 @@ class DataSpecKind(PlanKind):
         batch = entity.batch_errors([v for _, v in valid], existing)
         batch_by_item = {valid[j][0]: message for j, message in batch.items()}
         for index, (item, (values, errors)) in enumerate(zip(group, cleaned, strict=True)):
-            where = _where(item.data)
+            where = _entry(item).where
             if errors:
                 yield Decision(Action.ERROR, code="invalid_entry", message=f"{where}: {'; '.join(errors)}")
                 continue
@@ -299,30 +306,50 @@ class DataSpecKind(PlanKind):
                     message=f"{where}: {'; '.join(problems)}",
                 )
                 continue
-            current = existing.get(key)
-            if current is None:
-                yield Decision(Action.CREATE, key=label, label=label, message=f"{where}: new")
-                continue
-            before, after = entity.diff(current, values)
-            if (before or after) and only_missing:
-                yield Decision(
-                    Action.SKIP,
-                    key=label,
-                    label=label,
-                    code="exists",
-                    message=f"{where}: exists; left as it is (only missing rows are created)",
-                )
-            elif before or after:
-                yield Decision(
-                    Action.UPDATE,
-                    key=label,
-                    label=label,
-                    message=f"{where}: changes {', '.join(after)}",
-                    before=jsonable(before),
-                    after=jsonable(after),
-                )
+            yield self._change(entity, existing.get(key), values, label, where, only_missing)
+
+    @staticmethod
+    def _clean_group(
+        entity: Entity, group: list[Item], values_by_row: dict[int, dict[str, Any]]
+    ) -> list[tuple[dict[str, Any], list[str]]]:
+        """(values, problems) of each entry; the values are kept by row for apply."""
+        cleaned: list[tuple[dict[str, Any], list[str]]] = []
+        for item in group:
+            entry = _entry(item)
+            if entry.not_a_list:
+                cleaned.append(({}, [f"{entity.key} must be a list of entries"]))
             else:
-                yield Decision(Action.UNCHANGED, key=label, label=label, message=f"{where}: unchanged")
+                values, errors = entity.clean(entry.entry)
+                cleaned.append((values, errors or entity.extra_errors(values)))
+                values_by_row[item.row] = values
+        return cleaned
+
+    @staticmethod
+    def _change(
+        entity: Entity, current: Any, values: dict[str, Any], label: str, where: str, only_missing: bool
+    ) -> Decision:
+        """A valid entry against its stored row (None: there is none): create, skip, update or unchanged."""
+        if current is None:
+            return Decision(Action.CREATE, key=label, label=label, message=f"{where}: new")
+        before, after = entity.diff(current, values)
+        if (before or after) and only_missing:
+            return Decision(
+                Action.SKIP,
+                key=label,
+                label=label,
+                code="exists",
+                message=f"{where}: exists; left as it is (only missing rows are created)",
+            )
+        if before or after:
+            return Decision(
+                Action.UPDATE,
+                key=label,
+                label=label,
+                message=f"{where}: changes {', '.join(after)}",
+                before=jsonable(before),
+                after=jsonable(after),
+            )
+        return Decision(Action.UNCHANGED, key=label, label=label, message=f"{where}: unchanged")
 
     @staticmethod
     def _missing_references(
@@ -343,9 +370,9 @@ class DataSpecKind(PlanKind):
         entities = supported_entities()
         resolver = Resolver(entities)
         cleaned = ctx.cache.get("values", {})  # filled by the recompute just before apply
-        for entity_key, group in itertools.groupby(rows, key=lambda r: r.data["entity"]):
+        for entity_key, group in itertools.groupby(rows, key=lambda r: _entry(r).entity):
             entity = entities[entity_key]
-            values = [cleaned.get(row.row_number) or entity.clean(row.data["entry"])[0] for row in group]
+            values = [cleaned.get(row.row_number) or entity.clean(_entry(row).entry)[0] for row in group]
             existing = entity.load([entity.natural_key(v) for v in values])
             entity.write([(v, existing.get(entity.natural_key(v))) for v in values], resolver)
             db.session.flush()

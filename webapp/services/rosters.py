@@ -163,7 +163,7 @@ def find_learners(identifiers: Iterable[str]) -> dict[str, Learner]:
                 ):
                     learner = Learner(row.id, row.username, row.email)
                     found[(learner.email if column is User.email else learner.username).lower()] = learner
-    return {key: learner for key in keys if (learner := by_email.get(key) or by_username.get(key))}
+    return {key: match for key in keys if (match := by_email.get(key) or by_username.get(key))}
 
 
 @dataclass(slots=True)

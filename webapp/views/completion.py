@@ -10,9 +10,10 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from webapp.services import completion
+from webapp.services.errors import InputRefused
 from webapp.services.pagination import page_arg
 from webapp.statuses import SKIP_LABELS
-from webapp.timeutil import iso, parse_iso
+from webapp.timeutil import iso
 from webapp.views.downloads import csv_response
 
 bp = Blueprint("completion", __name__)
@@ -36,15 +37,15 @@ class CompletionForm(FlaskForm):
 
     def validate_as_of(self, field: StringField) -> None:
         try:
-            parse_iso(field.data) if field.data else None
-        except ValueError:
-            raise ValidationError("Not an ISO 8601 date, e.g. 2026-06-30 or 2026-06-30T12:00:00Z.") from None
+            completion.parse_as_of(field.data)
+        except InputRefused as error:
+            raise ValidationError(str(error)) from None
 
     def params(self) -> completion.ExportParams:
         return completion.ExportParams(
             customer=self.customer.data,
             course=self.course.data or None,
-            as_of=parse_iso(self.as_of.data) if self.as_of.data else None,
+            as_of=completion.parse_as_of(self.as_of.data),
             only_changes=self.only_changes.data,
         )
 

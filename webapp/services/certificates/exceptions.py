@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import aliased, joinedload
@@ -196,6 +196,8 @@ def decide_remove(course: Course, resolved: Sequence[Resolved]) -> dict[int, Dec
                 Action.ERROR, key, label, "not_on_allowlist", "learner is not on the allowlist of this course"
             )
             continue
+        before: dict[str, Any] | None
+        after: dict[str, Any] | None
         if _would_change(state, user.id):
             before, after = _unavailable_change(state, user.id, old)
             message = (

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, NamedTuple
 
 from flask import current_app
 from sqlalchemy import select
@@ -24,7 +25,7 @@ from webapp.models.enterprise import GradeRecord
 from webapp.services import plans
 from webapp.services.batching import chunks
 from webapp.services.certificates.common import NO_CERTIFICATE_STATUSES, CertificateChangeKind, changing_course
-from webapp.services.errors import ServiceError
+from webapp.services.errors import InputRefused, ServiceError
 from webapp.services.plans import Decision, Item, PlanContext
 from webapp.statuses import Action, CertificateStatus, EnrollmentMode, GenerationScope, PlanStatus, RowOutcome
 from webapp.timeutil import iso
@@ -128,36 +129,44 @@ def _target(state: _State, user_id: int) -> tuple[str, float | None, bool] | str
 
 
 BECAUSE_OF_EXCEPTION = "certificate exception (grade ignored)"
+_label = CertificateStatus.label_of
 
 
-def _label(status: str) -> str:
-    try:
-        return CertificateStatus(status).label
-    except ValueError:
-        return status
+class GenerationEntry(NamedTuple):
+    """The typed payload of a generation row: the learner it covers (stored as `{"user_id", "label"}`)."""
+
+    user_id: int
+    label: str = ""  # the username when planned
+
+    def to_data(self) -> dict[str, Any]:
+        return {"user_id": self.user_id, "label": self.label}
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> GenerationEntry:
+        return cls(int(data["user_id"]), str(data.get("label") or ""))
 
 
 class _GenerationKind(CertificateChangeKind):
-    """A generation run over the learners listed in its items (one per learner, `data.user_id`)."""
+    """A generation run over the learners listed in its items (one per learner, a `GenerationEntry` payload)."""
 
     input_columns = ("username",)
     regenerate = False
 
     def decide(self, ctx: PlanContext, items: Sequence[Item]) -> list[Decision]:
-        user_ids = [int(i.data["user_id"]) for i in items]
-        state = _state(ctx.course, user_ids)
+        user_ids = [GenerationEntry.from_data(i.data).user_id for i in items]
+        state = _state(ctx.require_course(), user_ids)
         return [self._decide_one(state, item) for item in items]
 
     def _decide_one(self, state: _State, item: Item) -> Decision:
-        user_id = int(item.data["user_id"])
-        key, label = str(user_id), item.data.get("label") or item.cells[0]
+        user_id, label = GenerationEntry.from_data(item.data)
+        key, label = str(user_id), label or item.cells[0]
         current = state.certificates.get(user_id)
-        held = current is not None and current[0] not in NOT_HELD
-        if self.regenerate and not held:
+        held = current[0] if current is not None and current[0] not in NOT_HELD else None  # the status held
+        if self.regenerate and held is None:
             return Decision(Action.SKIP, key, label, "no_certificate", "holds no certificate to regenerate")
-        if not self.regenerate and held:
+        if not self.regenerate and held is not None:
             return Decision(
-                Action.SKIP, key, label, "has_certificate", f"already has a certificate ({current[0]}); use Regenerate"
+                Action.SKIP, key, label, "has_certificate", f"already has a certificate ({held}); use Regenerate"
             )
         target = _target(state, user_id)
         if isinstance(target, str):
@@ -186,11 +195,11 @@ class _GenerationKind(CertificateChangeKind):
             c.user_id: c
             for batch in chunks(sorted(wanted), 900)
             for c in db.session.scalars(
-                select(Certificate).where(Certificate.course_id == ctx.course.id, Certificate.user_id.in_(batch))
+                select(Certificate).where(Certificate.course_id == ctx.course_id, Certificate.user_id.in_(batch))
             )
         }
         # apply() reads no `after`: the rules are re-run (the engine's recompute agreed with the preview).
-        state = _state(ctx.course, list(wanted))
+        state = _state(ctx.require_course(), list(wanted))
         for user_id in wanted:
             target = _target(state, user_id)
             if isinstance(target, str):
@@ -198,7 +207,7 @@ class _GenerationKind(CertificateChangeKind):
             status, grade, _ = target
             certificate = existing.get(user_id)
             if certificate is None:
-                db.session.add(Certificate(user_id=user_id, course_id=ctx.course.id, status=status, grade=grade))
+                db.session.add(Certificate(user_id=user_id, course_id=ctx.course_id, status=status, grade=grade))
             else:
                 certificate.status, certificate.grade = status, grade
 
@@ -233,7 +242,7 @@ def parse_scope(value: str | None) -> GenerationScope:
         return GenerationScope((value or "").strip().lower())
     except ValueError:
         choices = ", ".join(f"{s.value} ({s.label})" for s in GenerationScope)
-        raise ServiceError(f"Unknown scope {value!r}; choose one of: {choices}.") from None
+        raise InputRefused(f"Unknown scope {value!r}; choose one of: {choices}.") from None
 
 
 def _learners(course: Course, scope: GenerationScope, regenerate: bool) -> list[User]:
@@ -264,11 +273,11 @@ def plan_generation(actor: User | None, course_key: str, scope: str, *, regenera
     course = changing_course(actor, course_key)
     selected = parse_scope(scope)
     if not current_app.config.get("CERTIFICATES_GENERATION_ENABLED", True):
-        raise ServiceError("Certificate generation is off for the whole platform (CERTIFICATES_GENERATION_ENABLED).")
+        raise InputRefused("Certificate generation is off for the whole platform (CERTIFICATES_GENERATION_ENABLED).")
     users = _learners(course, selected, regenerate)
     if not users:
-        raise ServiceError(f"There are no learners to cover in {course.key} ({selected.label}).")
-    items = [Item(n, [u.username], {"user_id": u.id, "label": u.username}) for n, u in enumerate(users, start=1)]
+        raise InputRefused(f"There are no learners to cover in {course.key} ({selected.label}).")
+    items = [Item.of(n, [u.username], GenerationEntry(u.id, u.username)) for n, u in enumerate(users, start=1)]
     if regenerate:
         kind = REGENERATE_KIND
     else:

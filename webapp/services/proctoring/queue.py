@@ -164,10 +164,10 @@ class ReviewDetail:
 
 def review_detail(actor: User, attempt_code: str) -> ReviewDetail:
     """One review with everything the review page shows; course staff of its course only."""
-    from webapp.services.proctoring.reviews import get_review
+    from webapp.services.proctoring.reviews import attempt_of, get_review
 
     review = get_review(actor, attempt_code)
-    attempt = review.attempt
+    attempt = attempt_of(review)
     history = list(
         db.session.scalars(
             select(ReviewHistory)
@@ -299,11 +299,11 @@ def attempts_json(actor: User | None, course_key: str) -> list[dict]:
     from webapp.services.batching import chunks
 
     for batch in chunks([a.id for a in attempts]):
-        reviews.update(
-            db.session.execute(
-                select(Review.attempt_id, Review.review_status).where(Review.attempt_id.in_(batch))
-            ).all()
-        )
+        for attempt_id, review_status in db.session.execute(
+            select(Review.attempt_id, Review.review_status).where(Review.attempt_id.in_(batch))
+        ):
+            if attempt_id is not None:  # the IN filter excludes NULL; the column type does not say so
+                reviews[attempt_id] = review_status
     return [
         {
             "attempt_code": a.attempt_code,

@@ -9,7 +9,7 @@ Applying stores each payload through the same review service as the webhook.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import select
 
@@ -43,6 +43,21 @@ class ReplayRefused(InputRefused):
     """The file cannot be read as JSON or JSON lines at all."""
 
 
+class ReplayEntry(NamedTuple):
+    """The typed payload of a replay row: the provider payload (redacted), or why its JSON-lines line is not
+    JSON (`error`; the line itself is not kept). Stored as `{"payload"}` or `{"error"}`."""
+
+    payload: Any = None
+    error: str | None = None
+
+    def to_data(self) -> dict[str, Any]:
+        return {"error": self.error} if self.error is not None else {"payload": self.payload}
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> ReplayEntry:
+        return cls(error=str(data["error"])) if "error" in data else cls(data.get("payload"))
+
+
 def read_payloads(raw: bytes, filename: str = "") -> list[Item]:
     """One item per payload; a JSON-lines line that is not JSON becomes an error item for that line."""
     try:
@@ -67,10 +82,11 @@ def read_payloads(raw: bytes, filename: str = "") -> list[Item]:
             )
     if not items:
         raise ReplayRefused(f"{filename or 'The file'} has no payloads.")
-    if data is None and not any("payload" in i.data for i in items):
+    if data is None and all(ReplayEntry.from_data(i.data).error is not None for i in items):
         first = items[0]
         raise ReplayRefused(
-            f"{filename or 'The file'} is neither JSON nor JSON lines: line {first.row}: {first.data['error']}"
+            f"{filename or 'The file'} is neither JSON nor JSON lines: "
+            f"line {first.row}: {ReplayEntry.from_data(first.data).error}"
         )
     return items
 
@@ -84,7 +100,7 @@ def _json_lines(text: str) -> list[Item]:
             items.append(_item(number, jsonio.loads(line, what=f"line {number}", error=ReplayRefused)))
         except ReplayRefused as error:
             # The line itself is not kept: it may hold a password or a photo that cannot be redacted.
-            items.append(Item(number, ["(not JSON)", ""], {"error": str(error)}))
+            items.append(Item.of(number, ["(not JSON)", ""], ReplayEntry(error=str(error))))
     return items
 
 
@@ -93,14 +109,14 @@ def _item(row: int, entry: Any) -> Item:
     code = meta.get("examCode", "") if isinstance(meta, dict) else ""
     status = entry.get("reviewStatus", "") if isinstance(entry, dict) else ""
     # The plan row keeps the payload without the photo, the exam password and the video link.
-    return Item(row, [str(code)[:100], str(status)[:40]], {"payload": redact(entry)})
+    return Item.of(row, [str(code)[:100], str(status)[:40]], ReplayEntry(redact(entry)))
 
 
-def _may_act(ctx: PlanContext, course: Any) -> bool:
+def _may_act(ctx: PlanContext, actor: User, course: Course) -> bool:
     """Course permission of the acting user, asked once per course per run (not once per payload)."""
-    allowed = ctx.cache.setdefault("may_act", {})
+    allowed: dict[int, bool] = ctx.cache.setdefault("may_act", {})
     if course.id not in allowed:
-        allowed[course.id] = permissions.is_course_staff(ctx.actor, course)
+        allowed[course.id] = permissions.is_course_staff(actor, course)
     return allowed[course.id]
 
 
@@ -144,11 +160,12 @@ class ReplayKind(PlanKind):
     def decide(self, ctx: PlanContext, items: Sequence[Item]) -> Iterator[Decision]:
         parsed: list[ReviewPayload | str] = []
         for item in items:
-            if "error" in item.data:
-                parsed.append(f"line {item.row}: {item.data['error']}")
+            entry = ReplayEntry.from_data(item.data)
+            if entry.error is not None:
+                parsed.append(f"line {item.row}: {entry.error}")
                 continue
             try:
-                parsed.append(validate(item.data["payload"]))
+                parsed.append(validate(entry.payload))
             except PayloadError as error:
                 parsed.append(str(error))
         payloads = [p for p in parsed if isinstance(p, ReviewPayload)]
@@ -214,7 +231,7 @@ class ReplayKind(PlanKind):
                 "other_course",
                 f"attempt {attempt.attempt_code} belongs to {attempt.exam.course.key}, not to {ctx.course.key}",
             )
-        if ctx.actor is not None and not _may_act(ctx, attempt.exam.course):
+        if ctx.actor is not None and not _may_act(ctx, ctx.actor, attempt.exam.course):
             return "not_allowed", f"you are not staff of {attempt.exam.course.key}"
         return None
 
@@ -285,7 +302,7 @@ class ReplayKind(PlanKind):
     def apply(self, ctx: PlanContext, rows: Sequence[PlanRow]) -> None:
         for row in rows:
             store_review(
-                validate(row.data["payload"]),
+                validate(ReplayEntry.from_data(row.data).payload),
                 actor=ctx.actor,
                 now=ctx.now,
                 source=f"replay plan #{ctx.plan.id}" if ctx.plan else "replay",

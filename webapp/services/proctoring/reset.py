@@ -65,11 +65,11 @@ def _current_attempts(pairs: Sequence[tuple[int, int]]) -> dict[tuple[int, int],
 def _review_counts(attempt_ids: Sequence[int]) -> dict[int, int]:
     counts: dict[int, int] = {}
     for batch in chunks(sorted(set(attempt_ids))):
-        counts.update(
-            db.session.execute(
-                select(Review.attempt_id, func.count()).where(Review.attempt_id.in_(batch)).group_by(Review.attempt_id)
-            ).all()
-        )
+        for attempt_id, count in db.session.execute(
+            select(Review.attempt_id, func.count()).where(Review.attempt_id.in_(batch)).group_by(Review.attempt_id)
+        ):
+            if attempt_id is not None:  # the IN filter excludes NULL; the column type does not say so
+                counts[attempt_id] = count
     return counts
 
 
@@ -90,15 +90,15 @@ class ResetKind(PlanKind):
     input_columns = COLUMNS
 
     def decide(self, ctx: PlanContext, items: Sequence[Item]) -> list[Decision]:
-        course = ctx.course
+        course = ctx.require_course()
         users = rosters.find_learners(rosters.identifier_of(item) for item in items if not rosters.is_blank(item))
         content_ids = sorted({exam_of(item) for item in items if exam_of(item)})
         exams: dict[str, ProctoredExam] = {}
         for batch in chunks(content_ids):
-            for exam in db.session.scalars(
+            for found in db.session.scalars(
                 select(ProctoredExam).where(ProctoredExam.course_id == course.id, ProctoredExam.content_id.in_(batch))
             ):
-                exams[exam.content_id] = exam
+                exams[found.content_id] = found
         wanted = []
         for item in items:
             user = users.get(rosters.identifier_of(item).lower())
@@ -191,14 +191,14 @@ class ResetKind(PlanKind):
         for attempt in attempts:
             attempt.archived = ctx.now
         keys = [(a.user_id, a.exam.course_id, a.exam.content_id) for a in attempts]
-        for batch in chunks(keys):
+        for key_batch in chunks(keys):
             db.session.execute(
                 delete(CreditRequirementStatus)
                 .where(
                     CreditRequirementStatus.namespace == CREDIT_NAMESPACE,
                     tuple_(
                         CreditRequirementStatus.user_id, CreditRequirementStatus.course_id, CreditRequirementStatus.name
-                    ).in_(batch),
+                    ).in_(key_batch),
                 )
                 .execution_options(synchronize_session=False)
             )

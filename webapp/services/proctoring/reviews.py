@@ -347,6 +347,13 @@ def get_review(actor: User, attempt_code: str) -> Review:
     return review
 
 
+def attempt_of(review: Review) -> ExamAttempt:
+    """The attempt a review belongs to (`get_review` finds no review without one)."""
+    if review.attempt is None:
+        raise NotFound(f"There is no review for attempt {review.attempt_code}.")
+    return review.attempt
+
+
 def second_review(
     actor: User, attempt_code: str, decision: str, note: str = "", now: datetime | None = None
 ) -> ReviewResult:
@@ -357,7 +364,7 @@ def second_review(
     except ValueError:
         raise ServiceError(f"Decision {decision!r} is not one of {', '.join(s.value for s in ReviewStatus)}.") from None
     now = now or utcnow()
-    attempt = review.attempt
+    attempt = attempt_of(review)
     if attempt.archived is not None:
         raise Conflict(
             f"Attempt {attempt.attempt_code} was reset (archived {attempt.archived:%Y-%m-%d %H:%M} UTC): it is "

@@ -14,14 +14,6 @@ from webapp.statuses import CertificateStatus
 bp = Blueprint("certificates", __name__)
 
 
-def _certificate_label(status: str) -> str:
-    """The platform's words for a certificate status (domain §1.1); templates never show raw codes."""
-    try:
-        return CertificateStatus(status).label
-    except ValueError:
-        return str(status)
-
-
 @bp.app_context_processor
 def _certificate_helpers() -> dict:
     """`may_change_certificates(course)`: whether the pages show the change controls (domain §0);
@@ -32,7 +24,7 @@ def _certificate_helpers() -> dict:
 
     return {
         "may_change_certificates": may_change_certificates,
-        "certificate_label": _certificate_label,
+        "certificate_label": CertificateStatus.label_of,  # templates never show raw codes (domain §1.1)
         "certificate_changes_hint": permissions.CERTIFICATE_CHANGES_HINT,
     }
 

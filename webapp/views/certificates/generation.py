@@ -9,7 +9,7 @@ from wtforms import BooleanField, SelectField
 from wtforms.fields.choices import SelectChoice
 
 from webapp.services.certificates import generation_runs
-from webapp.services.errors import NotFound, PermissionDenied, ServiceError
+from webapp.services.errors import InputRefused
 from webapp.statuses import GenerationScope
 from webapp.views.certificates import bp
 
@@ -33,9 +33,7 @@ def generate(course_key: str):
         plan = generation_runs.plan_generation(
             current_user, course_key, form.scope.data, regenerate=bool(form.regenerate.data)
         )
-    except ServiceError as error:
-        if isinstance(error, PermissionDenied | NotFound):
-            raise
+    except InputRefused as error:
         flash(str(error), "error")
         return redirect(url_for(".issued", course_key=course_key))
     return redirect(url_for("plans.show", plan_id=plan.id))
