@@ -25,6 +25,7 @@ ALL_KINDS = [
     "data_spec",
     "proctoring_replay",
     "proctoring_reset",
+    "proctoring_second_review",
 ]
 
 CREATE_APP = "create_app({'SECRET_KEY': 'assembly-test', 'SQLALCHEMY_DATABASE_URI': 'sqlite://'})"

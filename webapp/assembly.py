@@ -19,7 +19,7 @@ from webapp.cli import proctoring as proctoring_cli
 from webapp.cli import users as users_cli
 from webapp.services import academies, devdata, plans, specs
 from webapp.services.certificates import exceptions, generation_runs, invalidations
-from webapp.services.proctoring import replay, reset
+from webapp.services.proctoring import replay, reset, second_review
 from webapp.services.specs import academies as academy_specs
 from webapp.services.specs import certificates as certificate_specs
 from webapp.services.specs import core as core_specs
@@ -90,6 +90,7 @@ PLAN_KINDS: tuple[type[plans.PlanKind], ...] = (
     academies.AcademySyncKind,
     replay.ReplayKind,
     reset.ResetKind,
+    second_review.SecondReviewKind,
 )
 
 

@@ -156,6 +156,21 @@ def _decoded_lines(stream: BinaryIO, encoding: str, max_bytes: int | None) -> It
         yield text
 
 
+UNSTORABLE = re.compile(r"[\x00\ud800-\udfff]")  # NUL and lone surrogates: PostgreSQL cannot store them as text
+
+
+def unstorable_text(field: str, value: str) -> str | None:
+    """Why a text value cannot be stored (a message naming the field), or None when it can.
+
+    The shared input check of forms and CSV rows, so SQLite and PostgreSQL answer the same.
+    """
+    match = UNSTORABLE.search(value or "")
+    if match is None:
+        return None
+    what = "a NUL character (\\x00)" if match.group() == "\x00" else "an invalid character"
+    return f"{field} contains {what} at position {match.start() + 1}, which cannot be stored; remove it"
+
+
 _IDENTIFIER = re.compile(r"^[^\s,;]+$")
 
 

@@ -25,7 +25,7 @@ from sqlalchemy import func, select
 from webapp.extensions import db
 from webapp.models import User
 from webapp.services.batching import chunks
-from webapp.services.csvio import IDENTIFIER_HEADERS, Columns, CsvRefused, RecordKind, read_csv
+from webapp.services.csvio import IDENTIFIER_HEADERS, Columns, CsvRefused, RecordKind, read_csv, unstorable_text
 from webapp.services.plans import Decision, Item, Row
 from webapp.statuses import Action
 
@@ -210,6 +210,10 @@ def triage(items: Sequence[Item]) -> tuple[list[Decision | None], list[Resolved]
             )
         elif not identifier:
             decisions[index] = Decision(Action.ERROR, code="bad_format", message="no username or email in this row")
+        elif refusal := unstorable_text(ROSTER_COLUMNS[0], identifier) or unstorable_text(
+            ROSTER_COLUMNS[1], entry.notes
+        ):
+            decisions[index] = Decision(Action.ERROR, key=identifier.lower(), code="bad_text", message=refusal)
         elif identifier.lower() not in users:
             decisions[index] = Decision(
                 Action.ERROR,
