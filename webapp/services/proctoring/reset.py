@@ -22,10 +22,10 @@ from webapp.services import permissions, plans, rosters
 from webapp.services.batching import chunks
 from webapp.services.csvio import ENCODINGS, IDENTIFIER_HEADERS, Columns, CsvRefused, check_csv_filename
 from webapp.services.errors import InputRefused, NotFound, ServiceError
-from webapp.services.plans import Decision, Item, PlanContext, PlanKind
+from webapp.services.plans import Decision, Effect, Item, PlanContext, PlanKind
 from webapp.services.proctoring.attempts import credit_statuses
 from webapp.services.rosters import ROSTER_COLUMNS
-from webapp.statuses import Action, PlanStatus
+from webapp.statuses import Action, EffectKind
 from webapp.timeutil import utcnow
 
 KIND = "proctoring_reset"
@@ -167,8 +167,12 @@ class ResetKind(PlanKind):
                 message=f"{user.username} has no current attempt at {exam.name}; nothing to reset",
             )
         credit = credits.get(attempt.id)
+        effects = [Effect(EffectKind.ATTEMPT_ARCHIVED, f"attempt {attempt.attempt_code} is archived (kept, read-only)")]
+        if credit:
+            effects.append(Effect(EffectKind.CREDIT_STATUS, f"credit requirement status {credit} is removed"))
         return Decision(
             Action.DEACTIVATE,
+            effects=effects,
             key=attempt.attempt_code,
             label=label,
             message=consequence(attempt, credit, reviews.get(attempt.id, 0)),
@@ -296,15 +300,9 @@ def reset_learner(actor: User | None, course_key: str, content_id: str, identifi
 
 
 def _run(actor: User | None, course: Course, attempt: ExamAttempt, decision: Decision) -> SingleReset:
+    """Reset through the one single-row path (`plans.run_single`): done only when the row was written."""
     item = _single_item(attempt.user.username, attempt.exam.content_id)
-    # TODO(lead): switch to plans.run_single when the engine's single-row path lands.
-    plan = plans.create_plan(KIND, [item], actor=actor, course=course, source_name="single attempt reset")
-    result = plans.apply_plan(plan.id, actor)
-    written = result.status == PlanStatus.APPLIED and result.applied == 1
-    if not written:
-        outcome = db.session.scalar(select(PlanRow.outcome_message).where(PlanRow.plan_id == plan.id))
-        raise ResetRefused(
-            f"Attempt {attempt.attempt_code} was not reset (plan #{plan.id} {result.status}"
-            f"{': ' + outcome if outcome else ''})."
-        )
-    return SingleReset(course, attempt, decision, result.plan)
+    done = plans.run_single(
+        KIND, item, actor=actor, course=course, refuse_unchanged=True, source_name="single attempt reset"
+    )
+    return SingleReset(course, attempt, decision, done.plan)
