@@ -62,6 +62,31 @@ def generation_state(actor: User, course_key: str) -> GenerationState:
     return state_of(permissions.require_course(actor, course_key))
 
 
+@dataclass
+class TogglePreview:
+    """The confirmation of a flip: the course's state now and the state asked for (nothing written)."""
+
+    state: GenerationState
+    enable: bool
+
+    @property
+    def changes(self) -> bool:
+        return self.state.course_enabled != self.enable
+
+    @property
+    def consequence(self) -> str:
+        if not self.changes:
+            word = "on" if self.enable else "off"
+            return f"Learner self-generation is already {word} for this course; confirming changes nothing."
+        return self.state.consequence
+
+
+def preview_generation(actor: User | None, course_key: str, enable: bool) -> TogglePreview:
+    """What setting the course's switch to `enable` does (the confirmation page); writes nothing."""
+    course = permissions.require_certificate_changes(actor, permissions.get_course(course_key))
+    return TogglePreview(state_of(course), enable)
+
+
 def set_generation(actor: User | None, course_key: str, enable: bool, *, remote_addr: str = "") -> ToggleResult:
     """Set the course's switch to `enable` (a repeated click changes nothing) and audit the flip."""
     course = permissions.require_certificate_changes(actor, permissions.get_course(course_key))

@@ -50,9 +50,21 @@ def issued_csv(course_key: str):
     return csv_response(filename, issued.EXPORT_HEADER, rows)
 
 
-@bp.route("/courses/<course_key:course_key>/certificates/generation", methods=["POST"])
+@bp.route("/courses/<course_key:course_key>/certificates/generation", methods=["GET", "POST"])
 @login_required
 def toggle_generation(course_key: str):
+    """GET: the confirmation, stating what the flip does; POST (CSRF): flip it (audited)."""
+    if request.method == "GET":
+        wanted = request.args.get("enable", "")
+        if wanted not in {"0", "1"}:
+            abort(400)
+        preview = generation.preview_generation(current_user, course_key, wanted == "1")
+        return render_template(
+            "certificates/generation_confirm.html",
+            preview=preview,
+            course=preview.state.course,
+            form=GenerationForm(formdata=None, enable=wanted),
+        )
     form = GenerationForm()
     if not form.validate_on_submit() or form.enable.data not in {"0", "1"}:
         abort(400)
