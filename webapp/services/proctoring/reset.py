@@ -20,7 +20,15 @@ from webapp.models import Course, Plan, PlanRow, User
 from webapp.models.proctoring import CREDIT_NAMESPACE, CreditRequirementStatus, ExamAttempt, ProctoredExam, Review
 from webapp.services import permissions, plans, rosters
 from webapp.services.batching import chunks
-from webapp.services.csvio import ENCODINGS, IDENTIFIER_HEADERS, Columns, CsvRefused, check_csv_filename
+from webapp.services.csvio import (
+    ENCODINGS,
+    IDENTIFIER_HEADERS,
+    UNSTORABLE,
+    Columns,
+    CsvRefused,
+    check_csv_filename,
+    unstorable_text,
+)
 from webapp.services.errors import InputRefused, NotFound, ServiceError
 from webapp.services.plans import Decision, Effect, Item, PlanContext, PlanKind
 from webapp.services.proctoring.attempts import credit_statuses
@@ -92,7 +100,9 @@ class ResetKind(PlanKind):
     def decide(self, ctx: PlanContext, items: Sequence[Item]) -> list[Decision]:
         course = ctx.course
         users = rosters.find_learners(rosters.identifier_of(item) for item in items if not rosters.is_blank(item))
-        content_ids = sorted({exam_of(item) for item in items if exam_of(item)})
+        content_ids = sorted(
+            {exam_of(item) for item in items if exam_of(item) and not UNSTORABLE.search(exam_of(item))}
+        )
         exams: dict[str, ProctoredExam] = {}
         for batch in chunks(content_ids):
             for exam in db.session.scalars(
@@ -130,6 +140,9 @@ class ResetKind(PlanKind):
                 code="bad_format",
                 message=f"{len(item.cells)} cell(s); expected username_or_email, then the exam's content_id",
             )
+        refusal = unstorable_text(COLUMNS[0], identifier) or unstorable_text(COLUMNS[1], content_id)
+        if refusal:
+            return Decision(Action.ERROR, code="bad_text", message=refusal)
         user = users.get(identifier.lower())
         if user is None:
             return Decision(
