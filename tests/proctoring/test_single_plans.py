@@ -4,12 +4,15 @@ side effects, and a row that cannot be written is refused, never reported as don
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from sqlalchemy import func, select
 
 from tests.proctoring.builders import RESET_COURSE as COURSE
 from tests.proctoring.builders import reset_world
 from tests.proctoring.test_reset import _attempt, _credit
+from tests.refusing_database import database_refuses
 from webapp.extensions import db
 from webapp.models import AuditEvent, Plan, PlanRow
 from webapp.models.proctoring import Review, ReviewHistory
@@ -137,3 +140,33 @@ def test_cli_single_reset_reports_the_plan_of_the_one_path(runner, world):
     (plan,) = _plans("proctoring_reset")
     assert f'"plan_id": {plan.id}' in result.output
     assert db.session.scalar(select(PlanRow.effects).where(PlanRow.plan_id == plan.id))[0]["kind"] == "attempt_archived"
+
+
+def test_a_second_review_the_database_refuses_is_refused_not_reported_done(client, world):
+    b = world["b"]
+    client.login("cs")
+    with database_refuses("proctoring_review_history", "INSERT"):
+        response = client.post(
+            f"/proctoring/reviews/{b.attempt_code}/second-review", data={"decision": "suspicious", "note": "x"}
+        )
+    assert response.status_code == 400
+    text = response.get_data(as_text=True)
+    assert "nothing was written" in text and "Second review recorded" not in text
+    assert _attempt(b.attempt_code).status == "second_review_required" and _credit(b) is None
+    (plan,) = _plans("proctoring_second_review")
+    assert plan.outcome_counts.get("failed") == 1 and not plan.outcome_counts.get("applied")
+
+
+def test_a_reset_csv_row_with_a_nul_is_a_row_error(client, world):
+    client.login("cs")
+    content = f"ada,{world['a'].exam.content_id}\nbob\x00,{world['b'].exam.content_id}\n".encode()
+    response = client.post(
+        f"/courses/{COURSE}/proctoring/reset",
+        data={"file": (io.BytesIO(content), "reset.csv"), "encoding": "utf-8"},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)[-2000:]
+    (plan,) = _plans("proctoring_reset")
+    rows = {r.row_number: r for r in db.session.scalars(select(PlanRow).where(PlanRow.plan_id == plan.id))}
+    assert (rows[1].action, rows[2].action, rows[2].code) == ("deactivate", "error", "bad_text")
+    assert "username_or_email contains a NUL character" in rows[2].message
