@@ -198,7 +198,7 @@ def second_review(attempt_code: str):
         return render_template(
             "proctoring/second_review_confirm.html",
             preview=preview,
-            course=preview.review.attempt.exam.course,
+            course=preview.attempt.exam.course,
             form=SecondReviewForm(formdata=None, decision=form.decision.data, note=form.note.data or ""),
         )
     form = SecondReviewForm()

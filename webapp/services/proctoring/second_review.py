@@ -22,7 +22,7 @@ from webapp.models.proctoring import ExamAttempt, Review
 from webapp.services import audit, plans
 from webapp.services.batching import chunks
 from webapp.services.csvio import unstorable_text
-from webapp.services.errors import Conflict, ServiceError
+from webapp.services.errors import Conflict, NotFound, ServiceError
 from webapp.services.plans import Decision, Effect, Item, PlanContext, PlanKind
 from webapp.services.proctoring.attempts import (
     IllegalTransition,
@@ -97,8 +97,9 @@ def outcome_of(attempt: ExamAttempt, credit: str | None, standard: ReviewStatus)
     return Outcome(provider, attempt.status, target.value, credit, credit_for(target) or credit)
 
 
-def _reviews(codes: Sequence[str], course_id: int) -> dict[str, Review]:
-    found: dict[str, Review] = {}
+def _reviews(codes: Sequence[str], course_id: int) -> dict[str, tuple[Review, ExamAttempt]]:
+    """Reviews of these attempt codes in the course, with their attempts (batched IN reads)."""
+    found: dict[str, tuple[Review, ExamAttempt]] = {}
     for batch in chunks(sorted(set(codes))):
         query = (
             select(Review)
@@ -110,8 +111,9 @@ def _reviews(codes: Sequence[str], course_id: int) -> dict[str, Review]:
             )
         )
         for review in db.session.scalars(query):
-            if review.attempt.exam.course_id == course_id:
-                found[review.attempt_code] = review
+            attempt = review.attempt
+            if attempt is not None and attempt.exam.course_id == course_id:
+                found[review.attempt_code] = (review, attempt)
     return found
 
 
@@ -125,15 +127,17 @@ class SecondReviewKind(PlanKind):
     def decide(self, ctx: PlanContext, items: Sequence[Item]) -> list[Decision]:
         entries = [SecondReviewEntry.from_data(item.data) for item in items]
         found = _reviews([e.attempt_code for e in entries], ctx.course_id)
-        credits = credit_statuses([r.attempt for r in found.values()])
+        credits = credit_statuses([attempt for _, attempt in found.values()])
         return [self._decide_one(entry, found.get(entry.attempt_code), credits) for entry in entries]
 
     @staticmethod
-    def _decide_one(entry: SecondReviewEntry, review: Review | None, credits: dict[int, str]) -> Decision:
+    def _decide_one(
+        entry: SecondReviewEntry, found: tuple[Review, ExamAttempt] | None, credits: dict[int, str]
+    ) -> Decision:
         code = entry.attempt_code
-        if review is None:
+        if found is None:
             return Decision(Action.ERROR, key=code, code="no_review", message=f"there is no review of attempt {code}")
-        attempt = review.attempt
+        review, attempt = found
         label = f"{attempt.user.username} · {attempt.exam.name} ({code})"
         try:
             standard = ReviewStatus(entry.decision)
@@ -177,16 +181,16 @@ class SecondReviewKind(PlanKind):
         entries = [SecondReviewEntry.from_data(row.data) for row in rows]
         found = _reviews([e.attempt_code for e in entries], ctx.course_id)
         for entry in entries:
-            review = found.get(entry.attempt_code)
-            if review is None or review.attempt.archived is not None:
+            pair = found.get(entry.attempt_code)
+            if pair is None or pair[1].archived is not None:
                 raise ServiceError(f"Attempt {entry.attempt_code} takes no second review any more; decide again.")
-            _record(ctx, review, ReviewStatus(entry.decision), entry.note)
+            _record(ctx, pair[0], pair[1], ReviewStatus(entry.decision), entry.note)
         db.session.flush()
 
 
-def _record(ctx: PlanContext, review: Review, standard: ReviewStatus, note: str) -> None:
+def _record(ctx: PlanContext, review: Review, attempt: ExamAttempt, standard: ReviewStatus, note: str) -> None:
     """Write one decision: history, reviewer, note, decided_at, the attempt's move, the audit event."""
-    actor, now, attempt = ctx.actor, ctx.now, review.attempt
+    actor, now = ctx.actor, ctx.now
     archive(review, now)
     review.review_status = PROVIDER_STATUS[standard].value
     review.reviewer_id, review.reviewer = (actor.id, actor) if actor else (None, None)
@@ -216,32 +220,37 @@ def _record(ctx: PlanContext, review: Review, standard: ReviewStatus, note: str)
 
 @dataclass(frozen=True, slots=True)
 class SecondReviewPreview:
-    """The confirmation: which review, the decision, and what it does in words; nothing is written."""
+    """The confirmation: which review and attempt, the decision, and what it does in words; nothing is written."""
 
     review: Review
+    attempt: ExamAttempt
     decision: Decision
     consequence: str
 
 
-def _check_open(review: Review) -> None:
+def _open_review(actor: User, attempt_code: str) -> tuple[Review, ExamAttempt]:
+    """The review and its attempt, if the actor is staff of its course and the attempt was not reset."""
+    review = get_review(actor, attempt_code)
     attempt = review.attempt
+    if attempt is None:  # get_review refuses a review without attempt; this keeps the type checker informed
+        raise NotFound(f"There is no review for attempt {attempt_code}.")
     if attempt.archived is not None:
         raise Conflict(
             f"Attempt {attempt.attempt_code} was reset (archived {attempt.archived:%Y-%m-%d %H:%M} UTC): it is "
             "kept read-only with its reviews and takes no second review."
         )
+    return review, attempt
 
 
-def _item(review: Review, decision: str, note: str) -> Item:
-    return Item.of(1, [review.attempt_code, decision, note], SecondReviewEntry(review.attempt_code, decision, note))
+def _item(attempt_code: str, decision: str, note: str) -> Item:
+    return Item.of(1, [attempt_code, decision, note], SecondReviewEntry(attempt_code, decision, note))
 
 
 def preview_second_review(actor: User, attempt_code: str, decision: str, note: str = "") -> SecondReviewPreview:
     """What recording this decision will do (the confirmation page); refused rows raise InputRefused."""
-    review = get_review(actor, attempt_code)
-    _check_open(review)
-    course = review.attempt.exam.course
-    decided = plans.decide_single(KIND, _item(review, decision, note), actor=actor, course=course)
+    review, attempt = _open_review(actor, attempt_code)
+    item = _item(review.attempt_code, decision, note)
+    decided = plans.decide_single(KIND, item, actor=actor, course=attempt.exam.course)
     after, before = decided.after or {}, decided.before or {}
     outcome = Outcome(
         after.get("review_status", ""),
@@ -250,23 +259,21 @@ def preview_second_review(actor: User, attempt_code: str, decision: str, note: s
         before.get("credit_status"),
         after.get("credit_status"),
     )
-    return SecondReviewPreview(review, decided, outcome.sentence())
+    return SecondReviewPreview(review, attempt, decided, outcome.sentence())
 
 
 def second_review(actor: User, attempt_code: str, decision: str, note: str = "") -> ReviewResult:
     """Record a staff member's decision as a one-row plan; returns what was written (or raises InputRefused)."""
-    review = get_review(actor, attempt_code)
-    _check_open(review)
-    attempt = review.attempt
+    review, attempt = _open_review(actor, attempt_code)
     previous = attempt.status
     plans.run_single(
         KIND,
-        _item(review, decision, note),
+        _item(review.attempt_code, decision, note),
         actor=actor,
         course=attempt.exam.course,
         refuse_unchanged=True,
         source_name="second review (form)",
     )
     db.session.expire_all()
-    review = get_review(actor, attempt_code)
-    return _result(review, review.attempt, previous, "updated")
+    review, attempt = _open_review(actor, attempt_code)
+    return _result(review, attempt, previous, "updated")
