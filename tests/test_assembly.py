@@ -19,6 +19,7 @@ ALL_KINDS = [
     "certificate_exceptions_revert",
     "certificates.generate_all",
     "certificates.generate_exceptions",
+    "certificates.generation_toggle",
     "certificates.invalidate",
     "certificates.regenerate",
     "certificates.revalidate",

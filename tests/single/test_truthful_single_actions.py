@@ -156,3 +156,25 @@ def test_generation_confirmation_needs_the_right_to_change_certificates(client, 
     assert client.get(f"{BASE}/generation?enable=0").status_code == 403
     client.login("instructor")
     assert client.get(f"{BASE}/generation?enable=maybe").status_code == 400
+
+
+def test_generation_toggle_is_a_one_row_plan_and_a_repeat_writes_none(client, w):
+    client.post(f"{BASE}/generation", data={"enable": "0"})
+    plans = db.session.scalars(select(Plan).where(Plan.kind == "certificates.generation_toggle")).all()
+    assert [(p.status, p.outcome_counts.get("applied")) for p in plans] == [("applied", 1)]
+    (row,) = db.session.scalars(select(PlanRow).where(PlanRow.plan_id == plans[0].id))
+    assert (row.before, row.after) == ({"certificates_enabled": True}, {"certificates_enabled": False})
+    client.post(f"{BASE}/generation", data={"enable": "0"})  # already off: nothing to write, no plan
+    assert _count(Plan) == 1
+
+
+def test_a_toggle_the_database_refuses_is_refused_not_reported_done(client, w):
+    from tests.refusing_database import database_refuses
+
+    with database_refuses("courses", "UPDATE"):
+        response = client.post(f"{BASE}/generation", data={"enable": "0"}, follow_redirects=True)
+    text = response.get_data(as_text=True)
+    assert "nothing was written" in text and "is now off" not in text
+    assert _enabled() is True
+    generation_events = select(func.count(AuditEvent.id)).where(AuditEvent.action == "certificates.generation")
+    assert db.session.scalar(generation_events) == 0

@@ -8,6 +8,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField
 
 from webapp.services.certificates import generation, issued
+from webapp.services.errors import InputRefused
 from webapp.services.pagination import page_arg
 from webapp.statuses import CertificateFilter
 from webapp.views.certificates import bp
@@ -68,9 +69,13 @@ def toggle_generation(course_key: str):
     form = GenerationForm()
     if not form.validate_on_submit() or form.enable.data not in {"0", "1"}:
         abort(400)
-    result = generation.set_generation(
-        current_user, course_key, form.enable.data == "1", remote_addr=request.remote_addr or ""
-    )
+    try:
+        result = generation.set_generation(
+            current_user, course_key, form.enable.data == "1", remote_addr=request.remote_addr or ""
+        )
+    except InputRefused as error:
+        flash(str(error), "error")
+        return redirect(url_for(".issued", course_key=course_key))
     word = "on" if result.state.course_enabled else "off"
     flash(
         f"Learner self-generation of certificates is now {word} for this course."
