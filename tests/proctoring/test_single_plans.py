@@ -170,3 +170,12 @@ def test_a_reset_csv_row_with_a_nul_is_a_row_error(client, world):
     rows = {r.row_number: r for r in db.session.scalars(select(PlanRow).where(PlanRow.plan_id == plan.id))}
     assert (rows[1].action, rows[2].action, rows[2].code) == ("deactivate", "error", "bad_text")
     assert "username_or_email contains a NUL character" in rows[2].message
+
+
+def test_the_second_review_plan_page_states_the_row_and_its_effect(client, world):
+    b = world["b"]
+    client.login("cs")
+    client.post(f"/proctoring/reviews/{b.attempt_code}/second-review", data={"decision": "suspicious", "note": ""})
+    (plan,) = _plans("proctoring_second_review")
+    text = client.soup(f"/plans/{plan.id}").get_text(" ", strip=True)
+    assert "credit requirement becomes failed" in text and b.attempt_code in text

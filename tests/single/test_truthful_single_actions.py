@@ -164,6 +164,8 @@ def test_generation_toggle_is_a_one_row_plan_and_a_repeat_writes_none(client, w)
     assert [(p.status, p.outcome_counts.get("applied")) for p in plans] == [("applied", 1)]
     (row,) = db.session.scalars(select(PlanRow).where(PlanRow.plan_id == plans[0].id))
     assert (row.before, row.after) == ({"certificates_enabled": True}, {"certificates_enabled": False})
+    page = client.soup(f"/plans/{plans[0].id}").get_text(" ", strip=True)
+    assert "learner self-generation on → off" in page
     client.post(f"{BASE}/generation", data={"enable": "0"})  # already off: nothing to write, no plan
     assert _count(Plan) == 1
 
