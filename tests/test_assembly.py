@@ -19,12 +19,14 @@ ALL_KINDS = [
     "certificate_exceptions_revert",
     "certificates.generate_all",
     "certificates.generate_exceptions",
+    "certificates.generation_toggle",
     "certificates.invalidate",
     "certificates.regenerate",
     "certificates.revalidate",
     "data_spec",
     "proctoring_replay",
     "proctoring_reset",
+    "proctoring_second_review",
 ]
 
 CREATE_APP = "create_app({'SECRET_KEY': 'assembly-test', 'SQLALCHEMY_DATABASE_URI': 'sqlite://'})"

@@ -18,8 +18,8 @@ from webapp.cli import plans as plans_cli
 from webapp.cli import proctoring as proctoring_cli
 from webapp.cli import users as users_cli
 from webapp.services import academies, devdata, plans, specs
-from webapp.services.certificates import exceptions, generation_runs, invalidations
-from webapp.services.proctoring import replay, reset
+from webapp.services.certificates import exceptions, generation, generation_runs, invalidations
+from webapp.services.proctoring import replay, reset, second_review
 from webapp.services.specs import academies as academy_specs
 from webapp.services.specs import certificates as certificate_specs
 from webapp.services.specs import core as core_specs
@@ -87,9 +87,11 @@ PLAN_KINDS: tuple[type[plans.PlanKind], ...] = (
     generation_runs.GenerateAll,
     generation_runs.GenerateExceptions,
     generation_runs.Regenerate,
+    generation.GenerationToggleKind,
     academies.AcademySyncKind,
     replay.ReplayKind,
     reset.ResetKind,
+    second_review.SecondReviewKind,
 )
 
 

@@ -48,6 +48,8 @@ def _second_review(page, username: str, decision_label: str, note: str) -> None:
     page.get_by_label(decision_label).check()
     page.get_by_label("Note").fill(note)
     page.get_by_role("button", name="Record second review").click()
+    page.locator("#consequence").wait_for()  # the confirmation states the consequence first
+    page.get_by_role("button", name="Confirm: record the second review").click()
     page.get_by_text("Second review recorded").wait_for()
 
 
@@ -74,6 +76,11 @@ def test_queue_needs_attention_review_second_review(page, demo):
     page.get_by_label("suspicious → attempt rejected").check()
     page.get_by_label("Note").fill("Phone in view for a full minute.")
     page.get_by_role("button", name="Record second review").click()
+    consequence = page.locator("#consequence").inner_text()
+    assert "The attempt becomes rejected; the credit requirement becomes failed" in consequence
+    assert _status("ana_hassan") == "second_review_required"  # nothing written before the confirmation
+    _shot(page, "second-review-confirm")
+    page.get_by_role("button", name="Confirm: record the second review").click()
     page.get_by_text("Second review recorded").wait_for()
     assert "rejected" in page.locator("#attempt-status").inner_text()
     assert "failed" in page.locator("#credit-status").inner_text()

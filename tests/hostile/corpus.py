@@ -25,7 +25,7 @@ def _binary() -> bytes:
 
 CSV_CORPUS: dict[str, Callable[[], bytes]] = {
     "binary": _binary,
-    "nul bytes": lambda: b"alice,notes\x00here\nbob\n",
+    "UTF-16 without BOM (mostly NUL bytes)": lambda: "alice,notes\nbob\n".encode("utf-16-le"),
     "50 MB line": lambda: b"alice," + b"x" * 50_000_000 + b"\n",
     "1,000,000 empty rows": lambda: b"\n" * 1_000_000,
     "invalid UTF-8": lambda: b"alice\nbob,caf\xe9\n\xff\xfe\n",

@@ -156,3 +156,39 @@ _FALLBACK: dict[str, Any] = {
         },
     ],
 }
+
+
+RESET_COURSE = "course-v1:edX+DemoX+Demo_Course"
+MIDTERM = "block-v1:edX+DemoX+Demo_Course+type@sequential+block@midterm"
+FINAL = "block-v1:edX+DemoX+Demo_Course+type@sequential+block@final"
+
+
+def reset_world() -> dict:
+    """The reset tests' course: staff, two exams, ada's verified and rejected attempts (with credit), bob's
+    attempt waiting for a second review (committed)."""
+    from tests.builders import make_course, make_course_staff, make_user
+    from webapp.models.proctoring import CreditRequirementStatus
+
+    make_user("staff", is_staff=True)
+    course = make_course(RESET_COURSE)
+    other = make_course("course-v1:MITx+6.00.1x+2026_Fall")
+    make_course_staff(make_user("cs"), course, "staff")
+    make_course_staff(make_user("inst"), course, "instructor")
+    make_course_staff(make_user("elsewhere"), other, "instructor")
+    make_user("learner")
+    midterm = make_exam(course, MIDTERM, name="Midterm")
+    final = make_exam(course, FINAL, name="Final")
+    ada, bob = make_user("ada", email="ada@example.com"), make_user("bob", email="bob@example.com")
+    a = make_attempt(midterm, ada, "verified", external_id="LOCA")
+    b = make_attempt(midterm, bob, "second_review_required", external_id="LOCB")
+    c = make_attempt(final, ada, "rejected", external_id="LOCC")
+    make_review(a, "Clean")
+    make_review(b, "Suspicious")
+    for attempt, credit in ((a, "satisfied"), (c, "failed")):
+        db.session.add(
+            CreditRequirementStatus(
+                user_id=attempt.user_id, course_id=course.id, name=attempt.exam.content_id, status=credit
+            )
+        )
+    db.session.commit()
+    return {"a": a, "b": b, "c": c, "course": course}

@@ -9,42 +9,25 @@ import json
 import pytest
 from sqlalchemy import func, select
 
-from tests.builders import make_course, make_course_staff, make_user
-from tests.proctoring.builders import make_attempt, make_exam, make_review, payload, post_signed
+from tests.proctoring.builders import (
+    FINAL,
+    MIDTERM,
+    RESET_COURSE,
+    make_attempt,
+    payload,
+    post_signed,
+    reset_world,
+)
 from webapp.extensions import db
 from webapp.models import AuditEvent, Plan, PlanRow
 from webapp.models.proctoring import CreditRequirementStatus, ExamAttempt, Review, SupportNotification
 
-COURSE = "course-v1:edX+DemoX+Demo_Course"
-MIDTERM = "block-v1:edX+DemoX+Demo_Course+type@sequential+block@midterm"
-FINAL = "block-v1:edX+DemoX+Demo_Course+type@sequential+block@final"
+COURSE = RESET_COURSE
 
 
 @pytest.fixture
 def world(app):
-    make_user("staff", is_staff=True)
-    course = make_course(COURSE)
-    other = make_course("course-v1:MITx+6.00.1x+2026_Fall")
-    make_course_staff(make_user("cs"), course, "staff")
-    make_course_staff(make_user("inst"), course, "instructor")
-    make_course_staff(make_user("elsewhere"), other, "instructor")
-    make_user("learner")
-    midterm = make_exam(course, MIDTERM, name="Midterm")
-    final = make_exam(course, FINAL, name="Final")
-    ada, bob = make_user("ada", email="ada@example.com"), make_user("bob", email="bob@example.com")
-    a = make_attempt(midterm, ada, "verified", external_id="LOCA")
-    b = make_attempt(midterm, bob, "second_review_required", external_id="LOCB")
-    c = make_attempt(final, ada, "rejected", external_id="LOCC")
-    make_review(a, "Clean")
-    make_review(b, "Suspicious")
-    for attempt, credit in ((a, "satisfied"), (c, "failed")):
-        db.session.add(
-            CreditRequirementStatus(
-                user_id=attempt.user_id, course_id=course.id, name=attempt.exam.content_id, status=credit
-            )
-        )
-    db.session.commit()
-    return {"a": a, "b": b, "c": c, "course": course}
+    return reset_world()
 
 
 def _attempt(code: str) -> ExamAttempt:

@@ -151,9 +151,24 @@ def _decoded_lines(stream: BinaryIO, encoding: str, max_bytes: int | None) -> It
                 f"{'UTF-8' if encoding == 'utf-8' else encoding}. Save the file as “CSV UTF-8” in your "
                 "spreadsheet, or choose the Windows-1252 encoding on the upload form."
             ) from None
-        if "\x00" in text:
-            raise CsvRefused(f"Line {line_number} contains a NUL byte: this is not a text CSV file.")
+        if text.count("\x00") * 4 > len(text):  # NUL-heavy: UTF-16 or binary; a stray NUL is a row error
+            raise CsvRefused(f"Line {line_number} is mostly NUL bytes: this is not a text CSV file.")
         yield text
+
+
+UNSTORABLE = re.compile(r"[\x00\ud800-\udfff]")  # NUL and lone surrogates: PostgreSQL cannot store them as text
+
+
+def unstorable_text(field: str, value: str) -> str | None:
+    """Why a text value cannot be stored (a message naming the field), or None when it can.
+
+    The shared input check of forms and CSV rows, so SQLite and PostgreSQL answer the same.
+    """
+    match = UNSTORABLE.search(value or "")
+    if match is None:
+        return None
+    what = "a NUL character (\\x00)" if match.group() == "\x00" else "an invalid character"
+    return f"{field} contains {what} at position {match.start() + 1}, which cannot be stored; remove it"
 
 
 _IDENTIFIER = re.compile(r"^[^\s,;]+$")
@@ -205,7 +220,7 @@ def read_csv(
     Without `columns`, the first record is a header when its first cell is a known header word, and cells
     come as they are. With `columns`, the header is recognised by `Columns.is_header` and the data rows
     of a file with a header come as the wanted columns (by header name); a file without a header keeps
-    its cells by position. Raises CsvRefused for a file that cannot be read as a whole (bad bytes, NUL, too
+    its cells by position. Raises CsvRefused for a file that cannot be read as a whole (bad bytes, mostly NUL, too
     large, too many rows, broken quoting, a header without the required column).
     """
     lines = _decoded_lines(stream, encoding, max_bytes)

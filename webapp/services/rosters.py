@@ -25,7 +25,15 @@ from sqlalchemy import func, select
 from webapp.extensions import db
 from webapp.models import User
 from webapp.services.batching import chunks
-from webapp.services.csvio import IDENTIFIER_HEADERS, Columns, CsvRefused, RecordKind, read_csv
+from webapp.services.csvio import (
+    IDENTIFIER_HEADERS,
+    UNSTORABLE,
+    Columns,
+    CsvRefused,
+    RecordKind,
+    read_csv,
+    unstorable_text,
+)
 from webapp.services.plans import Decision, Item, Row
 from webapp.statuses import Action
 
@@ -144,7 +152,8 @@ def find_learners(identifiers: Iterable[str]) -> dict[str, Learner]:
     Both compared case-insensitively (domain §0; a username may contain '@'). Batched IN queries; when the
     roster names a large share of all users, one scan of three columns is cheaper than a hundred IN queries.
     """
-    keys = {key for identifier in identifiers if (key := identifier.strip().lower())}
+    # Text the database cannot hold (a NUL) names nobody: the row gets its own error (see `triage`).
+    keys = {key for identifier in identifiers if (key := identifier.strip().lower()) and not UNSTORABLE.search(key)}
     by_email: dict[str, Learner] = {}
     by_username: dict[str, Learner] = {}
     if len(keys) > FULL_SCAN_MIN and len(keys) * 3 > (db.session.scalar(select(func.count()).select_from(User)) or 0):
@@ -210,6 +219,10 @@ def triage(items: Sequence[Item]) -> tuple[list[Decision | None], list[Resolved]
             )
         elif not identifier:
             decisions[index] = Decision(Action.ERROR, code="bad_format", message="no username or email in this row")
+        elif refusal := unstorable_text(ROSTER_COLUMNS[0], identifier) or unstorable_text(
+            ROSTER_COLUMNS[1], entry.notes
+        ):
+            decisions[index] = Decision(Action.ERROR, key=identifier.lower(), code="bad_text", message=refusal)
         elif identifier.lower() not in users:
             decisions[index] = Decision(
                 Action.ERROR,

@@ -13,6 +13,7 @@ from wtforms.validators import DataRequired, Length
 from webapp.services.errors import InputRefused
 from webapp.services.pagination import page_arg
 from webapp.services.proctoring import queue, replay, reset, reviews
+from webapp.services.proctoring import second_review as second_reviews
 from webapp.statuses import AttemptStatus, ProviderReviewStatus, ReviewStatus
 from webapp.views.forms import ConfirmForm, CsvUploadForm
 
@@ -172,14 +173,42 @@ def reset_upload(course_key: str):
     ), status
 
 
-@bp.route("/proctoring/reviews/<attempt_code>/second-review", methods=["POST"])
+def _review_page(attempt_code: str, form: SecondReviewForm, status: int = 200):
+    detail = queue.review_detail(current_user, attempt_code)
+    return render_template(
+        "proctoring/review.html", d=detail, course=detail.course, form=form, consequences=reset.CONSEQUENCES
+    ), status
+
+
+@bp.route("/proctoring/reviews/<attempt_code>/second-review", methods=["GET", "POST"])
 @login_required
 def second_review(attempt_code: str):
+    """GET: the confirmation, stating what the decision does; POST (CSRF): record it as a one-row plan."""
+    if request.method == "GET":
+        form = SecondReviewForm(request.args, meta={"csrf": False})
+        if not form.validate():
+            return _review_page(attempt_code, form, 400)
+        try:
+            preview = second_reviews.preview_second_review(
+                current_user, attempt_code, form.decision.data, form.note.data or ""
+            )
+        except InputRefused as error:
+            form.note.errors = [str(error)]
+            return _review_page(attempt_code, form, 400)
+        return render_template(
+            "proctoring/second_review_confirm.html",
+            preview=preview,
+            course=preview.attempt.exam.course,
+            form=SecondReviewForm(formdata=None, decision=form.decision.data, note=form.note.data or ""),
+        )
     form = SecondReviewForm()
     if not form.validate_on_submit():
-        detail = queue.review_detail(current_user, attempt_code)
-        return render_template("proctoring/review.html", d=detail, course=detail.course, form=form), 400
-    result = reviews.second_review(current_user, attempt_code, form.decision.data, form.note.data or "")
+        return _review_page(attempt_code, form, 400)
+    try:
+        result = second_reviews.second_review(current_user, attempt_code, form.decision.data, form.note.data or "")
+    except InputRefused as error:
+        form.note.errors = [str(error)]
+        return _review_page(attempt_code, form, 400)
     flash(
         f"Second review recorded: {result.standard_status.replace('_', ' ')}. The attempt moved from "
         f"{result.previous_attempt_status} to {result.attempt_status}.",

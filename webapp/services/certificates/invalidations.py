@@ -239,13 +239,46 @@ def plan_upload(
     return plans.create_plan(INVALIDATE_KIND, items, actor=actor, course=course, source_name=name)
 
 
-def invalidate_one(actor: User, course_key: str, identifier: str, notes: str = "") -> SingleResult:
-    """Invalidate one learner's certificate through the same rules as the bulk upload (plans.run_single)."""
+def _one_item(actor: User, course_key: str, identifier: str, notes: str) -> tuple[Course, Item]:
     course = changing_course(actor, course_key)
     identifier, notes = (identifier or "").strip(), (notes or "").strip()
     if not identifier:
         raise InputRefused("Enter the learner's username or email.")
-    item = rosters.RosterEntry(identifier, notes).item(1)
+    return course, rosters.RosterEntry(identifier, notes).item(1)
+
+
+@dataclass(frozen=True, slots=True)
+class OnePreview:
+    """The confirmation of a single invalidation: the course and the decided row (nothing written)."""
+
+    course: Course
+    decision: Decision
+
+    @property
+    def consequence(self) -> str:
+        """What happens, in words: the certificate becomes unavailable, or the notes change."""
+        before = self.decision.before or {}
+        if self.decision.action == Action.UPDATE:
+            old, new = before.get("notes") or "", (self.decision.after or {}).get("notes") or ""
+            return f"The invalidation's notes change from “{old}” to “{new}”"
+        grade = before.get("grade")
+        cleared = f"its grade {grade:g} is cleared" if isinstance(grade, int | float) else "its grade is cleared"
+        return (
+            f"The certificate ({str(before.get('status', '')).replace('_', ' ')}) becomes unavailable to the "
+            f"learner; {cleared}; it stays on the invalidation list until someone re-validates it"
+        )
+
+
+def preview_invalidate_one(actor: User, course_key: str, identifier: str, notes: str = "") -> OnePreview:
+    """What invalidating this learner's certificate will do (the confirmation page); writes nothing."""
+    course, item = _one_item(actor, course_key, identifier, notes)
+    decision = plans.decide_single(INVALIDATE_KIND, item, actor=actor, course=course, refuse_unchanged=True)
+    return OnePreview(course, decision)
+
+
+def invalidate_one(actor: User, course_key: str, identifier: str, notes: str = "") -> SingleResult:
+    """Invalidate one learner's certificate through the same rules as the bulk upload (plans.run_single)."""
+    course, item = _one_item(actor, course_key, identifier, notes)
     return plans.run_single(INVALIDATE_KIND, item, actor=actor, course=course, source_name="single learner")
 
 

@@ -35,7 +35,7 @@ from webapp.services.plans.reading import (
     rows_page,
     stale_changes,
 )
-from webapp.services.plans.single import SingleResult, run_single
+from webapp.services.plans.single import SingleResult, decide_single, run_single
 from webapp.services.plans.storage import APPLY_BATCH, INSERT_BATCH, bulk_work
 
 __all__ = [
@@ -59,6 +59,7 @@ __all__ = [
     "apply_plan",
     "bulk_work",
     "create_plan",
+    "decide_single",
     "error_report",
     "expire_plans",
     "get_kind",

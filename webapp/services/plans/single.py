@@ -15,7 +15,7 @@ from webapp.extensions import db
 from webapp.models import Course, Plan, PlanRow, User
 from webapp.services.errors import InputRefused
 from webapp.services.plans.applying import apply_plan
-from webapp.services.plans.kinds import Decision, Item, PlanContext, get_kind
+from webapp.services.plans.kinds import Decision, Item, PlanContext, PlanKind, get_kind
 from webapp.services.plans.storage import persist
 from webapp.statuses import Action, PlanStatus, RowOutcome
 from webapp.timeutil import utcnow
@@ -55,12 +55,9 @@ def run_single(
     `refuse_unchanged`, for actions whose only purpose is the write).
     """
     kind = get_kind(kind_name)
-    kind.authorize(actor, course)
     ctx = PlanContext(actor=actor, course=course, params=dict(params or {}), now=utcnow())
-    (decision,) = list(kind.decide(ctx, [item]))
+    decision = _decide(kind, ctx, item, refuse_unchanged=refuse_unchanged)
     action = Action(decision.action)
-    if action in REFUSED_ACTIONS or (action == Action.UNCHANGED and refuse_unchanged):
-        raise InputRefused(_refusal(decision))
     if not action.writes:
         return SingleResult(action, decision.label, decision.message, decision.code)
     planned = persist(kind, [item], [decision], ctx, source_name=source_name, reverts_id=None)
@@ -71,6 +68,33 @@ def run_single(
     if result.failed:
         raise InputRefused(_who(decision) + f"nothing was written: {_failure(planned)}.")
     return SingleResult(action, decision.label, decision.message, decision.code, result.plan)
+
+
+def decide_single(
+    kind_name: str,
+    item: Item,
+    *,
+    actor: User | None,
+    course: Course | None,
+    params: dict[str, Any] | None = None,
+    refuse_unchanged: bool = False,
+) -> Decision:
+    """What `run_single` would do with this row (a confirmation page states it); writes nothing.
+
+    A row the kind refuses raises `InputRefused` with the row's message, as `run_single` does.
+    """
+    kind = get_kind(kind_name)
+    ctx = PlanContext(actor=actor, course=course, params=dict(params or {}), now=utcnow())
+    return _decide(kind, ctx, item, refuse_unchanged=refuse_unchanged)
+
+
+def _decide(kind: PlanKind, ctx: PlanContext, item: Item, *, refuse_unchanged: bool) -> Decision:
+    kind.authorize(ctx.actor, ctx.course)
+    (decision,) = list(kind.decide(ctx, [item]))
+    action = Action(decision.action)
+    if action in REFUSED_ACTIONS or (action == Action.UNCHANGED and refuse_unchanged):
+        raise InputRefused(_refusal(decision))
+    return decision
 
 
 def _who(decision: Decision) -> str:

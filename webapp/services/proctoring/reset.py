@@ -20,12 +20,20 @@ from webapp.models import Course, Plan, PlanRow, User
 from webapp.models.proctoring import CREDIT_NAMESPACE, CreditRequirementStatus, ExamAttempt, ProctoredExam, Review
 from webapp.services import permissions, plans, rosters
 from webapp.services.batching import chunks
-from webapp.services.csvio import ENCODINGS, IDENTIFIER_HEADERS, Columns, CsvRefused, check_csv_filename
+from webapp.services.csvio import (
+    ENCODINGS,
+    IDENTIFIER_HEADERS,
+    UNSTORABLE,
+    Columns,
+    CsvRefused,
+    check_csv_filename,
+    unstorable_text,
+)
 from webapp.services.errors import InputRefused, NotFound, ServiceError
-from webapp.services.plans import Decision, Item, PlanContext, PlanKind
+from webapp.services.plans import Decision, Effect, Item, PlanContext, PlanKind
 from webapp.services.proctoring.attempts import credit_statuses
 from webapp.services.rosters import ROSTER_COLUMNS
-from webapp.statuses import Action, PlanStatus
+from webapp.statuses import Action, EffectKind
 from webapp.timeutil import utcnow
 
 KIND = "proctoring_reset"
@@ -92,7 +100,9 @@ class ResetKind(PlanKind):
     def decide(self, ctx: PlanContext, items: Sequence[Item]) -> list[Decision]:
         course = ctx.require_course()
         users = rosters.find_learners(rosters.identifier_of(item) for item in items if not rosters.is_blank(item))
-        content_ids = sorted({exam_of(item) for item in items if exam_of(item)})
+        content_ids = sorted(
+            {exam_of(item) for item in items if exam_of(item) and not UNSTORABLE.search(exam_of(item))}
+        )
         exams: dict[str, ProctoredExam] = {}
         for batch in chunks(content_ids):
             for found in db.session.scalars(
@@ -130,6 +140,9 @@ class ResetKind(PlanKind):
                 code="bad_format",
                 message=f"{len(item.cells)} cell(s); expected username_or_email, then the exam's content_id",
             )
+        refusal = unstorable_text(COLUMNS[0], identifier) or unstorable_text(COLUMNS[1], content_id)
+        if refusal:
+            return Decision(Action.ERROR, code="bad_text", message=refusal)
         user = users.get(identifier.lower())
         if user is None:
             return Decision(
@@ -167,8 +180,12 @@ class ResetKind(PlanKind):
                 message=f"{user.username} has no current attempt at {exam.name}; nothing to reset",
             )
         credit = credits.get(attempt.id)
+        effects = [Effect(EffectKind.ATTEMPT_ARCHIVED, f"attempt {attempt.attempt_code} is archived (kept, read-only)")]
+        if credit:
+            effects.append(Effect(EffectKind.CREDIT_STATUS, f"credit requirement status {credit} is removed"))
         return Decision(
             Action.DEACTIVATE,
+            effects=effects,
             key=attempt.attempt_code,
             label=label,
             message=consequence(attempt, credit, reviews.get(attempt.id, 0)),
@@ -296,15 +313,9 @@ def reset_learner(actor: User | None, course_key: str, content_id: str, identifi
 
 
 def _run(actor: User | None, course: Course, attempt: ExamAttempt, decision: Decision) -> SingleReset:
+    """Reset through the one single-row path (`plans.run_single`): done only when the row was written."""
     item = _single_item(attempt.user.username, attempt.exam.content_id)
-    # TODO(lead): switch to plans.run_single when the engine's single-row path lands.
-    plan = plans.create_plan(KIND, [item], actor=actor, course=course, source_name="single attempt reset")
-    result = plans.apply_plan(plan.id, actor)
-    written = result.status == PlanStatus.APPLIED and result.applied == 1
-    if not written:
-        outcome = db.session.scalar(select(PlanRow.outcome_message).where(PlanRow.plan_id == plan.id))
-        raise ResetRefused(
-            f"Attempt {attempt.attempt_code} was not reset (plan #{plan.id} {result.status}"
-            f"{': ' + outcome if outcome else ''})."
-        )
-    return SingleReset(course, attempt, decision, result.plan)
+    done = plans.run_single(
+        KIND, item, actor=actor, course=course, refuse_unchanged=True, source_name="single attempt reset"
+    )
+    return SingleReset(course, attempt, decision, done.plan)

@@ -354,49 +354,6 @@ def attempt_of(review: Review) -> ExamAttempt:
     return review.attempt
 
 
-def second_review(
-    actor: User, attempt_code: str, decision: str, note: str = "", now: datetime | None = None
-) -> ReviewResult:
-    """A staff member's own decision: they become the reviewer and the attempt moves as the table says."""
-    review = get_review(actor, attempt_code)
-    try:
-        standard = ReviewStatus(decision)
-    except ValueError:
-        raise ServiceError(f"Decision {decision!r} is not one of {', '.join(s.value for s in ReviewStatus)}.") from None
-    now = now or utcnow()
-    attempt = attempt_of(review)
-    if attempt.archived is not None:
-        raise Conflict(
-            f"Attempt {attempt.attempt_code} was reset (archived {attempt.archived:%Y-%m-%d %H:%M} UTC): it is "
-            "kept read-only with its reviews and takes no second review."
-        )
-    previous = attempt.status
-    archive(review, now)
-    review.review_status = PROVIDER_STATUS[standard].value
-    review.reviewer_id, review.reviewer = actor.id, actor
-    review.staff_note = (note or "").strip()
-    review.modified = review.decided_at = now  # a staff decision: no provider callback replaces it
-    db.session.flush()
-    change = update_attempt_status(attempt, status_for_review(review.review_status, True), now=now)
-    audit.record(
-        "proctoring.second_review",
-        actor,
-        course_key=attempt.exam.course.key,
-        summary=f"Second review of attempt {attempt.attempt_code} ({attempt.user.username}): "
-        f"{standard.value}; attempt {change.from_status} → {change.to_status}",
-        detail={
-            "attempt_code": attempt.attempt_code,
-            "decision": standard.value,
-            "note": review.staff_note,
-            "attempt_from": change.from_status,
-            "attempt_to": change.to_status,
-            "credit_to": change.credit_to,
-        },
-    )
-    db.session.commit()
-    return _result(review, attempt, previous, "updated", credit=change.credit_to)
-
-
 def decision_consequence(decision: str) -> str:
     """What a second-review decision does to the attempt, for the form's help text."""
     target = status_for_review(PROVIDER_STATUS[ReviewStatus(decision)], True)

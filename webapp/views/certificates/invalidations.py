@@ -77,9 +77,27 @@ def invalidations_upload(course_key: str):
     return redirect(url_for("plans.show", plan_id=plan.id))
 
 
-@bp.route("/courses/<course_key:course_key>/certificates/invalidations/one", methods=["POST"])
+@bp.route("/courses/<course_key:course_key>/certificates/invalidations/one", methods=["GET", "POST"])
 @login_required
 def invalidate_one(course_key: str):
+    """GET: the confirmation, stating what the invalidation does; POST (CSRF): do it as a one-row plan."""
+    if request.method == "GET":
+        asked = InvalidateForm(request.args, meta={"csrf": False})
+        if not asked.validate():
+            return _render(course_key, one=asked, status=400)
+        try:
+            preview = invalidations.preview_invalidate_one(
+                current_user, course_key, asked.identifier.data, asked.notes.data or ""
+            )
+        except InputRefused as error:
+            asked.identifier.errors = [str(error)]
+            return _render(course_key, one=asked, status=400)
+        return render_template(
+            "certificates/invalidate_confirm.html",
+            course=preview.course,
+            preview=preview,
+            form=InvalidateForm(formdata=None, identifier=asked.identifier.data, notes=asked.notes.data or ""),
+        )
     form = InvalidateForm()
     if not form.validate_on_submit():
         return _render(course_key, one=form, status=400)

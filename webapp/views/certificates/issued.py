@@ -8,6 +8,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField
 
 from webapp.services.certificates import generation, issued
+from webapp.services.errors import InputRefused
 from webapp.services.pagination import page_arg
 from webapp.statuses import CertificateFilter
 from webapp.views.certificates import bp
@@ -50,15 +51,31 @@ def issued_csv(course_key: str):
     return csv_response(filename, issued.EXPORT_HEADER, rows)
 
 
-@bp.route("/courses/<course_key:course_key>/certificates/generation", methods=["POST"])
+@bp.route("/courses/<course_key:course_key>/certificates/generation", methods=["GET", "POST"])
 @login_required
 def toggle_generation(course_key: str):
+    """GET: the confirmation, stating what the flip does; POST (CSRF): flip it (audited)."""
+    if request.method == "GET":
+        wanted = request.args.get("enable", "")
+        if wanted not in {"0", "1"}:
+            abort(400)
+        preview = generation.preview_generation(current_user, course_key, wanted == "1")
+        return render_template(
+            "certificates/generation_confirm.html",
+            preview=preview,
+            course=preview.state.course,
+            form=GenerationForm(formdata=None, enable=wanted),
+        )
     form = GenerationForm()
     if not form.validate_on_submit() or form.enable.data not in {"0", "1"}:
         abort(400)
-    result = generation.set_generation(
-        current_user, course_key, form.enable.data == "1", remote_addr=request.remote_addr or ""
-    )
+    try:
+        result = generation.set_generation(
+            current_user, course_key, form.enable.data == "1", remote_addr=request.remote_addr or ""
+        )
+    except InputRefused as error:
+        flash(str(error), "error")
+        return redirect(url_for(".issued", course_key=course_key))
     word = "on" if result.state.course_enabled else "off"
     flash(
         f"Learner self-generation of certificates is now {word} for this course."
