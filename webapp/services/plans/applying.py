@@ -121,7 +121,7 @@ def _apply_claimed(plan: Plan, kind: PlanKind, actor: User | None) -> ApplyResul
     ctx = PlanContext(actor=actor, course=plan.course, params=dict(plan.params), now=utcnow(), plan=plan)
     items, expected = previewed_items(plan.id)
     fresh = list(kind.decide(ctx, items))
-    changed = sum(1 for hashed, d in zip(expected, fresh, strict=True) if hashed != decision_hash(d.action, d.key))
+    changed = sum(1 for hashed, d in zip(expected, fresh, strict=True) if hashed != decision_hash(d))
     if changed:
         return _mark_stale(plan, kind, items, fresh, ctx, changed)
     del fresh, items, expected  # the recompute agreed with the preview; the writes are streamed in batches
