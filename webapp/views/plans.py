@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 from webapp.services import permissions, plans
 from webapp.services.errors import InputRefused
 from webapp.services.pagination import page_arg
-from webapp.statuses import PlanStatus, RowFilter
+from webapp.statuses import EffectKind, PlanStatus, RowFilter
 from webapp.views.downloads import csv_response
 from webapp.views.forms import ConfirmForm
 
@@ -24,10 +24,19 @@ def show(plan_id: int):
         filter=RowFilter.parse(request.args.get("action")),
         errors_first=request.args.get("errors_first") == "1",
         page=page_arg(request.args.get("page")),
+        effect=plans.parse_effect(request.args.get("effect")),
     )
-    tab_links = model.tab_links(lambda **args: url_for(".show", plan_id=plan_id, **args))
+    tab_links = model.tab_links(lambda **args: url_for(".show", plan_id=plan_id, effect=model.effect, **args))
+    effect_links = model.effect_links(lambda **args: url_for(".show", plan_id=plan_id, **args))
     return render_template(
-        "plans/plan.html", model=model, plan=model.plan, kind=model.kind, tab_links=tab_links, form=ConfirmForm()
+        "plans/plan.html",
+        model=model,
+        plan=model.plan,
+        kind=model.kind,
+        tab_links=tab_links,
+        effect_links=effect_links,
+        EffectKind=EffectKind,
+        form=ConfirmForm(),
     )
 
 
