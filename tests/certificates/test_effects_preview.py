@@ -3,11 +3,13 @@ apply button, destructive styling) and the apply's stale check compares before v
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 
 from sqlalchemy import select
 
-from tests.builders import allow, make_certificate
+from tests.builders import allow, make_certificate, make_user
 from tests.certificates.helpers import COURSE_A, allowlist, plan, plan_id_of, rows_of, upload, world_with_learners
 from webapp.extensions import db
 from webapp.models import AllowlistEntry, Certificate
@@ -140,3 +142,26 @@ def test_removal_whose_certificate_became_downloadable_meanwhile_is_stale(client
     assert "Not Received (grade 0.4)" in stale and "Received (grade 0.95) becomes unavailable" in stale
     fresh = client.soup(f"/plans/{fresh_id}")
     assert "Received (grade 0.95) becomes unavailable" in fresh.select_one("ul.effects").get_text(" ", strip=True)
+
+
+def test_error_count_on_the_page_is_the_error_report_row_count_duplicates_listed_apart(client):
+    w = world_with_learners()
+    make_user("zed")  # exists, not enrolled
+    db.session.commit()
+    client.login("staff")
+    roster = b"ann,first\nann@example.org,second\nghost,\nzed,\nbob,\n"
+    plan_id = plan_id_of(upload(client, roster))
+    soup = client.soup(f"/plans/{plan_id}")
+    text = _apply_section(soup).get_text(" ", strip=True)
+    assert "The 2 row(s) with errors are left out" in text
+    assert "1 skipped row(s), such as duplicates superseded by a later row, are listed in a separate download" in text
+    errors_link = soup.select_one("#error-report")
+    assert errors_link.get_text(" ", strip=True) == "Download error report (CSV, 2 rows)"
+    report = list(csv.reader(io.StringIO(client.get(errors_link["href"]).data.decode("utf-8-sig"))))
+    assert [(r[2], r[3]) for r in report[1:]] == [("3", "unknown_learner"), ("4", "not_enrolled")]
+    skipped_link = soup.select_one("#skipped-report")
+    assert skipped_link.get_text(" ", strip=True) == "Download skipped rows (CSV, 1 row)"
+    skipped = list(csv.reader(io.StringIO(client.get(skipped_link["href"]).data.decode("utf-8-sig"))))
+    assert skipped[0] == ["username_or_email", "notes", "row", "code", "message"]
+    assert [(r[0], r[2], r[3]) for r in skipped[1:]] == [("ann", "1", "duplicate_row")]
+    assert allowlist(w["course_a"]) == {}

@@ -89,6 +89,14 @@ def error_report(plan_id: int):
     return csv_response(f"plan-{plan.id}-{plan.kind}-errors.csv", header, rows)
 
 
+@bp.route("/plans/<id:plan_id>/skipped.csv")
+@login_required
+def skipped_report(plan_id: int):
+    plan = plans.get_plan(plan_id, current_user)
+    header, rows = plans.error_report(plan, skipped=True)
+    return csv_response(f"plan-{plan.id}-{plan.kind}-skipped.csv", header, rows)
+
+
 @bp.route("/courses/<course_key:course_key>/plans")
 @login_required
 def course_history(course_key: str):

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Text, case, cast, select
+from sqlalchemy import Text, case, cast, func, select
 from sqlalchemy.orm import aliased, joinedload
 
 from webapp.extensions import db
@@ -86,6 +86,12 @@ class PlanPage:
     tabs: list[Tab]
     changes: list[tuple[PlanRow, PlanRow]] = field(default_factory=list)
     effect: EffectKind | None = None
+    skipped_rows: int = 0  # rows of the skipped-rows download (superseded duplicates and other skips)
+
+    @property
+    def error_rows(self) -> int:
+        """Rows of the error report: the error rows and the rows that failed to apply (never the skips)."""
+        return self.plan.count(Action.ERROR) + self.plan.failed_count
 
     @property
     def effect_counts(self) -> list[tuple[EffectKind, int]]:
@@ -175,6 +181,7 @@ def plan_page(
         kind=get_kind(plan.kind),
         rows=rows_page(plan, filter=filter, errors_first=errors_first, page=page, per_page=per_page, effect=effect),
         effect=effect,
+        skipped_rows=skipped_count(plan),
         filter=filter,
         errors_first=errors_first,
         tabs=plan_tabs(plan, filter),
@@ -231,27 +238,39 @@ def stale_changes(plan: Plan, limit: int = STALE_CHANGES_SHOWN) -> list[tuple[Pl
     return [(old, new) for old, new in db.session.execute(query)]
 
 
-def report_rows(plan: Plan) -> Iterator[PlanRow]:
-    """Rows that need attention: errors, skipped duplicates and similar, and rows that failed to apply."""
+def report_rows(plan: Plan, *, skipped: bool = False) -> Iterator[PlanRow]:
+    """The error report's rows: errors and rows that failed to apply (exactly what the page counts as
+    errors). With `skipped`, the other list: skipped rows such as superseded duplicates (blank rows left out)."""
+    if skipped:
+        wanted = (PlanRow.action == Action.SKIP) & PlanRow.code.not_in(REPORT_CODES_SKIPPED)
+    else:
+        wanted = (PlanRow.action == Action.ERROR) | (PlanRow.outcome == RowOutcome.FAILED)
     query = (
         select(PlanRow)
-        .where(
-            PlanRow.plan_id == plan.id,
-            ((PlanRow.action.in_([Action.ERROR, Action.SKIP])) & PlanRow.code.not_in(REPORT_CODES_SKIPPED))
-            | (PlanRow.outcome == RowOutcome.FAILED),
-        )
+        .where(PlanRow.plan_id == plan.id, wanted)
         .order_by(PlanRow.row_number)
         .execution_options(yield_per=1000)
     )
     yield from db.session.scalars(query)
 
 
-def error_report(plan: Plan) -> tuple[list[str], Iterator[list[str]]]:
-    """Header and rows of the error report: the input columns, then row, code, message."""
+def skipped_count(plan: Plan) -> int:
+    """How many rows the skipped-rows download lists (one count on the plan's action index)."""
+    if not plan.count(Action.SKIP):
+        return 0
+    query = select(func.count()).where(
+        PlanRow.plan_id == plan.id, PlanRow.action == Action.SKIP, PlanRow.code.not_in(REPORT_CODES_SKIPPED)
+    )
+    return int(db.session.scalar(query) or 0)
+
+
+def error_report(plan: Plan, *, skipped: bool = False) -> tuple[list[str], Iterator[list[str]]]:
+    """Header and rows of the error report (or of the skipped rows): the input columns, then row, code,
+    message, so either uploads again as it is."""
     columns = list(get_kind(plan.kind).input_columns)
 
     def rows() -> Iterator[list[str]]:
-        for row in report_rows(plan):
+        for row in report_rows(plan, skipped=skipped):
             cells = [str(c) for c in row.cells]
             if len(cells) > len(columns) and columns:
                 cells = [*cells[: len(columns) - 1], ",".join(cells[len(columns) - 1 :])]
