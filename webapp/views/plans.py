@@ -53,7 +53,7 @@ def apply(plan_id: int):
     if result.status == PlanStatus.STALE:
         flash(
             f"The data changed since this preview: {result.changed_rows} row(s) would now do something "
-            "else. Nothing was written. Here is a fresh preview to review.",
+            "else or change other values. Nothing was written. Here is a fresh preview to review.",
             "warning",
         )
         return redirect(url_for(".show", plan_id=result.fresh_plan.id))

@@ -158,7 +158,8 @@ def _mark_stale(
     plan.status = PlanStatus.STALE
     plan.superseded_by_id = fresh_plan.id
     plan.message = (
-        f"{changed} row(s) would now do something else than the preview showed; "
+        f"{changed} row(s) changed since the preview (what they do, the values they change or their side "
+        "effects); "
         f"nothing was written. Review plan #{fresh_plan.id}."
     )
     audit.record(
