@@ -119,13 +119,9 @@ class PlanPage:
 
     @property
     def apply_label(self) -> str:
-        """The apply button, repeating the consequences: 'Apply: remove 3 rows and make 2 certificates
-        unavailable'."""
-        nouns = getattr(self.kind, "row_nouns", ("row", "rows"))
-        writes = [
-            f"{ACTION_VERBS.get(a, str(a))} {n:,} {nouns[0] if n == 1 else nouns[1]}" for a, n in self.write_counts
-        ]
-        return "Apply: " + and_join(writes + [effect_phrase(k, n) for k, n in self.effect_counts])
+        """The apply button, repeating the consequences: 'Apply: remove 3 exceptions and make 2
+        certificates unavailable'."""
+        return "Apply: " + and_join(self.write_phrases + [effect_phrase(k, n) for k, n in self.effect_counts])
 
     def effect_links(self, url: Callable[..., str]) -> list[tuple[str, int | None, str, bool]]:
         """(label, count, url, active) of the side-effect filter: 'Any' then one per kind the plan has."""
@@ -147,7 +143,7 @@ class PlanPage:
 
     @property
     def apply_summary(self) -> str:
-        """What applying will do to the rows' own targets, e.g. 'add 3 exceptions and update 1 exception'."""
+        """What applying will do to the rows' own targets, e.g. 'create 3 exceptions and update 1 exception'."""
         return and_join(self.write_phrases)
 
     def tab_links(self, url: Callable[..., str]) -> list[tuple[str, int, str, bool]]:
