@@ -19,7 +19,7 @@ def test_sync_dry_run_json_prints_one_plan_object_and_writes_nothing(runner, tmp
     result = runner.invoke(args=["academies", "sync", "--source", str(path), "--dry-run", "--json", "--as", "staff"])
     assert result.exit_code == 0
     data = json.loads(result.output)
-    assert set(data) == {"plan_id", "kind", "status", "counts", "rows"}
+    assert set(data) == {"plan_id", "kind", "status", "counts", "effects", "rows"}
     assert (data["kind"], data["status"]) == ("academy_sync", "previewed")
     assert data["counts"]["create"] == 1 and data["counts"]["skip"] == 1
     assert data["rows"] == [

@@ -67,9 +67,18 @@ def test_bulk_removal_codes_and_no_invalidation(client):
         6: ("delete", ""),
         7: ("skip", "blank_row"),
     }
-    assert "becomes unavailable" in rows[2].message and "becomes unavailable" not in rows[5].message  # no certificate
+    assert rows[2].effects == [
+        {
+            "kind": "certificate_unavailable",
+            "message": "certificate Received (grade 0.9) becomes unavailable; grade cleared",
+        }
+    ]
+    assert rows[5].effects is None  # no certificate: no side effect
+    assert [e["kind"] for e in rows[6].effects] == ["certificate_unavailable"]  # invalidated, graded: cleared
     assert rows[2].before == {"notes": "n", "certificate_status": "downloadable", "certificate_grade": 0.9}
-    assert "Apply 3 changes" in client.soup(f"/plans/{plan_id}").get_text()
+    assert (
+        "Apply: remove 3 exceptions and make 2 certificates unavailable" in client.soup(f"/plans/{plan_id}").get_text()
+    )
     client.post(f"/plans/{plan_id}/apply")
     assert allowlist(w["course_a"]) == {}
     notes = sorted(i.notes for i in db.session.scalars(select(Invalidation)))

@@ -24,7 +24,7 @@ def test_happy_path_upload_preview_apply(client):
     client.login("instructor")
     plan_id = plan_id_of(upload(client, b"username_or_email,notes\nann,Medical leave\nbob@example.org,\n"))
     soup = client.soup(f"/plans/{plan_id}")
-    assert "Apply 2 changes" in soup.get_text()
+    assert "Apply: create 2 exceptions" in soup.get_text()
     assert allowlist(w["course_a"]) == {}  # nothing written by the preview
     assert _apply(client, plan_id).status_code == 302
     assert allowlist(w["course_a"]) == {"ann": "Medical leave", "bob": ""}

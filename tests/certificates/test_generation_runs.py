@@ -64,10 +64,14 @@ def test_all_learners_run_previews_each_learner_then_applies(client):
         "fay": ("skip", "has_certificate"),
         "gus": ("skip", "has_certificate"),
     }
-    assert rows["ann"][2] == "certificate issued: Received, from the grade record"
-    assert rows["bob"][2] == "certificate issued: Not Received, from the grade record"
-    assert rows["cat"][2] == "certificate issued: Audit - Passing, from the grade record"
-    assert rows["eve"][2] == "certificate issued: Received, certificate exception (grade ignored)"
+    effects = {r.label: r.effects for r in rows_of(plan_id).values()}
+    assert rows["ann"][2] == rows["bob"][2] == rows["cat"][2] == "from the grade record"
+    assert rows["eve"][2] == "certificate exception (grade ignored)"
+    assert effects["ann"] == [{"kind": "certificate_issued", "message": "certificate issued as Received (grade 0.9)"}]
+    assert effects["bob"][0]["message"] == "certificate issued as Not Received (grade 0.4)"
+    assert effects["cat"][0]["message"] == "certificate issued as Audit - Passing (grade 0.8)"
+    assert effects["eve"][0]["message"] == "certificate issued as Received (grade 0.2)"
+    assert effects["dan"] is None and effects["fay"] is None  # skipped rows have no side effect
     assert rows["dan"][2] == "no grade yet"
     assert set(_statuses()) == {"fay", "gus"}  # the preview wrote nothing
     client.post(f"/plans/{plan_id}/apply")
@@ -82,7 +86,11 @@ def test_regenerate_and_for_exceptions_runs(client):
     client.login("instructor")
     plan_id = plan_id_of(client.post(f"{BASE}/generate", data={"scope": "all", "regenerate": "y"}))
     rows = {r.label: (r.action, r.code, r.message) for r in rows_of(plan_id).values()}
-    assert rows["gus"][:2] == ("update", "") and "Received → Not Received" in rows["gus"][2]
+    gus = next(r for r in rows_of(plan_id).values() if r.label == "gus")
+    assert rows["gus"][:2] == ("update", "")
+    assert gus.effects == [
+        {"kind": "certificate_issued", "message": "certificate Received becomes Not Received (grade 0.5)"}
+    ]
     assert rows["fay"][:2] == ("skip", "invalidated")
     assert rows["ann"][:2] == ("skip", "no_certificate")
     client.post(f"/plans/{plan_id}/apply")

@@ -54,9 +54,12 @@ def test_revert_makes_a_certificate_issued_because_of_the_exception_unavailable(
     assert _status(w["bob"]) == ("downloadable", 0.3)  # issued because of the exception
     revert_id = plan_id_of(client.post(f"/plans/{plan_id}/revert"))
     rows = {r.label.split()[0]: r for r in rows_of(revert_id).values()}
-    assert f"issued by generation plan #{generation_id} because of the exception, becomes unavailable" in (
-        rows["bob"].message
+    assert [e["kind"] for e in rows["bob"].effects] == ["certificate_unavailable"]
+    assert (
+        f"issued by generation plan #{generation_id} because of the exception, becomes unavailable"
+        in (rows["bob"].effects[0]["message"])
     )
+    assert rows["ann"].effects is None  # held before the import: untouched, no side effect
     assert "is not touched" in rows["ann"].message
     preview = client.soup(f"/plans/{revert_id}").get_text(" ", strip=True)
     assert "becomes unavailable" in preview

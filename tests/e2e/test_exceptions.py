@@ -52,22 +52,25 @@ def test_upload_preview_filter_apply_and_download_error_report(page, app, tmp_pa
     _shot(page, "exceptions-errors")
 
     page.once("dialog", lambda dialog: dialog.accept())
-    page.get_by_role("button", name="Apply 23 changes").click()
+    page.get_by_role("button", name="Apply: create 22 exceptions and update 1 exception").click()
     assert page.get_by_text("Applied: 23 change(s) written, 0 failed.").is_visible()
     assert page.get_by_role("heading", name="Certificate exceptions result").is_visible()
     _shot(page, "exceptions-result")
 
-    with page.expect_download() as info:
-        page.get_by_role("link", name="Download error report (CSV)").click()
+    with page.expect_download() as info:  # exactly the 4 errors the tab counts (issue 12 #7)
+        page.get_by_role("link", name="Download error report (CSV, 4 rows)").click()
     report = list(csv.reader(io.StringIO(Path(info.value.path()).read_text(encoding="utf-8-sig"))))
     assert report[0] == ["username_or_email", "notes", "row", "code", "message"]
     assert [(r[2], r[3]) for r in report[1:]] == [
-        ("3", "duplicate_row"),
         ("11", "unknown_learner"),
         ("12", "certificate_invalidated"),
         ("17", "not_enrolled"),
         ("21", "not_enrolled"),
     ]
+    with page.expect_download() as info:  # the superseded duplicate is listed apart
+        page.get_by_role("link", name="Download skipped rows (CSV, 1 row)").click()
+    skipped = list(csv.reader(io.StringIO(Path(info.value.path()).read_text(encoding="utf-8-sig"))))
+    assert [(r[2], r[3]) for r in skipped[1:]] == [("3", "duplicate_row")]
 
     # back to the allowlist through the breadcrumb: the new learners are on it
     page.get_by_role("navigation", name="Breadcrumb").get_by_role("link", name="Demonstration Course").click()

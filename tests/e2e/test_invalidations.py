@@ -49,7 +49,9 @@ def test_invalidate_from_csv_then_see_them_under_invalidated(page, app, tmp_path
     assert page.get_by_role("heading", name=re.compile("Certificate invalidations preview")).is_visible()
     shot(page, "preview")
     page.once("dialog", lambda dialog: dialog.accept())
-    page.get_by_role("button", name="Apply 2 changes").click()
+    page.get_by_role(
+        "button", name=re.compile(r"^Apply: create 2 invalidations and make 2 certificates unavailable")
+    ).click()
     page.get_by_text("Applied: 2 change(s) written, 0 failed.").wait_for()
 
     page.goto(f"/courses/{COURSE}/certificates/")

@@ -60,7 +60,7 @@ def test_revert_leaves_earned_certificates_downloadable_and_learners_addable(pag
     tabs = page.get_by_role("navigation", name="Rows by action")
     assert tabs.get_by_role("link", name="Create 4").is_visible()
     page.once("dialog", lambda dialog: dialog.accept())
-    page.get_by_role("button", name="Apply 4 changes").click()
+    page.get_by_role("button", name="Apply: create 4 exceptions").click()
     assert page.get_by_text("Applied: 4 change(s) written, 0 failed.").is_visible()
     import_url = page.url
 
@@ -87,8 +87,14 @@ def test_revert_leaves_earned_certificates_downloadable_and_learners_addable(pag
 
     # apply the revert
     page.once("dialog", lambda dialog: dialog.accept())
-    page.get_by_role("button", name="Apply 4 changes").click()
+    page.get_by_role("button", name="Apply: remove 4 exceptions").click()
     assert page.get_by_text("Applied: 4 change(s) written, 0 failed.").is_visible()
+
+    # the import now says who reverted it, and offers no second revert
+    revert_id = page.url.rsplit("/", 1)[-1]
+    page.goto(import_url)
+    assert page.get_by_text(f"Reverted by plan #{revert_id}").is_visible()
+    assert page.get_by_role("button", name="Plan a revert").count() == 0
 
     # the earned certificates are still Received; no exception is left
     page.goto(f"/courses/{COURSE}/certificates/")
@@ -105,7 +111,7 @@ def test_revert_leaves_earned_certificates_downloadable_and_learners_addable(pag
     assert tabs.get_by_role("link", name=re.compile(r"^Errors [1-9]")).count() == 0
     assert page.get_by_text("certificate_invalidated").count() == 0
     page.once("dialog", lambda dialog: dialog.accept())
-    page.get_by_role("button", name="Apply 4 changes").click()
+    page.get_by_role("button", name="Apply: create 4 exceptions").click()
     assert page.get_by_text("Applied: 4 change(s) written, 0 failed.").is_visible()
     page.goto(f"/courses/{COURSE}/certificates/")
     for name in EARNED:

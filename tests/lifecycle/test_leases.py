@@ -53,7 +53,7 @@ def test_a_live_lease_is_left_alone(client, runner):
 def test_opening_a_plan_whose_lease_expired_offers_apply_again_and_the_apply_writes_once(client):
     w, plan_id = _stuck_plan(client, lease_left=timedelta(seconds=-1))
     page = client.soup(f"/plans/{plan_id}")
-    assert "Apply 3 changes" in _buttons(page)
+    assert "Apply: create 3 exceptions" in _buttons(page)
     assert _status(plan_id) == PlanStatus.PREVIEWED
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "plan.recover"))
     assert event is not None and event.plan_id == plan_id and "nothing had been written" in event.summary

@@ -67,7 +67,7 @@ def test_single_reset_from_the_attempts_list_confirms_then_archives(client, worl
     confirm = client.soup(url)  # GET: the confirmation, nothing written
     text = confirm.select_one("#reset-confirm").get_text(" ", strip=True)
     assert "archived with its reviews" in text and "credit requirement status is removed" in text
-    assert "take the exam again" in text and "satisfied → removed" in text
+    assert "take the exam again" in text and "credit requirement status satisfied is removed" in text
     assert _attempt(a.attempt_code).archived is None and _credit(a) == "satisfied"
     assert client.post(url, data={}, csrf=False).status_code == 400  # no CSRF token: refused
     assert _attempt(a.attempt_code).archived is None
@@ -177,7 +177,8 @@ def test_bulk_reset_from_a_csv_previews_every_row_then_applies(client, world):
         (6, "error", "no_current_attempt"),
         (7, "deactivate", ""),
     ]
-    assert "credit requirement status failed → removed" in rows[3].message
+    assert {"kind": "credit_status", "message": "credit requirement status failed is removed"} in rows[3].effects
+    assert [e["kind"] for e in rows[3].effects] == ["attempt_archived", "credit_status"]
     assert _attempt(a.attempt_code).archived is None  # the preview wrote nothing
     preview = client.soup(response.headers["Location"]).get_text(" ", strip=True)
     assert "no current attempt" in preview and "does not exist" in preview

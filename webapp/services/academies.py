@@ -24,8 +24,8 @@ from webapp.services.batching import chunks
 from webapp.services.catalog import CatalogError, CatalogSource, FileCatalog, configured_source
 from webapp.services.errors import ServiceError
 from webapp.services.pagination import Page, paginate
-from webapp.services.plans import Decision, Item, PlanContext, PlanKind
-from webapp.statuses import Action, PlanStatus
+from webapp.services.plans import Decision, Effect, Item, PlanContext, PlanKind
+from webapp.statuses import Action, EffectKind, PlanStatus
 
 SYNC_KIND = "academy_sync"
 SOURCE_CATALOG = "catalog"
@@ -172,6 +172,7 @@ class SyncEntry(NamedTuple):
 class AcademySyncKind(PlanKind):
     """Catalog items -> academies: create, update (field diffs), unchanged, skip, error, deactivate."""
 
+    row_nouns = ("academy", "academies")
     name = SYNC_KIND
     title = "Academy sync"
     input_columns = ("item",)
@@ -317,6 +318,7 @@ class AcademySyncKind(PlanKind):
             message="active, but no longer in the catalog",
             before={"is_active": True},
             after={"is_active": False},
+            effects=[Effect(EffectKind.ACADEMY_DEACTIVATED, f"academy {label} is taken off the catalog")],
         )
 
     def apply(self, ctx: PlanContext, rows: Sequence[PlanRow]) -> None:

@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 from webapp.services import permissions, plans
 from webapp.services.errors import InputRefused
 from webapp.services.pagination import page_arg
-from webapp.statuses import PlanStatus, RowFilter
+from webapp.statuses import EffectKind, PlanStatus, RowFilter
 from webapp.views.downloads import csv_response
 from webapp.views.forms import ConfirmForm
 
@@ -24,10 +24,19 @@ def show(plan_id: int):
         filter=RowFilter.parse(request.args.get("action")),
         errors_first=request.args.get("errors_first") == "1",
         page=page_arg(request.args.get("page")),
+        effect=plans.parse_effect(request.args.get("effect")),
     )
-    tab_links = model.tab_links(lambda **args: url_for(".show", plan_id=plan_id, **args))
+    tab_links = model.tab_links(lambda **args: url_for(".show", plan_id=plan_id, effect=model.effect, **args))
+    effect_links = model.effect_links(lambda **args: url_for(".show", plan_id=plan_id, **args))
     return render_template(
-        "plans/plan.html", model=model, plan=model.plan, kind=model.kind, tab_links=tab_links, form=ConfirmForm()
+        "plans/plan.html",
+        model=model,
+        plan=model.plan,
+        kind=model.kind,
+        tab_links=tab_links,
+        effect_links=effect_links,
+        EffectKind=EffectKind,
+        form=ConfirmForm(),
     )
 
 
@@ -44,7 +53,7 @@ def apply(plan_id: int):
     if result.status == PlanStatus.STALE:
         flash(
             f"The data changed since this preview: {result.changed_rows} row(s) would now do something "
-            "else. Nothing was written. Here is a fresh preview to review.",
+            "else or change other values. Nothing was written. Here is a fresh preview to review.",
             "warning",
         )
         return redirect(url_for(".show", plan_id=result.fresh_plan.id))
@@ -78,6 +87,14 @@ def error_report(plan_id: int):
     plan = plans.get_plan(plan_id, current_user)
     header, rows = plans.error_report(plan)
     return csv_response(f"plan-{plan.id}-{plan.kind}-errors.csv", header, rows)
+
+
+@bp.route("/plans/<id:plan_id>/skipped.csv")
+@login_required
+def skipped_report(plan_id: int):
+    plan = plans.get_plan(plan_id, current_user)
+    header, rows = plans.error_report(plan, skipped=True)
+    return csv_response(f"plan-{plan.id}-{plan.kind}-skipped.csv", header, rows)
 
 
 @bp.route("/courses/<course_key:course_key>/plans")

@@ -11,7 +11,8 @@ from webapp.extensions import db
 from webapp.models import AllowlistEntry, Certificate, Course, Invalidation, User
 from webapp.services import permissions, plans
 from webapp.services.batching import chunks
-from webapp.statuses import CertificateStatus
+from webapp.services.plans import Effect
+from webapp.statuses import CertificateStatus, EffectKind
 
 # Certificates in these statuses count as none (domain §1.4: the platform ignores deleted ones).
 NO_CERTIFICATE_STATUSES = frozenset({CertificateStatus.DELETED, CertificateStatus.DELETING})
@@ -96,3 +97,12 @@ def revalidate_certificate(invalidation: Invalidation) -> None:
     certificate = invalidation.certificate
     certificate.status = invalidation.status_before or CertificateStatus.NOTPASSING
     certificate.grade = invalidation.grade_before
+
+
+def unavailable_effect(status: str, grade: float | None, why: str = "") -> Effect:
+    """The side effect of making a certificate unavailable, naming its status label and grade."""
+    graded = f"grade {grade:g}" if isinstance(grade, int | float) else "no grade"
+    return Effect(
+        EffectKind.CERTIFICATE_UNAVAILABLE,
+        f"certificate {CertificateStatus(status).label} ({graded}){why} becomes unavailable; grade cleared",
+    )

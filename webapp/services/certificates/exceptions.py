@@ -26,11 +26,12 @@ from webapp.services.certificates.common import (
     certificates_by_user,
     changing_course,
     make_unavailable,
+    unavailable_effect,
 )
 from webapp.services.csvio import check_csv_filename
 from webapp.services.errors import InputRefused, ServiceError
 from webapp.services.pagination import Page, paginate
-from webapp.services.plans import Decision, InversePlan, Item, PlanContext, SingleResult
+from webapp.services.plans import Decision, Effect, InversePlan, Item, PlanContext, SingleResult
 from webapp.services.rosters import ROSTER_COLUMNS, Resolved, learner_label
 from webapp.statuses import Action, CertificateStatus
 from webapp.timeutil import iso, utcnow
@@ -174,6 +175,10 @@ def _unavailable_change(state: LearnerState, user_id: int, old_notes: str) -> tu
     return before, after
 
 
+def _unavailable_effect(state: LearnerState, user_id: int, why: str = "") -> Effect:
+    return unavailable_effect(state.certified[user_id], state.grades.get(user_id), why)
+
+
 def _would_change(state: LearnerState, user_id: int) -> bool:
     """Whether making the learner's certificate unavailable changes it (one exists, not already so)."""
     return user_id in state.certified and (
@@ -200,14 +205,15 @@ def decide_remove(course: Course, resolved: Sequence[Resolved]) -> dict[int, Dec
         after: dict[str, Any] | None
         if _would_change(state, user.id):
             before, after = _unavailable_change(state, user.id, old)
-            message = (
-                f"the exception is removed; side effect: their certificate ({state.certified[user.id]}) "
-                "becomes unavailable and its grade is cleared (no invalidation: they may be added again)"
-            )
+            effects = [_unavailable_effect(state, user.id)]
+            message = "removed from the allowlist (no invalidation: they may be added again)"
         else:
             before, after = ({"notes": old}, {"notes": None}) if old else (None, None)
+            effects = []
             message = "removed from the allowlist"
-        decided[r.index] = Decision(Action.DELETE, key, label, message=message, before=before, after=after)
+        decided[r.index] = Decision(
+            Action.DELETE, key, label, message=message, before=before, after=after, effects=effects
+        )
     return decided
 
 
@@ -231,16 +237,19 @@ def decide_undo(
         generation_plan = issued_by_exception.get(user.id)
         if generation_plan is not None and state.certified.get(user.id) == CertificateStatus.DOWNLOADABLE:
             before, after = _unavailable_change(state, user.id, old)
-            message = (
-                "the exception the import added is deleted; side effect: their certificate, issued by "
-                f"generation plan #{generation_plan} because of the exception, becomes unavailable"
-            )
+            why = f", issued by generation plan #{generation_plan} because of the exception,"
+            effects = [_unavailable_effect(state, user.id, why)]
+            message = "the exception the import added is deleted"
         else:
             before, after = {"notes": old}, {"notes": None}
+            effects = []
             message = "the exception the import added is deleted"
             if user.id in state.certified:
-                message += f"; their certificate ({state.certified[user.id]}) is not touched"
-        decided[r.index] = Decision(Action.DELETE, key, label, message=message, before=before, after=after)
+                status = CertificateStatus(state.certified[user.id]).label
+                message += f"; their certificate ({status}) is not touched"
+        decided[r.index] = Decision(
+            Action.DELETE, key, label, message=message, before=before, after=after, effects=effects
+        )
     return decided
 
 
@@ -303,6 +312,7 @@ def _write_removals(ctx: PlanContext, rows: Sequence[PlanRow]) -> None:
 class AddExceptions(CertificateChangeKind):
     """Grant certificate exceptions to the learners of a roster (create or update notes)."""
 
+    row_nouns = ("exception", "exceptions")
     name = ADD_KIND
     title = "Certificate exceptions"
     input_columns = ROSTER_COLUMNS
@@ -338,6 +348,7 @@ class AddExceptions(CertificateChangeKind):
 class RemoveExceptions(CertificateChangeKind):
     """Remove certificate exceptions of the learners of a roster; certificates are made unavailable first."""
 
+    row_nouns = ("exception", "exceptions")
     name = REMOVE_KIND
     title = "Removal of certificate exceptions"
     input_columns = ROSTER_COLUMNS
@@ -354,6 +365,7 @@ class RevertExceptions(CertificateChangeKind):
     """The undo of an applied import: deletes the entries it created, restores the notes it changed; touches a
     certificate only when a generation run issued it because of the exception (made unavailable)."""
 
+    row_nouns = ("exception", "exceptions")
     name = REVERT_KIND
     title = "Revert of certificate exceptions"
     input_columns = ROSTER_COLUMNS
@@ -440,7 +452,7 @@ def removal_preview(actor: User | None, course_key: str, user_id: int) -> Remova
     item = rosters.learner_items([(entry.user.username, "")])
     ctx = PlanContext(actor=actor, course=course, params={}, now=utcnow())
     (decision,) = list(plans.get_kind(REMOVE_KIND).decide(ctx, item))
-    return RemovalPreview(course, entry, decision.message)
+    return RemovalPreview(course, entry, "; ".join([decision.message, *(e.message for e in decision.effects)]))
 
 
 # ------------------------------------------------------------------------------------------- listing

@@ -26,8 +26,16 @@ from webapp.services import plans
 from webapp.services.batching import chunks
 from webapp.services.certificates.common import NO_CERTIFICATE_STATUSES, CertificateChangeKind, changing_course
 from webapp.services.errors import InputRefused, ServiceError
-from webapp.services.plans import Decision, Item, PlanContext
-from webapp.statuses import Action, CertificateStatus, EnrollmentMode, GenerationScope, PlanStatus, RowOutcome
+from webapp.services.plans import Decision, Effect, Item, PlanContext
+from webapp.statuses import (
+    Action,
+    CertificateStatus,
+    EffectKind,
+    EnrollmentMode,
+    GenerationScope,
+    PlanStatus,
+    RowOutcome,
+)
 from webapp.timeutil import iso
 
 GENERATE_ALL_KIND = "certificates.generate_all"
@@ -149,6 +157,7 @@ class GenerationEntry(NamedTuple):
 class _GenerationKind(CertificateChangeKind):
     """A generation run over the learners listed in its items (one per learner, a `GenerationEntry` payload)."""
 
+    row_nouns = ("certificate", "certificates")
     input_columns = ("username",)
     regenerate = False
 
@@ -174,19 +183,23 @@ class _GenerationKind(CertificateChangeKind):
         status, grade, exception = target
         why = BECAUSE_OF_EXCEPTION if exception else "from the grade record"
         after = {"status": status, "grade": grade, **({"reason": BECAUSE_OF_EXCEPTION} if exception else {})}
+        graded = f"grade {grade:g}" if isinstance(grade, int | float) else "no grade"
         if current is None:
-            return Decision(
-                Action.CREATE, key, label, message=f"certificate issued: {_label(status)}, {why}", after=after
-            )
+            issued = Effect(EffectKind.CERTIFICATE_ISSUED, f"certificate issued as {_label(status)} ({graded})")
+            return Decision(Action.CREATE, key, label, message=why, after=after, effects=[issued])
         if current[0] == status and current[1] == grade:
             return Decision(Action.UNCHANGED, key, label, message=f"already {_label(status)}")
+        changed = Effect(
+            EffectKind.CERTIFICATE_ISSUED, f"certificate {_label(current[0])} becomes {_label(status)} ({graded})"
+        )
         return Decision(
             Action.UPDATE,
             key,
             label,
-            message=f"{_label(current[0])} → {_label(status)}, {why}",
+            message=why,
             before={"status": current[0], "grade": current[1]},
             after=after,
+            effects=[changed],
         )
 
     def apply(self, ctx: PlanContext, rows: Sequence[PlanRow]) -> None:

@@ -30,6 +30,7 @@ from webapp.services.certificates.common import (
     changing_course,
     invalidate_certificate,
     revalidate_certificate,
+    unavailable_effect,
     viewing_course,
 )
 from webapp.services.csvio import ENCODINGS, CsvRefused, check_csv_filename
@@ -63,6 +64,7 @@ def _row_targets(course: Course, rows: Sequence[PlanRow]) -> tuple[dict[int, Cer
 class InvalidateKind(CertificateChangeKind):
     """Invalidate learners' certificates from a roster: `username_or_email[,notes]`."""
 
+    row_nouns = ("invalidation", "invalidations")
     name = INVALIDATE_KIND
     title = "Certificate invalidations"
     input_columns = rosters.ROSTER_COLUMNS
@@ -117,8 +119,9 @@ class InvalidateKind(CertificateChangeKind):
             Action.CREATE,
             key,
             label,
-            message="invalidate the certificate: it becomes unavailable and its grade is cleared",
+            message="invalidate the certificate",
             before={"status": certificate.status, "grade": certificate.grade},
+            effects=[unavailable_effect(certificate.status, certificate.grade)],
             after={
                 "status": str(CertificateStatus.UNAVAILABLE),
                 "grade": None,
@@ -161,6 +164,7 @@ def _revalidate_item(row: int, user: User, mode: str, notes: str) -> Item:
 class RevalidateKind(CertificateChangeKind):
     """Re-validate learners' certificates: the active invalidation becomes inactive, the status comes back."""
 
+    row_nouns = ("re-validation", "re-validations")
     name = REVALIDATE_KIND
     title = "Certificate re-validations"
     input_columns = rosters.ROSTER_COLUMNS

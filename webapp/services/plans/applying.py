@@ -162,7 +162,7 @@ def _apply_claimed(plan: Plan, kind: PlanKind, actor: User | None, lease: dateti
     ctx = PlanContext(actor=actor, course=plan.course, params=dict(plan.params), now=utcnow(), plan=plan)
     items, expected = previewed_items(plan.id)
     fresh = list(kind.decide(ctx, items))
-    changed = sum(1 for hashed, d in zip(expected, fresh, strict=True) if hashed != decision_hash(d.action, d.key))
+    changed = sum(1 for hashed, d in zip(expected, fresh, strict=True) if hashed != decision_hash(d))
     if changed:
         return _mark_stale(plan, kind, items, fresh, ctx, changed)
     del fresh, items, expected  # the recompute agreed with the preview; the writes are streamed in batches
@@ -201,7 +201,8 @@ def _mark_stale(
     plan.lease_expires = None
     plan.superseded_by_id = fresh_plan.id
     plan.message = (
-        f"{changed} row(s) would now do something else than the preview showed; "
+        f"{changed} row(s) changed since the preview (what they do, the values they change or their side "
+        "effects); "
         f"nothing was written. Review plan #{fresh_plan.id}."
     )
     audit.record(

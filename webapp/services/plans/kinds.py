@@ -133,6 +133,7 @@ class PlanKind:
     input_columns: ClassVar[tuple[str, ...]] = ()
     needs_course: ClassVar[bool] = True
     atomic: ClassVar[bool] = False  # all rows in one transaction; any error row refuses the apply
+    row_nouns: ClassVar[tuple[str, str]] = ("row", "rows")  # what a row changes, as the apply button says it
 
     def authorize(self, actor: User | None, course: Course | None) -> None:
         """Who may plan and apply this kind: by default whoever may see it (kinds narrow it)."""

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import case, select
+from sqlalchemy import Text, case, cast, func, select
 from sqlalchemy.orm import aliased, joinedload
 
 from webapp.extensions import db
@@ -17,11 +17,45 @@ from webapp.services.pagination import Page, paginate
 from webapp.services.plans.kinds import PlanKind, get_kind
 from webapp.services.plans.lifecycle import derive_expiry, get_plan
 from webapp.services.plans.storage import outcome_totals
-from webapp.statuses import ACTION_ORDER, Action, PlanStatus, RowFilter, RowOutcome
+from webapp.statuses import ACTION_ORDER, Action, EffectKind, PlanStatus, RowFilter, RowOutcome
 
 REPORT_CODES_SKIPPED = frozenset({"blank_row"})
 ROWS_PER_PAGE = 50
 STALE_CHANGES_SHOWN = 100
+# How the apply button and the result name each write action (the preview's words for what rows do).
+ACTION_VERBS = {Action.DELETE: "remove"}  # the others read as their action: create, update, deactivate
+# EffectKind.summary() speaks in the present ("makes 4 …"); the preview speaks in the future, the result in the past.
+VERB_FORMS = {
+    "makes": ("make", "made"),
+    "issues or changes": ("issue or change", "issued or changed"),
+    "changes": ("change", "changed"),
+    "deactivates": ("deactivate", "deactivated"),
+    "archives": ("archive", "archived"),
+    "notifies support": ("notify support", "notified support"),
+}
+
+
+def effect_phrase(kind: EffectKind, count: int, *, past: bool = False) -> str:
+    """The side effect in words with its count: 'make 4 certificates unavailable' (or 'made …')."""
+    present = kind.summary(count)
+    verb, _, rest = present.partition(f" {count:,}")
+    forms = VERB_FORMS.get(verb)
+    if forms is None:
+        return present
+    return f"{forms[1] if past else forms[0]} {count:,}{rest}"
+
+
+def and_join(parts: list[str]) -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    return parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} and {parts[-1]}" if parts else ""
+
+
+def parse_effect(value: str | None) -> EffectKind | None:
+    """The side-effect filter a query argument names; None (all rows) for a missing or unknown one."""
+    try:
+        return EffectKind(value) if value else None
+    except ValueError:
+        return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +85,50 @@ class PlanPage:
     errors_first: bool
     tabs: list[Tab]
     changes: list[tuple[PlanRow, PlanRow]] = field(default_factory=list)
+    effect: EffectKind | None = None
+    skipped_rows: int = 0  # rows of the skipped-rows download (superseded duplicates and other skips)
+
+    @property
+    def error_rows(self) -> int:
+        """Rows of the error report: the error rows and the rows that failed to apply (never the skips)."""
+        return self.plan.count(Action.ERROR) + self.plan.failed_count
+
+    @property
+    def effect_counts(self) -> list[tuple[EffectKind, int]]:
+        """(side effect kind, count) of every side effect the plan has, in vocabulary order."""
+        return [(k, self.plan.effect_count(k)) for k in EffectKind if self.plan.effect_count(k)]
+
+    @property
+    def effects_summary(self) -> str:
+        """The side effects in words with counts, e.g. 'make 4 certificates unavailable' ('' when none)."""
+        return and_join([effect_phrase(k, n) for k, n in self.effect_counts])
+
+    @property
+    def effects_done(self) -> str:
+        """The side effects in the past tense, for the result page."""
+        return and_join([effect_phrase(k, n, past=True) for k, n in self.effect_counts])
+
+    @property
+    def destructive(self) -> bool:
+        """Whether applying deletes, deactivates or has a destructive side effect (styled as destructive)."""
+        return bool(
+            self.plan.count(Action.DELETE)
+            or self.plan.count(Action.DEACTIVATE)
+            or any(k.destructive for k, _ in self.effect_counts)
+        )
+
+    @property
+    def apply_label(self) -> str:
+        """The apply button, repeating the consequences: 'Apply: remove 3 exceptions and make 2
+        certificates unavailable'."""
+        return "Apply: " + and_join(self.write_phrases + [effect_phrase(k, n) for k, n in self.effect_counts])
+
+    def effect_links(self, url: Callable[..., str]) -> list[tuple[str, int | None, str, bool]]:
+        """(label, count, url, active) of the side-effect filter: 'Any' then one per kind the plan has."""
+        base = {"action": self.filter.value} if self.filter else {}
+        links: list[tuple[str, int | None, str, bool]] = [("Any", None, url(**base), self.effect is None)]
+        links += [(k.label, n, url(**base, effect=k.value), self.effect == k) for k, n in self.effect_counts]
+        return links
 
     @property
     def write_counts(self) -> list[tuple[Action, int]]:
@@ -58,9 +136,15 @@ class PlanPage:
         return [(a, self.plan.count(a)) for a in ACTION_ORDER if a.writes and self.plan.count(a)]
 
     @property
+    def write_phrases(self) -> list[str]:
+        """Each write action with its count in words, e.g. ['remove 3 exceptions', 'update 1 exception']."""
+        one, many = self.kind.row_nouns
+        return [f"{ACTION_VERBS.get(a, str(a))} {n:,} {one if n == 1 else many}" for a, n in self.write_counts]
+
+    @property
     def apply_summary(self) -> str:
-        """What applying will do, e.g. 'create 3, update 1'."""
-        return ", ".join(f"{action} {count}" for action, count in self.write_counts)
+        """What applying will do to the rows' own targets, e.g. 'create 3 exceptions and update 1 exception'."""
+        return and_join(self.write_phrases)
 
     def tab_links(self, url: Callable[..., str]) -> list[tuple[str, int, str, bool]]:
         """(label, count, url, active) of each tab, `url(**args)` building the link."""
@@ -84,13 +168,16 @@ def plan_page(
     errors_first: bool = False,
     page: int = 1,
     per_page: int = ROWS_PER_PAGE,
+    effect: EffectKind | None = None,
 ) -> PlanPage:
     """The plan page's model, if the actor may see the plan."""
     plan = get_plan(plan_id, actor)
     return PlanPage(
         plan=plan,
         kind=get_kind(plan.kind),
-        rows=rows_page(plan, filter=filter, errors_first=errors_first, page=page, per_page=per_page),
+        rows=rows_page(plan, filter=filter, errors_first=errors_first, page=page, per_page=per_page, effect=effect),
+        effect=effect,
+        skipped_rows=skipped_count(plan),
         filter=filter,
         errors_first=errors_first,
         tabs=plan_tabs(plan, filter),
@@ -105,9 +192,15 @@ def rows_page(
     errors_first: bool = False,
     page: int = 1,
     per_page: int = ROWS_PER_PAGE,
+    effect: EffectKind | None = None,
 ) -> Page:
-    """One page of a plan's rows, optionally one action (or the failed rows) only, optionally errors first."""
+    """One page of a plan's rows, optionally one action (or the failed rows) only, optionally only the rows
+    with one kind of side effect, optionally errors first."""
     query = select(PlanRow).where(PlanRow.plan_id == plan.id)
+    if effect is not None:
+        # effects are stored as JSON text (SQLite text, PostgreSQL json keeps it verbatim): the quoted kind
+        # value appears only as a kind (messages never quote it); no per-dialect JSON operators needed
+        query = query.where(PlanRow.effects.is_not(None), cast(PlanRow.effects, Text).like(f'%"{effect.value}"%'))
     if filter is RowFilter.FAILED:
         query = query.where(PlanRow.outcome == RowOutcome.FAILED)
     elif filter is not None:
@@ -120,41 +213,60 @@ def rows_page(
 
 
 def stale_changes(plan: Plan, limit: int = STALE_CHANGES_SHOWN) -> list[tuple[PlanRow, PlanRow]]:
-    """For a stale plan: (previewed row, fresh row) pairs whose action changed."""
+    """For a stale plan: (previewed row, fresh row) pairs whose action, target, before values or side effects
+    changed (the stale check's terms; JSON compared as stored text, written by the same serialiser)."""
     if not plan.superseded_by_id:
         return []
     fresh = aliased(PlanRow)
     query = (
         select(PlanRow, fresh)
         .join(fresh, (fresh.row_number == PlanRow.row_number) & (fresh.plan_id == plan.superseded_by_id))
-        .where(PlanRow.plan_id == plan.id, PlanRow.action != fresh.action)
+        .where(
+            PlanRow.plan_id == plan.id,
+            (PlanRow.action != fresh.action)
+            | (PlanRow.key != fresh.key)
+            | cast(PlanRow.before, Text).is_distinct_from(cast(fresh.before, Text))
+            | cast(PlanRow.effects, Text).is_distinct_from(cast(fresh.effects, Text)),
+        )
         .order_by(PlanRow.row_number)
         .limit(limit)
     )
     return [(old, new) for old, new in db.session.execute(query)]
 
 
-def report_rows(plan: Plan) -> Iterator[PlanRow]:
-    """Rows that need attention: errors, skipped duplicates and similar, and rows that failed to apply."""
+def report_rows(plan: Plan, *, skipped: bool = False) -> Iterator[PlanRow]:
+    """The error report's rows: errors and rows that failed to apply (exactly what the page counts as
+    errors). With `skipped`, the other list: skipped rows such as superseded duplicates (blank rows left out)."""
+    if skipped:
+        wanted = (PlanRow.action == Action.SKIP) & PlanRow.code.not_in(REPORT_CODES_SKIPPED)
+    else:
+        wanted = (PlanRow.action == Action.ERROR) | (PlanRow.outcome == RowOutcome.FAILED)
     query = (
         select(PlanRow)
-        .where(
-            PlanRow.plan_id == plan.id,
-            ((PlanRow.action.in_([Action.ERROR, Action.SKIP])) & PlanRow.code.not_in(REPORT_CODES_SKIPPED))
-            | (PlanRow.outcome == RowOutcome.FAILED),
-        )
+        .where(PlanRow.plan_id == plan.id, wanted)
         .order_by(PlanRow.row_number)
         .execution_options(yield_per=1000)
     )
     yield from db.session.scalars(query)
 
 
-def error_report(plan: Plan) -> tuple[list[str], Iterator[list[str]]]:
-    """Header and rows of the error report: the input columns, then row, code, message."""
+def skipped_count(plan: Plan) -> int:
+    """How many rows the skipped-rows download lists (one count on the plan's action index)."""
+    if not plan.count(Action.SKIP):
+        return 0
+    query = select(func.count()).where(
+        PlanRow.plan_id == plan.id, PlanRow.action == Action.SKIP, PlanRow.code.not_in(REPORT_CODES_SKIPPED)
+    )
+    return int(db.session.scalar(query) or 0)
+
+
+def error_report(plan: Plan, *, skipped: bool = False) -> tuple[list[str], Iterator[list[str]]]:
+    """Header and rows of the error report (or of the skipped rows): the input columns, then row, code,
+    message, so either uploads again as it is."""
     columns = list(get_kind(plan.kind).input_columns)
 
     def rows() -> Iterator[list[str]]:
-        for row in report_rows(plan):
+        for row in report_rows(plan, skipped=skipped):
             cells = [str(c) for c in row.cells]
             if len(cells) > len(columns) and columns:
                 cells = [*cells[: len(columns) - 1], ",".join(cells[len(columns) - 1 :])]
@@ -182,6 +294,7 @@ def plan_json(plan: Plan) -> dict[str, Any]:
         "kind": plan.kind,
         "status": plan.status,
         "counts": {str(a): plan.count(a) for a in ACTION_ORDER},
+        "effects": {str(k): plan.effect_count(k) for k in EffectKind if plan.effect_count(k)},
         "rows": [
             {"row": r.row_number, "key": r.label or r.key, "action": r.action, "code": r.code, "message": r.message}
             for r in rows

@@ -67,7 +67,12 @@ def run_single(
         raise InputRefused(_who(decision) + "the data changed meanwhile; nothing was written. Try again.")
     if result.failed:
         raise InputRefused(_who(decision) + f"nothing was written: {_failure(planned)}.")
-    return SingleResult(action, decision.label, decision.message, decision.code, result.plan)
+    return SingleResult(action, decision.label, _said(decision), decision.code, result.plan)
+
+
+def _said(decision: Decision) -> str:
+    """The row's message and its side effects, as staff read what was done."""
+    return "; ".join([decision.message, *(e.message for e in decision.effects)])
 
 
 def decide_single(

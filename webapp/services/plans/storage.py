@@ -152,26 +152,43 @@ def _json(value: Any) -> str:
 
 
 def previewed_items(plan_id: int) -> tuple[list[Item], array[int]]:
-    """The plan's items again (for the recompute), and each row's previewed (action, key) as one 64-bit hash.
+    """The plan's items again (for the recompute), and each row's previewed (action, key, before, effects) as
+    one 64-bit hash.
 
-    Streamed, reading only what deciding needs, so a 100,000-row plan is never held in memory twice.
+    Streamed, reading only what deciding and the stale check need, so a 100,000-row plan is never held in
+    memory twice.
     """
     items: list[Item] = []
     expected = array("q")
+    c = PLAN_ROWS.c
     result = db.session.execute(
-        select(PLAN_ROWS.c.row_number, PLAN_ROWS.c.cells, PLAN_ROWS.c.data, PLAN_ROWS.c.action, PLAN_ROWS.c.key)
-        .where(PLAN_ROWS.c.plan_id == plan_id)
-        .order_by(PLAN_ROWS.c.id)
+        select(c.row_number, c.cells, c.data, c.action, c.key, c.before, c.effects)
+        .where(c.plan_id == plan_id)
+        .order_by(c.id)
     )
     for r in result:
         items.append(Item(r.row_number, r.cells, r.data))
-        expected.append(decision_hash(r.action, r.key))
+        expected.append(row_hash(r.action, r.key, r.before, r.effects))
     return items, expected
 
 
-def decision_hash(action: str, key: str) -> int:
-    """What the stale check compares per row: the action and the target, as stored (key cut to 255)."""
-    return hash((str(action), key[:255]))
+def decision_hash(d: Decision) -> int:
+    """What the stale check compares per row (design §1.3): the action, the target, the before values and
+    the side effects, as they would be stored."""
+    return row_hash(str(d.action), d.key, d.before, d.effects_data())
+
+
+def row_hash(action: str, key: str, before: dict[str, Any] | None, effects: list[Any] | None) -> int:
+    """A 64-bit hash of a canonical serialisation of (action, key cut to 255, before, effects).
+
+    orjson with sorted keys serialises the decision's values (dates included) exactly as it serialises what
+    was stored and read back, so equal rows hash equal on SQLite and PostgreSQL alike.
+    """
+    canonical = orjson.dumps((str(action), key[:255], before, effects), option=CANONICAL)
+    return hash(canonical)
+
+
+CANONICAL = orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS
 
 
 def write_batches(plan_id: int) -> Iterator[Sequence[Row[Any]]]:

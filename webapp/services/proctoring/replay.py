@@ -19,7 +19,7 @@ from webapp.models.proctoring import ExamAttempt, Review
 from webapp.services import jsonio, permissions, plans
 from webapp.services.batching import chunks
 from webapp.services.errors import InputRefused, ServiceError
-from webapp.services.plans import Decision, Item, PlanContext, PlanKind
+from webapp.services.plans import Decision, Effect, Item, PlanContext, PlanKind
 from webapp.services.proctoring.attempts import (
     credit_for,
     credit_statuses,
@@ -34,7 +34,7 @@ from webapp.services.proctoring.reviews import (
     same_review,
     store_review,
 )
-from webapp.statuses import Action, PlanStatus, ProviderReviewStatus
+from webapp.statuses import Action, EffectKind, PlanStatus, ProviderReviewStatus
 
 KIND = "proctoring_replay"
 
@@ -143,6 +143,7 @@ def ingest(raw: bytes, filename: str, *, actor: User | None, dry_run: bool = Fal
 class ReplayKind(PlanKind):
     """Replay provider review payloads; each row stored like a webhook callback."""
 
+    row_nouns = ("review", "reviews")
     name = KIND
     title = "Proctoring review replay"
     input_columns = ("attempt_code", "review_status")
@@ -260,16 +261,23 @@ class ReplayKind(PlanKind):
             "attempt_status": target,
             "credit_status": credit_after,
         }
-        message = (
-            f"review {payload.provider_status.value}; attempt {attempt.status} → {target}; "
-            f"credit {credit_before or 'none'} → {credit_after or 'none'}"
-        )
+        message = f"review {payload.provider_status.value}; attempt {attempt.status} → {target}"
+        effects = []
         if attempt.archived is not None:
             message = (
                 f"review {payload.provider_status.value} stored with the reset (archived) attempt; no status changes"
             )
-        elif payload.provider_status == ProviderReviewStatus.SUSPICIOUS:
-            message += "; support is notified"
+        elif credit_after != credit_before:
+            effects.append(
+                Effect(
+                    EffectKind.CREDIT_STATUS,
+                    f"credit requirement status {credit_before or 'none'} → {credit_after or 'none'}",
+                )
+            )
+        if payload.provider_status == ProviderReviewStatus.SUSPICIOUS:  # as the review service: every Suspicious
+            effects.append(
+                Effect(EffectKind.SUPPORT_NOTIFIED, f"support is notified of attempt {attempt.attempt_code}")
+            )
         return Decision(
             Action.UPDATE if review else Action.CREATE,
             key=key,
@@ -277,6 +285,7 @@ class ReplayKind(PlanKind):
             message=message,
             before=before,
             after=after,
+            effects=effects,
         )
 
     @staticmethod

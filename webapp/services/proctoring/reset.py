@@ -81,18 +81,27 @@ def _review_counts(attempt_ids: Sequence[int]) -> dict[int, int]:
     return counts
 
 
-def consequence(attempt: ExamAttempt, credit: str | None, reviews: int) -> str:
-    """What resetting this attempt does, in words (the plan row's message and the confirmation)."""
+RESET_MESSAGE = "the learner has no current attempt and can take the exam again"
+
+
+def consequences(attempt: ExamAttempt, credit: str | None, reviews: int) -> list[Effect]:
+    """What resetting this attempt does beyond the learner's next try: the archive and the credit status."""
     kept = f"with its {reviews} review{'s' if reviews != 1 else ''}" if reviews else "(no review)"
-    return (
-        f"attempt {attempt.attempt_code} ({attempt.status.replace('_', ' ')}) archived {kept}, kept read-only; "
-        f"credit requirement status {credit or 'none'} → removed; the learner can take the exam again"
-    )
+    effects = [
+        Effect(
+            EffectKind.ATTEMPT_ARCHIVED,
+            f"attempt {attempt.attempt_code} ({attempt.status.replace('_', ' ')}) archived {kept}, kept read-only",
+        )
+    ]
+    if credit:
+        effects.append(Effect(EffectKind.CREDIT_STATUS, f"credit requirement status {credit} is removed"))
+    return effects
 
 
 class ResetKind(PlanKind):
     """Reset learners' exam attempts of one course."""
 
+    row_nouns = ("attempt", "attempts")
     name = KIND
     title = "Proctoring attempt reset"
     input_columns = COLUMNS
@@ -180,15 +189,12 @@ class ResetKind(PlanKind):
                 message=f"{user.username} has no current attempt at {exam.name}; nothing to reset",
             )
         credit = credits.get(attempt.id)
-        effects = [Effect(EffectKind.ATTEMPT_ARCHIVED, f"attempt {attempt.attempt_code} is archived (kept, read-only)")]
-        if credit:
-            effects.append(Effect(EffectKind.CREDIT_STATUS, f"credit requirement status {credit} is removed"))
         return Decision(
             Action.DEACTIVATE,
-            effects=effects,
             key=attempt.attempt_code,
             label=label,
-            message=consequence(attempt, credit, reviews.get(attempt.id, 0)),
+            message=RESET_MESSAGE,
+            effects=consequences(attempt, credit, reviews.get(attempt.id, 0)),
             before={"attempt_status": attempt.status, "archived": False, "credit_status": credit},
             after={"attempt_status": attempt.status, "archived": True, "credit_status": None},
         )
@@ -256,7 +262,8 @@ class SingleReset:
 
     @property
     def message(self) -> str:
-        return self.decision.message
+        """The row's message and its side effects (the confirmation states them all)."""
+        return "; ".join([*(e.message for e in self.decision.effects), self.decision.message])
 
 
 def _attempt_in_course(course: Course, attempt_code: str) -> ExamAttempt:
