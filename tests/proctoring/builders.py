@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import itertools
 import json
 import time
@@ -15,8 +14,9 @@ from webapp.models import Course, User
 from webapp.models.proctoring import ExamAttempt, ProctoredExam, Review
 from webapp.services.proctoring.signing import sign_headers
 
-# The shared sample body sits beside the repository (../shared); the fallback is a copy of it.
+# The shared sample body sits beside the repository (../shared); the fallback is a copy of it in tests/fixtures.
 SAMPLE = Path(__file__).resolve().parents[3] / "shared" / "samples" / "review_callback_suspicious.json"
+SAMPLE_COPY = Path(__file__).resolve().parents[1] / "fixtures" / "review_callback_suspicious.json"
 SAMPLE_CODE = "3F1D0C52-7B7A-4C1E-9E0B-6B5C2A8D9E10"
 SAMPLE_LOCATOR = "56A2B9F1C0D3E"
 URL = "/api/proctoring/v1/reviews"
@@ -24,9 +24,7 @@ _seq = itertools.count(1)
 
 
 def sample_payload() -> dict[str, Any]:
-    if SAMPLE.exists():
-        return json.loads(SAMPLE.read_text())
-    return copy.deepcopy(_FALLBACK)
+    return json.loads((SAMPLE if SAMPLE.exists() else SAMPLE_COPY).read_text())
 
 
 def payload(
@@ -115,47 +113,6 @@ def post_signed(
     body = raw if raw is not None else json.dumps(data).encode()
     signed = sign_headers(body, secret, now=now if now is not None else time.time())
     return client.post(URL, data=body, headers={**signed, **(headers or {})}, content_type="application/json")
-
-
-_FALLBACK: dict[str, Any] = {
-    "examDate": "Mar 14 2026  9:30AM",
-    "examProcessingStatus": "Review Completed",
-    "examTakerEmail": "learner@example.com",
-    "examTakerFirstName": "Ada",
-    "examTakerLastName": "Learner",
-    "keySetVersion": "",
-    "examApiData": {"examCode": SAMPLE_CODE, "orgExtra": {"courseID": "edX/DemoX/Demo_Course"}},
-    "overAllComments": ";Second monitor.",
-    "reviewStatus": "Suspicious",
-    "userPhotoBase64String": "",
-    "videoReviewLink": "http://provider.example/video?ID=abc123",
-    "examMetaData": {"examCode": SAMPLE_CODE, "ssiRecordLocator": SAMPLE_LOCATOR},
-    "desktopComments": [
-        {
-            "comments": "Second monitor detected",
-            "duration": 120,
-            "eventFinish": 620,
-            "eventStart": 500,
-            "eventStatus": "Suspicious",
-        }
-    ],
-    "webCamComments": [
-        {
-            "comments": "Looked off screen repeatedly",
-            "duration": 45,
-            "eventFinish": 345,
-            "eventStart": 300,
-            "eventStatus": "Rules Violation",
-        },
-        {
-            "comments": "Another person entered the room",
-            "duration": 30,
-            "eventFinish": 930,
-            "eventStart": 900,
-            "eventStatus": "Suspicious",
-        },
-    ],
-}
 
 
 RESET_COURSE = "course-v1:edX+DemoX+Demo_Course"
