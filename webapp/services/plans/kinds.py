@@ -146,7 +146,7 @@ class PlanKind:
             raise ServiceError(f"A {self.title} plan needs a course.")
         if actor is None:  # the trusted command line (system), as for `flask db upgrade`
             return
-        if course is not None and self.needs_course:
+        if course is not None:  # also a course-scoped plan of a kind that may go without (a course's replay)
             permissions.require_course(actor, course.key)
         else:
             permissions.require_global_staff(actor)
