@@ -252,11 +252,11 @@ def store_review(
         for i, c in enumerate(payload.comments)
     ]
     db.session.flush()
-    if attempt.archived is not None:
+    if attempt.archived is not None:  # stored on the reset attempt; changes nothing, notifies no one
         change = AttemptChange(attempt.attempt_code, previous, previous, None, None)
     else:
         change = update_attempt_status(attempt, status_for_review(review.review_status, reviewer is not None), now=now)
-    change.notified = notify_support(attempt, review, review_path(attempt.attempt_code), now=now)
+        change.notified = notify_support(attempt, review, review_path(attempt.attempt_code), now=now)
     audit.record(
         "proctoring.review",
         actor,
