@@ -160,6 +160,7 @@ class _GenerationKind(CertificateChangeKind):
     row_nouns = ("certificate", "certificates")
     input_columns = ("username",)
     regenerate = False
+    skips_holders = True  # a learner who holds a certificate is left to "Regenerate"
 
     def decide(self, ctx: PlanContext, items: Sequence[Item]) -> list[Decision]:
         user_ids = [GenerationEntry.from_data(i.data).user_id for i in items]
@@ -173,7 +174,7 @@ class _GenerationKind(CertificateChangeKind):
         held = current[0] if current is not None and current[0] not in NOT_HELD else None  # the status held
         if self.regenerate and held is None:
             return Decision(Action.SKIP, key, label, "no_certificate", "holds no certificate to regenerate")
-        if not self.regenerate and held is not None:
+        if not self.regenerate and held is not None and self.skips_holders:
             return Decision(
                 Action.SKIP, key, label, "has_certificate", f"already has a certificate ({held}); use Regenerate"
             )
@@ -237,6 +238,7 @@ class GenerateExceptions(_GenerationKind):
 
     name = GENERATE_EXCEPTIONS_KIND
     title = "Certificate generation (For exceptions)"
+    skips_holders = False  # its learners hold no downloadable certificate: any other one is issued again
 
 
 class Regenerate(_GenerationKind):
