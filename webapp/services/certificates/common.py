@@ -25,7 +25,7 @@ def changing_course(actor: User | None, course_key: str) -> Course:
 
 def viewing_course(actor: User | None, course_key: str) -> Course:
     """The course, if the actor may see it (any course role or global staff)."""
-    return permissions.require_course(actor, course_key) if actor else permissions.get_course(course_key)
+    return permissions.course_for(actor, course_key)
 
 
 class CertificateChangeKind(plans.PlanKind):

@@ -50,7 +50,7 @@ NOT_HELD = NO_CERTIFICATE_STATUSES | {CertificateStatus.ERROR}
 
 def _by_user(query, column, user_ids: Iterable[int]) -> list:
     rows: list = []
-    for batch in chunks(sorted(set(user_ids)), 900):
+    for batch in chunks(sorted(set(user_ids))):
         rows.extend(db.session.execute(query.where(column.in_(batch))))
     return rows
 
@@ -207,7 +207,7 @@ class _GenerationKind(CertificateChangeKind):
         wanted = {int(r.key): r for r in rows if r.action in (Action.CREATE, Action.UPDATE)}
         existing = {
             c.user_id: c
-            for batch in chunks(sorted(wanted), 900)
+            for batch in chunks(sorted(wanted))
             for c in db.session.scalars(
                 select(Certificate).where(Certificate.course_id == ctx.course_id, Certificate.user_id.in_(batch))
             )
@@ -355,7 +355,7 @@ def issued_by_exception(course: Course, user_ids: Sequence[int], since: str) -> 
         return {}
     found: dict[int, int] = {}
     keys = [str(u) for u in user_ids]
-    for batch in chunks(sorted(keys), 900):
+    for batch in chunks(sorted(keys)):
         rows = db.session.execute(
             select(PlanRow.key, PlanRow.after, Plan.id, Plan.applied)
             .join(Plan, Plan.id == PlanRow.plan_id)

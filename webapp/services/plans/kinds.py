@@ -171,7 +171,7 @@ K = TypeVar("K", bound=type[PlanKind])
 
 
 def register(kind_class: K) -> K:
-    """Class decorator: make a plan kind known to the engine by its name."""
+    """Make a plan kind known to the engine by its name (called by the composition root, `webapp/assembly.py`)."""
     KINDS[kind_class.name] = kind_class()
     return kind_class
 

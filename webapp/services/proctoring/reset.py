@@ -240,7 +240,7 @@ def plan_upload(
     actor: User | None, course_key: str, stream: BinaryIO, filename: str | None, *, encoding: str = "utf-8"
 ) -> Plan:
     """Plan a bulk reset from a CSV `username_or_email,exam` (refused as a whole: CsvRefused)."""
-    course = permissions.require_course(actor, course_key) if actor else permissions.get_course(course_key)
+    course = permissions.course_for(actor, course_key)
     name = check_csv_filename(filename)
     if encoding not in ENCODINGS:
         raise CsvRefused(f"Unknown encoding {encoding!r}; choose one of {', '.join(ENCODINGS)}.")
@@ -313,7 +313,7 @@ def reset_attempt(actor: User, course_key: str, attempt_code: str) -> SingleRese
 
 def reset_learner(actor: User | None, course_key: str, content_id: str, identifier: str) -> SingleReset:
     """Reset a learner's current attempt at an exam (the CLI): same one-row plan."""
-    course = permissions.require_course(actor, course_key) if actor else permissions.get_course(course_key)
+    course = permissions.course_for(actor, course_key)
     decision = _decide(actor, course, _single_item(identifier.strip(), content_id.strip()))
     attempt = _attempt_in_course(course, decision.key)
     return _run(actor, course, attempt, decision)
