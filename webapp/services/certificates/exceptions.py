@@ -339,7 +339,7 @@ class AddExceptions(CertificateChangeKind):
         items = []
         for r, op, notes in wanted:
             user = users.get(int(r.key))
-            identifier = user.username if user else rosters.identifier_of(r)
+            identifier = rosters.identifier_for(user) if user else rosters.identifier_of(r)
             items.append(rosters.RosterEntry(identifier, notes, op=op).item(r.row_number))
         since = iso(ctx.plan.applied) if ctx.plan is not None and ctx.plan.applied else ""
         return InversePlan(REVERT_KIND, items, {"since": since})
@@ -443,13 +443,18 @@ class RemovalPreview:
     entry: AllowlistEntry
     message: str
 
+    @property
+    def identifier(self) -> str:
+        """What names this learner (and no one else) to `remove_exception`."""
+        return rosters.identifier_for(self.entry.user)
+
 
 def removal_preview(actor: User | None, course_key: str, user_id: int) -> RemovalPreview:
     course = changing_course(actor, course_key)
     entry = allowlist_by_user(course.id, [user_id]).get(user_id)
     if entry is None:
         raise InputRefused("This learner is not on the allowlist of this course (any more).")
-    item = rosters.learner_items([(entry.user.username, "")])
+    item = rosters.learner_items([(rosters.identifier_for(entry.user), "")])
     ctx = PlanContext(actor=actor, course=course, params={}, now=utcnow())
     (decision,) = list(plans.get_kind(REMOVE_KIND).decide(ctx, item))
     return RemovalPreview(course, entry, "; ".join([decision.message, *(e.message for e in decision.effects)]))

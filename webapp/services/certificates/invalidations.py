@@ -155,7 +155,7 @@ class InvalidateKind(CertificateChangeKind):
 
 
 def _revalidate_item(row: int, user: User, mode: str, notes: str) -> Item:
-    return rosters.RosterEntry(user.username, notes, mode=mode).item(row)
+    return rosters.RosterEntry(rosters.identifier_for(user), notes, mode=mode).item(row)
 
 
 # ------------------------------------------------------------------------------------------ revalidate

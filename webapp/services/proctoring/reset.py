@@ -301,7 +301,7 @@ def preview_reset(actor: User, course_key: str, attempt_code: str) -> SingleRese
         raise ResetRefused(
             f"Attempt {attempt.attempt_code} was already reset on {attempt.archived:%Y-%m-%d %H:%M} UTC."
         )
-    decision = _decide(actor, course, _single_item(attempt.user.username, attempt.exam.content_id))
+    decision = _decide(actor, course, _single_item(rosters.identifier_for(attempt.user), attempt.exam.content_id))
     return SingleReset(course, attempt, decision)
 
 
@@ -321,7 +321,7 @@ def reset_learner(actor: User | None, course_key: str, content_id: str, identifi
 
 def _run(actor: User | None, course: Course, attempt: ExamAttempt, decision: Decision) -> SingleReset:
     """Reset through the one single-row path (`plans.run_single`): done only when the row was written."""
-    item = _single_item(attempt.user.username, attempt.exam.content_id)
+    item = _single_item(rosters.identifier_for(attempt.user), attempt.exam.content_id)
     done = plans.run_single(
         KIND, item, actor=actor, course=course, refuse_unchanged=True, source_name="single attempt reset"
     )
