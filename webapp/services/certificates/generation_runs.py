@@ -10,7 +10,7 @@ certificate; "Regenerate" re-runs the same rules for learners who already hold o
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
@@ -24,7 +24,12 @@ from webapp.models import AllowlistEntry, Certificate, Course, Enrollment, Inval
 from webapp.models.enterprise import GradeRecord
 from webapp.services import plans
 from webapp.services.batching import chunks
-from webapp.services.certificates.common import NO_CERTIFICATE_STATUSES, CertificateChangeKind, changing_course
+from webapp.services.certificates.common import (
+    NO_CERTIFICATE_STATUSES,
+    CertificateChangeKind,
+    changing_course,
+    rows_by_user,
+)
 from webapp.services.errors import InputRefused, ServiceError
 from webapp.services.plans import Decision, Effect, Item, PlanContext
 from webapp.statuses import (
@@ -48,13 +53,6 @@ AUDIT_MODES = frozenset({EnrollmentMode.AUDIT, EnrollmentMode.HONOR})
 NOT_HELD = NO_CERTIFICATE_STATUSES | {CertificateStatus.ERROR}
 
 
-def _by_user(query, column, user_ids: Iterable[int]) -> list:
-    rows: list = []
-    for batch in chunks(sorted(set(user_ids))):
-        rows.extend(db.session.execute(query.where(column.in_(batch))))
-    return rows
-
-
 @dataclass(slots=True)
 class _State:
     modes: dict[int, str]  # actively enrolled learners -> mode
@@ -67,7 +65,7 @@ class _State:
 def _state(course: Course, user_ids: Sequence[int]) -> _State:
     """Everything the rules read about these learners, in a few batched queries."""
     modes = dict(
-        _by_user(
+        rows_by_user(
             select(Enrollment.user_id, Enrollment.mode).where(
                 Enrollment.course_id == course.id, Enrollment.is_active.is_(True)
             ),
@@ -77,7 +75,7 @@ def _state(course: Course, user_ids: Sequence[int]) -> _State:
     )
     grades = {
         user_id: (percent, bool(passed))
-        for user_id, percent, passed in _by_user(
+        for user_id, percent, passed in rows_by_user(
             select(GradeRecord.user_id, GradeRecord.percent, GradeRecord.passed).where(
                 GradeRecord.course_key == course.key
             ),
@@ -87,7 +85,7 @@ def _state(course: Course, user_ids: Sequence[int]) -> _State:
     }
     allowlisted = {
         user_id
-        for (user_id,) in _by_user(
+        for (user_id,) in rows_by_user(
             select(AllowlistEntry.user_id).where(AllowlistEntry.course_id == course.id),
             AllowlistEntry.user_id,
             user_ids,
@@ -95,7 +93,7 @@ def _state(course: Course, user_ids: Sequence[int]) -> _State:
     }
     certificates = {
         user_id: (status, grade)
-        for user_id, status, grade in _by_user(
+        for user_id, status, grade in rows_by_user(
             select(Certificate.user_id, Certificate.status, Certificate.grade).where(
                 Certificate.course_id == course.id
             ),
@@ -105,7 +103,7 @@ def _state(course: Course, user_ids: Sequence[int]) -> _State:
     }
     invalidated = {
         user_id
-        for (user_id,) in _by_user(
+        for (user_id,) in rows_by_user(
             select(Certificate.user_id)
             .join(Invalidation, Invalidation.certificate_id == Certificate.id)
             .where(Certificate.course_id == course.id, Invalidation.active.is_(True)),
