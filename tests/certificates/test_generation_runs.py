@@ -155,3 +155,24 @@ def test_generation_is_refused_while_the_global_switch_is_off(client, app):
         app.config["CERTIFICATES_GENERATION_ENABLED"] = True
     assert "Certificate generation is off for the whole platform" in response.get_data(as_text=True)
     assert db.session.scalar(select(func.count(Plan.id))) == 0
+
+
+def test_for_exceptions_run_issues_to_allowlisted_learners_holding_a_certificate_that_is_not_downloadable(client):
+    w = world_with_learners(2)
+    _grade(w["ann"], 0.3, False)
+    make_certificate(w["ann"], w["course_a"], "notpassing", grade=0.3)
+    allow(w["ann"], w["course_a"], notes="appeal granted")
+    db.session.commit()
+    client.login("instructor")
+    plan_id = plan_id_of(client.post(f"{BASE}/generate", data={"scope": "exceptions"}))
+    assert [(r.label, r.action) for r in rows_of(plan_id).values()] == [("ann", "update")]
+    client.post(f"/plans/{plan_id}/apply")
+    assert _statuses()["ann"] == ("downloadable", 0.3)
+
+
+def test_large_runs_read_the_course_once_with_the_same_results(client, monkeypatch):
+    """Generation reads its learners' state as exceptions do: course-wide from COURSE_WIDE_FROM learners on."""
+    from webapp.services.certificates import common
+
+    monkeypatch.setattr(common, "COURSE_WIDE_FROM", 1)
+    test_all_learners_run_previews_each_learner_then_applies(client)

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from tests.builders import enroll, make_user
+from tests.builders import allow, enroll, invalidate, make_certificate, make_user
 from tests.certificates.helpers import (
     COURSE_A,
     allowlist,
@@ -75,3 +75,40 @@ def test_login_with_a_username_that_contains_at(client, w):
     db.session.commit()
     response = client.login("Ops@Corp")
     assert response.status_code == 302 and "/login" not in response.headers["Location"]
+
+
+def test_removing_the_exception_of_a_username_that_is_someone_elses_email_removes_that_learners(client, w):
+    """twin's username `ann@example.org` is ann's email: the page acts on twin (by id), never on ann."""
+    allow(w["ann"], w["course_a"], notes="ann's")
+    allow(w["twin"], w["course_a"], notes="twin's")
+    db.session.commit()
+    client.login("staff")
+    confirm = client.soup(f"{exceptions_url()}/{w['twin'].id}/remove")
+    assert "ann@example.org" in confirm.get_text()
+    response = client.post(f"{exceptions_url()}/{w['twin'].id}/remove")
+    assert response.status_code == 302
+    assert allowlist(w["course_a"]) == {"ann": "ann's"}
+
+
+def test_revalidating_a_username_that_is_someone_elses_email_revalidates_that_learner(client, w):
+    from webapp.models import Invalidation
+
+    invalidation = invalidate(make_certificate(w["twin"], w["course_a"]), notes="copied")
+    db.session.commit()
+    client.login("staff")
+    response = client.post(f"/courses/{COURSE_A}/certificates/invalidations/{invalidation.id}/revalidate")
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Invalidation, invalidation.id).active is False
+
+
+def test_revert_of_an_import_acts_on_the_learners_it_changed(client, w):
+    allow(w["ann"], w["course_a"], notes="ann's")
+    db.session.commit()
+    client.login("staff")
+    plan_id = plan_id_of(upload(client, b"twin@example.org,twin's\n"))
+    client.post(f"/plans/{plan_id}/apply")
+    assert allowlist(w["course_a"]) == {"ann": "ann's", "ann@example.org": "twin's"}
+    revert = client.post(f"/plans/{plan_id}/revert")
+    client.post(f"{revert.headers['Location']}/apply")
+    assert allowlist(w["course_a"]) == {"ann": "ann's"}

@@ -195,3 +195,11 @@ def test_invalidation_list_pagination(client, w):
     second = client.soup(INVALIDATIONS + "?page=2")
     assert len(second.select("#invalidations tbody tr")) == 6
     assert "51–56 of 56" in second.select_one(".pager").get_text()
+
+
+@pytest.mark.parametrize("q", ["%", "_"])
+def test_search_wildcards_are_literal_characters(client, w, q):
+    assert usernames(client.soup(ISSUED, query_string={"q": q})) == []
+    assert client.soup(INVALIDATIONS, query_string={"q": q}).select("#invalidations tbody tr") == []
+    response = client.get(ISSUED + "issued.csv", query_string={"q": q})
+    assert response.status_code == 200 and len(list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))) == 1

@@ -188,3 +188,17 @@ def test_cli_ingest_refusals_exit_1(runner, world, tmp_path):
     assert runner.invoke(args=["proctoring", "ingest", str(path), "--as", "course_staff"]).exit_code == 1
     assert runner.invoke(args=["proctoring", "ingest", str(tmp_path / "missing.json"), "--as", "staff"]).exit_code == 1
     assert runner.invoke(args=["proctoring", "ingest", str(path)]).exit_code == 2
+
+
+def test_course_staff_see_and_apply_their_course_replay(client, world):
+    client.login("course_staff")
+    ok = payload(code=world["a1"].attempt_code, locator="LOCA", status="Clean")
+    response = _upload(
+        client, json.dumps([ok]).encode(), url="/courses/course-v1:edX+DemoX+Demo_Course/proctoring/replay"
+    )
+    assert response.status_code == 302
+    plan_url = response.headers["Location"]
+    assert "Proctoring review replay" in client.soup(plan_url).get_text()
+    assert client.post(f"{plan_url}/apply").status_code == 302
+    db.session.expire_all()
+    assert db.session.scalar(select(Review.review_status).where(Review.attempt_id == world["a1"].id)) == "Clean"

@@ -229,3 +229,26 @@ def test_cli_single_reset_and_its_refusals(runner, world):
     unknown = runner.invoke(args=[*base[:5], "block-v1:nope", *base[6:], "--as", "cs"])
     assert unknown.exit_code == 1 and "no exam" in unknown.output
     assert db.session.scalar(select(func.count()).select_from(SupportNotification)) == 0
+
+
+def test_a_suspicious_callback_for_an_archived_attempt_notifies_no_one(client, world):
+    c = world["c"]
+    client.login("staff")
+    client.post(f"/courses/{COURSE}/proctoring/attempts/{c.attempt_code}/reset", data={})
+    response = post_signed(client, payload(code=c.attempt_code, locator="LOCC", status="Suspicious"))
+    assert response.status_code == 200 and response.json["archived"] is True
+    assert db.session.scalar(select(func.count()).select_from(SupportNotification)) == 0
+
+
+def test_single_reset_of_a_learner_whose_username_is_someone_elses_email_resets_that_learners_attempt(client, world):
+    from tests.builders import make_user
+
+    a = world["a"]  # ada@example.com's verified midterm attempt
+    twin = make_user("ada@example.com", email="twin@example.com")
+    t = make_attempt(a.exam, twin, "submitted", external_id="LOCT")
+    db.session.commit()
+    client.login("staff")
+    assert client.get(f"/courses/{COURSE}/proctoring/attempts/{t.attempt_code}/reset").status_code == 200
+    assert client.post(f"/courses/{COURSE}/proctoring/attempts/{t.attempt_code}/reset", data={}).status_code == 302
+    assert _attempt(t.attempt_code).archived is not None
+    assert _attempt(a.attempt_code).archived is None

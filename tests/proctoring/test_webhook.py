@@ -120,6 +120,15 @@ def test_reviewer_who_is_not_staff_is_logged_not_refused(client, attempt, caplog
     assert any("not staff" in r.getMessage() for r in caplog.records if r.levelno == logging.WARNING)
 
 
+def test_reviewed_by_that_is_not_an_email_is_treated_as_no_reviewer(client, attempt):
+    make_user("not-an-email", email="someone-else@example.com", is_staff=True)
+    db.session.commit()
+    response = post_signed(client, payload(status="Suspicious", reviewed_by="not-an-email"))
+    assert response.status_code == 200, response.json
+    assert response.json["attempt_status"] == "second_review_required"
+    assert db.session.scalar(select(Review.reviewer_id)) is None
+
+
 def test_course_staff_reviewer_is_not_warned_about(client, attempt, caplog):
     staff = make_user("cs", email="cs@example.com")
     make_course_staff(staff, attempt.exam.course)
@@ -340,7 +349,6 @@ def _without(path: str) -> dict:
         (json.dumps(payload(desktopComments=[{"eventStart": "soon"}])).encode(), "desktopComments[0].eventStart"),
         (json.dumps(payload(desktopComments=[{"comments": 3}])).encode(), "desktopComments[0].comments"),
         (json.dumps(payload(videoReviewLink=7)).encode(), "videoReviewLink"),
-        (json.dumps(payload(reviewed_by="not-an-email")).encode(), "reviewed_by"),
         (json.dumps(payload(webCamComments=[{"eventStart": 10**30}])).encode(), "webCamComments[0].eventStart"),
         (json.dumps(payload(webCamComments=[{"duration": -5}])).encode(), "webCamComments[0].duration"),
         (

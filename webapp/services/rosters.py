@@ -67,6 +67,12 @@ def roster_items(stream: BinaryIO, *, encoding: str = "utf-8", columns: Columns 
     return items
 
 
+def identifier_for(user: User | Learner) -> str:
+    """The identifier that names exactly this user: the email (an email match wins and emails are unique),
+    never the username, which may be someone else's email (domain §0)."""
+    return user.email or user.username
+
+
 class RosterEntry(NamedTuple):
     """The typed payload of a roster row: the learner named, the notes, and what the kind does with them.
 

@@ -26,6 +26,7 @@ from webapp.services.certificates.common import (
     certificates_by_user,
     changing_course,
     make_unavailable,
+    rows_by_user,
     unavailable_effect,
 )
 from webapp.services.csvio import check_csv_filename
@@ -47,22 +48,6 @@ OP_REMOVE = "remove"
 # ------------------------------------------------------------------------------------------- rules
 
 
-COURSE_WIDE_FROM = 2000  # from this many learners on, read the course's rows once instead of IN batches
-
-
-def _rows_by_user(query, user_column, user_ids: Sequence[int]) -> Iterator[tuple]:
-    """Rows of a course-scoped query for these users: IN batches for a few, one course-wide scan for many
-    (a 100,000-row roster over a course of that size needs one query, not 112)."""
-    wanted = set(user_ids)
-    if not wanted:
-        return
-    if len(wanted) >= COURSE_WIDE_FROM:
-        yield from (row for row in db.session.execute(query) if row[0] in wanted)
-        return
-    for batch in chunks(sorted(wanted)):
-        yield from db.session.execute(query.where(user_column.in_(batch)))
-
-
 @dataclass(slots=True)
 class LearnerState:
     """What the rules need to know about the learners of a roster in one course (plain values, no ORM)."""
@@ -78,7 +63,7 @@ def learner_state(course: Course, user_ids: Sequence[int]) -> LearnerState:
     """Enrollment, certificate, invalidation and allowlist state of these learners, in a few batched reads."""
     enrolled = {
         user_id
-        for (user_id,) in _rows_by_user(
+        for (user_id,) in rows_by_user(
             select(Enrollment.user_id).where(Enrollment.course_id == course.id, Enrollment.is_active.is_(True)),
             Enrollment.user_id,
             user_ids,
@@ -86,7 +71,7 @@ def learner_state(course: Course, user_ids: Sequence[int]) -> LearnerState:
     }
     certified: dict[int, str] = {}
     grades: dict[int, float | None] = {}
-    for user_id, status, grade in _rows_by_user(
+    for user_id, status, grade in rows_by_user(
         select(Certificate.user_id, Certificate.status, Certificate.grade).where(
             Certificate.course_id == course.id, Certificate.status.not_in([str(s) for s in NO_CERTIFICATE_STATUSES])
         ),
@@ -98,7 +83,7 @@ def learner_state(course: Course, user_ids: Sequence[int]) -> LearnerState:
     invalidated = (
         {
             user_id
-            for (user_id,) in _rows_by_user(
+            for (user_id,) in rows_by_user(
                 select(Certificate.user_id)
                 .join(Invalidation, Invalidation.certificate_id == Certificate.id)
                 .where(Certificate.course_id == course.id, Invalidation.active.is_(True)),
@@ -110,7 +95,7 @@ def learner_state(course: Course, user_ids: Sequence[int]) -> LearnerState:
         else set()
     )
     notes = dict(
-        _rows_by_user(
+        rows_by_user(
             select(AllowlistEntry.user_id, AllowlistEntry.notes).where(AllowlistEntry.course_id == course.id),
             AllowlistEntry.user_id,
             user_ids,
@@ -339,7 +324,7 @@ class AddExceptions(CertificateChangeKind):
         items = []
         for r, op, notes in wanted:
             user = users.get(int(r.key))
-            identifier = user.username if user else rosters.identifier_of(r)
+            identifier = rosters.identifier_for(user) if user else rosters.identifier_of(r)
             items.append(rosters.RosterEntry(identifier, notes, op=op).item(r.row_number))
         since = iso(ctx.plan.applied) if ctx.plan is not None and ctx.plan.applied else ""
         return InversePlan(REVERT_KIND, items, {"since": since})
@@ -443,13 +428,18 @@ class RemovalPreview:
     entry: AllowlistEntry
     message: str
 
+    @property
+    def identifier(self) -> str:
+        """What names this learner (and no one else) to `remove_exception`."""
+        return rosters.identifier_for(self.entry.user)
+
 
 def removal_preview(actor: User | None, course_key: str, user_id: int) -> RemovalPreview:
     course = changing_course(actor, course_key)
     entry = allowlist_by_user(course.id, [user_id]).get(user_id)
     if entry is None:
         raise InputRefused("This learner is not on the allowlist of this course (any more).")
-    item = rosters.learner_items([(entry.user.username, "")])
+    item = rosters.learner_items([(rosters.identifier_for(entry.user), "")])
     ctx = PlanContext(actor=actor, course=course, params={}, now=utcnow())
     (decision,) = list(plans.get_kind(REMOVE_KIND).decide(ctx, item))
     return RemovalPreview(course, entry, "; ".join([decision.message, *(e.message for e in decision.effects)]))

@@ -14,7 +14,7 @@ from typing import Any
 from flask import current_app
 
 from webapp.models import Course, PlanRow, User
-from webapp.services import audit, permissions, plans
+from webapp.services import audit, plans
 from webapp.services.certificates.common import CertificateChangeKind, changing_course
 from webapp.services.plans import Decision, Item, PlanContext
 from webapp.statuses import Action
@@ -66,10 +66,6 @@ def state_of(course: Course) -> GenerationState:
     return GenerationState(
         course, bool(course.certificates_enabled), bool(current_app.config.get("CERTIFICATES_GENERATION_ENABLED", True))
     )
-
-
-def generation_state(actor: User, course_key: str) -> GenerationState:
-    return state_of(permissions.require_course(actor, course_key))
 
 
 @dataclass

@@ -10,7 +10,7 @@ certificate; "Regenerate" re-runs the same rules for learners who already hold o
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
@@ -24,7 +24,12 @@ from webapp.models import AllowlistEntry, Certificate, Course, Enrollment, Inval
 from webapp.models.enterprise import GradeRecord
 from webapp.services import plans
 from webapp.services.batching import chunks
-from webapp.services.certificates.common import NO_CERTIFICATE_STATUSES, CertificateChangeKind, changing_course
+from webapp.services.certificates.common import (
+    NO_CERTIFICATE_STATUSES,
+    CertificateChangeKind,
+    changing_course,
+    rows_by_user,
+)
 from webapp.services.errors import InputRefused, ServiceError
 from webapp.services.plans import Decision, Effect, Item, PlanContext
 from webapp.statuses import (
@@ -48,13 +53,6 @@ AUDIT_MODES = frozenset({EnrollmentMode.AUDIT, EnrollmentMode.HONOR})
 NOT_HELD = NO_CERTIFICATE_STATUSES | {CertificateStatus.ERROR}
 
 
-def _by_user(query, column, user_ids: Iterable[int]) -> list:
-    rows: list = []
-    for batch in chunks(sorted(set(user_ids)), 900):
-        rows.extend(db.session.execute(query.where(column.in_(batch))))
-    return rows
-
-
 @dataclass(slots=True)
 class _State:
     modes: dict[int, str]  # actively enrolled learners -> mode
@@ -67,7 +65,7 @@ class _State:
 def _state(course: Course, user_ids: Sequence[int]) -> _State:
     """Everything the rules read about these learners, in a few batched queries."""
     modes = dict(
-        _by_user(
+        rows_by_user(
             select(Enrollment.user_id, Enrollment.mode).where(
                 Enrollment.course_id == course.id, Enrollment.is_active.is_(True)
             ),
@@ -77,7 +75,7 @@ def _state(course: Course, user_ids: Sequence[int]) -> _State:
     )
     grades = {
         user_id: (percent, bool(passed))
-        for user_id, percent, passed in _by_user(
+        for user_id, percent, passed in rows_by_user(
             select(GradeRecord.user_id, GradeRecord.percent, GradeRecord.passed).where(
                 GradeRecord.course_key == course.key
             ),
@@ -87,7 +85,7 @@ def _state(course: Course, user_ids: Sequence[int]) -> _State:
     }
     allowlisted = {
         user_id
-        for (user_id,) in _by_user(
+        for (user_id,) in rows_by_user(
             select(AllowlistEntry.user_id).where(AllowlistEntry.course_id == course.id),
             AllowlistEntry.user_id,
             user_ids,
@@ -95,7 +93,7 @@ def _state(course: Course, user_ids: Sequence[int]) -> _State:
     }
     certificates = {
         user_id: (status, grade)
-        for user_id, status, grade in _by_user(
+        for user_id, status, grade in rows_by_user(
             select(Certificate.user_id, Certificate.status, Certificate.grade).where(
                 Certificate.course_id == course.id
             ),
@@ -105,7 +103,7 @@ def _state(course: Course, user_ids: Sequence[int]) -> _State:
     }
     invalidated = {
         user_id
-        for (user_id,) in _by_user(
+        for (user_id,) in rows_by_user(
             select(Certificate.user_id)
             .join(Invalidation, Invalidation.certificate_id == Certificate.id)
             .where(Certificate.course_id == course.id, Invalidation.active.is_(True)),
@@ -160,6 +158,7 @@ class _GenerationKind(CertificateChangeKind):
     row_nouns = ("certificate", "certificates")
     input_columns = ("username",)
     regenerate = False
+    skips_holders = True  # a learner who holds a certificate is left to "Regenerate"
 
     def decide(self, ctx: PlanContext, items: Sequence[Item]) -> list[Decision]:
         user_ids = [GenerationEntry.from_data(i.data).user_id for i in items]
@@ -173,7 +172,7 @@ class _GenerationKind(CertificateChangeKind):
         held = current[0] if current is not None and current[0] not in NOT_HELD else None  # the status held
         if self.regenerate and held is None:
             return Decision(Action.SKIP, key, label, "no_certificate", "holds no certificate to regenerate")
-        if not self.regenerate and held is not None:
+        if not self.regenerate and held is not None and self.skips_holders:
             return Decision(
                 Action.SKIP, key, label, "has_certificate", f"already has a certificate ({held}); use Regenerate"
             )
@@ -206,7 +205,7 @@ class _GenerationKind(CertificateChangeKind):
         wanted = {int(r.key): r for r in rows if r.action in (Action.CREATE, Action.UPDATE)}
         existing = {
             c.user_id: c
-            for batch in chunks(sorted(wanted), 900)
+            for batch in chunks(sorted(wanted))
             for c in db.session.scalars(
                 select(Certificate).where(Certificate.course_id == ctx.course_id, Certificate.user_id.in_(batch))
             )
@@ -237,6 +236,7 @@ class GenerateExceptions(_GenerationKind):
 
     name = GENERATE_EXCEPTIONS_KIND
     title = "Certificate generation (For exceptions)"
+    skips_holders = False  # its learners hold no downloadable certificate: any other one is issued again
 
 
 class Regenerate(_GenerationKind):
@@ -353,7 +353,7 @@ def issued_by_exception(course: Course, user_ids: Sequence[int], since: str) -> 
         return {}
     found: dict[int, int] = {}
     keys = [str(u) for u in user_ids]
-    for batch in chunks(sorted(keys), 900):
+    for batch in chunks(sorted(keys)):
         rows = db.session.execute(
             select(PlanRow.key, PlanRow.after, Plan.id, Plan.applied)
             .join(Plan, Plan.id == PlanRow.plan_id)

@@ -155,7 +155,7 @@ class InvalidateKind(CertificateChangeKind):
 
 
 def _revalidate_item(row: int, user: User, mode: str, notes: str) -> Item:
-    return rosters.RosterEntry(user.username, notes, mode=mode).item(row)
+    return rosters.RosterEntry(rosters.identifier_for(user), notes, mode=mode).item(row)
 
 
 # ------------------------------------------------------------------------------------------ revalidate
@@ -340,8 +340,13 @@ def _list_query(course: Course, q: str) -> Select:
         .where(Certificate.course_id == course.id)
     )
     if q:
-        pattern = f"%{q.lower()}%"
-        query = query.where(or_(func.lower(User.username).like(pattern), func.lower(User.email).like(pattern)))
+        text = q.lower()  # % and _ are what staff typed, not wildcards
+        query = query.where(
+            or_(
+                func.lower(User.username).contains(text, autoescape=True),
+                func.lower(User.email).contains(text, autoescape=True),
+            )
+        )
     return query
 
 

@@ -101,8 +101,13 @@ def _joined(query: Select, course: Course, q: str) -> Select:
         .outerjoin(Invalidation, and_(Invalidation.certificate_id == Certificate.id, Invalidation.active.is_(True)))
     )
     if q:
-        pattern = f"%{q.lower()}%"
-        query = query.where(or_(func.lower(User.username).like(pattern), func.lower(User.email).like(pattern)))
+        text = q.lower()  # % and _ are what staff typed, not wildcards
+        query = query.where(
+            or_(
+                func.lower(User.username).contains(text, autoescape=True),
+                func.lower(User.email).contains(text, autoescape=True),
+            )
+        )
     return query
 
 

@@ -146,7 +146,7 @@ class PlanKind:
             raise ServiceError(f"A {self.title} plan needs a course.")
         if actor is None:  # the trusted command line (system), as for `flask db upgrade`
             return
-        if course is not None and self.needs_course:
+        if course is not None:  # also a course-scoped plan of a kind that may go without (a course's replay)
             permissions.require_course(actor, course.key)
         else:
             permissions.require_global_staff(actor)
@@ -171,7 +171,7 @@ K = TypeVar("K", bound=type[PlanKind])
 
 
 def register(kind_class: K) -> K:
-    """Class decorator: make a plan kind known to the engine by its name."""
+    """Make a plan kind known to the engine by its name (called by the composition root, `webapp/assembly.py`)."""
     KINDS[kind_class.name] = kind_class()
     return kind_class
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import orjson
 from flask import current_app, has_app_context
-from sqlalchemy import Row, select, update
+from sqlalchemy import Row, bindparam, select, update
 
 from webapp.extensions import db
 from webapp.models import Plan, PlanRow
@@ -208,18 +208,19 @@ def write_batches(plan_id: int) -> Iterator[Sequence[Row[Any]]]:
 
 
 def store_outcomes(plan_id: int, applied: Sequence[int], failed: Sequence[tuple[int, str]]) -> None:
-    """Every write row is marked applied in one statement; the (rare) failed rows then one by one."""
+    """Every write row is marked applied in one statement, then the failed rows in one executemany."""
     if applied:
         db.session.execute(
             update(PLAN_ROWS)
             .where(PLAN_ROWS.c.plan_id == plan_id, PLAN_ROWS.c.action.in_(WRITE_ACTION_VALUES))
             .values(outcome=RowOutcome.APPLIED.value, outcome_message="")
         )
-    for row_id, message in failed:
+    if failed:  # one executemany, not a statement per row
         db.session.execute(
             update(PLAN_ROWS)
-            .where(PLAN_ROWS.c.id == row_id)
-            .values(outcome=RowOutcome.FAILED.value, outcome_message=message)
+            .where(PLAN_ROWS.c.id == bindparam("b_row_id"))
+            .values(outcome=RowOutcome.FAILED.value, outcome_message=bindparam("b_message")),
+            [{"b_row_id": row_id, "b_message": message} for row_id, message in failed],
         )
 
 

@@ -87,7 +87,7 @@ def validate(data: Any) -> ReviewPayload:
         raise PayloadError("Field videoReviewLink must be an http(s) URL (it is not stored: links are redacted).")
     reviewed_by = _text(data, "reviewed_by", "reviewed_by", required=False)
     if reviewed_by and "@" not in reviewed_by:
-        raise PayloadError(f"Field reviewed_by must be the reviewer's email, not {reviewed_by[:80]!r}.")
+        reviewed_by = ""  # not an email: treated as no reviewer (domain §2.1)
     comments = (*_comments(data, "webCamComments", "webcam"), *_comments(data, "desktopComments", "desktop"))
     stored = redact(data)
     return ReviewPayload(

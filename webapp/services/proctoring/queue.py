@@ -17,6 +17,7 @@ from webapp.models.proctoring import (
     SupportNotification,
 )
 from webapp.services import permissions
+from webapp.services.batching import chunks
 from webapp.services.pagination import Page, paginate
 from webapp.services.proctoring.attempts import credit_statuses
 from webapp.services.proctoring.payload import STANDARD_STATUS
@@ -296,8 +297,6 @@ def attempts_json(actor: User | None, course_key: str) -> list[dict]:
     )
     credits = credit_statuses(attempts)
     reviews: dict[int, str] = {}
-    from webapp.services.batching import chunks
-
     for batch in chunks([a.id for a in attempts]):
         for attempt_id, review_status in db.session.execute(
             select(Review.attempt_id, Review.review_status).where(Review.attempt_id.in_(batch))

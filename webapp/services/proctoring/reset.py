@@ -240,7 +240,7 @@ def plan_upload(
     actor: User | None, course_key: str, stream: BinaryIO, filename: str | None, *, encoding: str = "utf-8"
 ) -> Plan:
     """Plan a bulk reset from a CSV `username_or_email,exam` (refused as a whole: CsvRefused)."""
-    course = permissions.require_course(actor, course_key) if actor else permissions.get_course(course_key)
+    course = permissions.course_for(actor, course_key)
     name = check_csv_filename(filename)
     if encoding not in ENCODINGS:
         raise CsvRefused(f"Unknown encoding {encoding!r}; choose one of {', '.join(ENCODINGS)}.")
@@ -301,7 +301,7 @@ def preview_reset(actor: User, course_key: str, attempt_code: str) -> SingleRese
         raise ResetRefused(
             f"Attempt {attempt.attempt_code} was already reset on {attempt.archived:%Y-%m-%d %H:%M} UTC."
         )
-    decision = _decide(actor, course, _single_item(attempt.user.username, attempt.exam.content_id))
+    decision = _decide(actor, course, _single_item(rosters.identifier_for(attempt.user), attempt.exam.content_id))
     return SingleReset(course, attempt, decision)
 
 
@@ -313,7 +313,7 @@ def reset_attempt(actor: User, course_key: str, attempt_code: str) -> SingleRese
 
 def reset_learner(actor: User | None, course_key: str, content_id: str, identifier: str) -> SingleReset:
     """Reset a learner's current attempt at an exam (the CLI): same one-row plan."""
-    course = permissions.require_course(actor, course_key) if actor else permissions.get_course(course_key)
+    course = permissions.course_for(actor, course_key)
     decision = _decide(actor, course, _single_item(identifier.strip(), content_id.strip()))
     attempt = _attempt_in_course(course, decision.key)
     return _run(actor, course, attempt, decision)
@@ -321,7 +321,7 @@ def reset_learner(actor: User | None, course_key: str, content_id: str, identifi
 
 def _run(actor: User | None, course: Course, attempt: ExamAttempt, decision: Decision) -> SingleReset:
     """Reset through the one single-row path (`plans.run_single`): done only when the row was written."""
-    item = _single_item(attempt.user.username, attempt.exam.content_id)
+    item = _single_item(rosters.identifier_for(attempt.user), attempt.exam.content_id)
     done = plans.run_single(
         KIND, item, actor=actor, course=course, refuse_unchanged=True, source_name="single attempt reset"
     )

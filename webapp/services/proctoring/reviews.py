@@ -16,6 +16,7 @@ from webapp.extensions import db
 from webapp.models import User
 from webapp.models.proctoring import ExamAttempt, ProctoredExam, Review, ReviewComment, ReviewHistory
 from webapp.services import audit, permissions
+from webapp.services.batching import chunks
 from webapp.services.errors import Conflict, NotFound, ServiceError
 from webapp.services.proctoring import signing
 from webapp.services.proctoring.attempts import (
@@ -76,8 +77,6 @@ class ReviewResult:
 
 def find_attempts(codes: list[str]) -> dict[str, ExamAttempt]:
     """Attempts by attempt code (as given or upper-cased), keyed by the upper-cased code."""
-    from webapp.services.batching import chunks
-
     wanted = sorted({c for code in codes for c in (code, code.upper())})
     found: dict[str, ExamAttempt] = {}
     for batch in chunks(wanted):
@@ -252,11 +251,11 @@ def store_review(
         for i, c in enumerate(payload.comments)
     ]
     db.session.flush()
-    if attempt.archived is not None:
+    if attempt.archived is not None:  # stored on the reset attempt; changes nothing, notifies no one
         change = AttemptChange(attempt.attempt_code, previous, previous, None, None)
     else:
         change = update_attempt_status(attempt, status_for_review(review.review_status, reviewer is not None), now=now)
-    change.notified = notify_support(attempt, review, review_path(attempt.attempt_code), now=now)
+        change.notified = notify_support(attempt, review, review_path(attempt.attempt_code), now=now)
     audit.record(
         "proctoring.review",
         actor,

@@ -123,7 +123,7 @@ def exceptions_remove(course_key: str, user_id: int):
     if not form.validate_on_submit():
         abort(400)
     try:
-        result = exceptions.remove_exception(current_user, course_key, preview.entry.user.username)
+        result = exceptions.remove_exception(current_user, course_key, preview.identifier)
     except InputRefused as error:
         flash(str(error), "error")
     else:
