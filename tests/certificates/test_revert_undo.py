@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from tests.builders import make_certificate
 from tests.certificates.helpers import COURSE_A, allowlist, plan_id_of, rows_of, upload, world_with_learners
 from webapp.extensions import db
-from webapp.models import Certificate, Invalidation
+from webapp.models import AllowlistEntry, Certificate, Enrollment, Invalidation
 from webapp.models.enterprise import GradeRecord
 
 BASE = f"/courses/{COURSE_A}/certificates"
@@ -71,3 +71,21 @@ def test_revert_makes_a_certificate_issued_because_of_the_exception_unavailable(
     assert db.session.scalar(select(Invalidation)) is None
     again = rows_of(plan_id_of(upload(client, b"bob,again\n")))
     assert [(r.action, r.code) for r in again.values()] == [("create", "")]
+
+
+def test_revert_restores_old_notes_even_after_the_learner_left_the_course(client):
+    """An undo restores what the import changed: the add rules (enrollment) are not asked again."""
+    w = world_with_learners()
+    db.session.add(AllowlistEntry(user_id=w["ann"].id, course_id=w["course_a"].id, notes="old"))
+    db.session.commit()
+    client.login("instructor")
+    plan_id = plan_id_of(upload(client, b"ann,new\n"))
+    client.post(f"/plans/{plan_id}/apply")
+    assert allowlist(w["course_a"]) == {"ann": "new"}
+    db.session.execute(update(Enrollment).where(Enrollment.user_id == w["ann"].id).values(is_active=False))
+    db.session.commit()
+    revert_id = plan_id_of(client.post(f"/plans/{plan_id}/revert"))
+    (row,) = rows_of(revert_id).values()
+    assert (row.action, row.before, row.after) == ("update", {"notes": "new"}, {"notes": "old"})
+    client.post(f"/plans/{revert_id}/apply")
+    assert allowlist(w["course_a"]) == {"ann": "old"}

@@ -145,6 +145,31 @@ def decide_add(course: Course, resolved: Sequence[Resolved]) -> dict[int, Decisi
     return decided
 
 
+def decide_restore_notes(course: Course, resolved: Sequence[Resolved]) -> dict[int, Decision]:
+    """The undo of a notes update (domain §1.2 "Revert"): the entry gets its old notes back, whatever the
+    add rules would say now (enrollment, invalidation); an entry removed since has nothing to restore."""
+    notes_now = learner_state(course, [r.user.id for r in resolved]).notes
+    decided: dict[int, Decision] = {}
+    for r in resolved:
+        key, label, old = str(r.user.id), learner_label(r.user), notes_now.get(r.user.id)
+        if old is None:
+            decided[r.index] = Decision(
+                Action.SKIP, key, label, "not_on_allowlist", "no longer on the allowlist: no notes to restore"
+            )
+        elif old == r.notes:
+            decided[r.index] = Decision(Action.UNCHANGED, key, label, message="the notes are already the old ones")
+        else:
+            decided[r.index] = Decision(
+                Action.UPDATE,
+                key,
+                label,
+                message="the notes the import changed get their old value back",
+                before={"notes": old},
+                after={"notes": r.notes},
+            )
+    return decided
+
+
 CERTIFICATE_STATUS = "certificate_status"  # before/after field: the certificate made unavailable by the row
 CERTIFICATE_GRADE = "certificate_grade"
 
@@ -357,13 +382,14 @@ class RevertExceptions(CertificateChangeKind):
 
     def decide(self, ctx: PlanContext, items: Sequence[Item]) -> list[Decision]:
         shared, resolved = rosters.triage(items)
-        adds = [r for r in resolved if r.entry.op == OP_ADD]
+        restores = [r for r in resolved if r.entry.op == OP_ADD]
         removes = [r for r in resolved if r.entry.op != OP_ADD]
         course = ctx.require_course()
         issued = generation_runs.issued_by_exception(
             course, [r.user.id for r in removes], ctx.params.get("since") or ""
         )
-        return rosters.merge(shared, {**decide_add(course, adds), **decide_undo(course, removes, issued)})
+        restored = decide_restore_notes(course, restores)
+        return rosters.merge(shared, {**restored, **decide_undo(course, removes, issued)})
 
     def apply(self, ctx: PlanContext, rows: Sequence[PlanRow]) -> None:
         _write_adds(ctx, [r for r in rows if r.action != Action.DELETE])

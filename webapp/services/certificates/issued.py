@@ -22,7 +22,7 @@ from webapp.models import AllowlistEntry, Certificate, Course, Enrollment, Inval
 from webapp.services import permissions
 from webapp.services.certificates.generation import GenerationState, state_of
 from webapp.services.certificates.generation_runs import GenerationRun, generation_history
-from webapp.services.errors import ServiceError
+from webapp.services.errors import InputRefused, ServiceError
 from webapp.services.pagination import Page, paginate
 from webapp.statuses import CertificateFilter, CertificateStatus, EnrollmentMode, SpecialCase
 
@@ -83,7 +83,7 @@ def parse_filter(value: str | None) -> CertificateFilter:
         if text in (option.value, re.sub(r"[^a-z]+", "_", option.label.lower()).strip("_")):
             return option
     choices = ", ".join(f"{f.value} ({f.label})" for f in CertificateFilter)
-    raise ServiceError(f"Unknown filter {value!r}; choose one of: {choices}.")
+    raise InputRefused(f"Unknown filter {value!r}; choose one of: {choices}.")
 
 
 def _joined(query: Select, course: Course, q: str) -> Select:
