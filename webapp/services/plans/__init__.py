@@ -3,8 +3,8 @@
 A capability plugs in a `PlanKind` (`kinds`); the engine owns everything else: persistence and bulk row
 storage (`storage`), the life cycle (`lifecycle`: create, read, revert, expire; `applying`: the once-only
 claim, the stale check, savepoints, outcomes, audit; `leases`: the claim's lease and the recovery of a dead
-worker's claim), single-row actions (`single`) and the read side (`reading`: plan page, stale diff, error
-report, JSON, history). Import the names from here.
+worker's claim), single-row actions (`single`) and the read side (`reading`: plan page, stale diff, history; `reports`: the
+error report, the skipped rows and the CLI's JSON). Import the names from here.
 """
 
 from webapp.services.plans.applying import ApplyResult, apply_plan
@@ -27,15 +27,13 @@ from webapp.services.plans.lifecycle import create_plan, expire_plans, get_plan,
 from webapp.services.plans.reading import (
     PlanPage,
     Tab,
-    error_report,
     history_page,
     parse_effect,
-    plan_json,
     plan_page,
-    report_rows,
     rows_page,
     stale_changes,
 )
+from webapp.services.plans.reports import error_report, plan_json, report_rows
 from webapp.services.plans.single import SingleResult, decide_single, run_single
 from webapp.services.plans.storage import APPLY_BATCH, INSERT_BATCH, bulk_work
 

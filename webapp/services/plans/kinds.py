@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar
 
 from webapp.models import Course, Plan, User
 from webapp.services import permissions
-from webapp.services.errors import InputRefused, NotFound, ServiceError
+from webapp.services.errors import InputRefused, NotFound, PermissionDenied, ServiceError
 from webapp.statuses import Action, EffectKind
 
 if TYPE_CHECKING:
@@ -138,6 +138,14 @@ class PlanKind:
     def authorize(self, actor: User | None, course: Course | None) -> None:
         """Who may plan and apply this kind: by default whoever may see it (kinds narrow it)."""
         self.authorize_view(actor, course)
+
+    def may_change(self, actor: User | None, course: Course | None) -> bool:
+        """Whether the actor may apply or revert a plan of this kind (pages hide what they may not do)."""
+        try:
+            self.authorize(actor, course)
+        except (PermissionDenied, NotFound):
+            return False
+        return True
 
     def authorize_view(self, actor: User | None, course: Course | None) -> None:
         """Who may see a plan of this kind: a role in the plan's course, or global staff for plans without

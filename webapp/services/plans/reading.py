@@ -1,13 +1,13 @@
-"""The read side of plans: the plan page model, row pages, the stale diff, the error report, the CLI's
-JSON and the history. Nothing here writes."""
+"""The read side of plans: the plan page model, row pages, the stale diff and the history (the reports are in
+`reports`). Nothing here writes."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Text, case, cast, func, select
+from sqlalchemy import Text, case, cast, select
 from sqlalchemy.orm import aliased, joinedload
 
 from webapp.extensions import db
@@ -16,10 +16,9 @@ from webapp.services import permissions
 from webapp.services.pagination import Page, paginate
 from webapp.services.plans.kinds import PlanKind, get_kind
 from webapp.services.plans.lifecycle import derive_expiry, get_plan
-from webapp.services.plans.storage import outcome_totals
+from webapp.services.plans.reports import skipped_count
 from webapp.statuses import ACTION_ORDER, Action, EffectKind, PlanStatus, RowFilter, RowOutcome
 
-REPORT_CODES_SKIPPED = frozenset({"blank_row"})
 ROWS_PER_PAGE = 50
 STALE_CHANGES_SHOWN = 100
 # How the apply button and the result name each write action (the preview's words for what rows do).
@@ -87,6 +86,7 @@ class PlanPage:
     changes: list[tuple[PlanRow, PlanRow]] = field(default_factory=list)
     effect: EffectKind | None = None
     skipped_rows: int = 0  # rows of the skipped-rows download (superseded duplicates and other skips)
+    can_change: bool = True  # whether the actor may apply or revert it (the page hides the buttons otherwise)
 
     @property
     def error_rows(self) -> int:
@@ -172,9 +172,11 @@ def plan_page(
 ) -> PlanPage:
     """The plan page's model, if the actor may see the plan."""
     plan = get_plan(plan_id, actor)
+    kind = get_kind(plan.kind)
     return PlanPage(
         plan=plan,
-        kind=get_kind(plan.kind),
+        kind=kind,
+        can_change=kind.may_change(actor, plan.course),
         rows=rows_page(plan, filter=filter, errors_first=errors_first, page=page, per_page=per_page, effect=effect),
         effect=effect,
         skipped_rows=skipped_count(plan),
@@ -232,79 +234,6 @@ def stale_changes(plan: Plan, limit: int = STALE_CHANGES_SHOWN) -> list[tuple[Pl
         .limit(limit)
     )
     return [(old, new) for old, new in db.session.execute(query)]
-
-
-def report_rows(plan: Plan, *, skipped: bool = False) -> Iterator[PlanRow]:
-    """The error report's rows: errors and rows that failed to apply (exactly what the page counts as
-    errors). With `skipped`, the other list: skipped rows such as superseded duplicates (blank rows left out)."""
-    if skipped:
-        wanted = (PlanRow.action == Action.SKIP) & PlanRow.code.not_in(REPORT_CODES_SKIPPED)
-    else:
-        wanted = (PlanRow.action == Action.ERROR) | (PlanRow.outcome == RowOutcome.FAILED)
-    query = (
-        select(PlanRow)
-        .where(PlanRow.plan_id == plan.id, wanted)
-        .order_by(PlanRow.row_number)
-        .execution_options(yield_per=1000)
-    )
-    yield from db.session.scalars(query)
-
-
-def skipped_count(plan: Plan) -> int:
-    """How many rows the skipped-rows download lists (one count on the plan's action index)."""
-    if not plan.count(Action.SKIP):
-        return 0
-    query = select(func.count()).where(
-        PlanRow.plan_id == plan.id, PlanRow.action == Action.SKIP, PlanRow.code.not_in(REPORT_CODES_SKIPPED)
-    )
-    return int(db.session.scalar(query) or 0)
-
-
-def error_report(plan: Plan, *, skipped: bool = False) -> tuple[list[str], Iterator[list[str]]]:
-    """Header and rows of the error report (or of the skipped rows): the input columns, then row, code,
-    message, so either uploads again as it is."""
-    columns = list(get_kind(plan.kind).input_columns)
-
-    def rows() -> Iterator[list[str]]:
-        for row in report_rows(plan, skipped=skipped):
-            cells = [str(c) for c in row.cells]
-            if len(cells) > len(columns) and columns:
-                cells = [*cells[: len(columns) - 1], ",".join(cells[len(columns) - 1 :])]
-            cells += [""] * (len(columns) - len(cells))
-            failed = row.outcome == RowOutcome.FAILED
-            yield [
-                *cells,
-                str(row.row_number),
-                "apply_failed" if failed else row.code,
-                row.outcome_message if failed else row.message,
-            ]
-
-    return [*columns, "row", "code", "message"], rows()
-
-
-def plan_json(plan: Plan) -> dict[str, Any]:
-    """The plan as the CLI prints it (design §7): counts of every action, and every error or skip row."""
-    rows = db.session.scalars(
-        select(PlanRow)
-        .where(PlanRow.plan_id == plan.id, PlanRow.action.in_([Action.ERROR, Action.SKIP]))
-        .order_by(PlanRow.row_number)
-    )
-    result: dict[str, Any] = {
-        "plan_id": plan.id,
-        "kind": plan.kind,
-        "status": plan.status,
-        "counts": {str(a): plan.count(a) for a in ACTION_ORDER},
-        "effects": {str(k): plan.effect_count(k) for k in EffectKind if plan.effect_count(k)},
-        "rows": [
-            {"row": r.row_number, "key": r.label or r.key, "action": r.action, "code": r.code, "message": r.message}
-            for r in rows
-        ],
-    }
-    if plan.status == PlanStatus.APPLIED:
-        result["outcomes"] = outcome_totals(plan)
-    if plan.superseded_by_id:
-        result["fresh_plan_id"] = plan.superseded_by_id
-    return result
 
 
 def history_page(*, actor: User, course: Course | None, page: int = 1, per_page: int = ROWS_PER_PAGE) -> Page:
