@@ -3,8 +3,8 @@
 A capability plugs in a `PlanKind` (`kinds`); the engine owns everything else: persistence and bulk row
 storage (`storage`), the life cycle (`lifecycle`: create, read, revert, expire; `applying`: the once-only
 claim, the stale check, savepoints, outcomes, audit; `leases`: the claim's lease and the recovery of a dead
-worker's claim), single-row actions (`single`) and the read side (`reading`: plan page, stale diff, history; `reports`: the
-error report, the skipped rows and the CLI's JSON). Import the names from here.
+worker's claim), single-row actions (`single`) and the read side (`reading`: plan page, stale diff,
+history; `reports`: the error report, the skipped rows and the CLI's JSON). Import the names from here.
 """
 
 from webapp.services.plans.applying import ApplyResult, apply_plan

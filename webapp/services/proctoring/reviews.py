@@ -204,20 +204,7 @@ def store_review(
     attempt = find_attempt(payload.attempt_code)
     check_locator(attempt, payload.record_locator)
     reviewer = find_reviewer(payload.reviewed_by)
-    course = attempt.exam.course
-    if payload.reviewed_by and reviewer is None:
-        log.warning(
-            "Review of attempt %s names reviewer %s, who is not a known user; stored without reviewer",
-            attempt.attempt_code,
-            payload.reviewed_by,
-        )
-    elif reviewer is not None and not permissions.is_course_staff(reviewer, course):
-        log.warning(
-            "Review of attempt %s names reviewer %s, who is not staff of %s",
-            attempt.attempt_code,
-            reviewer.username,
-            course.key,
-        )
+    _warn_about_reviewer(payload, reviewer, attempt)
     review = db.session.scalar(select(Review).where(Review.attempt_code == attempt.attempt_code).with_for_update())
     previous = attempt.status
     if review is not None and same_review(review, payload, reviewer):
@@ -232,6 +219,38 @@ def store_review(
         db.session.add(review)
     else:
         archive(review, now)
+    _write_review(review, payload, reviewer, signed_at=signed_at, now=now)
+    if attempt.archived is not None:  # stored on the reset attempt; changes nothing, notifies no one
+        change = AttemptChange(attempt.attempt_code, previous, previous, None, None)
+    else:
+        change = update_attempt_status(attempt, status_for_review(review.review_status, reviewer is not None), now=now)
+        change.notified = notify_support(attempt, review, review_path(attempt.attempt_code), now=now)
+    _audit_review(actor, review, attempt, change, action=action, source=source)
+    return _result(review, attempt, previous, action, credit=change.credit_to, notified=change.notified)
+
+
+def _warn_about_reviewer(payload: ReviewPayload, reviewer: User | None, attempt: ExamAttempt) -> None:
+    """A named reviewer who is unknown or not staff of the course is logged, not refused (domain §2.1)."""
+    course = attempt.exam.course
+    if payload.reviewed_by and reviewer is None:
+        log.warning(
+            "Review of attempt %s names reviewer %s, who is not a known user; stored without reviewer",
+            attempt.attempt_code,
+            payload.reviewed_by,
+        )
+    elif reviewer is not None and not permissions.is_course_staff(reviewer, course):
+        log.warning(
+            "Review of attempt %s names reviewer %s, who is not staff of %s",
+            attempt.attempt_code,
+            reviewer.username,
+            course.key,
+        )
+
+
+def _write_review(
+    review: Review, payload: ReviewPayload, reviewer: User | None, *, signed_at: datetime | None, now: datetime
+) -> None:
+    """The payload's values on the review: status, redacted raw body, reviewer, timestamps, comments."""
     review.review_status = payload.provider_status.value
     review.raw_data = payload.stored_raw
     review.reviewer_id = reviewer.id if reviewer else None
@@ -251,23 +270,24 @@ def store_review(
         for i, c in enumerate(payload.comments)
     ]
     db.session.flush()
-    if attempt.archived is not None:  # stored on the reset attempt; changes nothing, notifies no one
-        change = AttemptChange(attempt.attempt_code, previous, previous, None, None)
-    else:
-        change = update_attempt_status(attempt, status_for_review(review.review_status, reviewer is not None), now=now)
-        change.notified = notify_support(attempt, review, review_path(attempt.attempt_code), now=now)
+
+
+def _audit_review(
+    actor: User | None, review: Review, attempt: ExamAttempt, change: AttemptChange, *, action: str, source: str
+) -> None:
+    archived = attempt.archived is not None
+    moved = (
+        "attempt archived (reset), no status changed"
+        if archived
+        else (f"attempt {change.from_status} → {change.to_status}")
+    )
     audit.record(
         "proctoring.review",
         actor,
         actor_name=PROVIDER_NAME,
-        course_key=course.key,
+        course_key=attempt.exam.course.key,
         summary=f"Review {review.review_status} {action} for attempt {attempt.attempt_code} "
-        f"({attempt.user.username}) by {source}: "
-        + (
-            "attempt archived (reset), no status changed"
-            if attempt.archived is not None
-            else f"attempt {change.from_status} → {change.to_status}"
-        ),
+        f"({attempt.user.username}) by {source}: {moved}",
         detail={
             "attempt_code": attempt.attempt_code,
             "review_status": review.review_status,
@@ -276,10 +296,9 @@ def store_review(
             "attempt_to": change.to_status,
             "credit_to": change.credit_to,
             "notified": change.notified,
-            "archived": attempt.archived is not None,
+            "archived": archived,
         },
     )
-    return _result(review, attempt, previous, action, credit=change.credit_to, notified=change.notified)
 
 
 def archive(review: Review, now: datetime) -> ReviewHistory:
