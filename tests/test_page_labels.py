@@ -71,3 +71,36 @@ def test_course_overview_shows_enrollment_mode_labels(client):
     client.login("staff")
     cells = [td.get_text(strip=True) for td in client.soup(f"/courses/{COURSE_A}/").select("table td")]
     assert "Professional (no ID)" in cells and "no-id-professional" not in cells
+
+
+def test_plan_history_counts_show_action_labels(client):
+    plan_id = _removal_plan(client)
+    row = next(tr for tr in client.soup("/plans").select("tbody tr") if tr.find("a", string=f"#{plan_id}"))
+    counts = [b.get_text(strip=True) for b in row.select("td.counts .badge")]
+    assert counts == ["Delete 1"]
+
+
+def test_attempt_filters_and_counts_show_status_labels(client):
+    course = make_course("course-v1:edX+DemoX+Demo_Course", name="Demo Course")
+    make_course_staff(make_user("course_staff"), course)
+    make_attempt(make_exam(course, name="Midterm"), make_user("alice"), "second_review_required")
+    db.session.commit()
+    client.login("course_staff")
+    attempts = client.soup(f"/courses/{course.key}/proctoring/attempts")
+    options = [o.get_text(strip=True) for o in attempts.select("select[name=status] option")]
+    assert "Second review required" in options and "second review required" not in options
+    overview = client.soup(f"/courses/{course.key}/proctoring/").select_one("td.counts").get_text(" ", strip=True)
+    assert overview == "Second review required 1"
+
+
+def test_issued_list_shows_the_enrollment_track_label(client):
+    w = world_with_learners()
+    nia = make_user("nia")
+    enroll(nia, w["course_a"], mode="no-id-professional")
+    make_certificate(nia, w["course_a"], "downloadable", grade=0.9)
+    db.session.commit()
+    client.login("staff")
+    row = next(
+        tr for tr in client.soup(f"/courses/{COURSE_A}/certificates/").select("tbody tr") if "nia" in tr.get_text()
+    )
+    assert row.select("td")[2].get_text(strip=True) == "Professional (no ID)"
