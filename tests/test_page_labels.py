@@ -104,3 +104,13 @@ def test_issued_list_shows_the_enrollment_track_label(client):
         tr for tr in client.soup(f"/courses/{COURSE_A}/certificates/").select("tbody tr") if "nia" in tr.get_text()
     )
     assert row.select("td")[2].get_text(strip=True) == "Professional (no ID)"
+
+
+def test_single_invalidation_confirmation_names_the_status_label(client):
+    from tests.invalidations.helpers import COURSE, world
+
+    world()
+    client.login("instructor")
+    soup = client.soup(f"/courses/{COURSE}/certificates/invalidations/one?identifier=ana&notes=copied")
+    consequence = soup.select_one("#consequence").get_text(" ", strip=True)
+    assert consequence.startswith("The certificate (Received) becomes unavailable")
