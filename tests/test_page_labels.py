@@ -114,3 +114,11 @@ def test_single_invalidation_confirmation_names_the_status_label(client):
     soup = client.soup(f"/courses/{COURSE}/certificates/invalidations/one?identifier=ana&notes=copied")
     consequence = soup.select_one("#consequence").get_text(" ", strip=True)
     assert consequence.startswith("The certificate (Received) becomes unavailable")
+
+
+def test_plan_header_shows_parameters_as_labels(client):
+    world_with_learners()
+    client.login("instructor")
+    response = client.post(f"/courses/{COURSE_A}/certificates/generate", data={"scope": "all"})
+    header = client.soup(f"/plans/{plan_id_of(response)}").select_one(".plan-header").get_text(" ", strip=True)
+    assert "scope: All Learners" in header and "regenerate: no" in header

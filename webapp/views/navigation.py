@@ -20,6 +20,7 @@ from webapp.statuses import (
     CreditStatus,
     EffectKind,
     EnrollmentMode,
+    GenerationScope,
     Grade,
     InvalidationState,
     PlanStatus,
@@ -98,6 +99,15 @@ def change_value(field: str, value: object) -> str:
     return label_of(value, CHANGE_VOCABULARIES.get(field))
 
 
+# The vocabulary of a plan parameter, so the plan header reads "scope: All Learners", not "scope: all".
+PARAM_VOCABULARIES: dict[str, type[StrEnum]] = {"scope": GenerationScope}
+
+
+def param_value(key: str, value: object) -> str:
+    """One plan parameter as staff read it: a label for a vocabulary value, yes/no for a flag."""
+    return label_of(value, PARAM_VOCABULARIES.get(key))
+
+
 def plan_kind_title(name: str) -> str:
     from webapp.services.plans import KINDS
 
@@ -112,6 +122,7 @@ def register(app: Flask) -> None:
         badge_class=badge_class,
         status_label=label_of,
         change_value=change_value,
+        param_value=param_value,
         plan_kind_title=plan_kind_title,
         # The vocabularies, so templates compare with enums and never spell a status themselves.
         Action=Action,
