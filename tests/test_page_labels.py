@@ -62,6 +62,10 @@ def test_review_page_has_one_breadcrumb_and_says_the_provider_status_once(client
     assert soup.select_one("#review-status").get_text(" ", strip=True) == "Suspicious"
     choices = [lab.get_text(" ", strip=True).split(" → ")[0] for lab in soup.select("fieldset label")]
     assert choices == ["Passed", "Rules violation", "Suspicious", "Not reviewed"]
+    confirm = client.soup(f"/proctoring/reviews/{attempt.attempt_code}/second-review?decision=suspicious&note=x")
+    crumbs = confirm.select("nav.breadcrumbs")
+    assert len(crumbs) == 1
+    assert crumbs[0].get_text(" ", strip=True).endswith("Proctoring reviews › alice › Confirm second review")
 
 
 def test_course_overview_shows_enrollment_mode_labels(client):
