@@ -23,6 +23,10 @@ class Action(StrEnum):
     def writes(self) -> bool:
         return self in WRITE_ACTIONS
 
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
 
 WRITE_ACTIONS = frozenset({Action.CREATE, Action.UPDATE, Action.DELETE, Action.DEACTIVATE})
 ACTION_ORDER = [
@@ -152,6 +156,22 @@ class EnrollmentMode(StrEnum):
     MASTERS = "masters"
     CREDIT = "credit"
     EXECUTIVE_EDUCATION = "executive-education"
+
+    @property
+    def label(self) -> str:
+        return ENROLLMENT_MODE_LABELS[self]
+
+
+ENROLLMENT_MODE_LABELS = {  # the platform's course-mode names
+    EnrollmentMode.AUDIT: "Audit",
+    EnrollmentMode.HONOR: "Honor",
+    EnrollmentMode.VERIFIED: "Verified",
+    EnrollmentMode.PROFESSIONAL: "Professional",
+    EnrollmentMode.NO_ID_PROFESSIONAL: "Professional (no ID)",
+    EnrollmentMode.MASTERS: "Master's",
+    EnrollmentMode.CREDIT: "Credit",
+    EnrollmentMode.EXECUTIVE_EDUCATION: "Executive Education",
+}
 
 
 class CertificateStatus(StrEnum):
@@ -305,6 +325,12 @@ class ReviewStatus(StrEnum):
     SUSPICIOUS = "suspicious"
     NOT_REVIEWED = "not_reviewed"
 
+    @property
+    def label(self) -> str:
+        return {"passed": "Passed", "violation": "Rules violation", "suspicious": "Suspicious"}.get(
+            self.value, "Not reviewed"
+        )
+
 
 class ProviderReviewStatus(StrEnum):
     """SoftwareSecure / PSI reviewStatus strings, stored as given."""
@@ -380,6 +406,23 @@ SKIP_LABELS = {
     SkipReason.NO_GRADE: "No grade record",
     SkipReason.UNCHANGED: "Unchanged since last export",
 }
+
+
+def label_of(value: object, of: type[StrEnum] | None = None) -> str:
+    """What staff read for a status: the member's label, else its words capitalised ("second_review_required"
+    reads "Second review required"). A value no vocabulary knows reads as it is; None and "" read as "—"."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    member = value if isinstance(value, StrEnum) else _member_of(of, str(value))
+    if member is None:
+        return str(value)
+    label = getattr(member, "label", None)
+    if isinstance(label, str):
+        return label
+    words = member.value.replace("_", " ")
+    return words if words != words.lower() else words.capitalize()
 
 
 def badge_class(value: StrEnum | str, of: type[StrEnum] | None = None) -> str:
@@ -462,6 +505,14 @@ BADGES: dict[type[StrEnum], dict[StrEnum, str]] = {
     AcademyState: {AcademyState.ACTIVE: "good", AcademyState.INACTIVE: "muted"},
     InvalidationState: {InvalidationState.REVALIDATED: "good"},
     Switch: {Switch.ON: "good", Switch.OFF: "warn"},
+    EffectKind: {
+        EffectKind.CERTIFICATE_UNAVAILABLE: "bad",
+        EffectKind.ACADEMY_DEACTIVATED: "warn",
+        EffectKind.ATTEMPT_ARCHIVED: "warn",
+        EffectKind.CREDIT_STATUS: "info",
+        EffectKind.CERTIFICATE_ISSUED: "good",
+        EffectKind.SUPPORT_NOTIFIED: "info",
+    },
     SkipReason: {
         SkipReason.NO_CONSENT: "warn",
         SkipReason.COURSE_UNKNOWN: "bad",

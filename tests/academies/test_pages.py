@@ -32,7 +32,7 @@ def test_list_shows_active_and_inactive_ordered_by_display_order(client):
     soup = client.soup("/academies/")
     rows = soup.select("table.table tbody tr")
     assert [r.find("strong").get_text() for r in rows] == ["Zeta", "Mid", "Alpha"]
-    assert "inactive" in rows[2].get_text() and "active" in rows[0].get_text()
+    assert "Inactive" in rows[2].get_text() and "Active" in rows[0].get_text()
     assert "5b8e2f4c-1d3a-4c6e-9f0a-7b2d4e6f8a1c" in rows[1].get_text()
     assert soup.find("a", string="Sync history")
 
@@ -118,7 +118,7 @@ def test_apply_from_the_preview_then_history(client):
     assert academy("Applied") is not None
     history = client.soup("/academies/history")
     link = history.find("a", href=f"/plans/{plan_id}")
-    assert link is not None and "applied" in link.find_parent("tr").get_text()
+    assert link is not None and "Applied" in link.find_parent("tr").get_text()
 
 
 def test_csrf_is_required(client):

@@ -84,7 +84,7 @@ def test_result_page_says_the_side_effects_in_the_past_tense(client):
     plan_id = plan_id_of(upload(client, b"ann\nbob\n", removal=True))
     client.post(f"/plans/{plan_id}/apply")
     text = _apply_section(client.soup(f"/plans/{plan_id}")).get_text(" ", strip=True)
-    assert "2 change(s) written and, with them, made 2 certificates unavailable" in text
+    assert "Applied: 2 change(s) written, 0 failed." in text and "with them, it made 2 certificates unavailable" in text
 
 
 def test_cli_json_counts_side_effects(runner, tmp_path):

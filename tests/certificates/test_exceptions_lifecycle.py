@@ -95,7 +95,7 @@ def test_reading_a_plan_past_its_expiry_shows_it_expired_and_writes_nothing(clie
     db.session.get(Plan, plan_id).expires = utcnow() - timedelta(minutes=1)
     db.session.commit()
     page = client.soup(f"/plans/{plan_id}")
-    assert "expired" in page.select_one(".plan-header").get_text()
+    assert "Expired" in page.select_one(".plan-header").get_text()
     assert page.find("form", action=f"/plans/{plan_id}/apply") is None
     assert plans.expire_plans() == 1  # the page only read the plan: storing the expiry was still to do
     db.session.get(Plan, plan_id).status = PlanStatus.PREVIEWED  # due again, not yet stored as expired
@@ -113,5 +113,5 @@ def test_plan_history_shows_a_plan_past_its_expiry_as_expired(client, app):
     db.session.get(Plan, plan_id).expires = utcnow() - timedelta(minutes=1)
     db.session.commit()
     row = next(tr for tr in client.soup("/plans").select("tbody tr") if tr.find("a", string=f"#{plan_id}"))
-    assert "expired" in row.get_text(" ", strip=True)
+    assert "Expired" in row.get_text(" ", strip=True)
     assert plans.expire_plans() == 1  # shown as expired, written by nothing but expire_plans

@@ -47,7 +47,7 @@ def test_sync_preview_apply_then_academy_list(page, app):
     assert "catalog_academies.json" in text
     assert "no_name" in text and "duplicate_lookup_key" in text
     rows = page.get_by_role("table").locator("tbody tr")
-    assert rows.filter(has_text="Retired Academy").get_by_text("deactivate", exact=True).is_visible()
+    assert rows.filter(has_text="Retired Academy").get_by_text("Deactivate", exact=True).is_visible()
     _shot(page, "academies-preview")
     assert db.session.query(Academy).count() == stored  # the preview wrote nothing
 

@@ -70,10 +70,10 @@ def test_queue_needs_attention_review_second_review(page, demo):
     page.get_by_role("link", name="Open the review of ana_hassan").click()
     page.get_by_role("heading", name="Review of ana_hassan", exact=False).wait_for()
     assert page.get_by_text("Phone visible on the desk").is_visible()
-    assert "second review required" in page.locator("#attempt-status").inner_text()
+    assert "Second review required" in page.locator("#attempt-status").inner_text()
     assert page.get_by_text("Needs attention:").is_visible()
     _shot(page, "review")
-    page.get_by_label("suspicious → attempt rejected").check()
+    page.get_by_label("Suspicious → attempt rejected").check()
     page.get_by_label("Note").fill("Phone in view for a full minute.")
     page.get_by_role("button", name="Record second review").click()
     consequence = page.locator("#consequence").inner_text()
@@ -82,8 +82,8 @@ def test_queue_needs_attention_review_second_review(page, demo):
     _shot(page, "second-review-confirm")
     page.get_by_role("button", name="Confirm: record the second review").click()
     page.get_by_text("Second review recorded").wait_for()
-    assert "rejected" in page.locator("#attempt-status").inner_text()
-    assert "failed" in page.locator("#credit-status").inner_text()
+    assert "Rejected" in page.locator("#attempt-status").inner_text()
+    assert "Failed" in page.locator("#credit-status").inner_text()
     assert page.locator("#reviewer").inner_text().strip() == "staff"
     assert page.locator("#history tbody tr").count() == 1
     _shot(page, "review-after")
@@ -93,8 +93,8 @@ def test_queue_needs_attention_review_second_review(page, demo):
     page.get_by_role("link", name="Needs attention").first.click()
     names = page.locator("#review-queue tbody tr td:nth-child(2)").all_inner_texts()
     assert "ana_hassan" not in names
-    _second_review(page, "yusuf_ozturk", "passed → attempt verified", "Voice was the TV; fine.")
-    assert "verified" in page.locator("#attempt-status").inner_text()
+    _second_review(page, "yusuf_ozturk", "Passed → attempt verified", "Voice was the TV; fine.")
+    assert "Verified" in page.locator("#attempt-status").inner_text()
     assert _status("yusuf_ozturk") == "verified"
 
 

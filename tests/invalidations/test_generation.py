@@ -27,7 +27,7 @@ def enabled() -> bool:
 def test_page_shows_the_state_and_the_consequence(client, w):
     card = client.soup(ISSUED).select_one("section.card")
     text = card.get_text(" ", strip=True)
-    assert "Learners can generate their own certificates on" in text and "Global switch on" in text
+    assert "Learners can generate their own certificates On" in text and "Global switch On" in text
     assert "Learners can request certificates now yes" in text
     assert card.find("button").get_text(strip=True) == "Stop learners generating their own certificates"
     consequence = card.select_one("#generation-consequence")
@@ -50,7 +50,7 @@ def test_one_post_flips_the_switch_and_is_audited(client, w):
     ]
     # the course overview says so too
     overview = client.soup(f"/courses/{COURSE}/").get_text(" ", strip=True)
-    assert "Learners can generate their own certificates off" in overview
+    assert "Learners can generate their own certificates Off" in overview
     # a second click of the same (stale) button changes nothing and is not audited
     again = client.post(TOGGLE, data={"enable": enable}, follow_redirects=True)
     assert "already off" in again.get_data(as_text=True)
@@ -69,7 +69,7 @@ def test_global_switch_off_is_shown(client, w, app):
         text = client.soup(ISSUED).select_one("section.card").get_text(" ", strip=True)
     finally:
         app.config["CERTIFICATES_GENERATION_ENABLED"] = True
-    assert "Global switch off" in text and "Learners can request certificates now no" in text
+    assert "Global switch Off" in text and "Learners can request certificates now no" in text
 
 
 @pytest.mark.parametrize("username", ["outsider", "learner_elsewhere"])

@@ -35,7 +35,7 @@ def test_invalidate_one_learner_shows_in_the_list(client, w):
     cells = [td.get_text(" ", strip=True) for td in soup.select("#invalidations tbody tr")[0].find_all("td")]
     assert cells[0].startswith("ana")
     assert "Not Received" in cells[1] and "was Received" in cells[1]
-    assert cells[2:6] == ["copied answers", "instructor", cells[4], "active"]
+    assert cells[2:6] == ["copied answers", "instructor", cells[4], "Active"]
 
 
 @pytest.mark.parametrize(
@@ -80,7 +80,7 @@ def test_revalidate_restores_the_previous_status_and_keeps_history(client, w):
     assert status_of(w["fi"]) == CertificateStatus.DOWNLOADABLE
     soup = client.soup(PAGE)
     row = soup.select("#invalidations tbody tr")[0]
-    assert "re-validated" in row.get_text() and row.find("button") is None
+    assert "Re-validated" in row.get_text() and row.find("button") is None
     again = client.post(f"{PAGE}/{inv.id}/revalidate", follow_redirects=True)
     assert "already re-validated" in again.get_data(as_text=True)
 

@@ -84,8 +84,8 @@ def test_the_second_review_form_states_the_credit_consequence(client, attempt):
     labels = [
         label.get_text(" ", strip=True) for label in client.soup(f"/proctoring/reviews/{SAMPLE_CODE}").select("label")
     ]
-    assert "passed → attempt verified, credit requirement becomes satisfied" in labels
-    assert "suspicious → attempt rejected, credit requirement becomes failed" in labels
+    assert "Passed → attempt verified, credit requirement becomes satisfied" in labels
+    assert "Suspicious → attempt rejected, credit requirement becomes failed" in labels
 
 
 def test_a_replay_never_replaces_a_staff_decision(client, attempt, allow_review_updates):

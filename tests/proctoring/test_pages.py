@@ -153,9 +153,9 @@ def test_review_page_shows_everything(client, world, allow_review_updates):
     soup = client.soup(f"/proctoring/reviews/{attempt.attempt_code}")
     text = soup.get_text(" ", strip=True)
     assert "Midterm" in text and "alice" in text and attempt.attempt_code in text
-    assert soup.select_one("#attempt-status").get_text(strip=True) == "second review required"
+    assert soup.select_one("#attempt-status").get_text(strip=True) == "Second review required"
     assert "Suspicious" in soup.select_one("#review-status").get_text()
-    assert "satisfied" in soup.select_one("#credit-status").get_text()  # from the Clean version before
+    assert "Satisfied" in soup.select_one("#credit-status").get_text()  # from the Clean version before
     assert [td.get_text(strip=True) for td in soup.select("#comments tbody tr td:nth-of-type(5)")] == [
         "Looked off screen repeatedly",
         "Another person entered the room",
@@ -183,7 +183,7 @@ def test_second_review_sets_reviewer_and_moves_attempt(client, world, decision, 
     client.login("course_staff")
     soup = client.soup(f"/proctoring/reviews/{attempt.attempt_code}")
     labels = [lab.get_text(" ", strip=True) for lab in soup.select("fieldset label")]
-    assert any("suspicious" in lab and "rejected" in lab for lab in labels)  # the consequence is stated
+    assert any("Suspicious" in lab and "rejected" in lab for lab in labels)  # the consequence is stated
     response = client.post(
         f"/proctoring/reviews/{attempt.attempt_code}/second-review",
         data={"decision": decision, "note": "Checked the video."},

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 from flask import Flask, current_app, request, url_for
 from flask_login import current_user
@@ -17,6 +18,9 @@ from webapp.statuses import (
     CertificateStatus,
     CourseRole,
     CreditStatus,
+    EffectKind,
+    EnrollmentMode,
+    GenerationScope,
     Grade,
     InvalidationState,
     PlanStatus,
@@ -27,6 +31,7 @@ from webapp.statuses import (
     SpecialCase,
     Switch,
     badge_class,
+    label_of,
 )
 
 # (endpoint, label, global staff only)
@@ -77,6 +82,32 @@ def course_tabs(course: Course) -> list[NavItem]:
     ]
 
 
+# The vocabulary of a plan row's before/after field, so the Change column shows labels, never codes.
+CHANGE_VOCABULARIES: dict[str, type[StrEnum]] = {
+    "status": CertificateStatus,
+    "certificate_status": CertificateStatus,
+    "status_before": CertificateStatus,
+    "attempt_status": AttemptStatus,
+    "credit_status": CreditStatus,
+    "review_status": ProviderReviewStatus,
+    "mode": EnrollmentMode,
+}
+
+
+def change_value(field: str, value: object) -> str:
+    """One value of a plan row's Change column as staff read it: a label for a status, "—" for none."""
+    return label_of(value, CHANGE_VOCABULARIES.get(field))
+
+
+# The vocabulary of a plan parameter, so the plan header reads "scope: All Learners", not "scope: all".
+PARAM_VOCABULARIES: dict[str, type[StrEnum]] = {"scope": GenerationScope}
+
+
+def param_value(key: str, value: object) -> str:
+    """One plan parameter as staff read it: a label for a vocabulary value, yes/no for a flag."""
+    return label_of(value, PARAM_VOCABULARIES.get(key))
+
+
 def plan_kind_title(name: str) -> str:
     from webapp.services.plans import KINDS
 
@@ -89,6 +120,9 @@ def register(app: Flask) -> None:
         main_nav=main_nav,
         course_tabs=course_tabs,
         badge_class=badge_class,
+        status_label=label_of,
+        change_value=change_value,
+        param_value=param_value,
         plan_kind_title=plan_kind_title,
         # The vocabularies, so templates compare with enums and never spell a status themselves.
         Action=Action,
@@ -101,6 +135,8 @@ def register(app: Flask) -> None:
         CertificateStatus=CertificateStatus,
         AttemptStatus=AttemptStatus,
         CreditStatus=CreditStatus,
+        EffectKind=EffectKind,
+        EnrollmentMode=EnrollmentMode,
         ReviewStatus=ReviewStatus,
         ProviderReviewStatus=ProviderReviewStatus,
         Grade=Grade,

@@ -59,11 +59,7 @@ def apply(plan_id: int):
         return redirect(url_for(".show", plan_id=result.fresh_plan.id))
     if result.already:
         flash("This plan was already applied; nothing was written again.", "info")
-    else:
-        flash(
-            f"Applied: {result.applied} change(s) written, {result.failed} failed.",
-            "warning" if result.failed else "success",
-        )
+    # Otherwise no flash: the result page's own summary says what was written (a flash would repeat it).
     return redirect(url_for(".show", plan_id=plan_id))
 
 

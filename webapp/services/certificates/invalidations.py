@@ -268,7 +268,7 @@ class OnePreview:
         grade = before.get("grade")
         cleared = f"its grade {grade:g} is cleared" if isinstance(grade, int | float) else "its grade is cleared"
         return (
-            f"The certificate ({str(before.get('status', '')).replace('_', ' ')}) becomes unavailable to the "
+            f"The certificate ({CertificateStatus.label_of(str(before.get('status', '')))}) becomes unavailable to the "
             f"learner; {cleared}; it stays on the invalidation list until someone re-validates it"
         )
 

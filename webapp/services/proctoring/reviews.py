@@ -377,4 +377,4 @@ def decision_consequence(decision: str) -> str:
     target = status_for_review(PROVIDER_STATUS[ReviewStatus(decision)], True)
     credit = credit_for(target)
     effect = f", credit requirement becomes {credit}" if credit else ""
-    return f"{decision.replace('_', ' ')} → attempt {target.value.replace('_', ' ')}{effect}"
+    return f"{ReviewStatus(decision).label} → attempt {target.value.replace('_', ' ')}{effect}"
