@@ -121,3 +121,23 @@ def test_demo_has_an_instructor_of_the_demonstration_course(client, runner):
     client.login("course_staff", "edx")
     soup = client.soup(demo)
     assert HINT in soup.get_text() and soup.find("form", action=f"{demo}/add") is None
+
+
+def test_course_staff_role_opens_certificate_plans_without_apply_or_revert_controls(client, w):
+    client.login("instructor")
+    previewed = client.post(f"{BASE}/exceptions/upload", data=_csv(b"dan,late\n"), content_type="multipart/form-data")
+    previewed_id = int(previewed.headers["Location"].rsplit("/", 1)[-1])
+    applied = client.post(f"{BASE}/exceptions/upload", data=_csv(b"eve,late\n"), content_type="multipart/form-data")
+    applied_id = int(applied.headers["Location"].rsplit("/", 1)[-1])
+    client.post(f"/plans/{applied_id}/apply")
+
+    def controls(plan_id: int) -> list[str]:
+        return [f.get("action", "") for f in client.soup(f"/plans/{plan_id}").find_all("form", method="post")]
+
+    assert f"/plans/{previewed_id}/apply" in controls(previewed_id)
+    assert f"/plans/{applied_id}/revert" in controls(applied_id)
+    client.login("course_staff")
+    for plan_id in (previewed_id, applied_id):
+        assert not [a for a in controls(plan_id) if a.startswith("/plans/")], plan_id
+    assert "Your role lets you see this plan, not apply it." in client.soup(f"/plans/{previewed_id}").get_text()
+    assert client.post(f"/plans/{previewed_id}/apply").status_code == 403
