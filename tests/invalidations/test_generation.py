@@ -72,6 +72,21 @@ def test_global_switch_off_is_shown(client, w, app):
     assert "Global switch Off" in text and "Learners can request certificates now no" in text
 
 
+def test_certificate_tabs_follow_the_global_switch_not_the_course_switch(client, w, monkeypatch, app):
+    """Domain §1.5: the tabs show while CERTIFICATES_GENERATION_ENABLED is on, whatever the course switch says."""
+    db.session.execute(db.update(Course).values(certificates_enabled=False))
+    db.session.commit()
+
+    def tabs() -> list[str]:
+        nav = client.soup(f"/courses/{COURSE}/proctoring/").select_one("nav.course-tabs")
+        return [a.get_text(strip=True) for a in nav.find_all("a")]
+
+    assert {"Certificates", "Exceptions", "Invalidations"} <= set(tabs())
+    monkeypatch.setitem(app.config, "CERTIFICATES_GENERATION_ENABLED", False)
+    assert not {"Certificates", "Exceptions", "Invalidations"} & set(tabs())
+    assert "Proctoring" in tabs()
+
+
 @pytest.mark.parametrize("username", ["outsider", "learner_elsewhere"])
 def test_toggle_refused_without_course_permission(client, w, username):
     from tests.builders import make_course, make_course_staff, make_user

@@ -74,11 +74,17 @@ def main_nav() -> list[NavItem]:
     return items
 
 
+CERTIFICATE_TABS = frozenset({"issued", "exceptions", "invalidations"})
+
+
 def course_tabs(course: Course) -> list[NavItem]:
+    """The course's tabs; the certificate tabs only while the global switch is on (domain §1.5: the
+    platform's `certificatesEnabled`; the course's own switch does not hide them)."""
+    certificates = bool(current_app.config.get("CERTIFICATES_GENERATION_ENABLED", True))
     return [
         NavItem(key, label, url_for(endpoint, course_key=course.key))
         for key, endpoint, label in COURSE_TABS
-        if endpoint in current_app.view_functions
+        if endpoint in current_app.view_functions and (certificates or key not in CERTIFICATE_TABS)
     ]
 
 
