@@ -202,14 +202,6 @@ class CertificateStatus(StrEnum):
         """The platform's badge words (domain §1.1); statuses without one read as their words."""
         return CERTIFICATE_STATUS_LABELS.get(self, self.value.replace("_", " ").capitalize())
 
-    @classmethod
-    def label_of(cls, value: str) -> str:
-        """The label of a stored status; a value this vocabulary does not know reads as it is."""
-        try:
-            return cls(value).label
-        except ValueError:
-            return str(value)
-
 
 PASSING_CERTIFICATE_STATUSES = frozenset({CertificateStatus.DOWNLOADABLE, CertificateStatus.GENERATING})
 
@@ -327,9 +319,15 @@ class ReviewStatus(StrEnum):
 
     @property
     def label(self) -> str:
-        return {"passed": "Passed", "violation": "Rules violation", "suspicious": "Suspicious"}.get(
-            self.value, "Not reviewed"
-        )
+        return REVIEW_STATUS_LABELS[self]
+
+
+REVIEW_STATUS_LABELS = {
+    ReviewStatus.PASSED: "Passed",
+    ReviewStatus.VIOLATION: "Rules violation",
+    ReviewStatus.SUSPICIOUS: "Suspicious",
+    ReviewStatus.NOT_REVIEWED: "Not reviewed",
+}
 
 
 class ProviderReviewStatus(StrEnum):

@@ -53,6 +53,16 @@ def rows_by_user(query, user_column, user_ids: Sequence[int]) -> Iterator[tuple]
         yield from db.session.execute(query.where(user_column.in_(batch)))
 
 
+def invalidated_learners(course: Course, user_ids: Sequence[int]) -> set[int]:
+    """Which of these learners hold a certificate of the course with an active invalidation."""
+    query = (
+        select(Certificate.user_id)
+        .join(Invalidation, Invalidation.certificate_id == Certificate.id)
+        .where(Certificate.course_id == course.id, Invalidation.active.is_(True))
+    )
+    return {user_id for (user_id,) in rows_by_user(query, Certificate.user_id, user_ids)}
+
+
 def certificates_by_user(course_id: int, user_ids: Iterable[int]) -> dict[int, Certificate]:
     """The course's certificates of these learners, by user id (batched IN queries)."""
     found: dict[int, Certificate] = {}

@@ -15,7 +15,7 @@ from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import aliased, joinedload
 
 from webapp.extensions import db
-from webapp.models import AllowlistEntry, Certificate, Course, Enrollment, Invalidation, Plan, PlanRow, User
+from webapp.models import AllowlistEntry, Certificate, Course, Enrollment, Plan, PlanRow, User
 from webapp.services import permissions, plans, rosters
 from webapp.services.batching import chunks
 from webapp.services.certificates import generation_runs
@@ -25,6 +25,7 @@ from webapp.services.certificates.common import (
     allowlist_by_user,
     certificates_by_user,
     changing_course,
+    invalidated_learners,
     make_unavailable,
     rows_by_user,
     unavailable_effect,
@@ -80,20 +81,7 @@ def learner_state(course: Course, user_ids: Sequence[int]) -> LearnerState:
     ):
         certified[user_id] = status
         grades[user_id] = grade
-    invalidated = (
-        {
-            user_id
-            for (user_id,) in rows_by_user(
-                select(Certificate.user_id)
-                .join(Invalidation, Invalidation.certificate_id == Certificate.id)
-                .where(Certificate.course_id == course.id, Invalidation.active.is_(True)),
-                Certificate.user_id,
-                user_ids,
-            )
-        }
-        if certified
-        else set()
-    )
+    invalidated = invalidated_learners(course, user_ids) if certified else set()
     notes = dict(
         rows_by_user(
             select(AllowlistEntry.user_id, AllowlistEntry.notes).where(AllowlistEntry.course_id == course.id),

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from webapp.extensions import db
-from webapp.models import AllowlistEntry, Certificate, Course, Enrollment, Invalidation, Plan, PlanRow, User
+from webapp.models import AllowlistEntry, Certificate, Course, Enrollment, Plan, PlanRow, User
 from webapp.models.enterprise import GradeRecord
 from webapp.services import plans
 from webapp.services.batching import chunks
@@ -28,6 +28,7 @@ from webapp.services.certificates.common import (
     NO_CERTIFICATE_STATUSES,
     CertificateChangeKind,
     changing_course,
+    invalidated_learners,
     rows_by_user,
 )
 from webapp.services.errors import InputRefused, ServiceError
@@ -40,6 +41,7 @@ from webapp.statuses import (
     GenerationScope,
     PlanStatus,
     RowOutcome,
+    label_of,
 )
 from webapp.timeutil import iso
 
@@ -101,16 +103,7 @@ def _state(course: Course, user_ids: Sequence[int]) -> _State:
             user_ids,
         )
     }
-    invalidated = {
-        user_id
-        for (user_id,) in rows_by_user(
-            select(Certificate.user_id)
-            .join(Invalidation, Invalidation.certificate_id == Certificate.id)
-            .where(Certificate.course_id == course.id, Invalidation.active.is_(True)),
-            Certificate.user_id,
-            user_ids,
-        )
-    }
+    invalidated = invalidated_learners(course, user_ids)
     return _State(modes, grades, allowlisted, certificates, invalidated)
 
 
@@ -135,7 +128,10 @@ def _target(state: _State, user_id: int) -> tuple[str, float | None, bool] | str
 
 
 BECAUSE_OF_EXCEPTION = "certificate exception (grade ignored)"
-_label = CertificateStatus.label_of
+
+
+def _label(status: str) -> str:
+    return label_of(status, CertificateStatus)
 
 
 class GenerationEntry(NamedTuple):

@@ -37,7 +37,7 @@ from webapp.services.csvio import ENCODINGS, CsvRefused, check_csv_filename
 from webapp.services.errors import InputRefused, NotFound
 from webapp.services.pagination import Page, paginate
 from webapp.services.plans import Decision, InversePlan, Item, PlanContext, SingleResult
-from webapp.statuses import Action, CertificateStatus, InvalidationState
+from webapp.statuses import Action, CertificateStatus, InvalidationState, label_of
 
 INVALIDATE_KIND = "certificates.invalidate"
 REVALIDATE_KIND = "certificates.revalidate"
@@ -268,7 +268,7 @@ class OnePreview:
         grade = before.get("grade")
         cleared = f"its grade {grade:g} is cleared" if isinstance(grade, int | float) else "its grade is cleared"
         return (
-            f"The certificate ({CertificateStatus.label_of(str(before.get('status', '')))}) becomes unavailable to the "
+            f"The certificate ({label_of(before.get('status'), CertificateStatus)}) becomes unavailable to the "
             f"learner; {cleared}; it stays on the invalidation list until someone re-validates it"
         )
 

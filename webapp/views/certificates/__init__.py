@@ -9,22 +9,19 @@ from flask import Blueprint
 from flask_login import current_user
 
 from webapp.services import permissions
-from webapp.statuses import CertificateStatus
 
 bp = Blueprint("certificates", __name__)
 
 
 @bp.app_context_processor
 def _certificate_helpers() -> dict:
-    """`may_change_certificates(course)`: whether the pages show the change controls (domain §0);
-    `certificate_label(status)`: a status as staff read it."""
+    """`may_change_certificates(course)`: whether the pages show the change controls (domain §0)."""
 
     def may_change_certificates(course) -> bool:
         return permissions.may_change_certificates(current_user, course)
 
     return {
         "may_change_certificates": may_change_certificates,
-        "certificate_label": CertificateStatus.label_of,  # templates never show raw codes (domain §1.1)
         "certificate_changes_hint": permissions.CERTIFICATE_CHANGES_HINT,
     }
 
