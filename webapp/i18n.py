@@ -1,20 +1,29 @@
 """Languages: the locale of each request (the staff member's choice, else the browser's), the switcher that
 sets it, and the filters that format dates and numbers per locale.
 
-UI strings and rule messages are marked with Flask-Babel's `gettext` / `lazy_gettext` / `ngettext`; their
+UI strings are marked with Flask-Babel's `gettext` (`_` in templates) / `lazy_gettext` / `ngettext`; their
 catalogs live in `webapp/translations/` (`make translations` compiles them; the `.mo` files are not committed).
-CSV and JSON outputs keep their stable codes whatever the language.
+
+Messages the rules produce are built and stored in English with `services.messages.rule_message`; pages
+show them through `translate_message` (the `translated` filter), which finds the English template a
+message was built from and fills in its translation with the same values.
 """
 
 from __future__ import annotations
 
+import re
+import string
 from datetime import datetime
+from functools import lru_cache
+from typing import Any
 from urllib.parse import urlsplit
 
 from babel import Locale
 from flask import Blueprint, Flask, redirect, request, url_for
-from flask_babel import Babel, format_datetime, format_decimal, get_locale, refresh
+from flask_babel import Babel, format_datetime, format_decimal, get_locale, get_translations, refresh
 from werkzeug.wrappers import Response
+
+from webapp.services.messages import placeholders
 
 # The languages the console ships, in the order the switcher lists them (the first is the default).
 SUPPORTED_LOCALES: tuple[str, ...] = ("en", "es")
@@ -54,6 +63,62 @@ def format_number(value: int | float | None) -> str:
     return "—" if value is None else format_decimal(value)
 
 
+def _template_pattern(template: str) -> re.Pattern[str] | None:
+    """The regular expression that recognises messages built from `template` (None if it is malformed)."""
+    parts: list[str] = []
+    seen: set[str] = set()
+    try:
+        parsed = list(string.Formatter().parse(template))
+    except ValueError:
+        return None
+    for literal, name, _spec, _conversion in parsed:
+        parts.append(re.escape(literal))
+        if name is None:
+            continue
+        if not name.isidentifier():
+            return None
+        parts.append(f"(?P={name})" if name in seen else f"(?P<{name}>.+?)")
+        seen.add(name)
+    return re.compile("".join(parts), re.DOTALL) if seen else None
+
+
+@lru_cache(maxsize=16)
+def _templates(locale: str, catalog_id: int) -> tuple[tuple[re.Pattern[str], str, str], ...]:
+    """The catalog's templates with placeholders, as (pattern, English template, translation), the longest
+    literal text first so that the most specific template wins."""
+    catalog: dict[Any, str] = getattr(get_translations(), "_catalog", {})
+    found = []
+    for msgid, translation in catalog.items():
+        if not isinstance(msgid, str) or "{" not in msgid or not translation:
+            continue
+        pattern = _template_pattern(msgid)
+        if pattern is not None and set(placeholders(translation)) == set(placeholders(msgid)):
+            found.append((pattern, msgid, translation))
+    found.sort(key=lambda item: len(re.sub(r"\{[^}]*\}", "", item[1])), reverse=True)
+    return tuple(found)
+
+
+def translate_message(message: str | None) -> str:
+    """A stored English message in the reader's language: an exact translation, else the translated template
+    it was built from with the same values (values that are themselves translated labels are translated too);
+    a message with no translation is shown as it is."""
+    if not message:
+        return message or ""
+    translations = get_translations()
+    exact = translations.gettext(message)
+    if exact != message:
+        return exact
+    locale = current_locale()
+    if locale == SUPPORTED_LOCALES[0]:
+        return message
+    for pattern, _english, translation in _templates(locale, id(translations)):
+        match = pattern.fullmatch(message)
+        if match:
+            values = {name: translations.gettext(value) for name, value in match.groupdict().items()}
+            return translation.format(**values)
+    return message
+
+
 def _safe_back(target: str | None) -> str:
     if target:
         parts = urlsplit(target)
@@ -88,4 +153,4 @@ def register(app: Flask) -> None:
     # shares that `g`, so each request chooses its language afresh.
     app.before_request(refresh)
     app.jinja_env.globals.update(language_choices=language_choices, current_locale=current_locale)
-    app.jinja_env.filters.update(when=format_when, number=format_number)
+    app.jinja_env.filters.update(when=format_when, number=format_number, translated=translate_message)
