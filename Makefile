@@ -7,7 +7,7 @@ FLASK := $(BIN)/flask --app wsgi
 PORT ?= 5000
 DEMO_SPEC := webapp/demo/spec.yaml
 
-.PHONY: run test test-postgres lint bench chromium postgres install clean
+.PHONY: run test test-postgres lint bench chromium postgres install clean translations i18n-extract i18n-update
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,7 +25,7 @@ install: $(VENV)/.installed-app
 
 ## make run: install, migrate, add whatever demo data is missing (never updates staff's changes) and serve
 ## on 127.0.0.1:$(PORT)
-run: $(VENV)/.installed-app
+run: $(VENV)/.installed-app translations
 	$(FLASK) db upgrade
 	$(FLASK) data load --only-missing $(DEMO_SPEC)
 	@echo
@@ -37,11 +37,11 @@ run: $(VENV)/.installed-app
 
 ## make test: install the test extras, Debian's chromium and PostgreSQL (for the gunicorn concurrency
 ## tests), then run the whole suite
-test: $(VENV)/.installed-test chromium postgres
+test: $(VENV)/.installed-test translations chromium postgres
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 ## make test-postgres: the whole suite again on PostgreSQL (DATABASE_URL, default the local test database)
-test-postgres: $(VENV)/.installed-test chromium postgres
+test-postgres: $(VENV)/.installed-test translations chromium postgres
 	DATABASE_URL=$${DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/test} $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 chromium:
@@ -65,6 +65,21 @@ lint: $(VENV)/.installed-test
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/run_all.py
+
+## Translations: `make i18n-update` extracts every marked string into messages.pot and merges it into each
+## language's .po (translate the new entries there); `make translations` compiles the .po files into the .mo
+## files the app reads (run by `make run` and `make test`; .mo files are build output, not committed).
+TRANSLATIONS := webapp/translations
+BABEL_KEYWORDS := -k _l -k lazy_gettext -k lazy_ngettext:1,2 -k rule_message
+
+translations: $(VENV)/.installed-app
+	$(BIN)/pybabel -q compile --statistics -d $(TRANSLATIONS)
+
+i18n-extract: $(VENV)/.installed-app
+	$(BIN)/pybabel -q extract -F babel.cfg $(BABEL_KEYWORDS) --no-location --sort-output --project="Staff Console" -o $(TRANSLATIONS)/messages.pot .
+
+i18n-update: i18n-extract
+	$(BIN)/pybabel -q update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --no-fuzzy-matching --ignore-obsolete
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache

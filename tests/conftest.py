@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
@@ -16,6 +17,20 @@ from webapp import create_app
 from webapp.extensions import db
 
 TEST_WEBHOOK_SECRET = "test-webhook-secret"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """`make test` compiles the translations first; a bare `pytest` compiles any catalog that is stale."""
+    if hasattr(config, "workerinput"):
+        return  # xdist workers: the controller compiled them before starting the workers
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    for po_path in (Path(__file__).parents[1] / "webapp" / "translations").glob("*/LC_MESSAGES/messages.po"):
+        mo_path = po_path.with_suffix(".mo")
+        if not mo_path.exists() or mo_path.stat().st_mtime < po_path.stat().st_mtime:
+            with po_path.open("rb") as po, mo_path.open("wb") as mo:
+                write_mo(mo, read_po(po, locale=po_path.parts[-3]))
 
 
 def _database_url(tmp_path_factory: pytest.TempPathFactory) -> str:

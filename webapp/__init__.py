@@ -6,7 +6,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from webapp import database, errors, security  # noqa: F401  (database: connection setup)
+from webapp import database, errors, i18n, security  # noqa: F401  (database: connection setup)
 from webapp.config import load_config
 from webapp.extensions import csrf, db, login_manager, migrate
 from webapp.routing import CourseKeyConverter, IdConverter
@@ -25,6 +25,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
     csrf.init_app(app)
     login_manager.init_app(app)
+    i18n.register(app)  # the request's language, before any template or message is built
 
     from webapp import assembly, models  # noqa: F401  (models: register every table with the metadata)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import click
 from flask import Blueprint, Flask
 
-from webapp import views
+from webapp import i18n, views
 from webapp.cli import academies as academies_cli
 from webapp.cli import certificates as certificates_cli
 from webapp.cli import completion as completion_cli
@@ -38,6 +38,7 @@ from webapp.views import proctoring as proctoring_views
 
 BLUEPRINTS: tuple[Blueprint, ...] = (
     auth_views.bp,
+    i18n.bp,  # the language switcher
     courses_views.bp,
     plans_views.bp,
     certificates_views.bp,  # exceptions, invalidations, issued certificates, generation

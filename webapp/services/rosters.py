@@ -34,6 +34,7 @@ from webapp.services.csvio import (
     read_csv,
     unstorable_text,
 )
+from webapp.services.messages import rule_message
 from webapp.services.plans import Decision, Item, Row
 from webapp.statuses import Action
 
@@ -234,7 +235,7 @@ def triage(items: Sequence[Item]) -> tuple[list[Decision | None], list[Resolved]
                 Action.ERROR,
                 key=identifier.lower(),
                 code="unknown_learner",
-                message=f"{identifier} does not exist; check the spelling",
+                message=rule_message("{identifier} does not exist; check the spelling", identifier=identifier),
             )
         else:
             last_row_of_user[users[identifier.lower()].id] = index

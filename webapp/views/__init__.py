@@ -10,7 +10,7 @@ from flask_login import current_user
 from webapp.extensions import login_manager
 
 # Endpoints reachable without logging in; every other endpoint requires a login.
-PUBLIC_ENDPOINTS = frozenset({"auth.login", "static", "courses.healthz"})
+PUBLIC_ENDPOINTS = frozenset({"auth.login", "i18n.set_locale", "static", "courses.healthz"})
 PUBLIC_BLUEPRINTS = frozenset({"api"})  # the signed provider webhook authenticates itself
 
 

@@ -1,0 +1,19 @@
+"""Every string marked for translation has its Spanish translation, with the same placeholders."""
+
+from __future__ import annotations
+
+from tests.i18n.catalog import catalog, marked_messages
+
+
+def test_every_marked_string_has_a_spanish_translation() -> None:
+    spanish = catalog("es")
+    missing = sorted(msgid for msgid in marked_messages() if not (spanish.get(msgid) and spanish.get(msgid).string))
+    assert missing == [], f"{len(missing)} strings have no Spanish translation (make i18n-update): {missing[:20]}"
+
+
+def test_no_spanish_translation_is_fuzzy_or_breaks_its_placeholders() -> None:
+    spanish = catalog("es")
+    fuzzy = sorted(message.id for message in spanish if message.id and message.fuzzy)
+    assert fuzzy == [], f"fuzzy translations are not shown to staff: {fuzzy[:20]}"
+    broken = [(message.id, [str(e) for e in errors]) for message, errors in spanish.check() if errors]
+    assert broken == []
