@@ -70,7 +70,7 @@ bench: $(VENV)/.installed-test
 ## language's .po (translate the new entries there); `make translations` compiles the .po files into the .mo
 ## files the app reads (run by `make run` and `make test`; .mo files are build output, not committed).
 TRANSLATIONS := webapp/translations
-BABEL_KEYWORDS := -k _l -k lazy_gettext -k lazy_ngettext:1,2 -k rule_message
+BABEL_KEYWORDS := -k _l -k lazy_gettext -k lazy_ngettext:1,2 -k rule_message -k N_
 
 translations: $(VENV)/.installed-app
 	$(BIN)/pybabel -q compile --statistics -d $(TRANSLATIONS)

@@ -15,7 +15,13 @@ ROOT = Path(__file__).resolve().parents[2]
 TRANSLATIONS = ROOT / "webapp" / "translations"
 # The same method map as babel.cfg and the same extra keywords as the Makefile's BABEL_KEYWORDS.
 METHOD_MAP = [("webapp/**.py", "python"), ("webapp/templates/**.html", "jinja2")]
-KEYWORDS = DEFAULT_KEYWORDS | {"_l": None, "lazy_gettext": None, "lazy_ngettext": (1, 2), "rule_message": None}
+KEYWORDS = DEFAULT_KEYWORDS | {
+    "_l": None,
+    "lazy_gettext": None,
+    "lazy_ngettext": (1, 2),
+    "rule_message": None,
+    "N_": None,
+}
 
 
 def marked_messages() -> set[str]:

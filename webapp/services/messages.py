@@ -17,6 +17,12 @@ def rule_message(template: str, /, **values: Any) -> str:
     return template.format(**values) if values else template
 
 
+def N_(label: str) -> str:
+    """Marks a fixed label (a status, an action) for extraction; pages translate it where they show it
+    (`translated`), while CSV, JSON and the CLI keep it in English."""
+    return label
+
+
 def placeholders(template: str) -> list[str]:
     """The names of a template's `{placeholders}`, in order."""
     return [name for _text, name, _spec, _conversion in string.Formatter().parse(template) if name]
