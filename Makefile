@@ -7,7 +7,7 @@ FLASK := $(BIN)/flask --app wsgi
 PORT ?= 5000
 DEMO_SPEC := webapp/demo/spec.yaml
 
-.PHONY: run test test-postgres lint bench chromium postgres install clean
+.PHONY: run test test-postgres lint bench chromium postgres install clean axe
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,12 +37,21 @@ run: $(VENV)/.installed-app
 
 ## make test: install the test extras, Debian's chromium and PostgreSQL (for the gunicorn concurrency
 ## tests), then run the whole suite
-test: $(VENV)/.installed-test chromium postgres
+test: $(VENV)/.installed-test chromium postgres axe
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 ## make test-postgres: the whole suite again on PostgreSQL (DATABASE_URL, default the local test database)
-test-postgres: $(VENV)/.installed-test chromium postgres
+test-postgres: $(VENV)/.installed-test chromium postgres axe
 	DATABASE_URL=$${DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/test} $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## axe: axe-core (accessibility rules) from the npm registry, pinned by tests/e2e/package-lock.json, into
+## tests/e2e/node_modules (not committed); the browser tests inject it into each page
+AXE := tests/e2e/node_modules/axe-core/axe.min.js
+axe: $(AXE)
+$(AXE): tests/e2e/package.json tests/e2e/package-lock.json
+	@command -v npm >/dev/null 2>&1 || { echo "The accessibility tests need npm (Debian: apt-get install npm)."; exit 1; }
+	cd tests/e2e && npm ci --no-audit --no-fund --silent
+	touch $@
 
 chromium:
 	@command -v chromium >/dev/null 2>&1 || { \
@@ -67,4 +76,4 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python bench/run_all.py
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache .ruff_cache
+	rm -rf $(VENV) instance .pytest_cache .ruff_cache tests/e2e/node_modules

@@ -73,7 +73,7 @@ def test_queue_needs_attention_review_second_review(page, demo):
     assert "Second review required" in page.locator("#attempt-status").inner_text()
     assert page.get_by_text("Needs attention:").is_visible()
     _shot(page, "review")
-    page.get_by_label("Suspicious → attempt rejected").check()
+    page.get_by_label("Suspicious Attempt becomes Rejected").check()
     page.get_by_label("Note").fill("Phone in view for a full minute.")
     page.get_by_role("button", name="Record second review").click()
     consequence = page.locator("#consequence").inner_text()
@@ -93,7 +93,7 @@ def test_queue_needs_attention_review_second_review(page, demo):
     page.get_by_role("link", name="Needs attention").first.click()
     names = page.locator("#review-queue tbody tr td:nth-child(2)").all_inner_texts()
     assert "ana_hassan" not in names
-    _second_review(page, "yusuf_ozturk", "Passed → attempt verified", "Voice was the TV; fine.")
+    _second_review(page, "yusuf_ozturk", "Passed Attempt becomes Verified", "Voice was the TV; fine.")
     assert "Verified" in page.locator("#attempt-status").inner_text()
     assert _status("yusuf_ozturk") == "verified"
 
