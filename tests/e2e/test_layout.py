@@ -46,8 +46,10 @@ WIDEST = """() => {
   const out = [];
   for (const el of document.querySelectorAll('body *')) {
     if (!el.checkVisibility() || edge(el) <= window.innerWidth + 1) continue;
-    if (el.parentElement && el.parentElement.checkVisibility() && edge(el.parentElement) > window.innerWidth + 1) continue;
-    out.push([Math.round(edge(el)), el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + ' ' + (el.getAttribute('class') || '')]);
+    const parent = el.parentElement;
+    if (parent && parent.checkVisibility() && edge(parent) > window.innerWidth + 1) continue;
+    const name = el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + ' ' + (el.getAttribute('class') || '');
+    out.push([Math.round(edge(el)), name]);
   }
   return out.sort((a, b) => b[0] - a[0]).slice(0, 3).map((x) => x[1] + ' ' + x[0]);
 }"""

@@ -63,7 +63,7 @@ def test_queue_needs_attention_review_second_review(page, demo):
 
     page.get_by_role("link", name="Needs attention").first.click()
     page.get_by_role("heading", name="Needs attention").wait_for()
-    names = page.locator("#review-queue tbody tr td:nth-child(2)").all_inner_texts()
+    names = page.locator("#review-queue tbody tr td:nth-child(2) a").all_inner_texts()
     assert sorted(names) == ["ana_hassan", "lucia_mensah", "yusuf_ozturk"]
     _shot(page, "needs-attention")
 
@@ -91,7 +91,7 @@ def test_queue_needs_attention_review_second_review(page, demo):
 
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Proctoring reviews").click()
     page.get_by_role("link", name="Needs attention").first.click()
-    names = page.locator("#review-queue tbody tr td:nth-child(2)").all_inner_texts()
+    names = page.locator("#review-queue tbody tr td:nth-child(2) a").all_inner_texts()
     assert "ana_hassan" not in names
     _second_review(page, "yusuf_ozturk", "Passed Attempt becomes Verified", "Voice was the TV; fine.")
     assert "Verified" in page.locator("#attempt-status").inner_text()

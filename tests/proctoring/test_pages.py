@@ -57,7 +57,7 @@ def _learners(soup) -> list[str]:
     table = soup.find("table", id="review-queue")
     if table is None:
         return []
-    return [tr.find_all("td")[1].get_text(strip=True) for tr in table.tbody.find_all("tr")]
+    return [tr.find_all("td")[1].a.get_text(strip=True) for tr in table.tbody.find_all("tr")]
 
 
 def test_queue_lists_newest_first_for_global_staff(client, world):
@@ -183,7 +183,7 @@ def test_second_review_sets_reviewer_and_moves_attempt(client, world, decision, 
     client.login("course_staff")
     soup = client.soup(f"/proctoring/reviews/{attempt.attempt_code}")
     labels = [lab.get_text(" ", strip=True) for lab in soup.select("fieldset label")]
-    assert any("Suspicious" in lab and "rejected" in lab for lab in labels)  # the consequence is stated
+    assert any("Suspicious" in lab and "Rejected" in lab for lab in labels)  # the consequence is stated
     response = client.post(
         f"/proctoring/reviews/{attempt.attempt_code}/second-review",
         data={"decision": decision, "note": "Checked the video."},

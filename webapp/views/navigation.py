@@ -233,13 +233,14 @@ def plan_kind_title(name: str) -> str:
     return kind.title if kind else name
 
 
-_BREAK_AFTER = re.compile(r"([+@:/_.])")
+_BREAK_AFTER = re.compile(r"(?<=[+@:/])")
 
 
 def breakable(text: object) -> Markup:
-    """A long identifier (course key, block id, lookup key) that may wrap only after + @ : / _ . — never
-    mid-word — so it fits a narrow column without widening the page."""
-    return Markup(_BREAK_AFTER.sub(r"\1<wbr>", str(escape(str(text)))))
+    """A long identifier (course key, block id, lookup key) that may wrap only after + @ : or / — never
+    mid-word nor at its hyphens — so it fits a narrow column without widening the page."""
+    pieces = [p for p in _BREAK_AFTER.split(str(text)) if p]
+    return Markup("<wbr>".join(f'<span class="nowrap">{escape(p)}</span>' for p in pieces))
 
 
 def register(app: Flask) -> None:
