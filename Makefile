@@ -49,7 +49,13 @@ test-postgres: $(VENV)/.installed-test chromium postgres axe
 AXE := tests/e2e/node_modules/axe-core/axe.min.js
 axe: $(AXE)
 $(AXE): tests/e2e/package.json tests/e2e/package-lock.json
-	@command -v npm >/dev/null 2>&1 || { echo "The accessibility tests need npm (Debian: apt-get install npm)."; exit 1; }
+	@command -v npm >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "Installing Debian's npm for the accessibility tests…"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null; \
+	  else \
+	    echo "The accessibility tests need npm: run 'sudo apt-get install npm' and try again."; exit 1; \
+	  fi; }
 	cd tests/e2e && npm ci --no-audit --no-fund --silent
 	touch $@
 
