@@ -94,3 +94,28 @@ def _axe(page, source: str, name: str, found: dict[str, list[str]]) -> None:
     )
     if violations:
         found[name] = violations
+
+
+def test_the_menu_folds_into_a_details_on_narrow_screens_without_javascript(browser, live_server, app):
+    from tests.builders import make_user
+    from webapp.extensions import db
+
+    make_user("staff", is_staff=True)
+    db.session.commit()
+    for width, folded in ((1280, False), (390, True)):
+        context = browser.new_context(
+            base_url=live_server, viewport={"width": width, "height": 900}, java_script_enabled=False
+        )
+        page = context.new_page()
+        try:
+            login(page, "staff")
+            menu = page.locator("summary", has_text="Menu")
+            assert menu.is_visible() is folded
+            audit = page.get_by_role("navigation", name="Main").get_by_role("link", name="Audit")
+            assert audit.is_visible() is not folded
+            if folded:
+                menu.click()  # a <details>: opens without JavaScript
+                assert audit.is_visible()
+                assert page.get_by_role("button", name="Log out").is_visible()
+        finally:
+            context.close()
