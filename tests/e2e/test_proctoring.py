@@ -128,7 +128,7 @@ def test_replay_upload_preview_apply(page, demo, tmp_path):
     page.get_by_role("button", name="Preview the replay").click()
     page.get_by_role("heading", name="Proctoring review replay preview").wait_for()
     assert "unknown_attempt" in page.content()
-    assert "attempt submitted → second_review_required" in page.content()
+    assert "attempt Submitted → Second review required" in page.content()
     _shot(page, "replay-preview")
     assert _status("learner004") == "submitted"  # the preview wrote nothing
     page.on("dialog", lambda dialog: dialog.accept())

@@ -205,7 +205,7 @@ def test_second_review_sets_reviewer_and_moves_attempt(client, world, decision, 
     assert [h.review_status for h in db.session.scalars(select(ReviewHistory))] == ["Suspicious"]
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "proctoring.second_review"))
     assert event.actor_id == world["cs"].id and event.detail["decision"] == decision
-    assert f"moved from second_review_required to {attempt_after}" in response.get_data(as_text=True)
+    assert f"moved from Second review required to {attempt_after.capitalize()}" in response.get_data(as_text=True)
 
 
 def test_second_review_without_decision_is_refused_with_the_form(client, world):
