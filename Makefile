@@ -7,7 +7,7 @@ FLASK := $(BIN)/flask --app wsgi
 PORT ?= 5000
 DEMO_SPEC := webapp/demo/spec.yaml
 
-.PHONY: run test test-postgres lint bench chromium postgres install clean translations i18n-extract i18n-update
+.PHONY: run test test-postgres lint bench chromium postgres install clean translations i18n-extract i18n-update axe
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,12 +37,27 @@ run: $(VENV)/.installed-app translations
 
 ## make test: install the test extras, Debian's chromium and PostgreSQL (for the gunicorn concurrency
 ## tests), then run the whole suite
-test: $(VENV)/.installed-test translations chromium postgres
+test: $(VENV)/.installed-test translations chromium postgres axe
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 ## make test-postgres: the whole suite again on PostgreSQL (DATABASE_URL, default the local test database)
-test-postgres: $(VENV)/.installed-test translations chromium postgres
+test-postgres: $(VENV)/.installed-test translations chromium postgres axe
 	DATABASE_URL=$${DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/test} $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## axe: axe-core (accessibility rules) from the npm registry, pinned by tests/e2e/package-lock.json, into
+## tests/e2e/node_modules (not committed); the browser tests inject it into each page
+AXE := tests/e2e/node_modules/axe-core/axe.min.js
+axe: $(AXE)
+$(AXE): tests/e2e/package.json tests/e2e/package-lock.json
+	@command -v npm >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "Installing Debian's npm for the accessibility tests…"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null; \
+	  else \
+	    echo "The accessibility tests need npm: run 'sudo apt-get install npm' and try again."; exit 1; \
+	  fi; }
+	cd tests/e2e && npm ci --no-audit --no-fund --silent
+	touch $@
 
 chromium:
 	@command -v chromium >/dev/null 2>&1 || { \
@@ -82,4 +97,4 @@ i18n-update: i18n-extract
 	$(BIN)/pybabel -q update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --no-fuzzy-matching --ignore-obsolete
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache .ruff_cache
+	rm -rf $(VENV) instance .pytest_cache .ruff_cache tests/e2e/node_modules

@@ -43,8 +43,8 @@ def test_destructive_side_effects_have_a_warning_badge(client):
 def test_the_result_is_said_once_not_repeated_by_a_flash(client):
     plan_id = _removal_plan(client)
     page = client.post(f"/plans/{plan_id}/apply", follow_redirects=True).get_data(as_text=True)
-    assert "Applied: 1 change(s) written, 0 failed." in page
-    assert page.count("change(s) written") == 1
+    assert "Applied: 1 change written, 0 failed." in page
+    assert page.count("change written") == 1
     assert "made 1 certificate unavailable" in page
 
 
@@ -60,7 +60,7 @@ def test_review_page_has_one_breadcrumb_and_says_the_provider_status_once(client
     assert len(crumbs) == 1
     assert crumbs[0].get_text(" ", strip=True) == "Courses › Demo Course › Proctoring reviews › alice"
     assert soup.select_one("#review-status").get_text(" ", strip=True) == "Suspicious"
-    choices = [lab.get_text(" ", strip=True).split(" → ")[0] for lab in soup.select("fieldset label")]
+    choices = [lab.get_text(" ", strip=True) for lab in soup.select("fieldset label strong")]
     assert choices == ["Passed", "Rules violation", "Suspicious", "Not reviewed"]
     confirm = client.soup(f"/proctoring/reviews/{attempt.attempt_code}/second-review?decision=suspicious&note=x")
     crumbs = confirm.select("nav.breadcrumbs")

@@ -28,11 +28,20 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
+def _back_url() -> str | None:
+    """The page the request came from, when it is a page of this site (so an error page can lead back to
+    the form that sent a too-large upload); never another site's address."""
+    referrer = request.referrer or ""
+    if referrer.startswith(request.host_url) and referrer.split("?")[0] != request.base_url:
+        return referrer
+    return None
+
+
 def render_error(status: int, message: str):
     if _wants_json():
         return jsonify({"detail": message}), status
     return render_template(
-        "errors/error.html", status=status, title=TITLES.get(status, "Error"), message=message
+        "errors/error.html", status=status, title=TITLES.get(status, "Error"), message=message, back_url=_back_url()
     ), status
 
 

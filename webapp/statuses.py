@@ -519,3 +519,21 @@ BADGES: dict[type[StrEnum], dict[StrEnum, str]] = {
         SkipReason.UNCHANGED: "neutral",
     },
 }
+
+
+# Audit event actions (stored codes, stable in the CSV) and the words staff read for them.
+AUDIT_ACTION_LABELS: dict[str, str] = {
+    "plan.apply": "Plan applied",
+    "plan.recover": "Plan recovered after its worker stopped",
+    "plan.stale": "Plan found stale at apply",
+    "login.failed": "Failed login",
+    "completion.export": "Completion export downloaded",
+    "certificates.generation": "Learner self-generation switched",
+    "proctoring.review": "Provider review received",
+    "proctoring.second_review": "Second review recorded",
+}
+
+
+def audit_action_label(code: str) -> str:
+    """What staff read for an audit action code; an unknown code reads as its words."""
+    return AUDIT_ACTION_LABELS.get(code) or code.replace(".", " ").replace("_", " ").capitalize()

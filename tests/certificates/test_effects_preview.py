@@ -84,7 +84,7 @@ def test_result_page_says_the_side_effects_in_the_past_tense(client):
     plan_id = plan_id_of(upload(client, b"ann\nbob\n", removal=True))
     client.post(f"/plans/{plan_id}/apply")
     text = _apply_section(client.soup(f"/plans/{plan_id}")).get_text(" ", strip=True)
-    assert "Applied: 2 change(s) written, 0 failed." in text and "with them, it made 2 certificates unavailable" in text
+    assert "Applied: 2 changes written, 0 failed." in text and "with them, it made 2 certificates unavailable" in text
 
 
 def test_cli_json_counts_side_effects(runner, tmp_path):
@@ -153,8 +153,8 @@ def test_error_count_on_the_page_is_the_error_report_row_count_duplicates_listed
     plan_id = plan_id_of(upload(client, roster))
     soup = client.soup(f"/plans/{plan_id}")
     text = _apply_section(soup).get_text(" ", strip=True)
-    assert "The 2 row(s) with errors are left out" in text
-    assert "1 skipped row(s), such as duplicates superseded by a later row, are listed in a separate download" in text
+    assert "The 2 rows with errors are left out" in text
+    assert "1 skipped row, such as a duplicate superseded by a later row, is listed in a separate download" in text
     errors_link = soup.select_one("#error-report")
     assert errors_link.get_text(" ", strip=True) == "Download error report (CSV, 2 rows)"
     report = list(csv.reader(io.StringIO(client.get(errors_link["href"]).data.decode("utf-8-sig"))))

@@ -50,7 +50,7 @@ def test_upload_preview_apply_without_javascript(browser, live_server, roster_wo
         page.get_by_role("button", name="Upload and preview", exact=True).click()
         assert page.get_by_role("heading", name="Certificate exceptions preview").is_visible()
         page.get_by_role("button", name="Apply: create 2 exceptions").click()
-        assert "Applied: 2 change(s) written, 0 failed." in page.content()
+        assert "Applied: 2 changes written, 0 failed." in page.content()
         assert page.get_by_role("heading", name="Certificate exceptions result").is_visible()
     finally:
         context.close()

@@ -53,7 +53,7 @@ def test_upload_preview_filter_apply_and_download_error_report(page, app, tmp_pa
 
     page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Apply: create 22 exceptions and update 1 exception").click()
-    assert page.get_by_text("Applied: 23 change(s) written, 0 failed.").is_visible()
+    assert page.get_by_text("Applied: 23 changes written, 0 failed.").is_visible()
     assert page.get_by_role("heading", name="Certificate exceptions result").is_visible()
     _shot(page, "exceptions-result")
 

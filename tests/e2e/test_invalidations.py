@@ -52,7 +52,7 @@ def test_invalidate_from_csv_then_see_them_under_invalidated(page, app, tmp_path
     page.get_by_role(
         "button", name=re.compile(r"^Apply: create 2 invalidations and make 2 certificates unavailable")
     ).click()
-    page.get_by_text("Applied: 2 change(s) written, 0 failed.").wait_for()
+    page.get_by_text("Applied: 2 changes written, 0 failed.").wait_for()
 
     page.goto(f"/courses/{COURSE}/certificates/")
     page.get_by_role("link", name=re.compile(r"^Invalidated\s+2$")).click()

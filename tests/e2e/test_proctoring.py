@@ -63,7 +63,7 @@ def test_queue_needs_attention_review_second_review(page, demo):
 
     page.get_by_role("link", name="Needs attention").first.click()
     page.get_by_role("heading", name="Needs attention").wait_for()
-    names = page.locator("#review-queue tbody tr td:nth-child(2)").all_inner_texts()
+    names = page.locator("#review-queue tbody tr td:nth-child(2) a").all_inner_texts()
     assert sorted(names) == ["ana_hassan", "lucia_mensah", "yusuf_ozturk"]
     _shot(page, "needs-attention")
 
@@ -73,7 +73,7 @@ def test_queue_needs_attention_review_second_review(page, demo):
     assert "Second review required" in page.locator("#attempt-status").inner_text()
     assert page.get_by_text("Needs attention:").is_visible()
     _shot(page, "review")
-    page.get_by_label("Suspicious → attempt rejected").check()
+    page.get_by_label("Suspicious Attempt becomes Rejected").check()
     page.get_by_label("Note").fill("Phone in view for a full minute.")
     page.get_by_role("button", name="Record second review").click()
     consequence = page.locator("#consequence").inner_text()
@@ -91,9 +91,9 @@ def test_queue_needs_attention_review_second_review(page, demo):
 
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Proctoring reviews").click()
     page.get_by_role("link", name="Needs attention").first.click()
-    names = page.locator("#review-queue tbody tr td:nth-child(2)").all_inner_texts()
+    names = page.locator("#review-queue tbody tr td:nth-child(2) a").all_inner_texts()
     assert "ana_hassan" not in names
-    _second_review(page, "yusuf_ozturk", "Passed → attempt verified", "Voice was the TV; fine.")
+    _second_review(page, "yusuf_ozturk", "Passed Attempt becomes Verified", "Voice was the TV; fine.")
     assert "Verified" in page.locator("#attempt-status").inner_text()
     assert _status("yusuf_ozturk") == "verified"
 
@@ -128,7 +128,7 @@ def test_replay_upload_preview_apply(page, demo, tmp_path):
     page.get_by_role("button", name="Preview the replay").click()
     page.get_by_role("heading", name="Proctoring review replay preview").wait_for()
     assert "unknown_attempt" in page.content()
-    assert "attempt submitted → second_review_required" in page.content()
+    assert "attempt Submitted → Second review required" in page.content()
     _shot(page, "replay-preview")
     assert _status("learner004") == "submitted"  # the preview wrote nothing
     page.on("dialog", lambda dialog: dialog.accept())

@@ -88,7 +88,7 @@ def test_apply_invalidates_and_updates_notes(client, w):
     plan_id = plan_from(upload(client, "ana,copied answers\nbo\nfi,plagiarism\n"))
     response = client.post(f"/plans/{plan_id}/apply", follow_redirects=True)
     assert response.status_code == 200
-    assert "Applied: 2 change(s) written, 0 failed." in response.get_data(as_text=True)
+    assert "Applied: 2 changes written, 0 failed." in response.get_data(as_text=True)
     assert status_of(w["ana"]) == CertificateStatus.UNAVAILABLE
     assert status_of(w["bo"]) == CertificateStatus.GENERATING  # not downloadable: "Certificate is already invalid"
     ana = db.session.scalar(db.select(Invalidation).where(Invalidation.certificate_id == w["ana_cert"].id))

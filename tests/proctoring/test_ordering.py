@@ -84,8 +84,8 @@ def test_the_second_review_form_states_the_credit_consequence(client, attempt):
     labels = [
         label.get_text(" ", strip=True) for label in client.soup(f"/proctoring/reviews/{SAMPLE_CODE}").select("label")
     ]
-    assert "Passed → attempt verified, credit requirement becomes satisfied" in labels
-    assert "Suspicious → attempt rejected, credit requirement becomes failed" in labels
+    assert "Passed Attempt becomes Verified; credit status becomes Satisfied" in labels
+    assert "Suspicious Attempt becomes Rejected; credit status becomes Failed" in labels
 
 
 def test_a_replay_never_replaces_a_staff_decision(client, attempt, allow_review_updates):

@@ -57,7 +57,7 @@ def _learners(soup) -> list[str]:
     table = soup.find("table", id="review-queue")
     if table is None:
         return []
-    return [tr.find_all("td")[1].get_text(strip=True) for tr in table.tbody.find_all("tr")]
+    return [tr.find_all("td")[1].a.get_text(strip=True) for tr in table.tbody.find_all("tr")]
 
 
 def test_queue_lists_newest_first_for_global_staff(client, world):
@@ -183,7 +183,7 @@ def test_second_review_sets_reviewer_and_moves_attempt(client, world, decision, 
     client.login("course_staff")
     soup = client.soup(f"/proctoring/reviews/{attempt.attempt_code}")
     labels = [lab.get_text(" ", strip=True) for lab in soup.select("fieldset label")]
-    assert any("Suspicious" in lab and "rejected" in lab for lab in labels)  # the consequence is stated
+    assert any("Suspicious" in lab and "Rejected" in lab for lab in labels)  # the consequence is stated
     response = client.post(
         f"/proctoring/reviews/{attempt.attempt_code}/second-review",
         data={"decision": decision, "note": "Checked the video."},
@@ -205,7 +205,7 @@ def test_second_review_sets_reviewer_and_moves_attempt(client, world, decision, 
     assert [h.review_status for h in db.session.scalars(select(ReviewHistory))] == ["Suspicious"]
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "proctoring.second_review"))
     assert event.actor_id == world["cs"].id and event.detail["decision"] == decision
-    assert f"moved from second_review_required to {attempt_after}" in response.get_data(as_text=True)
+    assert f"moved from Second review required to {attempt_after.capitalize()}" in response.get_data(as_text=True)
 
 
 def test_second_review_without_decision_is_refused_with_the_form(client, world):

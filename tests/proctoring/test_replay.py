@@ -65,8 +65,8 @@ def test_preview_writes_nothing_and_shows_each_payload(client, world):
     assert plan.kind == "proctoring_replay" and plan.status == "previewed"
     rows = {r.row_number: r for r in db.session.scalars(select(PlanRow))}
     assert rows[1].action == "create"
-    assert "attempt submitted → verified" in rows[1].message
-    assert rows[1].effects == [{"kind": "credit_status", "message": "credit requirement status none → satisfied"}]
+    assert "attempt Submitted → Verified" in rows[1].message
+    assert rows[1].effects == [{"kind": "credit_status", "message": "credit requirement status none → Satisfied"}]
     assert rows[2].after["attempt_status"] == "second_review_required"
     assert (rows[3].action, rows[3].code) == ("error", "unknown_attempt")
     assert (rows[4].action, rows[4].code) == ("error", "record_locator_mismatch")

@@ -50,7 +50,7 @@ def _attempts_list(client) -> list[str]:
 
 def _needs_attention(client) -> list[str]:
     table = client.soup("/proctoring/needs-attention").find("table", id="review-queue")
-    return [tr.find_all("td")[1].get_text(strip=True) for tr in table.tbody.find_all("tr")] if table else []
+    return [tr.find_all("td")[1].a.get_text(strip=True) for tr in table.tbody.find_all("tr")] if table else []
 
 
 # ---------------------------------------------------------------------------------------- single, from the pages

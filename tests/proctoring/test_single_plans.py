@@ -64,7 +64,7 @@ def test_second_review_is_a_one_row_plan_with_the_credit_effect(client, world):
         data={"decision": "suspicious", "note": "Second person seen"},
         follow_redirects=True,
     )
-    assert "moved from second_review_required to rejected" in response.get_data(as_text=True)
+    assert "moved from Second review required to Rejected" in response.get_data(as_text=True)
     assert _attempt(b.attempt_code).status == "rejected" and _credit(b) == "failed"
     (plan,) = _plans("proctoring_second_review")
     assert plan.status == "applied" and plan.outcome_counts.get("applied") == 1

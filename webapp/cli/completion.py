@@ -11,6 +11,7 @@ from webapp.cli.common import json_option, refuses_with_exit_1
 from webapp.services import completion
 from webapp.services.csvio import csv_lines
 from webapp.timeutil import iso, parse_iso
+from webapp.wording import plural
 
 
 class IsoDate(click.ParamType):
@@ -81,7 +82,7 @@ def export(
         return
     counts = ", ".join(f"{k} {n}" for k, n in sorted(job.counts.items()))
     click.echo(
-        f"Export #{job.export_id}: {job.exported} record(s), {job.skipped} skipped ({counts or 'none'})"
-        + (f" → {out}" if out else ""),
+        f"Export #{job.export_id}: {plural(job.exported, '{n} record', '{n} records')}, "
+        f"{job.skipped} skipped ({counts or 'none'})" + (f" → {out}" if out else ""),
         err=not out,
     )

@@ -8,6 +8,7 @@ import click
 
 from webapp.cli.common import actor, as_option, dry_run_option, echo_plan, json_option, refuses_with_exit_1
 from webapp.services import plans
+from webapp.wording import plural
 
 
 @click.group("plans", help="Show, apply, revert, expire and recover plans.")
@@ -72,8 +73,9 @@ def recover(as_json: bool) -> None:
         return
     for r in recovered:
         if r.written or r.failed:
-            what = f"failed: {r.written} row(s) had been written, {r.failed} failed; the rest was not"
+            written = plural(r.written, "{n} row", "{n} rows")
+            what = f"failed: {written} had been written, {r.failed} failed; the rest was not"
         else:
             what = "previewed again: nothing had been written; it can be applied again"
         click.echo(f"Plan #{r.plan_id} ({r.kind}) {what}.")
-    click.echo(f"{len(recovered)} plan(s) recovered.")
+    click.echo(plural(len(recovered), "{n} plan recovered.", "{n} plans recovered."))

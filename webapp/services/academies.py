@@ -177,6 +177,16 @@ class AcademySyncKind(PlanKind):
     title = "Academy sync"
     input_columns = ("item",)
     needs_course = False
+    fix_hint = "correct those items in the catalog (or in your file) and sync again"
+
+    def empty_note(self, plan: Any) -> str:
+        """An empty answer never deactivates anything (the safety rule), which staff should be told."""
+        if plan.params.get("deactivate_missing"):
+            return (
+                "The catalog answer listed no academies, so the safety rule held: no academy is deactivated "
+                "(an empty or broken answer never deactivates anything)."
+            )
+        return "The catalog answer listed no academies: there is nothing to sync."
 
     def decide(self, ctx: PlanContext, items: Sequence[Item]) -> Iterator[Decision]:
         # per row: the academy fields, why the item yields none, or (a deactivation row) its payload

@@ -48,6 +48,7 @@ from webapp.services.errors import InputRefused, NotFound
 from webapp.services.pagination import Page
 from webapp.statuses import PASSING_CERTIFICATE_STATUSES, EnrollmentMode, Grade, Pacing, SkipReason
 from webapp.timeutil import epoch_ms, iso, parse_iso, utcnow
+from webapp.wording import plural
 
 HEADER = (
     "customer",
@@ -546,7 +547,7 @@ class Export:
                 summary=(
                     f"Completion export #{export.id} of {r.customer.slug}"
                     f"{' in ' + r.course_key if r.course_key else ''}: "
-                    f"{self.exported} record(s), {self.skipped} skipped"
+                    f"{plural(self.exported, '{n} record', '{n} records')}, {self.skipped} skipped"
                 ),
                 course_key=r.course_key or "",
                 detail={

@@ -10,6 +10,8 @@ from sqlalchemy import func, select
 from webapp.extensions import db
 from webapp.models import Course, CourseStaff, Enrollment, User
 from webapp.services import permissions
+from webapp.services.certificates.issued import status_segments
+from webapp.services.charts import Segment
 
 
 @dataclass
@@ -25,6 +27,7 @@ class CourseOverview:
     inactive_enrollments: int
     staff: list[CourseStaff]
     generation_enabled: bool
+    certificate_segments: list[Segment]  # the certificate-status bar
 
     @property
     def active_enrollments(self) -> int:
@@ -70,4 +73,6 @@ def overview(user: User, course_key: str) -> CourseOverview:
             .order_by(User.username)
         )
     )
-    return CourseOverview(course, dict(sorted(by_mode.items())), inactive, staff, generation_enabled(course))
+    return CourseOverview(
+        course, dict(sorted(by_mode.items())), inactive, staff, generation_enabled(course), status_segments(course)
+    )

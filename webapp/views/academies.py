@@ -8,7 +8,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, RadioField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Length, Optional
+from wtforms.validators import Length, Optional, ValidationError
 
 from webapp.services import academies
 from webapp.services.errors import InputRefused
@@ -40,6 +40,15 @@ class SyncForm(FlaskForm):
         "is deactivated. Leave empty to sync every academy.",
     )
     deactivate_missing = BooleanField("Deactivate academies the catalog no longer lists")
+
+    def validate_file(self, field: FileField) -> None:
+        """A file chosen while the configured catalog is selected would be ignored: say so instead."""
+        upload = field.data
+        if self.source.data == academies.SOURCE_CATALOG and upload and getattr(upload, "filename", ""):
+            raise ValidationError(
+                f"You chose the file {upload.filename}, but the source is the configured catalog. Choose "
+                "“An uploaded JSON file” to sync from the file, or remove the file to sync from the catalog."
+            )
 
 
 def _index(form: SyncForm, status: int = 200):

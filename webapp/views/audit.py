@@ -11,6 +11,7 @@ from wtforms.validators import Optional
 
 from webapp.services import audit
 from webapp.services.pagination import page_arg
+from webapp.statuses import audit_action_label
 from webapp.views.downloads import csv_response
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
@@ -38,7 +39,9 @@ class AuditFilterForm(FlaskForm):
 
 def _form() -> AuditFilterForm:
     form = AuditFilterForm(request.args)
-    form.action.choices = [SelectChoice("", "Any action")] + [SelectChoice(a) for a in audit.known_actions()]
+    form.action.choices = [SelectChoice("", "Any action")] + [
+        SelectChoice(a, audit_action_label(a)) for a in audit.known_actions()
+    ]
     return form
 
 

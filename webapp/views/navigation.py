@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 
 from flask import Flask, current_app, request, url_for
 from flask_login import current_user
+from markupsafe import Markup, escape
 
-from webapp.models import Course
+from webapp.models import Course, Plan
+from webapp.services import charts
+from webapp.services.charts import Segment
 from webapp.statuses import (
     ACTION_ORDER,
     WRITE_ACTIONS,
@@ -30,9 +34,11 @@ from webapp.statuses import (
     SkipReason,
     SpecialCase,
     Switch,
+    audit_action_label,
     badge_class,
     label_of,
 )
+from webapp.wording import plural
 
 # (endpoint, label, global staff only)
 MAIN_NAV = (
@@ -101,8 +107,45 @@ CHANGE_VOCABULARIES: dict[str, type[StrEnum]] = {
 
 
 def change_value(field: str, value: object) -> str:
-    """One value of a plan row's Change column as staff read it: a label for a status, "—" for none."""
+    """One value of a plan row's Change column as staff read it: a label for a status, "—" for none,
+    yes/no for a flag, a list as its items ("ai, strategy"; "none" when empty)."""
+    if isinstance(value, list | tuple):
+        return ", ".join(label_of(v, CHANGE_VOCABULARIES.get(field)) for v in value) or "none"
     return label_of(value, CHANGE_VOCABULARIES.get(field))
+
+
+# Field and parameter names as staff read them, where the name's words alone would not do.
+FIELD_LABELS: dict[str, str] = {
+    "is_active": "active",
+    "active": "active",
+    "deactivate_missing": "deactivate academies the catalog no longer lists",
+    "only_missing": "only what is missing",
+    "status": "certificate status",
+    "status_before": "certificate status before",
+    "grade": "grade",
+    "review_status": "provider review status",
+    "attempt_status": "attempt status",
+    "credit_status": "credit requirement status",
+    "stripe_price_lookup_key": "Stripe price lookup key",
+    "catalog_uuid": "catalog uuid",
+    "catalog_query_uuid": "catalog query uuid",
+    "marketing_url": "marketing URL",
+    "thumbnail_url": "thumbnail URL",
+    "as_of": "as of",
+}
+
+
+def field_label(name: str) -> str:
+    """A stored field or plan parameter name as staff read it ("is_active" reads "active")."""
+    return FIELD_LABELS.get(name) or name.replace("_", " ")
+
+
+def plan_action_label(kind_name: str, action: Action) -> str:
+    """An action as one plan kind means it (a re-validation's rows read "Re-validate", not "Deactivate")."""
+    from webapp.services.plans import KINDS
+
+    kind = KINDS.get(kind_name)
+    return kind.action_label(action) if kind else action.label
 
 
 # The vocabulary of a plan parameter, so the plan header reads "scope: All Learners", not "scope: all".
@@ -114,6 +157,75 @@ def param_value(key: str, value: object) -> str:
     return label_of(value, PARAM_VOCABULARIES.get(key))
 
 
+# Where a plan without a course belongs: its section's page(s) lead back to it (kind name → crumbs).
+SECTION_CRUMBS: dict[str, tuple[tuple[str, str], ...]] = {
+    "academy_sync": (("Academies", "academies.index"), ("Sync history", "academies.history")),
+    "proctoring_replay": (("Proctoring reviews", "proctoring.queue"),),
+}
+
+
+def plan_breadcrumbs(plan: Plan) -> list[tuple[str, str | None]]:
+    """The breadcrumb trail of a plan page, as (text, url) pairs, the plan itself last (url None): a
+    course's plan goes under the course and its proctoring or plan history; an academy sync under
+    Academies; a course-less replay under Proctoring reviews; anything else under the plans list."""
+    crumbs: list[tuple[str, str | None]]
+    if plan.course is not None:
+        key = plan.course.key
+        crumbs = [
+            ("Courses", url_for("courses.dashboard")),
+            (plan.course.name, url_for("courses.course", course_key=key)),
+        ]
+        if plan.kind.startswith("proctoring_"):
+            crumbs.append(("Proctoring", url_for("proctoring.course_queue", course_key=key)))
+        crumbs.append(("Plan history", url_for("plans.course_history", course_key=key)))
+    elif plan.kind in SECTION_CRUMBS:
+        crumbs = [(text, url_for(endpoint)) for text, endpoint in SECTION_CRUMBS[plan.kind]]
+    else:
+        crumbs = [("Plans", url_for("plans.history"))]
+    return [*crumbs, (f"Plan #{plan.id}", None)]
+
+
+# The list a plan's rows land in (kind name → link text, endpoint); course endpoints get the plan's course.
+SECTION_LINKS: dict[str, tuple[str, str]] = {
+    "certificate_exceptions": ("Open the allowlist", "certificates.exceptions"),
+    "certificate_exceptions_removal": ("Open the allowlist", "certificates.exceptions"),
+    "certificate_exceptions_revert": ("Open the allowlist", "certificates.exceptions"),
+    "certificates.invalidate": ("Open the invalidation list", "certificates.invalidations"),
+    "certificates.revalidate": ("Open the invalidation list", "certificates.invalidations"),
+    "certificates.generate_all": ("Open the issued certificates", "certificates.issued"),
+    "certificates.generate_exceptions": ("Open the issued certificates", "certificates.issued"),
+    "certificates.regenerate": ("Open the issued certificates", "certificates.issued"),
+    "certificates.generation_toggle": ("Open the issued certificates", "certificates.issued"),
+    "proctoring_reset": ("Open the attempts", "proctoring.attempts"),
+    "proctoring_second_review": ("Open the course's reviews", "proctoring.course_queue"),
+    "proctoring_replay": ("Open the reviews", "proctoring.queue"),
+    "academy_sync": ("Open the academies", "academies.index"),
+}
+
+
+def plan_section_link(plan: Plan) -> tuple[str, str] | None:
+    """(text, url) of the list the plan changes, e.g. the allowlist after an exceptions import."""
+    entry = SECTION_LINKS.get(plan.kind)
+    if entry is None:
+        return None
+    text, endpoint = entry
+    if endpoint == "proctoring.queue" and plan.course is not None:
+        endpoint = "proctoring.course_queue"
+    if endpoint.startswith(("certificates.", "proctoring.attempts", "proctoring.course_queue")):
+        if plan.course is None:
+            return None
+        return text, url_for(endpoint, course_key=plan.course.key)
+    return text, url_for(endpoint)
+
+
+def plan_segments(plan: Plan) -> list[Segment]:
+    """A plan's row counts per action (display order, only the actions it has), for its history bar."""
+    kind_name = plan.kind
+    return [
+        Segment(plan_action_label(kind_name, a), plan.count(a), badge_class(a)) for a in ACTION_ORDER if plan.count(a)
+    ]
+
+
 def plan_kind_title(name: str) -> str:
     from webapp.services.plans import KINDS
 
@@ -121,15 +233,35 @@ def plan_kind_title(name: str) -> str:
     return kind.title if kind else name
 
 
+_BREAK_AFTER = re.compile(r"(?<=[+@:/])")
+
+
+def breakable(text: object) -> Markup:
+    """A long identifier (course key, block id, lookup key) that may wrap only after + @ : or / — never
+    mid-word nor at its hyphens — so it fits a narrow column without widening the page."""
+    pieces = [p for p in _BREAK_AFTER.split(str(text)) if p]
+    return Markup("<wbr>".join(f'<span class="nowrap">{escape(p)}</span>' for p in pieces))
+
+
 def register(app: Flask) -> None:
+    app.jinja_env.filters["breakable"] = breakable
     app.jinja_env.globals.update(
         main_nav=main_nav,
         course_tabs=course_tabs,
         badge_class=badge_class,
         status_label=label_of,
         change_value=change_value,
+        field_label=field_label,
+        plan_action_label=plan_action_label,
+        plural=plural,
+        audit_action_label=audit_action_label,
         param_value=param_value,
         plan_kind_title=plan_kind_title,
+        plan_breadcrumbs=plan_breadcrumbs,
+        plan_section_link=plan_section_link,
+        plan_segments=plan_segments,
+        chart_bar=charts.stacked_bar,
+        chart_columns=charts.column_chart,
         # The vocabularies, so templates compare with enums and never spell a status themselves.
         Action=Action,
         PlanStatus=PlanStatus,

@@ -11,6 +11,7 @@ from webapp.services.pagination import page_arg
 from webapp.statuses import EffectKind, PlanStatus, RowFilter
 from webapp.views.downloads import csv_response
 from webapp.views.forms import ConfirmForm
+from webapp.wording import plural
 
 bp = Blueprint("plans", __name__)
 
@@ -52,8 +53,8 @@ def apply(plan_id: int):
         return redirect(url_for(".show", plan_id=plan_id))
     if result.status == PlanStatus.STALE:
         flash(
-            f"The data changed since this preview: {result.changed_rows} row(s) would now do something "
-            "else or change other values. Nothing was written. Here is a fresh preview to review.",
+            f"The data changed since this preview: {plural(result.changed_rows, '{n} row', '{n} rows')} would now "
+            "do something else or change other values. Nothing was written. Here is a fresh preview to review.",
             "warning",
         )
         return redirect(url_for(".show", plan_id=result.fresh_plan.id))

@@ -14,7 +14,7 @@ from webapp.services.errors import InputRefused
 from webapp.services.pagination import page_arg
 from webapp.services.proctoring import queue, replay, reset, reviews
 from webapp.services.proctoring import second_review as second_reviews
-from webapp.statuses import AttemptStatus, ProviderReviewStatus, ReviewStatus
+from webapp.statuses import AttemptStatus, ProviderReviewStatus, ReviewStatus, label_of
 from webapp.views.forms import ConfirmForm, CsvUploadForm
 
 bp = Blueprint("proctoring", __name__)
@@ -24,7 +24,7 @@ class SecondReviewForm(FlaskForm):
     decision = RadioField(
         "Your decision",
         validators=[DataRequired("Choose a decision.")],
-        choices=[SelectChoice(s.value, reviews.decision_consequence(s.value)) for s in ReviewStatus],
+        choices=[SelectChoice(s.value, s.label) for s in ReviewStatus],
     )
     note = TextAreaField(
         "Note",
@@ -106,6 +106,11 @@ def attempts(course_key: str):
     return render_template("proctoring/attempts.html", data=data, course=data.course, **_vocab())
 
 
+def _decision_effects() -> dict[str, str]:
+    """What each second-review decision does to the attempt and its credit status (shown under the choice)."""
+    return {s.value: reviews.decision_effect(s.value) for s in ReviewStatus}
+
+
 @bp.route("/proctoring/reviews/<attempt_code>")
 @login_required
 def review(attempt_code: str):
@@ -115,6 +120,7 @@ def review(attempt_code: str):
         d=detail,
         course=detail.course,
         form=SecondReviewForm(),
+        decision_effects=_decision_effects(),
         consequences=reset.CONSEQUENCES,
     )
 
@@ -176,7 +182,12 @@ def reset_upload(course_key: str):
 def _review_page(attempt_code: str, form: SecondReviewForm, status: int = 200):
     detail = queue.review_detail(current_user, attempt_code)
     return render_template(
-        "proctoring/review.html", d=detail, course=detail.course, form=form, consequences=reset.CONSEQUENCES
+        "proctoring/review.html",
+        d=detail,
+        course=detail.course,
+        form=form,
+        decision_effects=_decision_effects(),
+        consequences=reset.CONSEQUENCES,
     ), status
 
 
@@ -210,8 +221,9 @@ def second_review(attempt_code: str):
         form.note.errors = [str(error)]
         return _review_page(attempt_code, form, 400)
     flash(
-        f"Second review recorded: {result.standard_status.replace('_', ' ')}. The attempt moved from "
-        f"{result.previous_attempt_status} to {result.attempt_status}.",
+        f"Second review recorded: {label_of(result.standard_status, ReviewStatus)}. The attempt moved from "
+        f"{label_of(result.previous_attempt_status, AttemptStatus)} to "
+        f"{label_of(result.attempt_status, AttemptStatus)}.",
         "success",
     )
     return redirect(url_for(".review", attempt_code=result.attempt_code))

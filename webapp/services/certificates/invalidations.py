@@ -164,7 +164,8 @@ def _revalidate_item(row: int, user: User, mode: str, notes: str) -> Item:
 class RevalidateKind(CertificateChangeKind):
     """Re-validate learners' certificates: the active invalidation becomes inactive, the status comes back."""
 
-    row_nouns = ("re-validation", "re-validations")
+    row_nouns = ("certificate", "certificates")
+    action_labels = {Action.DEACTIVATE: "Re-validate"}  # the invalidation is deactivated: the certificate re-validated
     name = REVALIDATE_KIND
     title = "Certificate re-validations"
     input_columns = rosters.ROSTER_COLUMNS

@@ -22,6 +22,7 @@ from webapp.models import AllowlistEntry, Certificate, Course, Enrollment, Inval
 from webapp.services import permissions
 from webapp.services.certificates.generation import GenerationState, state_of
 from webapp.services.certificates.generation_runs import GenerationRun, generation_history
+from webapp.services.charts import Segment
 from webapp.services.errors import InputRefused, ServiceError
 from webapp.services.pagination import Page, paginate
 from webapp.statuses import CertificateFilter, CertificateStatus, EnrollmentMode, SpecialCase
@@ -150,6 +151,23 @@ def filter_counts(course: Course, q: str = "") -> dict[CertificateFilter, int]:
     return {
         f: sum(n for status, a, i, n in grouped if _MATCHES[f](status, bool(a), bool(i))) for f in CertificateFilter
     }
+
+
+def status_segments(course: Course) -> list[Segment]:
+    """The course's certificates by status, as the course page's bar shows them (the filters' words):
+    Received, Not Received, Audit (passing or not), Error, Invalidated."""
+    counts = filter_counts(course)
+    return [
+        Segment(CertificateFilter.RECEIVED.label, counts[CertificateFilter.RECEIVED], "good"),
+        Segment(CertificateFilter.NOT_RECEIVED.label, counts[CertificateFilter.NOT_RECEIVED], "muted"),
+        Segment(
+            "Audit",
+            counts[CertificateFilter.AUDIT_PASSING] + counts[CertificateFilter.AUDIT_NOT_PASSING],
+            "info",
+        ),
+        Segment("Error", counts[CertificateFilter.ERROR_STATE], "bad"),
+        Segment(CertificateFilter.INVALIDATED.label, counts[CertificateFilter.INVALIDATED], "warn"),
+    ]
 
 
 @dataclass

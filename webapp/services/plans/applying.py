@@ -31,6 +31,7 @@ from webapp.services.plans.storage import (
 )
 from webapp.statuses import Action, PlanStatus, RowOutcome
 from webapp.timeutil import utcnow
+from webapp.wording import plural
 
 log = logging.getLogger(__name__)
 
@@ -201,8 +202,8 @@ def _mark_stale(
     plan.lease_expires = None
     plan.superseded_by_id = fresh_plan.id
     plan.message = (
-        f"{changed} row(s) changed since the preview (what they do, the values they change or their side "
-        "effects); "
+        f"{plural(changed, '{n} row', '{n} rows')} changed since the preview (what they do, the values they "
+        "change or their side effects); "
         f"nothing was written. Review plan #{fresh_plan.id}."
     )
     audit.record(

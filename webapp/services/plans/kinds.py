@@ -134,6 +134,20 @@ class PlanKind:
     needs_course: ClassVar[bool] = True
     atomic: ClassVar[bool] = False  # all rows in one transaction; any error row refuses the apply
     row_nouns: ClassVar[tuple[str, str]] = ("row", "rows")  # what a row changes, as the apply button says it
+    # What an action means for this kind, when its generic label would mislead staff (a re-validation is
+    # stored as a deactivation of the invalidation; it reads "Re-validate"). Labels and verbs per action.
+    action_labels: ClassVar[dict[Action, str]] = {}
+    # How staff fix rows in error, as the preview says it after "download the error report".
+    fix_hint: ClassVar[str] = "fix the rows and upload the file again"
+
+    def empty_note(self, plan: Any) -> str:
+        """What an empty plan (no rows) means for this kind, said on its page ("" when nothing to add)."""
+        return ""
+
+    @classmethod
+    def action_label(cls, action: Action) -> str:
+        """The label staff read for this kind's rows of one action (tabs, badges, history counts)."""
+        return cls.action_labels.get(action) or action.label
 
     def authorize(self, actor: User | None, course: Course | None) -> None:
         """Who may plan and apply this kind: by default whoever may see it (kinds narrow it)."""

@@ -26,6 +26,7 @@ from webapp.models import Plan, PlanRow, User
 from webapp.services import audit
 from webapp.statuses import PlanStatus, RowOutcome
 from webapp.timeutil import utcnow
+from webapp.wording import plural
 
 PLAN_LEASE_SECONDS = 600
 
@@ -103,7 +104,8 @@ def _recover_one(plan_id: int, now: datetime, actor: User | None) -> Recovery | 
     if written or failed:
         status = PlanStatus.FAILED
         message = (
-            f"The worker applying this plan stopped after {written} row(s) were written ({failed} failed); "
+            f"The worker applying this plan stopped after {plural(written, '{n} row was', '{n} rows were')} written "
+            f"({failed} failed); "
             "the other rows were not. Plan the rest anew."
         )
         values: dict[str, object] = {

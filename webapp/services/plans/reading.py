@@ -139,7 +139,11 @@ class PlanPage:
     def write_phrases(self) -> list[str]:
         """Each write action with its count in words, e.g. ['remove 3 exceptions', 'update 1 exception']."""
         one, many = self.kind.row_nouns
-        return [f"{ACTION_VERBS.get(a, str(a))} {n:,} {one if n == 1 else many}" for a, n in self.write_counts]
+        return [f"{self._verb(a)} {n:,} {one if n == 1 else many}" for a, n in self.write_counts]
+
+    def _verb(self, action: Action) -> str:
+        own = self.kind.action_labels.get(action)
+        return own.lower() if own else ACTION_VERBS.get(action, str(action))
 
     @property
     def apply_summary(self) -> str:
@@ -154,7 +158,13 @@ class PlanPage:
 def plan_tabs(plan: Plan, active: RowFilter | None) -> list[Tab]:
     """'All', then one tab per action the plan has (display order), then the failed rows if any."""
     tabs = [Tab("All", plan.total, None, active is None)]
-    tabs += [Tab(f.label, plan.count(a), f, active == f) for a in ACTION_ORDER if plan.count(a) for f in [RowFilter(a)]]
+    kind = get_kind(plan.kind)
+    tabs += [
+        Tab(kind.action_label(a) if a in kind.action_labels else f.label, plan.count(a), f, active == f)
+        for a in ACTION_ORDER
+        if plan.count(a)
+        for f in [RowFilter(a)]
+    ]
     if plan.failed_count:
         tabs.append(Tab(RowFilter.FAILED.label, plan.failed_count, RowFilter.FAILED, active == RowFilter.FAILED))
     return tabs

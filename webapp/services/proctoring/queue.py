@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import joinedload
@@ -18,10 +19,12 @@ from webapp.models.proctoring import (
 )
 from webapp.services import permissions
 from webapp.services.batching import chunks
+from webapp.services.charts import Column, Segment
 from webapp.services.pagination import Page, paginate
 from webapp.services.proctoring.attempts import credit_statuses
 from webapp.services.proctoring.payload import STANDARD_STATUS
 from webapp.statuses import AttemptStatus, ProviderReviewStatus, ReviewStatus
+from webapp.timeutil import utcnow
 
 
 @dataclass
@@ -67,6 +70,7 @@ class Queue:
     courses: list[Course]
     exams: list[ProctoredExam]
     needs_attention: int
+    weeks: list[Column] = field(default_factory=list)  # review outcomes per week, oldest first
 
 
 def _visible(query: Select, actor: User) -> Select:
@@ -140,7 +144,45 @@ def review_queue(actor: User, filters: QueueFilters, *, course_key: str = "", pe
     if course_key:
         attention_query = attention_query.where(Course.key == course_key)
     attention = db.session.scalar(select(func.count()).select_from(attention_query.subquery())) or 0
-    return Queue(rows, page, filters, courses, exams, attention)
+    return Queue(rows, page, filters, courses, exams, attention, weekly_outcomes(actor, course_key=course_key))
+
+
+# The outcomes chart: provider review statuses in this order, with the badges' tones.
+OUTCOME_TONES = (
+    (ProviderReviewStatus.CLEAN, "good"),
+    (ProviderReviewStatus.RULES_VIOLATION, "info"),
+    (ProviderReviewStatus.SUSPICIOUS, "warn"),
+    (ProviderReviewStatus.NOT_REVIEWED, "bad"),
+)
+WEEKS_SHOWN = 8
+
+
+def weekly_outcomes(
+    actor: User, *, course_key: str = "", weeks: int = WEEKS_SHOWN, now: datetime | None = None
+) -> list[Column]:
+    """Reviews received per week (weeks start on Monday, UTC), by provider status, for the last `weeks`
+    weeks including the current one (empty weeks included): one grouped query by day and status."""
+    today = (now or utcnow()).date()
+    first = today - timedelta(days=today.weekday() + 7 * (weeks - 1))
+    day = func.date(Review.created)
+    query = _base(actor).where(Review.created >= datetime.combine(first, time.min))
+    if course_key:
+        query = query.where(Course.key == course_key)
+    sub = query.with_only_columns(day.label("day"), Review.review_status.label("status")).subquery()
+    counts: dict[tuple[int, str], int] = {}
+    for day_value, status, n in db.session.execute(
+        select(sub.c.day, sub.c.status, func.count()).group_by(sub.c.day, sub.c.status)
+    ):
+        when = day_value if isinstance(day_value, date) else date.fromisoformat(str(day_value)[:10])
+        week = (when - first).days // 7
+        counts[week, status] = counts.get((week, status), 0) + n
+    return [
+        Column(
+            (first + timedelta(weeks=w)).strftime("%d %b"),
+            tuple(Segment(status.value, counts.get((w, status.value), 0), tone) for status, tone in OUTCOME_TONES),
+        )
+        for w in range(weeks)
+    ]
 
 
 def _standard(provider_status: str) -> str:

@@ -34,7 +34,7 @@ from webapp.services.proctoring.reviews import (
     same_review,
     store_review,
 )
-from webapp.statuses import Action, EffectKind, PlanStatus, ProviderReviewStatus
+from webapp.statuses import Action, AttemptStatus, CreditStatus, EffectKind, PlanStatus, ProviderReviewStatus, label_of
 
 KIND = "proctoring_replay"
 
@@ -261,17 +261,20 @@ class ReplayKind(PlanKind):
             "attempt_status": target,
             "credit_status": credit_after,
         }
-        message = f"review {payload.provider_status.value}; attempt {attempt.status} → {target}"
+        review_label = label_of(payload.provider_status, ProviderReviewStatus)
+        message = (
+            f"review {review_label}; attempt {label_of(attempt.status, AttemptStatus)} → "
+            f"{label_of(target, AttemptStatus)}"
+        )
         effects = []
         if attempt.archived is not None:
-            message = (
-                f"review {payload.provider_status.value} stored with the reset (archived) attempt; no status changes"
-            )
+            message = f"review {review_label} stored with the reset (archived) attempt; no status changes"
         elif credit_after != credit_before:
             effects.append(
                 Effect(
                     EffectKind.CREDIT_STATUS,
-                    f"credit requirement status {credit_before or 'none'} → {credit_after or 'none'}",
+                    f"credit requirement status {label_of(credit_before, CreditStatus) if credit_before else 'none'} → "
+                    f"{label_of(credit_after, CreditStatus) if credit_after else 'none'}",
                 )
             )
         if payload.provider_status == ProviderReviewStatus.SUSPICIOUS:  # as the review service: every Suspicious

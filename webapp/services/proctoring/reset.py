@@ -35,6 +35,7 @@ from webapp.services.proctoring.attempts import credit_statuses
 from webapp.services.rosters import ROSTER_COLUMNS
 from webapp.statuses import Action, EffectKind
 from webapp.timeutil import utcnow
+from webapp.wording import plural
 
 KIND = "proctoring_reset"
 # A reset roster with a header is read by column name: the learner, then the exam's content_id.
@@ -102,6 +103,7 @@ class ResetKind(PlanKind):
     """Reset learners' exam attempts of one course."""
 
     row_nouns = ("attempt", "attempts")
+    action_labels = {Action.DEACTIVATE: "Reset"}  # the attempt is archived (deactivated): it reads as a reset
     name = KIND
     title = "Proctoring attempt reset"
     input_columns = COLUMNS
@@ -147,7 +149,8 @@ class ResetKind(PlanKind):
             return Decision(
                 Action.ERROR,
                 code="bad_format",
-                message=f"{len(item.cells)} cell(s); expected username_or_email, then the exam's content_id",
+                message=f"{plural(len(item.cells), '{n} cell', '{n} cells')}; "
+                "expected username_or_email, then the exam's content_id",
             )
         refusal = unstorable_text(COLUMNS[0], identifier) or unstorable_text(COLUMNS[1], content_id)
         if refusal:

@@ -28,7 +28,7 @@ from webapp.services.proctoring.attempts import (
     update_attempt_status,
 )
 from webapp.services.proctoring.payload import PROVIDER_STATUS, STANDARD_STATUS, ReviewPayload, parse_body
-from webapp.statuses import ProviderReviewStatus, ReviewStatus
+from webapp.statuses import AttemptStatus, CreditStatus, ProviderReviewStatus, ReviewStatus, label_of
 from webapp.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -279,7 +279,7 @@ def _audit_review(
     moved = (
         "attempt archived (reset), no status changed"
         if archived
-        else (f"attempt {change.from_status} → {change.to_status}")
+        else (f"attempt {label_of(change.from_status, AttemptStatus)} → {label_of(change.to_status, AttemptStatus)}")
     )
     audit.record(
         "proctoring.review",
@@ -372,9 +372,10 @@ def attempt_of(review: Review) -> ExamAttempt:
     return review.attempt
 
 
-def decision_consequence(decision: str) -> str:
-    """What a second-review decision does to the attempt, for the form's help text."""
+def decision_effect(decision: str) -> str:
+    """What a second-review decision does to the attempt and its credit status, shown next to the choice:
+    "Attempt becomes Rejected; credit status becomes Failed"."""
     target = status_for_review(PROVIDER_STATUS[ReviewStatus(decision)], True)
     credit = credit_for(target)
-    effect = f", credit requirement becomes {credit}" if credit else ""
-    return f"{ReviewStatus(decision).label} → attempt {target.value.replace('_', ' ')}{effect}"
+    effect = f"credit status becomes {label_of(credit, CreditStatus)}" if credit else "credit status unchanged"
+    return f"Attempt becomes {label_of(target, AttemptStatus)}; {effect}"

@@ -35,7 +35,7 @@ from webapp.services.proctoring.attempts import (
 )
 from webapp.services.proctoring.payload import PROVIDER_STATUS
 from webapp.services.proctoring.reviews import ReviewResult, _result, archive, get_review
-from webapp.statuses import Action, EffectKind, ReviewStatus
+from webapp.statuses import Action, AttemptStatus, EffectKind, ReviewStatus, label_of
 
 KIND = "proctoring_second_review"
 COLUMNS = ("attempt_code", "decision", "note")
@@ -203,7 +203,8 @@ def _record(ctx: PlanContext, review: Review, attempt: ExamAttempt, standard: Re
         actor,
         course_key=attempt.exam.course.key,
         summary=f"Second review of attempt {attempt.attempt_code} ({attempt.user.username}): "
-        f"{standard.value}; attempt {change.from_status} → {change.to_status}",
+        f"{standard.label}; attempt {label_of(change.from_status, AttemptStatus)} → "
+        f"{label_of(change.to_status, AttemptStatus)}",
         detail={
             "attempt_code": attempt.attempt_code,
             "decision": standard.value,
