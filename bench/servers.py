@@ -52,7 +52,7 @@ def gunicorn(env: dict[str, str], gunicorn_bin: str, workers: int = 4, timeout: 
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 90  # four workers importing the app on a busy machine
         while True:
             try:
                 if urllib.request.urlopen(f"{url}/healthz", timeout=5).status == 200:
