@@ -115,8 +115,11 @@ def lock_name(connection: Connection, scope: str) -> str:
 @event.listens_for(Pool, "checkin")
 def _release_named_locks(dbapi_connection: Any, record: Any) -> None:
     if dbapi_connection is not None and record is not None and record.info.pop("named_locks", False):
-        with dbapi_connection.cursor() as cursor:
-            cursor.execute("DO RELEASE_ALL_LOCKS()")
+        try:
+            with dbapi_connection.cursor() as cursor:
+                cursor.execute("DO RELEASE_ALL_LOCKS()")
+        except Exception:  # a broken connection: dropping it releases its locks on the server
+            record.invalidate()
 
 
 # ---------------------------------------------------------------------------------------------------------------
