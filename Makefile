@@ -7,7 +7,7 @@ FLASK := $(BIN)/flask --app wsgi
 PORT ?= 5000
 DEMO_SPEC := webapp/demo/spec.yaml
 
-.PHONY: run test test-postgres lint bench chromium postgres install clean translations i18n-extract i18n-update axe
+.PHONY: run test test-postgres test-mysql lint bench chromium postgres mariadb install clean translations i18n-extract i18n-update axe
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -59,6 +59,12 @@ $(AXE): tests/e2e/package.json tests/e2e/package-lock.json
 	cd tests/e2e && npm ci --no-audit --no-fund --silent
 	touch $@
 
+## make test-mysql: the whole suite again on MariaDB/MySQL (MYSQL_URL, default the local test database; the
+## concurrency tests' gunicorn server runs on it too)
+test-mysql: $(VENV)/.installed-test translations chromium mariadb axe
+	DATABASE_URL=$${MYSQL_URL:-mysql+pymysql://root@127.0.0.1:3306/test} CONCURRENCY_DATABASE_URL= \
+	  $(BIN)/python -m pytest $(PYTEST_ARGS)
+
 chromium:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ]; then \
@@ -71,6 +77,10 @@ chromium:
 postgres:
 	@if [ "$$(id -u)" = 0 ]; then bash .ci/ensure-postgres; \
 	else pg_isready -q -h 127.0.0.1 -p 5432 || { echo "The concurrency tests need PostgreSQL on 127.0.0.1:5432 (trust auth): run 'sudo bash .ci/ensure-postgres'."; exit 1; }; fi
+
+mariadb:
+	@if [ "$$(id -u)" = 0 ]; then bash .ci/ensure-mariadb; \
+	else mysqladmin -h 127.0.0.1 -P 3306 -u root ping >/dev/null 2>&1 || { echo "make test-mysql needs MariaDB on 127.0.0.1:3306 (root, no password): run 'sudo bash .ci/ensure-mariadb'."; exit 1; }; fi
 
 ## make lint: formatting, lint rules and types (the same checks as .pre-commit-config.yaml)
 lint: $(VENV)/.installed-test

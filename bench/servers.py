@@ -1,4 +1,4 @@
-"""Real servers for the load bench and the concurrency tests: a fresh PostgreSQL database, and gunicorn."""
+"""Real servers for the load bench and the concurrency tests: a fresh PostgreSQL or MySQL database, and gunicorn."""
 
 from __future__ import annotations
 
@@ -15,11 +15,21 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def fresh_database(base_url: str, suffix: str) -> str:
-    """Drop and create `<database of base_url>_<suffix>` on the same server; its URL."""
-    import psycopg
-
+    """Drop and create `<database of base_url>_<suffix>` on the same server (PostgreSQL or MySQL); its URL."""
     parts = urllib.parse.urlsplit(base_url)
     name = f"{parts.path.lstrip('/')}_{suffix}"
+    if parts.scheme.startswith(("mysql", "mariadb")):
+        import pymysql
+
+        connection = pymysql.connect(
+            host=parts.hostname, port=parts.port or 3306, user=parts.username or "root", password=parts.password or ""
+        )
+        with connection, connection.cursor() as cursor:
+            cursor.execute(f"DROP DATABASE IF EXISTS `{name}`")
+            cursor.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4")
+        return parts._replace(path=f"/{name}").geturl()
+    import psycopg
+
     admin = parts._replace(scheme="postgresql", path="/postgres").geturl()
     with psycopg.connect(admin, autocommit=True, connect_timeout=5) as connection:
         connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -42,7 +52,7 @@ def gunicorn(env: dict[str, str], gunicorn_bin: str, workers: int = 4, timeout: 
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 90  # four workers importing the app on a busy machine
         while True:
             try:
                 if urllib.request.urlopen(f"{url}/healthz", timeout=5).status == 200:

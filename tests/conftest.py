@@ -1,4 +1,4 @@
-"""Test fixtures: the app on SQLite (or PostgreSQL with DATABASE_URL), a client that logs in and posts
+"""Test fixtures: the app on SQLite (or PostgreSQL or MySQL with DATABASE_URL), a client that logs in and posts
 forms with their CSRF token like a browser, the CLI runner, and a clean database for every test."""
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from bs4 import BeautifulSoup
 from flask import Flask
 from flask.testing import FlaskClient
 
+from tests.databases import server_database
 from webapp import create_app
 from webapp.extensions import db
 
@@ -36,7 +37,7 @@ def pytest_configure(config: pytest.Config) -> None:
 def _database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     url = os.environ.get("DATABASE_URL")
     if url:
-        return url
+        return server_database(url)  # under pytest-xdist, a database of this worker's own
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
 
 

@@ -1,5 +1,5 @@
 """Database triggers for tests: a rule that refuses a write (as a DBA's trigger would), or another writer acting
-meanwhile. Real apply failures and real stale plans, on SQLite and PostgreSQL alike."""
+meanwhile. Real apply failures and real stale plans, on SQLite, PostgreSQL and MySQL alike."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ REFUSAL = "a database rule refuses this change"
 
 
 @contextmanager
-def trigger(name: str, when: str, table: str, sqlite_body: str, postgres_body: str) -> Iterator[None]:
+def trigger(name: str, when: str, table: str, sqlite_body: str, postgres_body: str, mysql_body: str) -> Iterator[None]:
     """While open, `when` (e.g. 'BEFORE INSERT') on `table` runs the body (per row; NEW is the row)."""
     postgres = db.engine.dialect.name == "postgresql"
     with db.engine.begin() as connection:
@@ -23,6 +23,8 @@ def trigger(name: str, when: str, table: str, sqlite_body: str, postgres_body: s
                 text(f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ {postgres_body} $$")
             )
             connection.execute(text(f"CREATE TRIGGER {name} {when} ON {table} FOR EACH ROW EXECUTE FUNCTION {name}()"))
+        elif db.engine.dialect.name == "mysql":
+            connection.execute(text(f"CREATE TRIGGER {name} {when} ON {table} FOR EACH ROW {mysql_body}"))
         else:
             connection.execute(text(f"CREATE TRIGGER {name} {when} ON {table} BEGIN {sqlite_body} END"))
     try:
@@ -44,6 +46,7 @@ def database_refuses(table: str, event: str) -> Iterator[None]:
         table,
         f"SELECT RAISE(ABORT, '{REFUSAL}');",
         f"BEGIN RAISE EXCEPTION '{REFUSAL}'; END",
+        f"SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = '{REFUSAL}'",
     ):
         yield
 
@@ -58,5 +61,6 @@ def certificate_fails_once_planned() -> Iterator[None]:
         "plan_rows",
         "UPDATE certificates SET status = 'notpassing' WHERE user_id = CAST(NEW.\"key\" AS INTEGER);",
         "BEGIN UPDATE certificates SET status = 'notpassing' WHERE user_id = NEW.\"key\"::int; RETURN NEW; END",
+        "UPDATE certificates SET status = 'notpassing' WHERE user_id = CAST(NEW.`key` AS SIGNED)",
     ):
         yield

@@ -24,12 +24,13 @@ def test_upgrade_replaces_clear_text_passwords_in_data_spec_plan_rows_with_a_mar
     url = _empty_database(tmp_path)
     _db(url, "upgrade", "41c3a94a3919")  # the schema before the scrub
     engine = create_engine(_engine_url(url))
+    key, row_number = map(engine.dialect.identifier_preparer.quote, ("key", "row_number"))  # reserved on MySQL
     plan = (
         "INSERT INTO plans (id, kind, status, params, source_name, counts, outcome_counts, created, expires, message) "
         "VALUES (:id, :kind, 'previewed', '{}', 'spec.yaml', '{}', '{}', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, '')"
     )
     row = (
-        "INSERT INTO plan_rows (plan_id, row_number, cells, data, key, label, action, code, message, outcome, "
+        f"INSERT INTO plan_rows (plan_id, {row_number}, cells, data, {key}, label, action, code, message, outcome, "
         "outcome_message) VALUES (:plan, :number, :cells, :data, '', '', 'create', '', '', '', '')"
     )
     users = {"file": "spec.yaml", "entity": "users", "index": 1, "entry": ENTRY}
@@ -50,7 +51,7 @@ def test_upgrade_replaces_clear_text_passwords_in_data_spec_plan_rows_with_a_mar
         with engine.connect() as connection:
             stored = {
                 (p, n): json.loads(d) if isinstance(d, str) else d
-                for p, n, d in connection.execute(text("SELECT plan_id, row_number, data FROM plan_rows"))
+                for p, n, d in connection.execute(text(f"SELECT plan_id, {row_number}, data FROM plan_rows"))
             }
     finally:
         engine.dispose()

@@ -14,7 +14,8 @@ from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import IntegrityError
 
-from bench.servers import fresh_database
+from tests.databases import server_database
+from webapp.database import database_url, include_object
 from webapp.extensions import db
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -22,13 +23,13 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def _empty_database(tmp_path: Path) -> str:
     url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith("postgres"):
+    if not url.startswith(("postgres", "mysql", "mariadb")):
         return f"sqlite:///{tmp_path / 'migrated.sqlite'}"
-    return fresh_database(url, "migrations")
+    return server_database(url, "migrations")
 
 
 def _engine_url(url: str) -> str:
-    return url.replace("postgresql://", "postgresql+psycopg://", 1) if url.startswith("postgresql://") else url
+    return database_url(url)
 
 
 def _schema_differences(url: str) -> list:
@@ -37,7 +38,9 @@ def _schema_differences(url: str) -> list:
         with warnings.catch_warnings(), engine.connect() as connection:
             # SQLite cannot reflect expression indexes; the behaviour test below covers them.
             warnings.filterwarnings("ignore", "Skipped unsupported reflection of expression-based index")
-            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            context = MigrationContext.configure(
+                connection, opts={"compare_type": True, "include_object": include_object(connection.dialect)}
+            )
             diffs = compare_metadata(context, db.metadata)
     finally:
         engine.dispose()

@@ -10,6 +10,8 @@ from typing import Any
 
 import orjson
 
+from webapp import database
+
 
 def _bool(name: str, default: bool) -> bool:
     value = os.environ.get(name)
@@ -43,11 +45,12 @@ def load_config(instance_path: str, given: Mapping[str, Any] | None = None) -> d
     settings (create_app's test config) win. instance/secret_key is written only when no SECRET_KEY is given."""
     instance = Path(instance_path)
     given = dict(given or {})
-    database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance / 'staff_console.sqlite'}"
-    if database_url.startswith("postgres://"):
-        database_url = "postgresql+psycopg://" + database_url.removeprefix("postgres://")
-    elif database_url.startswith("postgresql://"):
-        database_url = "postgresql+psycopg://" + database_url.removeprefix("postgresql://")
+    # DATABASE_URL: SQLite (default), PostgreSQL (postgresql://) or MySQL/MariaDB (mysql://, utf8mb4); see database.py
+    database_url = database.database_url(
+        given.get("SQLALCHEMY_DATABASE_URI")
+        or os.environ.get("DATABASE_URL")
+        or f"sqlite:///{instance / 'staff_console.sqlite'}"
+    )
     config = {
         "SECRET_KEY": given.get("SECRET_KEY") or os.environ.get("SECRET_KEY") or _instance_secret(instance),
         "SQLALCHEMY_DATABASE_URI": database_url,
@@ -90,4 +93,4 @@ def load_config(instance_path: str, given: Mapping[str, Any] | None = None) -> d
         "LOGIN_FAILURE_DELAY_SECONDS": float(os.environ.get("LOGIN_FAILURE_DELAY_SECONDS", "0.25")),
         "WTF_CSRF_TIME_LIMIT": None,
     }
-    return config | given
+    return config | given | {"SQLALCHEMY_DATABASE_URI": database_url}

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from tests.cli.test_data_load import load, write
 from webapp.extensions import db
@@ -82,7 +82,8 @@ SECRET = "Clear-Text-s3cret"
 
 
 def _everything_stored() -> str:
-    rows = db.session.execute(text("SELECT cells, data, key, label, message, before, after FROM plan_rows")).all()
+    c = PlanRow.__table__.c  # key and before are reserved words on MySQL: the dialect quotes them
+    rows = db.session.execute(select(c.cells, c.data, c.key, c.label, c.message, c.before, c.after)).all()
     return json.dumps([[str(c) for c in row] for row in rows])
 
 

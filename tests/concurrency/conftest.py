@@ -1,4 +1,5 @@
-"""Real gunicorn workers on loopback over PostgreSQL, for the concurrency tests.
+"""Real gunicorn workers on loopback over PostgreSQL (or MySQL/MariaDB when the suite runs on it), for the
+concurrency tests.
 
 The server gets its own database (`<test db>_concurrency`), migrated with `flask db upgrade` and
 loaded with a small data spec through the CLI, exactly as a deployment would be.
@@ -14,15 +15,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine
 
 from bench.http_session import Session  # noqa: F401  (re-exported for the tests)
-from bench.servers import fresh_database, gunicorn
+from bench.servers import gunicorn
+from tests.databases import server_database
+from webapp.database import database_url
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
-PG_URL = os.environ.get("CONCURRENCY_DATABASE_URL") or (
+SERVER_URL = os.environ.get("CONCURRENCY_DATABASE_URL") or (
     os.environ["DATABASE_URL"]
-    if os.environ.get("DATABASE_URL", "").startswith("postgres")
+    if os.environ.get("DATABASE_URL", "").startswith(("postgres", "mysql", "mariadb"))
     else "postgresql://postgres@127.0.0.1:5432/test"
 )
 SECRET = "concurrency-webhook-secret"
@@ -30,12 +34,13 @@ SECRET = "concurrency-webhook-secret"
 
 def _server_database() -> str:
     """A fresh database next to the test one, so the server never shares tables with the test run."""
-    import psycopg
-
     try:
-        return fresh_database(PG_URL, "concurrency")
-    except psycopg.OperationalError as error:
-        pytest.fail(f"The concurrency tests need PostgreSQL at {PG_URL} (run .ci/ensure-postgres): {error}")
+        return server_database(SERVER_URL, "concurrency")
+    except Exception as error:  # psycopg's or PyMySQL's OperationalError: no server there
+        pytest.fail(
+            f"The concurrency tests need a database server at {SERVER_URL} "
+            f"(run .ci/ensure-postgres or .ci/ensure-mariadb): {error}"
+        )
 
 
 def flask_cli(env: dict[str, str], *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
@@ -62,10 +67,13 @@ class Server:
         return result
 
     def sql(self, query: str, *params: object) -> list[tuple]:
-        import psycopg
-
-        with psycopg.connect(self.env["DATABASE_URL"]) as connection:
-            return connection.execute(query, params).fetchall()
+        """Run one query (%s placeholders: psycopg and PyMySQL alike) on the server's database."""
+        engine = create_engine(database_url(self.env["DATABASE_URL"]))
+        try:
+            with engine.connect() as connection:
+                return [tuple(row) for row in connection.exec_driver_sql(query, params).fetchall()]
+        finally:
+            engine.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import create_engine, func, insert, select, text
 
 from tests.certificates.helpers import COURSE_A, world_with_learners
+from webapp.database import lock_name
 from webapp.extensions import db
 from webapp.models import AllowlistEntry, AuditEvent, Enrollment, Plan, User
 from webapp.statuses import PlanStatus
@@ -35,7 +36,7 @@ def _many_learners(course) -> None:
     db.session.commit()
 
 
-def _held_by_another_process(url: str) -> bool:
+def _held_by_another_process(url: str, scope: str) -> bool:
     """True while some other connection holds the apply transaction's lock (the worker is mid-apply)."""
     engine = create_engine(url)
     try:
@@ -44,6 +45,9 @@ def _held_by_another_process(url: str) -> bool:
                 return bool(
                     connection.scalar(text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted"))
                 )
+            if connection.dialect.name == "mysql":
+                name = lock_name(connection, scope)
+                return connection.scalar(text("SELECT IS_USED_LOCK(:name)"), {"name": name}) is not None
             connection.exec_driver_sql("PRAGMA busy_timeout = 0")
             try:
                 connection.exec_driver_sql("BEGIN IMMEDIATE")
@@ -79,6 +83,7 @@ def test_a_killed_apply_is_recovered_after_its_lease_and_applied_once(runner, tm
     plan_id = json.loads(planned.output)["plan_id"]
 
     url = db.engine.url.render_as_string(hide_password=False)
+    scope = f"course:{w['course_a'].id}"
     env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "x", "PLAN_LEASE_SECONDS": "1", "PLAN_APPLY_BATCH": "1"}
     worker = subprocess.Popen(
         [sys.executable, "-m", "flask", "--app", "wsgi", "plans", "apply", str(plan_id), "--as", "instructor"],
@@ -88,7 +93,7 @@ def test_a_killed_apply_is_recovered_after_its_lease_and_applied_once(runner, tm
         stderr=subprocess.STDOUT,
     )
     try:
-        _wait(lambda: worker.poll() is not None or _held_by_another_process(url), "the worker to start applying")
+        _wait(lambda: worker.poll() is not None or _held_by_another_process(url, scope), "the worker to start applying")
         assert worker.poll() is None, worker.stdout.read() if worker.stdout else ""
         time.sleep(0.1)  # let it write some rows in its transaction
         assert worker.poll() is None, "the apply finished before it could be killed; make LEARNERS larger"

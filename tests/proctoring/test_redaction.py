@@ -86,6 +86,7 @@ def test_the_migration_redacts_rows_stored_before(tmp_path):
     flask = [str(Path(sys.executable).parent / "flask"), "--app", "wsgi", "db", "upgrade"]
     subprocess.run([*flask, "41c3a94a3919"], cwd=ROOT, env=env, capture_output=True, check=True)
     engine = create_engine(_engine_url(url))
+    key, row_number = map(engine.dialect.identifier_preparer.quote, ("key", "row_number"))  # reserved on MySQL
     raw = json.dumps(_secret_payload())
     try:
         with engine.begin() as c:
@@ -124,7 +125,7 @@ def test_the_migration_redacts_rows_stored_before(tmp_path):
             ):
                 c.execute(
                     text(
-                        "INSERT INTO plan_rows (id, plan_id, row_number, cells, data, key, label, action, code, "
+                        f"INSERT INTO plan_rows (id, plan_id, {row_number}, cells, data, {key}, label, action, code, "
                         "message, outcome, outcome_message) VALUES (:id, 1, :id, :cells, :data, '', '', 'create', "
                         "'', '', '', '')"
                     ),

@@ -4,6 +4,8 @@ from logging.config import fileConfig
 from alembic import context
 from flask import current_app
 
+from webapp.database import include_object, migration_session
+
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
 config = context.config
@@ -93,9 +95,11 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        # MySQL builds expression and partial indexes its own way (webapp/database.py): autogenerate skips them
+        conf_args.setdefault("include_object", include_object(connection.dialect))
         context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
 
-        with context.begin_transaction():
+        with migration_session(connection), context.begin_transaction():
             context.run_migrations()
 
 

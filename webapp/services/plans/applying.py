@@ -3,22 +3,22 @@ the audit event (design §1, step 3)."""
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import text, update
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
+from webapp.database import serialize
 from webapp.extensions import db
 from webapp.models import Plan, User
 from webapp.services import audit
 from webapp.services.errors import InputRefused, ServiceError
 from webapp.services.plans.kinds import Decision, Item, NotApplicable, PlanContext, PlanKind, get_kind
-from webapp.services.plans.leases import lease_until
+from webapp.services.plans.leases import lease_seconds, lease_until
 from webapp.services.plans.lifecycle import get_plan, refuse_if_reverted, store_expiry
 from webapp.services.plans.storage import (
     bulk_work,
@@ -146,14 +146,12 @@ def _serialize_applies(plan: Plan, lease: datetime) -> None:
     """Applies of plans over the same course (or the same course-less kind) run one at a time.
 
     Taken before the recompute, so a second plan sees what the first wrote and turns stale instead of
-    colliding. PostgreSQL: a transaction-scoped advisory lock; SQLite: the database write lock. The plan's
-    own row is held first (`_hold_claim`), so a plan waiting in line is not taken for a dead worker's.
+    colliding (the lock per dialect: `webapp.database.serialize`). The plan's own row is held first
+    (`_hold_claim`), so a plan waiting in line is not taken for a dead worker's.
     """
     _hold_claim(plan, lease)
     scope = f"course:{plan.course_id}" if plan.course_id else f"kind:{plan.kind}"
-    if db.session.get_bind().dialect.name == "postgresql":
-        key = int.from_bytes(hashlib.blake2b(scope.encode(), digest_size=8).digest(), "big", signed=True)
-        db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+    serialize(db.session, scope, timeout_seconds=lease_seconds())
 
 
 def _apply_claimed(plan: Plan, kind: PlanKind, actor: User | None, lease: datetime) -> ApplyResult:
