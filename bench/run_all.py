@@ -102,7 +102,7 @@ def main() -> int:
         )
     status |= run("CLI start-up", "bench_startup.py", ["--runs", "5"], rows)
     for name, db_args in backends:
-        status |= run(f"pages and lists, {name}", "bench_pages.py", ["--rows", n, *db_args], rows)
+        status |= run(f"pages and lists, {name}", "bench_pages.py", ["--rows", n, "--samples", "10", *db_args], rows)
     for title, script, args in OTHER_SCRIPTS:
         if (HERE / script).is_file():
             status |= run(title, script, args, rows)
