@@ -17,7 +17,14 @@ The floor and the peer run in a venv with Django + django-import-export made by 
 (/tmp/perfanchor by default; PERFANCHOR_DIR moves it). SHARED_BENCH_DIR overrides where the shared bench
 folder is (default: ../shared/bench beside the repository). Everything is written in a temporary folder.
 
-Usage: .venv/bin/python bench/bench_reference.py [--rows 100000] [--peer-rows 10000] [--skip-peer]
+Each figure is the median of --runs runs (default 3; floor and ours alternate in one run, so they share the
+machine's load). With --database-url (e.g. postgresql://postgres@127.0.0.1:5432/wt_perfcore) ours runs on that
+database instead of a SQLite file (the floor stays on SQLite: it is defined there); the database's tables are
+dropped and made again. Between runs the allowlist written by an apply is deleted (untimed), so every apply
+writes the same rows. The last lines are `ROW {json}` summaries for bench/run_all.py.
+
+Usage: .venv/bin/python bench/bench_reference.py [--rows 100000] [--peer-rows 10000] [--skip-peer] [--runs 3]
+       [--database-url URL]
 """
 
 from __future__ import annotations
@@ -27,6 +34,7 @@ import importlib.util
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -100,7 +108,7 @@ class Data:
     ours_url: str
 
 
-def prepare(py: str, gen_data: ModuleType, shared: Path, tmp: Path, rows: int) -> Data:
+def prepare(py: str, gen_data: ModuleType, shared: Path, tmp: Path, rows: int, url: str | None = None) -> Data:
     """gen_data.build (roster + Django-schema SQLite) in the reference venv, and our SQLite with the same
     users (learner{i}, learner{i}@example.com, i = 1..N) and the same enrolled ids, in the same course."""
     folder = tmp / f"n{rows}"
@@ -115,7 +123,7 @@ def prepare(py: str, gen_data: ModuleType, shared: Path, tmp: Path, rows: int) -
         raise SystemExit(f"gen_data.py {rows} failed ({done.returncode}):\n{done.stderr[-3000:]}")
     roster, template = (Path(p) for p in done.stdout.split())
     enrolled = set(gen_data.enrolled_ids(rows, SEED))
-    url = f"sqlite:///{folder}/ours.sqlite"
+    url = url or f"sqlite:///{folder}/ours.sqlite"
     learners = ((f"learner{i}", f"learner{i}@example.com") for i in range(1, rows + 1))
     build_population(url, gen_data.COURSE_ID, learners, enrolled=lambda position: position + 1 in enrolled)
     return Data(rows, roster, template, url)
@@ -135,7 +143,8 @@ def reference(py: str, shared: Path, mode: str, data: Data, name: str) -> Figure
 
 
 def ours(flask: list[str], data: Data, course: str, apply: bool) -> list[Figure]:
-    """Our preview (import-exceptions --dry-run) and, if `apply`, `plans apply` of that plan."""
+    """Our preview (import-exceptions --dry-run) and, if `apply`, `plans apply` of that plan (then the allowlist
+    it wrote is deleted, untimed, for the next run)."""
     env = {**os.environ, **NO_BYTECODE, "DATABASE_URL": data.ours_url, "SECRET_KEY": "bench"}
     preview = [*flask, "certificates", "import-exceptions", str(data.roster), "--course", course]
     wall, peak, cpu, out = run_timed([*preview, "--as", "staff", "--dry-run", "--json"], env)
@@ -148,7 +157,47 @@ def ours(flask: list[str], data: Data, course: str, apply: bool) -> list[Figure]
         applied = json.loads(out)
         counts = {"status": applied["status"], **(applied.get("outcomes") or {})}
         figures.append(Figure("ours commit (plans apply)", data.rows, wall, cpu, peak, None, counts))
+        clear_allowlist(data.ours_url)
     return figures
+
+
+def clear_allowlist(url: str) -> None:
+    """Delete every allowlist entry (what an apply wrote), so the next run's plan creates them again."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("DELETE FROM allowlist_entries"))
+    engine.dispose()
+
+
+def median_figure(runs: list[Figure]) -> Figure:
+    """The median of each measure over the runs (counts of the last run)."""
+    first = runs[-1]
+
+    def med(values: list[float | None]) -> float | None:
+        present = [v for v in values if v is not None]
+        return statistics.median(present) if present else None
+
+    return Figure(
+        f"{first.name} (median of {len(runs)})",
+        first.rows,
+        statistics.median(f.wall_s for f in runs),
+        statistics.median(f.cpu_s for f in runs),
+        statistics.median(f.peak_mb for f in runs),
+        med([f.inner_s for f in runs]),
+        first.counts,
+    )
+
+
+def summary_row(
+    name: str, figure: float, unit: str, ratio: float | None, versus: str, target: str, **extra: object
+) -> None:
+    """One `ROW {json}` line: what bench/run_all.py collects into the table of issue 15."""
+    row = {"row": name, "figure": round(figure, 3), "unit": unit, "target": target, **extra}
+    if ratio is not None:
+        row.update(ratio=round(ratio, 2), versus=versus)
+    print("ROW " + json.dumps(row), flush=True)
 
 
 def print_table(figures: list[Figure]) -> None:
@@ -173,26 +222,45 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=100_000, help="N for the floor and ours (default 100,000)")
     parser.add_argument("--peer-rows", type=int, default=10_000, help="N for the peer (default 10,000)")
     parser.add_argument("--skip-peer", action="store_true", help="leave out django-import-export")
+    parser.add_argument("--runs", type=int, default=3, help="runs of each measure; medians are printed (default 3)")
+    parser.add_argument("--database-url", default=None, help="our database (default: a SQLite file)")
     options = parser.parse_args()
     shared = shared_bench_dir()
     gen_data = load_gen_data(shared)
     flask = flask_command()
     py = reference_python(shared)
+    backend = "postgresql" if (options.database_url or "").startswith("postgresql") else "sqlite"
     with tempfile.TemporaryDirectory(prefix="bench-reference-") as name:
         tmp = Path(name)
         start = time.perf_counter()
-        data = prepare(py, gen_data, shared, tmp, options.rows)
+        data = prepare(py, gen_data, shared, tmp, options.rows, options.database_url)
         peer_data = None if options.skip_peer else prepare(py, gen_data, shared, tmp, options.peer_rows)
         print(
             f"setup: gen_data.py rosters and databases ({options.rows:,}"
-            f"{'' if peer_data is None else f' and {options.peer_rows:,}'} rows, seed {SEED}) and ours loaded "
-            f"with the same users and enrollments in {time.perf_counter() - start:.1f} s"
+            f"{'' if peer_data is None else f' and {options.peer_rows:,}'} rows, seed {SEED}) and ours ({backend}) "
+            f"loaded with the same users and enrollments in {time.perf_counter() - start:.1f} s"
         )
         print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs", flush=True)
 
-        floor_preview = reference(py, shared, "baseline_preview", data, "floor preview (measure.py baseline_preview)")
-        ours_preview, ours_commit = ours(flask, data, gen_data.COURSE_ID, apply=True)
-        floor_commit = reference(py, shared, "baseline_commit", data, "floor commit (measure.py baseline_commit)")
+        runs: dict[str, list[Figure]] = {"fp": [], "op": [], "fc": [], "oc": []}
+        for run in range(options.runs):  # the floor and ours alternate: both see the same load
+            runs["fp"].append(
+                reference(py, shared, "baseline_preview", data, "floor preview (measure.py baseline_preview)")
+            )
+            preview, commit = ours(flask, data, gen_data.COURSE_ID, apply=True)
+            runs["op"].append(preview)
+            runs["oc"].append(commit)
+            runs["fc"].append(
+                reference(py, shared, "baseline_commit", data, "floor commit (measure.py baseline_commit)")
+            )
+            print(
+                f"run {run + 1}: floor preview {runs['fp'][-1].wall_s:.2f} s, ours {preview.wall_s:.2f} s; "
+                f"floor commit {runs['fc'][-1].wall_s:.2f} s, ours {commit.wall_s:.2f} s",
+                flush=True,
+            )
+        floor_preview, ours_preview, floor_commit, ours_commit = (
+            median_figure(runs[k]) for k in ("fp", "op", "fc", "oc")
+        )
         figures = [floor_preview, ours_preview, floor_commit, ours_commit]
         peer = ours_small = None
         if peer_data is not None:
@@ -213,6 +281,40 @@ def main() -> None:
     ratio(f"ours/floor, commit at {options.rows:,}", ours_commit, floor_commit)
     if peer is not None and ours_small is not None:
         ratio(f"peer/ours, preview at {options.peer_rows:,}", peer, ours_small)
+    rows = f"{options.rows // 1000}k rows" if options.rows % 1000 == 0 else f"{options.rows:,} rows"
+    cpu = {"cpu_s": round(ours_preview.cpu_s, 2), "cpu_ratio": round(ours_preview.cpu_s / floor_preview.cpu_s, 2)}
+    summary_row(
+        f"exceptions preview, {rows}, whole CLI process, plan persisted",
+        ours_preview.wall_s,
+        "s",
+        ours_preview.wall_s / floor_preview.wall_s,
+        "floor preview",
+        "≤ 2x floor",
+        backend=backend,
+        floor_s=round(floor_preview.wall_s, 3),
+        **cpu,
+    )
+    cpu = {"cpu_s": round(ours_commit.cpu_s, 2), "cpu_ratio": round(ours_commit.cpu_s / floor_commit.cpu_s, 2)}
+    summary_row(
+        f"exceptions apply, {rows}",
+        ours_commit.wall_s,
+        "s",
+        ours_commit.wall_s / floor_commit.wall_s,
+        "floor commit",
+        "≤ 2x floor commit",
+        backend=backend,
+        floor_s=round(floor_commit.wall_s, 3),
+        **cpu,
+    )
+    summary_row(
+        "peak memory of either",
+        max(ours_preview.peak_mb, ours_commit.peak_mb),
+        "MB",
+        None,
+        "",
+        "≤ 150 MB",
+        backend=backend,
+    )
 
 
 if __name__ == "__main__":

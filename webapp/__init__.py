@@ -7,8 +7,9 @@ from pathlib import Path
 from flask import Flask
 
 from webapp import database, errors, i18n, security  # noqa: F401  (database: connection setup)
+from webapp.cli.lazy import LazyGroup
 from webapp.config import load_config
-from webapp.extensions import csrf, db, login_manager, migrate
+from webapp.extensions import csrf, db, login_manager
 from webapp.routing import CourseKeyConverter, IdConverter
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -22,7 +23,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.url_map.converters["id"] = IdConverter
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
+    # `flask db …` (Flask-Migrate): Alembic is imported when a db command runs, not by every command.
+    app.cli.add_command(
+        LazyGroup(
+            "db", "flask_migrate.cli:db", help="Database migrations (Alembic).", prepare=lambda: init_migrate(app)
+        )
+    )
     csrf.init_app(app)
     login_manager.init_app(app)
     i18n.register(app)  # the request's language, before any template or message is built
@@ -33,3 +39,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     errors.register(app)
     security.register(app)
     return app
+
+
+def init_migrate(app: Flask) -> None:
+    """Flask-Migrate bound to this app (what `flask db` needs), imported on first use."""
+    if "migrate" not in app.extensions:
+        from flask_migrate import Migrate
+
+        Migrate(app, db, directory=str(MIGRATIONS_DIR))

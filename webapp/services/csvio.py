@@ -111,8 +111,13 @@ def header_name(cell: str) -> str:
 def _pick(cells: list[str], plan: list[list[int]]) -> list[str]:
     """A data row's cells as the wanted columns: each the first non-empty of its file columns."""
     picked = []
+    count = len(cells)
     for indexes in plan:
-        value = next((cells[i] for i in indexes if i < len(cells) and cells[i].strip()), "")
+        value = ""
+        for i in indexes:  # a loop, not next(<generator>): this runs for every row of a 200,000-row file
+            if i < count and cells[i].strip():
+                value = cells[i]
+                break
         picked.append(value)
     trimmed = _trim(picked)
     return trimmed or [""]  # a row with content only in ignored columns is a row without a learner
@@ -197,6 +202,8 @@ def detect_delimiter(sample: list[str], columns: Columns | None = None) -> str:
 
 
 def _trim(cells: list[str]) -> list[str]:
+    if cells and cells[-1].strip():  # the usual row: nothing to trim, no copy
+        return cells
     end = len(cells)
     while end and not cells[end - 1].strip():
         end -= 1

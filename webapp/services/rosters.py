@@ -161,25 +161,23 @@ def find_learners(identifiers: Iterable[str]) -> dict[str, Learner]:
     """
     # Text the database cannot hold (a NUL) names nobody: the row gets its own error (see `triage`).
     keys = {key for identifier in identifiers if (key := identifier.strip().lower()) and not UNSTORABLE.search(key)}
-    by_email: dict[str, Learner] = {}
-    by_username: dict[str, Learner] = {}
+    by_email: dict[str, tuple[int, str, str]] = {}
+    by_username: dict[str, tuple[int, str, str]] = {}
+    users = User.__table__.c  # Core columns: plain tuples, no ORM row processing for a scan of every user
+    columns = (users.id, users.username, users.email)
     if len(keys) > FULL_SCAN_MIN and len(keys) * 3 > (db.session.scalar(select(func.count()).select_from(User)) or 0):
-        for row in db.session.execute(select(User.id, User.username, User.email)):
-            learner = Learner(row.id, row.username, row.email)
-            if (email := learner.email.lower()) in keys:
-                by_email[email] = learner
-            if (name := learner.username.lower()) in keys:
-                by_username[name] = learner
+        for row in db.session.execute(select(*columns)):
+            if (email := row[2].lower()) in keys:
+                by_email[email] = row
+            if (name := row[1].lower()) in keys:
+                by_username[name] = row
     else:
         emails = sorted(key for key in keys if "@" in key)  # an email always has one
-        for column, wanted, found in ((User.email, emails, by_email), (User.username, sorted(keys), by_username)):
+        for position, wanted, found in ((2, emails, by_email), (1, sorted(keys), by_username)):
             for batch in chunks(wanted):
-                for row in db.session.execute(
-                    select(User.id, User.username, User.email).where(func.lower(column).in_(batch))
-                ):
-                    learner = Learner(row.id, row.username, row.email)
-                    found[(learner.email if column is User.email else learner.username).lower()] = learner
-    return {key: match for key in keys if (match := by_email.get(key) or by_username.get(key))}
+                for row in db.session.execute(select(*columns).where(func.lower(columns[position]).in_(batch))):
+                    found[row[position].lower()] = row
+    return {key: Learner(*match) for key in keys if (match := by_email.get(key) or by_username.get(key))}
 
 
 @dataclass(slots=True)
@@ -189,14 +187,11 @@ class Resolved:
     index: int
     item: Item
     user: Learner
+    notes: str  # the row's notes, stripped (read once by `triage`)
 
     @property
     def entry(self) -> RosterEntry:
         return entry_of(self.item)
-
-    @property
-    def notes(self) -> str:
-        return self.entry.notes
 
 
 def learner_label(user: User | Learner) -> str:
@@ -210,15 +205,16 @@ def triage(items: Sequence[Item]) -> tuple[list[Decision | None], list[Resolved]
     the kind must decide (those are the `Resolved` rows, in input order).
     """
     decisions: list[Decision | None] = [None] * len(items)
-    # Entries are derived again where needed, not kept: 100,000 of them would be held for nothing.
-    users = find_learners(identifier_of(item) for item in items)
+    # Each row's (identifier, notes, blank) is read once; only references are kept (strip() returns the
+    # cell itself when there is nothing to strip), never a payload object per row.
+    fields = [_fields(item) for item in items]
+    users = find_learners(identifier for identifier, _, _ in fields)
+    user_at: list[Learner | None] = [None] * len(items)
     last_row_of_user: dict[int, int] = {}
-    for index, item in enumerate(items):
-        entry = entry_of(item)
-        identifier = entry.identifier
-        if entry.blank:
+    for index, (item, (identifier, notes, blank)) in enumerate(zip(items, fields, strict=True)):
+        if blank:
             decisions[index] = Decision(Action.SKIP, code="blank_row", message="blank row")
-        elif len([c for c in item.cells if c.strip()]) > 2:
+        elif len(item.cells) > 2 and len([c for c in item.cells if c.strip()]) > 2:
             decisions[index] = Decision(
                 Action.ERROR,
                 code="bad_format",
@@ -226,11 +222,9 @@ def triage(items: Sequence[Item]) -> tuple[list[Decision | None], list[Resolved]
             )
         elif not identifier:
             decisions[index] = Decision(Action.ERROR, code="bad_format", message="no username or email in this row")
-        elif refusal := unstorable_text(ROSTER_COLUMNS[0], identifier) or unstorable_text(
-            ROSTER_COLUMNS[1], entry.notes
-        ):
+        elif refusal := unstorable_text(ROSTER_COLUMNS[0], identifier) or unstorable_text(ROSTER_COLUMNS[1], notes):
             decisions[index] = Decision(Action.ERROR, key=identifier.lower(), code="bad_text", message=refusal)
-        elif identifier.lower() not in users:
+        elif (user := users.get(identifier.lower())) is None:
             decisions[index] = Decision(
                 Action.ERROR,
                 key=identifier.lower(),
@@ -238,12 +232,13 @@ def triage(items: Sequence[Item]) -> tuple[list[Decision | None], list[Resolved]
                 message=rule_message("{identifier} does not exist; check the spelling", identifier=identifier),
             )
         else:
-            last_row_of_user[users[identifier.lower()].id] = index
+            user_at[index] = user
+            last_row_of_user[user.id] = index
+    del users
     resolved: list[Resolved] = []
-    for index, item in enumerate(items):
-        if decisions[index] is not None:
+    for index, user in enumerate(user_at):
+        if user is None:
             continue
-        user = users[identifier_of(item).lower()]
         winner = last_row_of_user[user.id]
         if winner != index:
             decisions[index] = Decision(
@@ -254,8 +249,20 @@ def triage(items: Sequence[Item]) -> tuple[list[Decision | None], list[Resolved]
                 message=f"same learner as row {items[winner].row}, which supersedes this row",
             )
         else:
-            resolved.append(Resolved(index, item, user))
+            resolved.append(Resolved(index, items[index], user, fields[index][1]))
     return decisions, resolved
+
+
+def _fields(row: Row) -> tuple[str, str, bool]:
+    """(identifier, notes, blank) of a roster row, as `entry_of` reads them; uploaded rows without a
+    payload take the quick way (their cells, stripped)."""
+    if row.data:
+        entry = RosterEntry.from_data(row.data)
+        return entry.identifier, entry.notes, entry.blank
+    cells = row.cells
+    if not cells:
+        return "", "", True
+    return str(cells[0]).strip(), str(cells[1]).strip() if len(cells) > 1 else "", False
 
 
 def merge(decisions: list[Decision | None], decided: dict[int, Decision]) -> list[Decision]:

@@ -17,7 +17,7 @@ from sqlalchemy.orm import aliased, joinedload
 from webapp.extensions import db
 from webapp.models import AllowlistEntry, Certificate, Course, Enrollment, Plan, PlanRow, User
 from webapp.services import permissions, plans, rosters
-from webapp.services.batching import chunks
+from webapp.services.batching import chunks, insert_many
 from webapp.services.certificates import generation_runs
 from webapp.services.certificates.common import (
     NO_CERTIFICATE_STATUSES,
@@ -259,18 +259,11 @@ def _write_adds(ctx: PlanContext, rows: Sequence[PlanRow]) -> None:
     creates = [r for r in rows if r.action == Action.CREATE]
     updates = [r for r in rows if r.action == Action.UPDATE]
     if creates:
-        db.session.execute(
-            AllowlistEntry.__table__.insert(),
-            [
-                {
-                    "user_id": int(r.key),
-                    "course_id": course_id,
-                    "notes": rosters.notes_of(r),
-                    "created": ctx.now,
-                    "created_by_id": ctx.actor.id if ctx.actor else None,
-                }
-                for r in creates
-            ],
+        actor_id = ctx.actor_id
+        insert_many(
+            AllowlistEntry.__table__,
+            ("user_id", "course_id", "notes", "created", "created_by_id"),
+            ((int(r.key), course_id, rosters.notes_of(r), ctx.now, actor_id) for r in creates),
         )
     if updates:
         entries = allowlist_by_user(course_id, [int(r.key) for r in updates])

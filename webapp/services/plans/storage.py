@@ -15,7 +15,7 @@ from typing import Any
 
 import orjson
 from flask import current_app, has_app_context
-from sqlalchemy import Row, bindparam, select, update
+from sqlalchemy import Row, Select, bindparam, select, update
 
 from webapp.extensions import db
 from webapp.models import Plan, PlanRow
@@ -43,8 +43,6 @@ ROW_COLUMNS = (
     "outcome",
     "outcome_message",
 )
-JSON_COLUMNS = ("cells", "data", "before", "after", "effects")
-NULLABLE_JSON = ("before", "after", "effects")
 WRITE_ACTION_VALUES = [str(a) for a in WRITE_ACTIONS]
 
 
@@ -98,25 +96,29 @@ def persist(
     return plan
 
 
-def _row_values(plan_id: int, items: Sequence[Item], decisions: Sequence[Decision]) -> Iterator[dict[str, Any]]:
-    """The column values of each item's row, as `insert_rows` takes them (generated, never all held)."""
+def _row_values(plan_id: int, items: Sequence[Item], decisions: Sequence[Decision]) -> Iterator[tuple[Any, ...]]:
+    """Each item's row as a tuple in ROW_COLUMNS order, JSON already serialised, as `insert_rows` takes them
+    (generated, never all held)."""
     for item, d in zip(items, decisions, strict=True):
-        yield {
-            "plan_id": plan_id,
-            "row_number": item.row,
-            "cells": item.cells,
-            "data": item.data,
-            "key": d.key[:255],
-            "label": d.label[:255],
-            "action": str(d.action),
-            "code": d.code,
-            "message": d.message,
-            "before": d.before,
-            "after": d.after,
-            "effects": d.effects_data(),
-            "outcome": "",
-            "outcome_message": "",
-        }
+        yield (
+            plan_id,
+            item.row,
+            _json(item.cells),
+            _json(item.data) if item.data else EMPTY_OBJECT,
+            d.key[:255],
+            d.label[:255],
+            str(d.action),
+            d.code,
+            d.message,
+            None if d.before is None else _json(d.before),
+            None if d.after is None else _json(d.after),
+            _json([e.to_data() for e in d.effects]) if d.effects else None,
+            "",
+            "",
+        )
+
+
+EMPTY_OBJECT = "{}"  # the stored `data` of an uploaded row: its cells say everything
 
 
 def batch_size(setting: str, default: int) -> int:
@@ -124,22 +126,22 @@ def batch_size(setting: str, default: int) -> int:
     return int(current_app.config.get(setting, default)) if has_app_context() else default
 
 
-def insert_rows(rows: Iterable[dict[str, Any]]) -> None:
-    """Insert plan rows in batches through the driver's executemany with JSON serialised by orjson.
+def insert_rows(rows: Iterable[tuple[Any, ...]]) -> None:
+    """Insert plan rows (tuples in ROW_COLUMNS order, JSON serialised) in batches through the driver's
+    executemany.
 
     SQLAlchemy's per-row parameter processing costs more than the insert itself at 100,000 rows; the
     statement is still SQLAlchemy's, compiled once for the dialect (SQLite and PostgreSQL alike).
     """
     connection = db.session.connection()
-    compiled = PLAN_ROWS.insert().compile(dialect=connection.dialect, column_keys=list(ROW_COLUMNS))
-    names = compiled.positiontup if compiled.positional else None
+    compiled = PLAN_ROWS.insert().inline().compile(dialect=connection.dialect, column_keys=list(ROW_COLUMNS))
+    order = compiled.positiontup if compiled.positional else None
+    if order is not None and list(order) != list(ROW_COLUMNS):
+        raise RuntimeError(f"unexpected parameter order {order}")
     size = batch_size("PLAN_INSERT_BATCH", INSERT_BATCH)
     batch: list[Any] = []
     for row in rows:
-        for column in JSON_COLUMNS:
-            value = row[column]
-            row[column] = None if value is None and column in NULLABLE_JSON else _json(value)
-        batch.append(tuple(row[n] for n in names) if names is not None else row)
+        batch.append(row if order is not None else dict(zip(ROW_COLUMNS, row, strict=True)))
         if len(batch) == size:
             connection.exec_driver_sql(compiled.string, batch)
             batch = []
@@ -155,21 +157,38 @@ def previewed_items(plan_id: int) -> tuple[list[Item], array[int]]:
     """The plan's items again (for the recompute), and each row's previewed (action, key, before, effects) as
     one 64-bit hash.
 
-    Streamed, reading only what deciding and the stale check need, so a 100,000-row plan is never held in
-    memory twice.
+    Streamed through the driver (JSON parsed by orjson, and only where a value is stored), reading only what
+    deciding and the stale check need, so a 100,000-row plan is never held in memory twice.
     """
     items: list[Item] = []
     expected = array("q")
     c = PLAN_ROWS.c
-    result = db.session.execute(
+    rows = driver_rows(
         select(c.row_number, c.cells, c.data, c.action, c.key, c.before, c.effects)
         .where(c.plan_id == plan_id)
         .order_by(c.id)
     )
-    for r in result:
-        items.append(Item(r.row_number, r.cells, r.data))
-        expected.append(row_hash(r.action, r.key, r.before, r.effects))
+    for row_number, cells, data, action, key, before, effects in rows:
+        items.append(Item(row_number, _loaded(cells), {} if data in ("{}", {}) else _loaded(data)))
+        expected.append(row_hash(action, key, _loaded(before), _loaded(effects)))
     return items, expected
+
+
+def driver_rows(statement: Select[Any]) -> Iterator[tuple[Any, ...]]:
+    """The rows of a Core select as the driver returns them (no per-value result processing): JSON columns
+    come as text on SQLite and parsed on PostgreSQL (see `_loaded`)."""
+    connection = db.session.connection()
+    compiled = statement.compile(dialect=connection.dialect)
+    params = compiled.construct_params()
+    if compiled.positional:
+        yield from connection.exec_driver_sql(compiled.string, tuple(params[n] for n in compiled.positiontup or ()))
+    else:
+        yield from connection.exec_driver_sql(compiled.string, params)
+
+
+def _loaded(value: Any) -> Any:
+    """A JSON column's value as read by `driver_rows`: text parsed by orjson, a parsed value as it is."""
+    return orjson.loads(value) if isinstance(value, str | bytes) else value
 
 
 def decision_hash(d: Decision) -> int:
