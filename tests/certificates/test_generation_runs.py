@@ -176,3 +176,39 @@ def test_large_runs_read_the_course_once_with_the_same_results(client, monkeypat
 
     monkeypatch.setattr(common, "COURSE_WIDE_FROM", 1)
     test_all_learners_run_previews_each_learner_then_applies(client)
+
+
+def test_apply_reads_the_learners_state_once_over_its_batches(app):
+    """Issue 15: the apply writes in batches (5 rows in tests) but reads the learners' grades once, in the
+    recompute (2 IN batches of 7 for 12 learners), not again per batch; creates and updates are both written."""
+    from sqlalchemy import event
+
+    from webapp.services import plans
+    from webapp.services.certificates.generation_runs import plan_generation
+
+    w = world_with_learners(1)
+    learners = [w["ann"]] + [make_user(f"learner{i:02d}") for i in range(11)]
+    for i, learner in enumerate(learners):
+        if learner is not w["ann"]:
+            enroll(learner, w["course_a"])
+        _grade(learner, 0.5 + i / 100, i % 3 != 0)
+    make_certificate(learners[4], w["course_a"], "error", grade=None)  # not held: updated, not created
+    db.session.commit()
+    plan = plan_generation(w["staff"], COURSE_A, "all")
+    seen: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        result = plans.apply_plan(plan.id, w["staff"])
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert (result.status, result.applied, result.failed) == ("applied", 12, 0)
+    assert sum("FROM grade_records" in s for s in seen) == 2
+    statuses = _statuses()
+    assert statuses["learner03"] == ("downloadable", 0.54)  # was error: updated
+    assert statuses["ann"] == ("notpassing", 0.5)
+    assert statuses["learner00"] == ("downloadable", 0.51)
+    assert len(statuses) == 12

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from typing import Any
 
 from sqlalchemy import Select, func, select
 
@@ -12,7 +13,7 @@ from webapp.extensions import db
 from webapp.models import AuditEvent, User
 from webapp.services import permissions
 from webapp.services.pagination import Page, paginate
-from webapp.timeutil import iso
+from webapp.timeutil import iso, utcnow
 
 
 def record(
@@ -28,17 +29,49 @@ def record(
 ) -> AuditEvent:
     """Add an audit event to the current transaction (the caller commits)."""
     event = AuditEvent(
-        action=action,
-        actor_id=actor.id if actor else None,
-        actor_name=actor.username if actor else (actor_name or "system (command line)"),
-        summary=summary[:500],
-        course_key=course_key,
-        plan_id=plan_id,
-        detail=detail or {},
-        remote_addr=remote_addr[:64],
+        **event_values(
+            action,
+            actor,
+            summary=summary,
+            course_key=course_key,
+            plan_id=plan_id,
+            detail=detail,
+            remote_addr=remote_addr,
+            actor_name=actor_name,
+        )
     )
     db.session.add(event)
     return event
+
+
+def event_values(
+    action: str,
+    actor: User | None,
+    *,
+    summary: str = "",
+    course_key: str = "",
+    plan_id: int | None = None,
+    detail: dict | None = None,
+    remote_addr: str = "",
+    actor_name: str = "",
+) -> dict[str, Any]:
+    """The column values of an audit event (`record` adds one; `record_all` inserts many at once)."""
+    return {
+        "action": action,
+        "actor_id": actor.id if actor else None,
+        "actor_name": actor.username if actor else (actor_name or "system (command line)"),
+        "summary": summary[:500],
+        "course_key": course_key,
+        "plan_id": plan_id,
+        "detail": detail or {},
+        "remote_addr": remote_addr[:64],
+    }
+
+
+def record_all(events: Sequence[dict[str, Any]]) -> None:
+    """Insert the events (`event_values`) in one multi-row statement, in the current transaction."""
+    if events:
+        db.session.execute(AuditEvent.__table__.insert(), [{"at": utcnow(), **e} for e in events])
 
 
 @dataclass

@@ -10,13 +10,14 @@ certificate; "Regenerate" re-runs the same rules for learners who already hold o
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import joinedload
 
 from webapp.extensions import db
@@ -43,7 +44,7 @@ from webapp.statuses import (
     RowOutcome,
     label_of,
 )
-from webapp.timeutil import iso
+from webapp.timeutil import iso, utcnow
 
 GENERATE_ALL_KIND = "certificates.generate_all"
 GENERATE_EXCEPTIONS_KIND = "certificates.generate_exceptions"
@@ -51,6 +52,7 @@ REGENERATE_KIND = "certificates.regenerate"
 GENERATION_KINDS = (GENERATE_ALL_KIND, GENERATE_EXCEPTIONS_KIND, REGENERATE_KIND)
 
 AUDIT_MODES = frozenset({EnrollmentMode.AUDIT, EnrollmentMode.HONOR})
+STATE = "generation_state"  # the PlanContext.cache key of the state the recompute read
 # A certificate in these statuses is not "held": a generation run issues one (Regenerate skips them).
 NOT_HELD = NO_CERTIFICATE_STATUSES | {CertificateStatus.ERROR}
 
@@ -62,6 +64,8 @@ class _State:
     allowlisted: set[int]
     certificates: dict[int, tuple[str, float | None]]  # user id -> (status, grade)
     invalidated: set[int]
+    certificate_ids: dict[int, int]  # user id -> certificate id
+    covered: frozenset[int] = frozenset()  # the learners this state was read for
 
 
 def _state(course: Course, user_ids: Sequence[int]) -> _State:
@@ -93,18 +97,19 @@ def _state(course: Course, user_ids: Sequence[int]) -> _State:
             user_ids,
         )
     }
-    certificates = {
-        user_id: (status, grade)
-        for user_id, status, grade in rows_by_user(
-            select(Certificate.user_id, Certificate.status, Certificate.grade).where(
-                Certificate.course_id == course.id
-            ),
-            Certificate.user_id,
-            user_ids,
-        )
-    }
+    certificates: dict[int, tuple[str, float | None]] = {}
+    certificate_ids: dict[int, int] = {}
+    for user_id, status, grade, cert_id in rows_by_user(
+        select(Certificate.user_id, Certificate.status, Certificate.grade, Certificate.id).where(
+            Certificate.course_id == course.id
+        ),
+        Certificate.user_id,
+        user_ids,
+    ):
+        certificates[user_id] = (status, grade)
+        certificate_ids[user_id] = cert_id
     invalidated = invalidated_learners(course, user_ids)
-    return _State(modes, grades, allowlisted, certificates, invalidated)
+    return _State(modes, grades, allowlisted, certificates, invalidated, certificate_ids, frozenset(user_ids))
 
 
 def _target(state: _State, user_id: int) -> tuple[str, float | None, bool] | str:
@@ -130,8 +135,19 @@ def _target(state: _State, user_id: int) -> tuple[str, float | None, bool] | str
 BECAUSE_OF_EXCEPTION = "certificate exception (grade ignored)"
 
 
+@functools.cache
 def _label(status: str) -> str:
     return label_of(status, CertificateStatus)
+
+
+@functools.cache
+def _issued(status: str, grade: float | None) -> tuple[Effect, ...]:
+    """The effect of issuing a certificate (shared by the rows that issue the same status and grade)."""
+    return (Effect(EffectKind.CERTIFICATE_ISSUED, f"certificate issued as {_label(status)} ({_graded(grade)})"),)
+
+
+def _graded(grade: float | None) -> str:
+    return f"grade {grade:g}" if isinstance(grade, int | float) else "no grade"
 
 
 class GenerationEntry(NamedTuple):
@@ -159,6 +175,7 @@ class _GenerationKind(CertificateChangeKind):
     def decide(self, ctx: PlanContext, items: Sequence[Item]) -> list[Decision]:
         user_ids = [GenerationEntry.from_data(i.data).user_id for i in items]
         state = _state(ctx.require_course(), user_ids)
+        ctx.cache[STATE] = state  # the apply that follows this recompute (same transaction) reads it again
         return [self._decide_one(state, item) for item in items]
 
     def _decide_one(self, state: _State, item: Item) -> Decision:
@@ -178,14 +195,13 @@ class _GenerationKind(CertificateChangeKind):
         status, grade, exception = target
         why = BECAUSE_OF_EXCEPTION if exception else "from the grade record"
         after = {"status": status, "grade": grade, **({"reason": BECAUSE_OF_EXCEPTION} if exception else {})}
-        graded = f"grade {grade:g}" if isinstance(grade, int | float) else "no grade"
         if current is None:
-            issued = Effect(EffectKind.CERTIFICATE_ISSUED, f"certificate issued as {_label(status)} ({graded})")
-            return Decision(Action.CREATE, key, label, message=why, after=after, effects=[issued])
+            return Decision(Action.CREATE, key, label, message=why, after=after, effects=_issued(status, grade))
         if current[0] == status and current[1] == grade:
             return Decision(Action.UNCHANGED, key, label, message=f"already {_label(status)}")
         changed = Effect(
-            EffectKind.CERTIFICATE_ISSUED, f"certificate {_label(current[0])} becomes {_label(status)} ({graded})"
+            EffectKind.CERTIFICATE_ISSUED,
+            f"certificate {_label(current[0])} becomes {_label(status)} ({_graded(grade)})",
         )
         return Decision(
             Action.UPDATE,
@@ -198,26 +214,46 @@ class _GenerationKind(CertificateChangeKind):
         )
 
     def apply(self, ctx: PlanContext, rows: Sequence[PlanRow]) -> None:
-        wanted = {int(r.key): r for r in rows if r.action in (Action.CREATE, Action.UPDATE)}
-        existing = {
-            c.user_id: c
-            for batch in chunks(sorted(wanted))
-            for c in db.session.scalars(
-                select(Certificate).where(Certificate.course_id == ctx.course_id, Certificate.user_id.in_(batch))
-            )
-        }
-        # apply() reads no `after`: the rules are re-run (the engine's recompute agreed with the preview).
-        state = _state(ctx.require_course(), list(wanted))
+        """Issue or change the batch's certificates: one multi-row insert and one executemany update."""
+        wanted = [int(r.key) for r in rows if r.action in (Action.CREATE, Action.UPDATE)]
+        # apply() reads no `after`: the rules are re-run on the state the engine's recompute read, under the
+        # apply's lock, in this transaction (the writes change certificates only, which the rules do not read);
+        # a batch applied without that recompute (a row replayed alone after its batch failed) reads its own.
+        state = ctx.cache.get(STATE)
+        if not isinstance(state, _State) or not set(wanted) <= state.covered:
+            state = _state(ctx.require_course(), wanted)
+        existing = state.certificate_ids
+        now = utcnow()
+        new: list[dict[str, Any]] = []
+        changed: list[dict[str, Any]] = []
         for user_id in wanted:
             target = _target(state, user_id)
             if isinstance(target, str):
                 raise ServiceError(f"learner #{user_id} is now skipped ({target})")
             status, grade, _ = target
-            certificate = existing.get(user_id)
-            if certificate is None:
-                db.session.add(Certificate(user_id=user_id, course_id=ctx.course_id, status=status, grade=grade))
+            if user_id in existing:
+                changed.append({"b_id": existing[user_id], "b_status": status, "b_grade": grade, "b_modified": now})
             else:
-                certificate.status, certificate.grade = status, grade
+                new.append(
+                    {
+                        "user_id": user_id,
+                        "course_id": ctx.course_id,
+                        "status": status,
+                        "grade": grade,
+                        "created": now,
+                        "modified": now,
+                    }
+                )
+        if new:
+            db.session.execute(Certificate.__table__.insert(), new)
+        if changed:
+            table = Certificate.__table__
+            db.session.execute(
+                update(table)
+                .where(table.c.id == bindparam("b_id"))
+                .values(status=bindparam("b_status"), grade=bindparam("b_grade"), modified=bindparam("b_modified")),
+                changed,
+            )
 
 
 class GenerateAll(_GenerationKind):
@@ -254,12 +290,12 @@ def parse_scope(value: str | None) -> GenerationScope:
         raise InputRefused(f"Unknown scope {value!r}; choose one of: {choices}.") from None
 
 
-def _learners(course: Course, scope: GenerationScope, regenerate: bool) -> list[User]:
+def _learners(course: Course, scope: GenerationScope, regenerate: bool) -> list[tuple[int, str]]:
     """The learners a run covers, by username: enrolled learners, or allowlisted ones without a downloadable
     certificate (domain §1.7); a regeneration for exceptions covers every allowlisted learner."""
     if scope == GenerationScope.ALL:
         query = (
-            select(User)
+            select(User.id, User.username)
             .join(Enrollment, Enrollment.user_id == User.id)
             .where(Enrollment.course_id == course.id, Enrollment.is_active.is_(True))
         )
@@ -268,13 +304,13 @@ def _learners(course: Course, scope: GenerationScope, regenerate: bool) -> list[
             Certificate.course_id == course.id, Certificate.status == CertificateStatus.DOWNLOADABLE
         )
         query = (
-            select(User)
+            select(User.id, User.username)
             .join(AllowlistEntry, AllowlistEntry.user_id == User.id)
             .where(AllowlistEntry.course_id == course.id)
         )
         if not regenerate:
             query = query.where(User.id.not_in(downloadable))
-    return list(db.session.scalars(query.order_by(User.username)))
+    return [(user_id, username) for user_id, username in db.session.execute(query.order_by(User.username))]
 
 
 def plan_generation(actor: User | None, course_key: str, scope: str, *, regenerate: bool = False) -> Plan:
@@ -286,7 +322,7 @@ def plan_generation(actor: User | None, course_key: str, scope: str, *, regenera
     users = _learners(course, selected, regenerate)
     if not users:
         raise InputRefused(f"There are no learners to cover in {course.key} ({selected.label}).")
-    items = [Item.of(n, [u.username], GenerationEntry(u.id, u.username)) for n, u in enumerate(users, start=1)]
+    items = [Item.of(n, [name], GenerationEntry(user_id, name)) for n, (user_id, name) in enumerate(users, start=1)]
     if regenerate:
         kind = REGENERATE_KIND
     else:

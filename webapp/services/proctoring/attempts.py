@@ -1,9 +1,9 @@
-"""Attempt rules (domain §2.2), in ONE place: `update_attempt_status`.
+"""Attempt rules (domain §2.2), in ONE place: `update_attempt_statuses` (and `update_attempt_status` for one).
 
 Completed -> incomplete is refused, timed_out is aliased to submitted unless ALLOW_TIMED_OUT_STATE,
 the credit requirement status follows the attempt, declining clears the attempt's external_id and
 taking_as_proctored and cascades to the course's other exams. Support is notified of every Suspicious
-provider review (`notify_support`, called by the review service).
+provider review (`support_notification`, written by the review service).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import select, tuple_
@@ -22,8 +23,6 @@ from webapp.models.proctoring import (
     CreditRequirementStatus,
     ExamAttempt,
     ProctoredExam,
-    Review,
-    SupportNotification,
 )
 from webapp.services.batching import chunks
 from webapp.services.errors import Conflict
@@ -122,69 +121,117 @@ def update_attempt_status(
     cascade: bool = True,
 ) -> AttemptChange:
     """Move an attempt to a status with every rule that goes with it. The caller commits."""
+    return update_attempt_statuses([(attempt, to_status)], now=now, cascade=cascade)[0]
+
+
+def update_attempt_statuses(
+    moves: Sequence[tuple[ExamAttempt, str]],
+    *,
+    now: datetime | None = None,
+    cascade: bool = True,
+) -> list[AttemptChange]:
+    """Move each attempt to its status with every rule that goes with it, reading and writing the credit
+    requirement statuses in batches (one status per distinct attempt). The caller commits.
+
+    Every transition is checked before anything moves: an illegal one refuses the whole call.
+    """
     now = now or utcnow()
-    target = stored_status(to_status)
-    from_status = AttemptStatus(attempt.status)
-    check_transition(from_status, target, attempt.attempt_code)
-    credit_from = credit_statuses([attempt]).get(attempt.id)
-    attempt.status = target
-    if target.is_completed and attempt.completed is None and target != AttemptStatus.DECLINED:
-        attempt.completed = now
-    if target == AttemptStatus.DECLINED:  # the platform clears both on a declined attempt
-        attempt.external_id, attempt.taking_as_proctored = "", False
-    credit_to = _set_credit(attempt, target, now) or credit_from
-    change = AttemptChange(attempt.attempt_code, from_status.value, target.value, credit_from, credit_to)
-    if cascade and target == AttemptStatus.DECLINED and from_status != target:
-        change.cascaded = _cascade_decline(attempt, now)
-    return change
+    targets = [stored_status(to_status) for _, to_status in moves]
+    for (attempt, _), target in zip(moves, targets, strict=True):
+        check_transition(attempt.status, target, attempt.attempt_code)
+    credit_rows = _credit_rows([attempt for attempt, _ in moves])
+    new_credits: dict[CreditKey, dict[str, Any]] = {}  # inserted together below
+    changes = []
+    for (attempt, _), target in zip(moves, targets, strict=True):
+        from_status = AttemptStatus(attempt.status)
+        key = _credit_key(attempt)
+        credit_from = credit_rows[key].status if key in credit_rows else None
+        if key in new_credits:
+            credit_from = new_credits[key]["status"]
+        attempt.status = target
+        if target.is_completed and attempt.completed is None and target != AttemptStatus.DECLINED:
+            attempt.completed = now
+        if target == AttemptStatus.DECLINED:  # the platform clears both on a declined attempt
+            attempt.external_id, attempt.taking_as_proctored = "", False
+        credit_to = _set_credit(attempt, target, now, credit_rows, new_credits) or credit_from
+        changes.append(AttemptChange(attempt.attempt_code, from_status.value, target.value, credit_from, credit_to))
+    if new_credits:
+        db.session.execute(CreditRequirementStatus.__table__.insert(), list(new_credits.values()))
+    for (attempt, _), change in zip(moves, changes, strict=True):
+        if cascade and change.to_status == AttemptStatus.DECLINED and change.from_status != change.to_status:
+            change.cascaded = _cascade_decline(attempt, now)
+    return changes
 
 
-def _set_credit(attempt: ExamAttempt, status: AttemptStatus, now: datetime) -> str | None:
+CreditKey = tuple[int, int, str]
+
+
+def _credit_key(attempt: ExamAttempt) -> CreditKey:
+    return (attempt.user_id, attempt.exam.course_id, attempt.exam.content_id)
+
+
+def _credit_rows(attempts: Sequence[ExamAttempt]) -> dict[CreditKey, CreditRequirementStatus]:
+    """The attempts' credit requirement status rows by (user, course, exam content_id), read in batches."""
+    found: dict[CreditKey, CreditRequirementStatus] = {}
+    for batch in chunks(sorted({_credit_key(a) for a in attempts})):
+        query = select(CreditRequirementStatus).where(
+            CreditRequirementStatus.namespace == CREDIT_NAMESPACE,
+            tuple_(
+                CreditRequirementStatus.user_id, CreditRequirementStatus.course_id, CreditRequirementStatus.name
+            ).in_(batch),
+        )
+        found.update(((row.user_id, row.course_id, row.name), row) for row in db.session.scalars(query))
+    return found
+
+
+def _set_credit(
+    attempt: ExamAttempt,
+    status: AttemptStatus,
+    now: datetime,
+    rows: dict[CreditKey, CreditRequirementStatus],
+    new: dict[CreditKey, dict[str, Any]],
+) -> str | None:
+    """Set the credit requirement status the attempt status gives: update a row read (`rows`), or add the
+    values of a new one to `new` (the caller inserts them)."""
     credit = credit_for(status)
     if credit is None:
         return None
-    exam = attempt.exam
-    row = db.session.scalar(
-        select(CreditRequirementStatus).where(
-            CreditRequirementStatus.user_id == attempt.user_id,
-            CreditRequirementStatus.course_id == exam.course_id,
-            CreditRequirementStatus.namespace == CREDIT_NAMESPACE,
-            CreditRequirementStatus.name == exam.content_id,
-        )
-    )
-    if row is None:
-        db.session.add(
-            CreditRequirementStatus(
-                user_id=attempt.user_id,
-                course_id=exam.course_id,
-                namespace=CREDIT_NAMESPACE,
-                name=exam.content_id,
-                status=credit,
-                modified=now,
-            )
-        )
-    elif row.status != credit:
-        row.status, row.modified = credit, now
+    key = _credit_key(attempt)
+    row = rows.get(key)
+    if row is not None:
+        if row.status != credit:
+            row.status, row.modified = credit, now
+    elif key in new:
+        new[key].update(status=credit, modified=now)
+    else:
+        new[key] = {
+            "user_id": attempt.user_id,
+            "course_id": key[1],
+            "namespace": CREDIT_NAMESPACE,
+            "name": key[2],
+            "status": credit,
+            "modified": now,
+        }
     return credit
 
 
-def notify_support(attempt: ExamAttempt, review: Review, url: str, *, now: datetime) -> bool:
-    """Every Suspicious provider review raises a support notification linking to its review page."""
-    if review.review_status != ProviderReviewStatus.SUSPICIOUS:
-        return False
-    who = "a human reviewer" if review.reviewer_id is not None else "no human reviewer"
-    db.session.add(
-        SupportNotification(
-            attempt_id=attempt.id,
-            review_id=review.id,
-            review_status=review.review_status,
-            created=now,
-            url=url,
-            message=f"Attempt {attempt.attempt_code} ({attempt.user.username}, {attempt.exam.name}) was reviewed "
-            f"{review.review_status} by the provider with {who}; review page: {url}",
-        )
-    )
-    return True
+def support_notification(
+    attempt: ExamAttempt, review_id: int, review_status: str, has_reviewer: bool, url: str, *, now: datetime
+) -> dict[str, Any] | None:
+    """Every Suspicious provider review raises a support notification linking to its review page: its column
+    values (the review service inserts a batch's notifications together), or None for other statuses."""
+    if review_status != ProviderReviewStatus.SUSPICIOUS:
+        return None
+    who = "a human reviewer" if has_reviewer else "no human reviewer"
+    return {
+        "attempt_id": attempt.id,
+        "review_id": review_id,
+        "review_status": review_status,
+        "created": now,
+        "url": url,
+        "message": f"Attempt {attempt.attempt_code} ({attempt.user.username}, {attempt.exam.name}) was reviewed "
+        f"{review_status} by the provider with {who}; review page: {url}",
+    }
 
 
 def _cascade_decline(attempt: ExamAttempt, now: datetime) -> list[str]:

@@ -32,7 +32,7 @@ from webapp.services.proctoring.reviews import (
     find_attempts,
     replacement_refusal,
     same_review,
-    store_review,
+    store_reviews,
 )
 from webapp.statuses import Action, AttemptStatus, CreditStatus, EffectKind, PlanStatus, ProviderReviewStatus, label_of
 
@@ -312,10 +312,11 @@ class ReplayKind(PlanKind):
         return found
 
     def apply(self, ctx: PlanContext, rows: Sequence[PlanRow]) -> None:
-        for row in rows:
-            store_review(
-                validate(ReplayEntry.from_data(row.data).payload),
-                actor=ctx.actor,
-                now=ctx.now,
-                source=f"replay plan #{ctx.plan.id}" if ctx.plan else "replay",
-            )
+        """Store the batch's payloads through the review service in one call (batched reads and writes);
+        a refused payload refuses the batch, which the engine then replays row by row."""
+        store_reviews(
+            [validate(ReplayEntry.from_data(row.data).payload) for row in rows],
+            actor=ctx.actor,
+            now=ctx.now,
+            source=f"replay plan #{ctx.plan.id}" if ctx.plan else "replay",
+        )

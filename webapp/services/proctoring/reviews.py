@@ -3,18 +3,27 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import quote
 
 from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from webapp.extensions import db
 from webapp.models import User
-from webapp.models.proctoring import ExamAttempt, ProctoredExam, Review, ReviewComment, ReviewHistory
+from webapp.models.proctoring import (
+    ExamAttempt,
+    ProctoredExam,
+    Review,
+    ReviewComment,
+    ReviewHistory,
+    SupportNotification,
+)
 from webapp.services import audit, permissions
 from webapp.services.batching import chunks
 from webapp.services.errors import Conflict, NotFound, ServiceError
@@ -23,11 +32,11 @@ from webapp.services.proctoring.attempts import (
     AttemptChange,
     credit_for,
     credit_statuses,
-    notify_support,
     status_for_review,
-    update_attempt_status,
+    support_notification,
+    update_attempt_statuses,
 )
-from webapp.services.proctoring.payload import PROVIDER_STATUS, STANDARD_STATUS, ReviewPayload, parse_body
+from webapp.services.proctoring.payload import PROVIDER_STATUS, STANDARD_STATUS, CommentIn, ReviewPayload, parse_body
 from webapp.statuses import AttemptStatus, CreditStatus, ProviderReviewStatus, ReviewStatus, label_of
 from webapp.timeutil import utcnow
 
@@ -200,36 +209,175 @@ def store_review(
     `signed_at` is the callback's signed timestamp (None for a replay, which keeps the stored one). A
     review of an archived (reset) attempt is stored on it but moves no status.
     """
+    return store_reviews([payload], actor=actor, now=now, source=source, signed_at=signed_at)[0]
+
+
+def store_reviews(
+    payloads: Sequence[ReviewPayload],
+    *,
+    actor: User | None,
+    now: datetime | None = None,
+    source: str = "callback",
+    signed_at: datetime | None = None,
+) -> list[ReviewResult]:
+    """`store_review` for payloads of distinct attempts at once: the same rules, read and written in batches
+    (a few statements per batch, none per payload). The first payload that is refused (unknown attempt,
+    locator mismatch, a stored review it may not replace, an illegal move) refuses them all; the caller
+    (the plan engine) then stores them one by one so that one refusal fails alone. The caller commits.
+    """
     now = now or utcnow()
-    attempt = find_attempt(payload.attempt_code)
-    check_locator(attempt, payload.record_locator)
-    reviewer = find_reviewer(payload.reviewed_by)
-    _warn_about_reviewer(payload, reviewer, attempt)
-    review = db.session.scalar(select(Review).where(Review.attempt_code == attempt.attempt_code).with_for_update())
-    previous = attempt.status
-    if review is not None and same_review(review, payload, reviewer):
-        return _result(review, attempt, previous, "unchanged")
-    if review is not None:
-        refusal = replacement_refusal(review, signed_at)
-        if refusal is not None:
-            raise Conflict(refusal[1])
-    action = "updated" if review is not None else "created"
-    if review is None:
-        review = Review(attempt_code=attempt.attempt_code, attempt_id=attempt.id, created=now)
-        db.session.add(review)
-    else:
-        archive(review, now)
-    _write_review(review, payload, reviewer, signed_at=signed_at, now=now)
-    if attempt.archived is not None:  # stored on the reset attempt; changes nothing, notifies no one
-        change = AttemptChange(attempt.attempt_code, previous, previous, None, None)
-    else:
-        change = update_attempt_status(attempt, status_for_review(review.review_status, reviewer is not None), now=now)
-        change.notified = notify_support(attempt, review, review_path(attempt.attempt_code), now=now)
-    _audit_review(actor, review, attempt, change, action=action, source=source)
-    return _result(review, attempt, previous, action, credit=change.credit_to, notified=change.notified)
+    attempts = find_attempts([p.attempt_code for p in payloads])
+    found: list[ExamAttempt] = []
+    for payload in payloads:
+        attempt = attempts.get(payload.attempt_code.upper())
+        if attempt is None:
+            raise NotFound(
+                f"There is no exam attempt with attempt code {payload.attempt_code} (field examMetaData.examCode)."
+            )
+        check_locator(attempt, payload.record_locator)
+        found.append(attempt)
+    if len({a.id for a in found}) != len(found):
+        raise ServiceError("Two payloads of one batch name the same attempt; they are stored one at a time.")
+    reviewers = find_reviewers([p.reviewed_by for p in payloads])
+    reviews = _reviews_for_update([a.attempt_code for a in found])
+    results: list[ReviewResult | None] = [None] * len(found)
+    staff_of: dict[tuple[int, int], bool] = {}  # (reviewer, course) -> staff of it: asked once per pair
+    work: list[_Stored] = []
+    created: list[_Stored] = []
+    unchanged: list[tuple[int, ExamAttempt, Review]] = []
+    for index, (payload, attempt) in enumerate(zip(payloads, found, strict=True)):
+        reviewer = reviewers.get(payload.reviewed_by.strip().lower()) if payload.reviewed_by else None
+        _warn_about_reviewer(payload, reviewer, attempt, staff_of)
+        review = reviews.get(attempt.attempt_code)
+        if review is not None and same_review(review, payload, reviewer):
+            unchanged.append((index, attempt, review))
+            continue
+        if review is None:  # written below with the batch's other new reviews, in a few multi-row inserts
+            stored = _Stored(index, attempt, reviewer, payload, "created")
+            created.append(stored)
+        else:
+            refusal = replacement_refusal(review, signed_at)
+            if refusal is not None:
+                raise Conflict(refusal[1])
+            archive(review, now)
+            _write_review(review, payload, reviewer, signed_at=signed_at, now=now)
+            stored = _Stored(index, attempt, reviewer, payload, "updated", review.id)
+        work.append(stored)
+    db.session.flush()  # the updated reviews and their history
+    _insert_reviews(created, signed_at=signed_at, now=now)
+    moving = [w for w in work if w.attempt.archived is None]
+    moves = [(w.attempt, status_for_review(w.payload.provider_status, w.reviewer is not None)) for w in moving]
+    changes = {w.attempt.id: c for w, c in zip(moving, update_attempt_statuses(moves, now=now), strict=True)}
+    notifications: list[dict[str, Any]] = []
+    events: list[dict[str, Any]] = []
+    for w in work:
+        status = w.payload.provider_status.value
+        change = changes.get(w.attempt.id)
+        if change is None:  # stored on the reset attempt; changes nothing, notifies no one
+            change = AttemptChange(w.attempt.attempt_code, w.attempt.status, w.attempt.status, None, None)
+        else:
+            note = support_notification(
+                w.attempt, w.review_id, status, w.reviewer is not None, review_path(w.attempt.attempt_code), now=now
+            )
+            if note is not None:
+                notifications.append(note)
+                change.notified = True
+        events.append(_audit_review(actor, status, w.attempt, change, action=w.action, source=source))
+        results[w.index] = _result(
+            status, w.attempt, change.from_status, w.action, change.credit_to, notified=change.notified
+        )
+    if notifications:
+        db.session.execute(SupportNotification.__table__.insert(), notifications)
+    audit.record_all(events)
+    credits = credit_statuses([attempt for _, attempt, _ in unchanged])
+    for index, attempt, review in unchanged:
+        results[index] = _result(review.review_status, attempt, attempt.status, "unchanged", credits.get(attempt.id))
+    db.session.flush()
+    return [r for r in results if r is not None]
 
 
-def _warn_about_reviewer(payload: ReviewPayload, reviewer: User | None, attempt: ExamAttempt) -> None:
+@dataclass(slots=True)
+class _Stored:
+    """One payload of a batch being stored: where it is in the batch, its attempt, reviewer and review id."""
+
+    index: int
+    attempt: ExamAttempt
+    reviewer: User | None
+    payload: ReviewPayload
+    action: str  # created | updated
+    review_id: int = 0
+
+
+def _insert_reviews(created: Sequence[_Stored], *, signed_at: datetime | None, now: datetime) -> None:
+    """The batch's new reviews in one executemany (their ids read back by attempt code), then all their comments."""
+    if not created:
+        return
+    db.session.execute(
+        Review.__table__.insert(),
+        [
+            {
+                "attempt_code": w.attempt.attempt_code,
+                "attempt_id": w.attempt.id,
+                "review_status": w.payload.provider_status.value,
+                "raw_data": w.payload.stored_raw,
+                "reviewer_id": w.reviewer.id if w.reviewer else None,
+                "staff_note": "",
+                "signed_at": signed_at,
+                "decided_at": None,
+                "created": now,
+                "modified": now,
+            }
+            for w in created
+        ],
+    )
+    ids: dict[str, int] = {}  # attempt codes are unique: the new reviews' ids, read back in batches
+    for batch in chunks([w.attempt.attempt_code for w in created]):
+        query = select(Review.attempt_code, Review.id).where(Review.attempt_code.in_(batch))
+        ids.update((code, review_id) for code, review_id in db.session.execute(query))
+    for w in created:
+        w.review_id = ids[w.attempt.attempt_code]
+    comments = [
+        {"review_id": w.review_id, **_comment_values(i, c)} for w in created for i, c in enumerate(w.payload.comments)
+    ]
+    if comments:
+        db.session.execute(ReviewComment.__table__.insert(), comments)
+
+
+def _comment_values(position: int, c: CommentIn) -> dict[str, Any]:
+    return {
+        "position": position,
+        "source": c.source,
+        "start": c.start,
+        "stop": c.stop,
+        "duration": c.duration,
+        "comment": c.comment,
+        "status": c.status,
+    }
+
+
+def find_reviewers(emails: Sequence[str]) -> dict[str, User]:
+    """Users by lower-cased email, for the given emails (blank ones ignored), read in batches."""
+    wanted = sorted({e.strip().lower() for e in emails if e and e.strip()})
+    found: dict[str, User] = {}
+    for batch in chunks(wanted):
+        found.update(
+            (u.email.lower(), u) for u in db.session.scalars(select(User).where(func.lower(User.email).in_(batch)))
+        )
+    return found
+
+
+def _reviews_for_update(codes: Sequence[str]) -> dict[str, Review]:
+    """The stored reviews of these attempt codes, locked for the transaction, with their comments."""
+    found: dict[str, Review] = {}
+    for batch in chunks(sorted(set(codes))):
+        query = select(Review).where(Review.attempt_code.in_(batch)).options(selectinload(Review.comments))
+        found.update((r.attempt_code, r) for r in db.session.scalars(query.with_for_update()))
+    return found
+
+
+def _warn_about_reviewer(
+    payload: ReviewPayload, reviewer: User | None, attempt: ExamAttempt, staff_of: dict[tuple[int, int], bool]
+) -> None:
     """A named reviewer who is unknown or not staff of the course is logged, not refused (domain §2.1)."""
     course = attempt.exam.course
     if payload.reviewed_by and reviewer is None:
@@ -238,7 +386,13 @@ def _warn_about_reviewer(payload: ReviewPayload, reviewer: User | None, attempt:
             attempt.attempt_code,
             payload.reviewed_by,
         )
-    elif reviewer is not None and not permissions.is_course_staff(reviewer, course):
+        return
+    if reviewer is None:
+        return
+    pair = (reviewer.id, course.id)
+    if pair not in staff_of:
+        staff_of[pair] = permissions.is_course_staff(reviewer, course)
+    if not staff_of[pair]:
         log.warning(
             "Review of attempt %s names reviewer %s, who is not staff of %s",
             attempt.attempt_code,
@@ -257,40 +411,29 @@ def _write_review(
     review.reviewer = reviewer
     review.signed_at = signed_at or review.signed_at
     review.modified = now
-    review.comments = [
-        ReviewComment(
-            position=i,
-            source=c.source,
-            start=c.start,
-            stop=c.stop,
-            duration=c.duration,
-            comment=c.comment,
-            status=c.status,
-        )
-        for i, c in enumerate(payload.comments)
-    ]
-    db.session.flush()
+    review.comments = [ReviewComment(**_comment_values(i, c)) for i, c in enumerate(payload.comments)]
 
 
 def _audit_review(
-    actor: User | None, review: Review, attempt: ExamAttempt, change: AttemptChange, *, action: str, source: str
-) -> None:
+    actor: User | None, review_status: str, attempt: ExamAttempt, change: AttemptChange, *, action: str, source: str
+) -> dict[str, Any]:
+    """The audit event of a stored review (its column values: the batch inserts them together)."""
     archived = attempt.archived is not None
     moved = (
         "attempt archived (reset), no status changed"
         if archived
         else (f"attempt {label_of(change.from_status, AttemptStatus)} → {label_of(change.to_status, AttemptStatus)}")
     )
-    audit.record(
+    return audit.event_values(
         "proctoring.review",
         actor,
         actor_name=PROVIDER_NAME,
         course_key=attempt.exam.course.key,
-        summary=f"Review {review.review_status} {action} for attempt {attempt.attempt_code} "
+        summary=f"Review {review_status} {action} for attempt {attempt.attempt_code} "
         f"({attempt.user.username}) by {source}: {moved}",
         detail={
             "attempt_code": attempt.attempt_code,
-            "review_status": review.review_status,
+            "review_status": review_status,
             "source": source,
             "attempt_from": change.from_status,
             "attempt_to": change.to_status,
@@ -321,23 +464,22 @@ def archive(review: Review, now: datetime) -> ReviewHistory:
 
 
 def _result(
-    review: Review,
+    review_status: str,
     attempt: ExamAttempt,
     previous: str,
     action: str,
+    credit: str | None,
     *,
-    credit: str | None = None,
     notified: bool = False,
 ) -> ReviewResult:
+    """What storing did (`credit`: the attempt's credit requirement status now, as the caller read it)."""
     archived = attempt.archived is not None
     if archived:
         credit = None  # the reset removed it; a status of a later attempt is not this attempt's
-    elif credit is None:
-        credit = credit_statuses([attempt]).get(attempt.id)
     return ReviewResult(
         attempt_code=attempt.attempt_code,
-        review_status=review.review_status,
-        standard_status=STANDARD_STATUS[ProviderReviewStatus(review.review_status)].value,
+        review_status=review_status,
+        standard_status=STANDARD_STATUS[ProviderReviewStatus(review_status)].value,
         attempt_status=attempt.status,
         previous_attempt_status=previous,
         credit_status=credit,

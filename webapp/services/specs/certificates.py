@@ -10,14 +10,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import func, select, tuple_
+from sqlalchemy import select
 
 from webapp.extensions import db
-from webapp.models import AllowlistEntry, Certificate, Course, Invalidation, User
-from webapp.services.batching import chunks
+from webapp.models import AllowlistEntry, Certificate, Invalidation
 from webapp.services.certificates.common import active_invalidations, make_unavailable, revalidate_certificate
 from webapp.services.specs.base import Entity, Field, Key, Resolver
-from webapp.services.specs.core import _UserCourseEntity
+from webapp.services.specs.core import _UserCourseEntity, course_ids, rows_of_users, user_ids
 from webapp.statuses import CertificateStatus
 
 _SPEC_STATUS = "_spec_status"  # the status the spec sees on a loaded certificate
@@ -126,18 +125,21 @@ class Invalidations(Entity):
         return refs
 
     def load(self, keys: Sequence[Key]) -> dict[Key, Any]:
+        wanted = set(keys)
+        users = user_ids(k[0] for k in wanted)
+        courses = course_ids(k[1] for k in wanted)
         found: dict[Key, Any] = {}
-        for batch in chunks(list(keys)):
-            query = (
-                select(Invalidation, User.username, Course.key)
-                .join(Certificate, Certificate.id == Invalidation.certificate_id)
-                .join(User, User.id == Certificate.user_id)
-                .join(Course, Course.id == Certificate.course_id)
-                .where(tuple_(func.lower(User.username), Course.key).in_(batch))
-                .order_by(Invalidation.id)
-            )
-            for invalidation, username, course_key in db.session.execute(query):
-                found[(username.lower(), course_key)] = invalidation  # the latest wins
+        query = (
+            select(Invalidation, Certificate.user_id, Certificate.course_id)
+            .join(Certificate, Certificate.id == Invalidation.certificate_id)
+            .order_by(Invalidation.id)
+        )
+        for invalidation, user_id, course_id in rows_of_users(
+            query, Certificate.user_id, users, Certificate.course_id, courses
+        ):
+            key = (users[user_id], courses.get(course_id, ""))
+            if key in wanted:
+                found[key] = invalidation  # the latest wins (ordered by id within each batch of users)
         return found
 
     def snapshot(self, row: Invalidation) -> dict[str, Any]:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 
 from webapp.extensions import db
 from webapp.models import Course, CourseStaff, Enrollment, User
@@ -128,6 +128,39 @@ class Users(Entity):
 
 def _users_by_name(names: set[str]) -> dict[str, User]:
     return {key[0]: user for key, user in Users().load([(n,) for n in names]).items()}
+
+
+def user_ids(names: Iterable[str]) -> dict[int, str]:
+    """User id -> lower-cased username, for these lower-cased usernames (IN batches over the username index)."""
+    found: dict[int, str] = {}
+    for batch in chunks(sorted(set(names))):
+        query = select(User.id, User.username).where(func.lower(User.username).in_(batch))
+        found.update((user_id, username.lower()) for user_id, username in db.session.execute(query))
+    return found
+
+
+def course_ids(keys: Iterable[str]) -> dict[int, str]:
+    """Course id -> course key, for these course keys (IN batches)."""
+    found: dict[int, str] = {}
+    for batch in chunks(sorted(set(keys))):
+        query = select(Course.id, Course.key).where(Course.key.in_(batch))
+        found.update((course_id, key) for course_id, key in db.session.execute(query))
+    return found
+
+
+def rows_of_users(
+    query: Select, user_column: Any, ids: Iterable[int], narrow: Any = None, values: Any = ()
+) -> Iterator[Any]:
+    """Rows of `query` for these user ids, in IN batches of ids (each batch one statement over the user index),
+    also narrowed by `narrow IN values` when those are few enough to keep the statement bounded (the caller
+    checks each row's natural key in any case). How entities keyed by username look their rows up: no
+    row-value IN over joins."""
+    values = sorted(set(values))
+    for batch in chunks(sorted(set(ids))):
+        batch_query = query.where(user_column.in_(batch))
+        if narrow is not None and len(values) <= in_batch_size():
+            batch_query = batch_query.where(narrow.in_(values))
+        yield from db.session.execute(batch_query)
 
 
 class Courses(Entity):

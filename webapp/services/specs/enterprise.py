@@ -7,16 +7,16 @@ the completion export then reports as "course unknown".
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import func, select, tuple_
+from sqlalchemy import select
 
 from webapp.extensions import db
-from webapp.models import User
 from webapp.models.enterprise import DataSharingConsent, EnterpriseCustomer, EnterpriseLearner, GradeRecord
 from webapp.services.batching import chunks
 from webapp.services.specs.base import Entity, Field, Key, Resolver
+from webapp.services.specs.core import rows_of_users, user_ids
 
 
 def _user_ref(values: dict[str, Any]) -> tuple[str, Key, str]:
@@ -25,6 +25,15 @@ def _user_ref(values: dict[str, Any]) -> tuple[str, Key, str]:
 
 def _customer_ref(values: dict[str, Any]) -> tuple[str, Key, str]:
     return ("enterprise_customers", (values["customer"],), "customer")
+
+
+def _customer_ids(slugs: Iterable[str]) -> dict[int, str]:
+    """Customer id -> slug for these slugs (customers are few: one statement per IN batch)."""
+    found: dict[int, str] = {}
+    for batch in chunks(sorted(set(slugs))):
+        query = select(EnterpriseCustomer.id, EnterpriseCustomer.slug).where(EnterpriseCustomer.slug.in_(batch))
+        found.update((customer_id, slug) for customer_id, slug in db.session.execute(query))
+    return found
 
 
 class Grades(Entity):
@@ -43,15 +52,15 @@ class Grades(Entity):
         return [_user_ref(values)]
 
     def load(self, keys: Sequence[Key]) -> dict[Key, Any]:
+        wanted = set(keys)
+        users = user_ids(k[0] for k in wanted)
         found: dict[Key, Any] = {}
-        for batch in chunks(list(keys)):
-            query = (
-                select(GradeRecord, User.username)
-                .join(User, User.id == GradeRecord.user_id)
-                .where(tuple_(func.lower(User.username), GradeRecord.course_key).in_(batch))
-            )
-            for row, username in db.session.execute(query):
-                found[(username.lower(), row.course_key)] = row
+        for (row,) in rows_of_users(
+            select(GradeRecord), GradeRecord.user_id, users, GradeRecord.course_key, (k[1] for k in wanted)
+        ):
+            key = (users[row.user_id], row.course_key)
+            if key in wanted:
+                found[key] = row
         return found
 
     def snapshot(self, row: GradeRecord) -> dict[str, Any]:
@@ -128,16 +137,15 @@ class EnterpriseLearners(_CustomerUserEntity):
         return (values["customer"], values["username"].lower())
 
     def load(self, keys: Sequence[Key]) -> dict[Key, Any]:
+        wanted = set(keys)
+        customers = _customer_ids(k[0] for k in wanted)
+        users = user_ids(k[1] for k in wanted)
         found: dict[Key, Any] = {}
-        for batch in chunks(list(keys)):
-            query = (
-                select(EnterpriseLearner, EnterpriseCustomer.slug, User.username)
-                .join(EnterpriseCustomer, EnterpriseCustomer.id == EnterpriseLearner.customer_id)
-                .join(User, User.id == EnterpriseLearner.user_id)
-                .where(tuple_(EnterpriseCustomer.slug, func.lower(User.username)).in_(batch))
-            )
-            for row, slug, username in db.session.execute(query):
-                found[(slug, username.lower())] = row
+        query = select(EnterpriseLearner).where(EnterpriseLearner.customer_id.in_(list(customers)))
+        for (row,) in rows_of_users(query, EnterpriseLearner.user_id, users):
+            key = (customers[row.customer_id], users[row.user_id])
+            if key in wanted:
+                found[key] = row
         return found
 
     def snapshot(self, row: EnterpriseLearner) -> dict[str, Any]:
@@ -168,18 +176,17 @@ class Consents(_CustomerUserEntity):
         return (values["customer"], values["username"].lower(), values["course"])
 
     def load(self, keys: Sequence[Key]) -> dict[Key, Any]:
+        wanted = set(keys)
+        customers = _customer_ids(k[0] for k in wanted)
+        users = user_ids(k[1] for k in wanted)
         found: dict[Key, Any] = {}
-        for batch in chunks(list(keys)):
-            query = (
-                select(DataSharingConsent, EnterpriseCustomer.slug, User.username)
-                .join(EnterpriseCustomer, EnterpriseCustomer.id == DataSharingConsent.customer_id)
-                .join(User, User.id == DataSharingConsent.user_id)
-                .where(
-                    tuple_(EnterpriseCustomer.slug, func.lower(User.username), DataSharingConsent.course_key).in_(batch)
-                )
-            )
-            for row, slug, username in db.session.execute(query):
-                found[(slug, username.lower(), row.course_key)] = row
+        query = select(DataSharingConsent).where(DataSharingConsent.customer_id.in_(list(customers)))
+        for (row,) in rows_of_users(
+            query, DataSharingConsent.user_id, users, DataSharingConsent.course_key, (k[2] for k in wanted)
+        ):
+            key = (customers[row.customer_id], users[row.user_id], row.course_key)
+            if key in wanted:
+                found[key] = row
         return found
 
     def snapshot(self, row: DataSharingConsent) -> dict[str, Any]:

@@ -27,6 +27,7 @@ from webapp.services.batching import chunks
 from webapp.services.errors import ServiceError
 from webapp.services.proctoring.attempts import check_transition, credit_for, new_attempt_code, stored_status
 from webapp.services.specs.base import Entity, Field, Key, Resolver
+from webapp.services.specs.core import course_ids, rows_of_users, user_ids
 from webapp.statuses import AttemptStatus, ProviderReviewStatus
 
 COMMENT_FIELDS = ("start", "stop", "duration", "comment", "status")
@@ -51,16 +52,8 @@ class Exams(Entity):
         return [("courses", (values["course"],), "course")]
 
     def load(self, keys: Sequence[Key]) -> dict[Key, Any]:
-        found: dict[Key, Any] = {}
-        for batch in chunks(list(keys)):
-            query = (
-                select(ProctoredExam, Course.key)
-                .join(Course)
-                .where(tuple_(Course.key, ProctoredExam.content_id).in_(batch))
-            )
-            for exam, course_key in db.session.execute(query):
-                found[(course_key, exam.content_id)] = exam
-        return found
+        """Exams by (course key, content_id): the courses' ids first, then their exams by course id."""
+        return _exams(set(keys))
 
     def snapshot(self, row: ProctoredExam) -> dict[str, Any]:
         return {
@@ -124,14 +117,16 @@ class Attempts(Entity):
         for batch in chunks(codes):
             for attempt in db.session.scalars(base.where(func.upper(ExamAttempt.attempt_code).in_(batch))):
                 found[(attempt.attempt_code.upper(),)] = attempt
-        for triple_batch in chunks(triples):
-            for attempt in db.session.scalars(
-                base.where(
-                    tuple_(Course.key, ProctoredExam.content_id, func.lower(User.username)).in_(triple_batch),
-                    ExamAttempt.archived.is_(None),  # the learner's current attempt; reset ones are archived
-                )
-            ):
-                found[(attempt.exam.course.key, attempt.exam.content_id, attempt.user.username.lower())] = attempt
+        if not triples:
+            return found
+        wanted = set(triples)
+        exams = {exam.id: key for key, exam in _exams({(k[0], k[1]) for k in wanted}).items()}
+        users = user_ids(k[2] for k in wanted)
+        current = base.where(ExamAttempt.archived.is_(None))  # the learner's current attempt; reset ones are archived
+        for (attempt,) in rows_of_users(current, ExamAttempt.user_id, users, ExamAttempt.exam_id, exams):
+            key = (*exams[attempt.exam_id], users[attempt.user_id]) if attempt.exam_id in exams else None
+            if key in wanted:
+                found[key] = attempt
         return found
 
     def snapshot(self, row: ExamAttempt) -> dict[str, Any]:
@@ -277,6 +272,18 @@ class Reviews(Entity):
                 ReviewComment(position=i, source="webcam", **_comment(c))
                 for i, c in enumerate(values.get("comments") or [])
             ]
+
+
+def _exams(keys: set[Key]) -> dict[Key, ProctoredExam]:
+    """Exams by (course key, content_id), looked up by course id (no row-value IN over a join)."""
+    courses = course_ids(k[0] for k in keys)
+    found: dict[Key, ProctoredExam] = {}
+    for batch in chunks(sorted(courses)):
+        for exam in db.session.scalars(select(ProctoredExam).where(ProctoredExam.course_id.in_(batch))):
+            key = (courses[exam.course_id], exam.content_id)
+            if key in keys:
+                found[key] = exam
+    return found
 
 
 def _write_credits(credits: dict[tuple[int, int, str], str]) -> None:
