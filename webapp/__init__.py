@@ -6,7 +6,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from webapp import database, errors, i18n, security  # noqa: F401  (database: connection setup)
+from webapp import database, errors, i18n, input_guard, security  # noqa: F401  (database: connection setup)
 from webapp.cli.lazy import LazyGroup
 from webapp.config import load_config
 from webapp.extensions import csrf, db, login_manager
@@ -38,6 +38,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     assembly.install(app)  # blueprints, CLI groups, data-spec entities, plan kinds
     errors.register(app)
     security.register(app)
+    input_guard.register(app)  # NUL bytes in any path, query or form text: 400
     return app
 
 

@@ -62,6 +62,8 @@ def load_config(instance_path: str, given: Mapping[str, Any] | None = None) -> d
         # Uploads: whole request body limit (413 above it), and the CSV row limit.
         "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 20 * 1024 * 1024),
         "CSV_MAX_ROWS": _int("CSV_MAX_ROWS", 200_000),
+        # Hostile input: most items (replay payloads, academies) one JSON upload may hold.
+        "JSON_MAX_ITEMS": _int("JSON_MAX_ITEMS", 50_000),
         "PLAN_TTL_HOURS": _int("PLAN_TTL_HOURS", 24),
         # Plan engine: rows per insert batch and per apply savepoint; seconds an apply's claim lasts.
         "PLAN_INSERT_BATCH": _int("PLAN_INSERT_BATCH", 2000),

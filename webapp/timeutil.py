@@ -26,7 +26,10 @@ def parse_iso(value: str | date | datetime) -> datetime:
     text = str(value).strip()
     if text.endswith(("Z", "z")):
         text = text[:-1] + "+00:00"
-    return to_naive_utc(datetime.fromisoformat(text))
+    try:
+        return to_naive_utc(datetime.fromisoformat(text))
+    except OverflowError:  # e.g. 9999-12-31T23:59:59-14:00: past the calendar's end once in UTC
+        raise ValueError(f"{text} is outside the dates this app can store (years 1 to 9999, in UTC)") from None
 
 
 def iso(value: datetime | None) -> str:

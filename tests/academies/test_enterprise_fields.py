@@ -89,7 +89,7 @@ def test_a_number_too_large_to_store_is_refused_clearly(runner, tmp_path):
     payload = '[{"name": "Fine"}, {"name": "Huge", "uuid": 123456789012345678901234567890123}]'
     code, output = cli_sync(runner, write_catalog(tmp_path, payload))
     assert code == 1
-    assert "academy 2 holds the number 123456789012345678901234567890123, too large to store" in output
+    assert "item 2, field “uuid” holds the number 123456789012345678901234567890123, too large to store" in output
     assert plan_count() == 0 and academy("Fine") is None
 
 

@@ -91,7 +91,8 @@ def test_second_review_with_a_nul_in_the_note_is_refused_naming_the_field(client
         response = client.post(url, data={"decision": "passed", "note": "ok\x00"})
     assert response.status_code == 400
     text = response.get_data(as_text=True)
-    assert "note contains a NUL character" in text and "Second review recorded" not in text
+    where = "parameter" if where == "confirmation" else "field"
+    assert f"The “note” {where} contains a NUL character" in text and "Second review recorded" not in text
     assert _attempt(b.attempt_code).status == "second_review_required"
     assert [p.status for p in _plans("proctoring_second_review")] == []
 

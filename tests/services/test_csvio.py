@@ -106,6 +106,36 @@ def test_formula_cells_are_escaped(value):
     assert safe_cell(value) == "'" + value
 
 
+FORMULA_CELLS = {  # cell -> exactly what the file holds for it (written by hand, not by the function)
+    " =1+1": "' =1+1",
+    "   +1": "'   +1",
+    "\u00a0-1": "'\u00a0-1",  # no-break space
+    "\u200b@SUM(A1)": "'\u200b@SUM(A1)",  # zero-width space
+    "\u2060\ufeff=1": "'\u2060\ufeff=1",  # word joiner, zero-width no-break space
+    "\uff1d1+1": "'\uff1d1+1",  # fullwidth =
+    "\uff0b1": "'\uff0b1",  # fullwidth +
+    "\uff0d1": "'\uff0d1",  # fullwidth -
+    "\uff20SUM(A1)": "'\uff20SUM(A1)",  # fullwidth @
+    " \uff1d1": "' \uff1d1",
+    "x;=1+1": '"x;=1+1"',  # a spreadsheet set to `;` would split it: quoted
+    "a,b": '"a,b"',
+    "a\tb": '"a\tb"',
+    "two\nlines": '"two\nlines"',
+    "cr\rhere": '"cr\rhere"',
+    " =1;2": '"\' =1;2"',
+    "alice": "alice",
+    " alice": " alice",
+    "1-2": "1-2",
+    "": '""',  # a record of one empty cell is not a blank line
+}
+
+
+@pytest.mark.parametrize("cell", list(FORMULA_CELLS))
+def test_download_cells_escape_hidden_formula_starts_and_quote_every_separator(cell):
+    text = "".join(csv_lines(["h"], [[cell]]))
+    assert text == "\ufeffh\r\n" + FORMULA_CELLS[cell] + "\r\n"
+
+
 def test_output_has_bom_crlf_and_quotes():
     text = "".join(csv_lines(["username", "notes"], [["a", 'say "hi", =1']]))
     assert text.startswith("\ufeffusername,notes\r\n")
@@ -163,5 +193,10 @@ def test_a_header_without_the_required_column_is_refused_naming_its_columns():
         records(b"Notes,E-mail\nhi,ann@example.org\n", columns=ROSTER)  # "E-mail" is no learner column
 
 
-def test_without_a_header_cells_stay_by_position():
-    assert [r.cells for r in records(b"ann,notes,extra\nbob\n", columns=ROSTER)] == [["ann", "notes", "extra"], ["bob"]]
+def test_without_a_header_cells_stay_by_position_and_a_wider_row_drops_its_cells():
+    read = records(b"ann,notes,extra\nbob,,note\ncy\n", columns=ROSTER)
+    assert [(r.cells, r.problem) for r in read] == [
+        ([], "3 cells; expected at most 2: username_or_email and notes (the cells are not kept)"),
+        (["bob", "", "note"], ""),  # two non-empty cells: within the bound
+        (["cy"], ""),
+    ]

@@ -76,7 +76,8 @@ def test_single_invalidation_with_a_nul_in_the_note_is_refused_naming_the_field(
         response = client.post(f"{BASE}/invalidations/one", data={"identifier": "ana", "notes": NUL_NOTE})
     assert response.status_code == 400
     text = response.get_data(as_text=True)
-    assert "notes contains a NUL character" in text and "cannot be stored" in text
+    where = "parameter" if method == "GET" else "field"
+    assert f"The “notes” {where} contains a NUL character" in text and "cannot be stored" in text
     assert "invalidate the certificate: it becomes unavailable" not in text  # no success message
     assert status_of(w["ana"]) == "downloadable"
     assert _count(Invalidation) == 0 and _count(Plan) == 0  # refused before anything was planned
@@ -86,7 +87,7 @@ def test_add_exception_with_a_nul_in_the_note_is_refused_naming_the_field(client
     response = client.post(f"{BASE}/exceptions/add", data={"identifier": "ana", "notes": NUL_NOTE})
     assert response.status_code == 400
     text = response.get_data(as_text=True)
-    assert "notes contains a NUL character" in text and "added to the allowlist" not in text
+    assert "The “notes” field contains a NUL character" in text and "added to the allowlist" not in text
     assert _count(AllowlistEntry) == 0 and _count(Plan) == 0
     follow = client.soup(f"{BASE}/exceptions")
     assert not follow.select(".flash-success, .callout-success")

@@ -7,9 +7,11 @@ whole (or the acting user may not do it), 2 for usage errors (click's own).
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable
 from functools import wraps
+from pathlib import Path
 from typing import Any
 
 import click
@@ -22,6 +24,25 @@ from webapp.statuses import ACTION_ORDER
 as_option = click.option(
     "--as", "as_user", required=True, metavar="USERNAME", help="Act as this user; checked like a logged-in user."
 )
+
+
+class OutputPath(click.Path):
+    """A file the command will write: refused as a usage error (exit 2, no traceback) unless its folder
+    exists and can be written to (and the file, when it exists, can be overwritten)."""
+
+    def __init__(self) -> None:
+        super().__init__(dir_okay=False, writable=True)
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        path = Path(super().convert(value, param, ctx))
+        folder = path.parent
+        if not folder.is_dir():
+            self.fail(f"cannot write {str(path)!r}: the folder {str(folder)!r} does not exist.", param, ctx)
+        if not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+            self.fail(f"cannot write {str(path)!r}: permission denied.", param, ctx)
+        return str(path)
+
+
 dry_run_option = click.option("--dry-run", is_flag=True, help="Plan and print the preview; write nothing.")
 json_option = click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
 

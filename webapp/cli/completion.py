@@ -7,7 +7,7 @@ from datetime import datetime
 
 import click
 
-from webapp.cli.common import json_option, refuses_with_exit_1
+from webapp.cli.common import OutputPath, json_option, refuses_with_exit_1
 from webapp.services import completion
 from webapp.services.csvio import csv_lines
 from webapp.timeutil import iso, parse_iso
@@ -45,7 +45,7 @@ def group() -> None:
 @click.option(
     "--out",
     "out",
-    type=click.Path(dir_okay=False, writable=True),
+    type=OutputPath(),
     default=None,
     help="Write the CSV (UTF-8 with BOM) to this file; default: standard output, without BOM.",
 )

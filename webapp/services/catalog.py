@@ -23,7 +23,6 @@ log = logging.getLogger(__name__)
 ENVELOPE_KEYS = ("results", "items", "academies", "catalogs")
 MAX_BYTES = 20 * 1024 * 1024  # per answer, and for all pages together
 MAX_PAGES = 1000
-INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
@@ -60,26 +59,10 @@ def academies_from(payload: Any, where: str) -> list[Any]:
 
 
 def parse_json(data: bytes, where: str) -> list[Any]:
-    """Decode (UTF-8, BOM allowed) and parse; refuse with the line and column of the problem."""
-    return storable(academies_from(jsonio.decode_json(data, what=where, error=CatalogError), where), where)
-
-
-def storable(items: list[Any], where: str) -> list[Any]:
-    """Refuse an answer holding an integer beyond 64 bits: no plan row (nor database) can store it."""
-    for position, item in enumerate(items, start=1):
-        stack = [item]
-        while stack:
-            value = stack.pop()
-            if isinstance(value, dict):
-                stack.extend(value.values())
-            elif isinstance(value, list):
-                stack.extend(value)
-            elif isinstance(value, int) and not isinstance(value, bool) and not INT64_MIN <= value <= INT64_MAX:
-                raise CatalogError(
-                    f"{where}: academy {position} holds the number {str(value)[:40]}, too large to store "
-                    "(integers must fit in 64 bits). Nothing was changed."
-                )
-    return items
+    """Decode (UTF-8, BOM allowed) and parse; refuse with the line and column of the problem, or the field
+    that cannot be stored, or more academies than one upload may hold."""
+    items = academies_from(jsonio.decode_json(data, what=where, error=CatalogError), where)
+    return jsonio.limit_items(items, what=where, error=CatalogError)
 
 
 @dataclass
@@ -132,7 +115,7 @@ class HttpCatalog:
                     f"(reached at {_lower(where)}). Nothing was changed."
                 )
             payload = jsonio.decode_json(data, what=where, error=CatalogError)
-            academies.extend(storable(academies_from(payload, where), where))
+            academies.extend(academies_from(payload, where))
             url = _next_url(payload, final_url, where)
         return academies
 

@@ -7,13 +7,13 @@ Given the columns a caller wants (`Columns`), a file with a header is read by he
 (an error report's row/code/message, an export's created/created_by…) are ignored, so the files the app
 writes can be uploaded again as they are. It streams: lines are decoded and parsed one at a time.
 
-Out: UTF-8 with BOM, RFC 4180 quoting, and formula-injection escaping of every cell.
+Out: UTF-8 with BOM, RFC 4180 quoting (also of `;` and tab, the other locales' separators), and formula-injection
+escaping of every cell, whatever invisible characters come first.
 """
 
 from __future__ import annotations
 
 import csv
-import io
 import itertools
 import re
 from collections.abc import Iterable, Iterator, Sequence
@@ -30,8 +30,11 @@ DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab"}
 # names one user for certain (an email match wins, domain §0), a username may contain '@' and so is second.
 IDENTIFIER_HEADERS = ("username_or_email", "email", "username", "user", "learner", "identifier")
 HEADER_WORDS = frozenset(IDENTIFIER_HEADERS)
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")  # and, after invisible characters, see safe_cell
 _SNIFF_LINES = 20
+# A row (one physical line) longer than this is not parsed: its cells are dropped and it is a row error. A
+# roster row is a username or email (254 characters at most) and notes; an export row is a few hundred bytes.
+MAX_ROW_BYTES = 64 * 1024
 
 
 class CsvRefused(InputRefused):
@@ -49,12 +52,14 @@ class CsvRecord:
     """One record of the file: its spreadsheet row number and its cells (trailing empty cells dropped).
 
     In a file read by header name (`read_csv(columns=...)`), a data record's cells are the wanted columns in
-    their order, whatever the file's column order; the header record keeps the file's own cells.
+    their order, whatever the file's column order; the header record keeps the file's own cells. A data
+    record with a `problem` has no cells: the row was longer than MAX_ROW_BYTES or had more cells than wanted.
     """
 
     row: int
     cells: list[str]
     kind: RecordKind
+    problem: str = ""  # a data row too long or too wide to keep: why (its cells are dropped, never stored)
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,18 +138,50 @@ def check_csv_filename(filename: str | None) -> str:
     return name
 
 
-def _decoded_lines(stream: BinaryIO, encoding: str, max_bytes: int | None) -> Iterator[str]:
-    """Decode the byte stream line by line; a bad byte is refused with its line and position."""
+def _raw_lines(stream: BinaryIO) -> Iterator[bytes]:
+    """The file's lines ended by LF or CRLF; a file whose lines end with CR alone (old Mac spreadsheets: no LF
+    at all, so its first "line" is the whole file) is split at each CR instead."""
+    lines = iter(stream)
+    first = next(lines, None)
+    if first is None:
+        return
+    if not first.endswith(b"\n") and b"\r" in first:
+        pieces = first.split(b"\r")
+        if not pieces[-1]:
+            pieces.pop()
+        yield from (piece + b"\n" for piece in pieces)
+        return
+    yield first
+    yield from lines
+
+
+class _LongLines(dict[int, int]):
+    """{line number: length} of the lines longer than MAX_ROW_BYTES, which `_decoded_lines` reads as empty."""
+
+    def longest_between(self, first: int, last: int) -> int:
+        """The length of the longest such line from line `first` to `last`, or 0."""
+        return max((length for line, length in self.items() if first <= line <= last), default=0)
+
+
+def _decoded_lines(
+    stream: BinaryIO, encoding: str, max_bytes: int | None, long_lines: _LongLines | None = None
+) -> Iterator[str]:
+    """Decode the byte stream line by line; a bad byte is refused with its line and position. A line longer
+    than MAX_ROW_BYTES is neither decoded nor parsed: it is counted in `long_lines` and read as empty."""
     codec = ENCODINGS.get(encoding)
     if codec is None:
         raise CsvRefused(f"Unknown encoding {encoding!r}: choose one of {', '.join(ENCODINGS)}.")
     seen = 0
-    for line_number, raw in enumerate(stream, start=1):
+    for line_number, raw in enumerate(_raw_lines(stream), start=1):
         seen += len(raw)
         if max_bytes is not None and seen > max_bytes:
             raise CsvRefused(
                 f"The file is larger than the {max_bytes // (1024 * 1024)} MB limit. Split it and upload the parts."
             )
+        if long_lines is not None and len(raw) > MAX_ROW_BYTES:
+            long_lines[line_number] = len(raw.rstrip(b"\r\n"))
+            yield "\n"
+            continue
         if line_number == 1 and raw.startswith(b"\xef\xbb\xbf") and codec == "cp1252":
             raw = raw[3:]
         try:
@@ -230,13 +267,15 @@ def read_csv(
     its cells by position. Raises CsvRefused for a file that cannot be read as a whole (bad bytes, mostly NUL, too
     large, too many rows, broken quoting, a header without the required column).
     """
-    lines = _decoded_lines(stream, encoding, max_bytes)
+    long_lines = _LongLines()
+    lines = _decoded_lines(stream, encoding, max_bytes, long_lines)
     sample = list(itertools.islice(lines, _SNIFF_LINES))
     delimiter = detect_delimiter(sample, columns)
     reader = csv.reader(itertools.chain(sample, lines), delimiter=delimiter, quotechar='"', strict=False)
     row = 0
     plan: list[list[int]] | None = None
     while True:
+        first_line = reader.line_num + 1
         try:
             cells = next(reader)
         except StopIteration:
@@ -247,46 +286,78 @@ def read_csv(
         if row > max_rows:
             raise CsvRefused(f"The file has more than {max_rows:,} rows. Split it and upload the parts.")
         cells = _trim(cells)
-        if row == 1 and (columns.is_header(cells) if columns else is_header(cells)):
+        if long_lines and (longest := long_lines.longest_between(first_line, reader.line_num)):
+            yield CsvRecord(row, [], RecordKind.DATA, problem=_too_long(longest))
+        elif row == 1 and (columns.is_header(cells) if columns else is_header(cells)):
             if columns is not None:
                 plan = columns.indexes(cells)
-            kind = RecordKind.HEADER
+            yield CsvRecord(row, cells, RecordKind.HEADER)
         elif not cells:
-            kind = RecordKind.BLANK
+            yield CsvRecord(row, cells, RecordKind.BLANK)
+        elif plan is None and columns is not None and sum(1 for c in cells if c.strip()) > len(columns.wanted):
+            yield CsvRecord(row, [], RecordKind.DATA, problem=_too_wide(cells, columns))
         else:
-            kind = RecordKind.DATA
-            if plan is not None:
-                cells = _pick(cells, plan)
-        yield CsvRecord(row, cells, kind)
+            yield CsvRecord(row, _pick(cells, plan) if plan is not None else cells, RecordKind.DATA)
+
+
+def _too_long(length: int) -> str:
+    return f"the row is {length:,} bytes long, more than a row may hold ({MAX_ROW_BYTES:,}); its cells are not kept"
+
+
+def _too_wide(cells: list[str], columns: Columns) -> str:
+    names = [name for name, _ in columns.wanted]
+    return f"{len(cells):,} cells; expected at most {len(names)}: {' and '.join(names)} (the cells are not kept)"
 
 
 # ---------------------------------------------------------------------------------------------- out
 
 
+# Characters a spreadsheet skips before it looks for a formula: spaces (no-break ones too), zero-width spaces.
+_INVISIBLE_START = re.compile(r"^[\s\u00a0\u180e\u200b-\u200d\u2060\ufeff]+")
+# `=` `+` `-` `@` and their fullwidth forms (which spreadsheets with East Asian input read as the same).
+_FORMULA_START = frozenset("=+-@\uff1d\uff0b\uff0d\uff20")
+# A cell holding a separator of any spreadsheet locale (`,` `;` tab), a line break or a quote is quoted.
+_NEEDS_QUOTES = re.compile(r'[,;\t\r\n"]')
+
+
 def safe_cell(value: object) -> str:
-    """A cell a spreadsheet will not run: text starting with = + - @ tab CR LF gets a leading '."""
+    """A cell a spreadsheet will not run: text starting with tab, CR or LF, or whose first visible character
+    (after spaces, no-break and zero-width spaces) is = + - @ or a fullwidth ＝ ＋ － ＠, gets a leading '."""
     text = "" if value is None else str(value)
-    if text.startswith(FORMULA_PREFIXES):
+    if text.startswith(FORMULA_PREFIXES) or text[:1] in _FORMULA_START:
+        return "'" + text
+    start = _INVISIBLE_START.match(text)
+    if start is not None and text[start.end() : start.end() + 1] in _FORMULA_START:
         return "'" + text
     return text
 
 
+def _field(value: object) -> str:
+    """One formula-safe cell as written in the file: quoted (RFC 4180) when it holds , ; tab, CR, LF or "."""
+    text = safe_cell(value)
+    if _NEEDS_QUOTES.search(text):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+def _line(cells: Iterable[object]) -> str:
+    """One record: formula-safe fields, `""` for a record of one empty cell (so it is not read as blank)."""
+    fields = [_field(cell) for cell in cells]
+    return ('""' if fields == [""] else ",".join(fields)) + "\r\n"
+
+
 def csv_lines(header: Iterable[object], rows: Iterable[Iterable[object]], *, chunk_rows: int = 500) -> Iterator[str]:
-    """Stream a CSV download: BOM + header first, then chunks of rows, every cell formula-safe."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([safe_cell(h) for h in header])
-    yield "\ufeff" + buffer.getvalue()
-    buffer.seek(0)
-    buffer.truncate()
-    for count, row in enumerate(rows, start=1):
-        writer.writerow([safe_cell(cell) for cell in row])
-        if count % chunk_rows == 0:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-    if buffer.tell():
-        yield buffer.getvalue()
+    """Stream a CSV download: BOM + header first, then chunks of rows, every cell formula-safe and quoted
+    wherever a spreadsheet of any locale could split it."""
+    yield "\ufeff" + _line(header)
+    chunk: list[str] = []
+    for row in rows:
+        chunk.append(_line(row))
+        if len(chunk) == chunk_rows:
+            yield "".join(chunk)
+            chunk.clear()
+    if chunk:
+        yield "".join(chunk)
 
 
 def write_csv_file(path: str, header: Iterable[object], rows: Iterable[Iterable[object]]) -> None:

@@ -22,7 +22,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from webapp.extensions import db
 from webapp.models import Plan, PlanRow, User
-from webapp.services import plans
+from webapp.services import jsonio, plans
 from webapp.services.batching import chunks
 from webapp.services.errors import InputRefused
 from webapp.services.plans import Decision, Item, PlanContext, PlanKind
@@ -109,9 +109,13 @@ def _read_yaml(path: Path, shown: str) -> Any:
     except (OSError, UnicodeDecodeError) as error:
         raise SpecRefused(f"{shown}: cannot be read as UTF-8 text ({error}).") from None
     try:
-        return yamlread.load(text, max_depth=MAX_NESTING)
+        data = yamlread.load(text, max_depth=MAX_NESTING)
+        jsonio.check_storable(data)
     except yamlread.YamlRefused as error:
         raise SpecRefused(f"{shown}: not valid YAML ({error}).") from None
+    except jsonio.NotStorable as error:
+        raise SpecRefused(f"{shown}: cannot be stored: {error}.") from None
+    return data
 
 
 def read_spec(path: str | Path) -> list[SpecFile]:

@@ -1,41 +1,130 @@
-"""JSON in, for every door that reads it (webhook, catalog, replay files): one parser that refuses
-cleanly whatever it is given — bad UTF-8, empty input, syntax errors, NaN/Infinity, numbers with
-thousands of digits, and nesting deep enough to exhaust Python's recursion."""
+"""JSON in, for every door that reads it (webhook, catalog, replay and academy files): one parser that refuses
+cleanly whatever it is given — bad UTF-8, empty input, syntax errors, NaN/Infinity, numbers with thousands
+of digits, nesting deep enough to exhaust Python's recursion — and refuses, naming the field, what parses in
+Python but no database column can store: integers beyond 64 bits, nesting deeper than `MAX_DEPTH`, NUL
+characters and unpaired surrogates. A document with more than `MAX_VALUES` values is refused before it is
+parsed, so that no input within the upload size limit can take the worker's memory with it."""
 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
+from flask import current_app, has_app_context
+
+from webapp.services.csvio import UNSTORABLE
 from webapp.services.errors import InputRefused, ServiceError
+
+MAX_DEPTH = 64  # nested objects / lists; the JSON columns' writer refuses 255, real payloads use fewer than 10
+MAX_VALUES = 1_000_000  # values (objects, lists, scalars) in one document: about 100 MB once parsed
+JSON_MAX_ITEMS = 50_000  # default of the JSON_MAX_ITEMS setting
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
 
 
 class JsonRefused(InputRefused):
     """The input is not JSON this app can read; the message says what and where."""
 
 
+class NotStorable(ValueError):
+    """The cause of a refusal of JSON that parses but cannot be stored (or is too large): see `parsed_but_refused`."""
+
+
 def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number")
 
 
+def _value_count(text: str) -> int:
+    """About how many values the document holds (separators and containers outside strings), without parsing."""
+    skeleton = _STRING.sub("", text) if '"' in text else text
+    return skeleton.count(",") + skeleton.count("[") + skeleton.count("{") + 1
+
+
+def field_path(path: list[str | int]) -> str:
+    """A field's place in a document: `item 2, field “webCamComments[0].eventStart”` (the items of a top-level
+    list count from 1 like rows; indexes inside an item from 0, as the payload validation names them)."""
+    parts: list[str] = []
+    item = ""
+    for position, step in enumerate(path):
+        if isinstance(step, int):
+            if position == 0:
+                item = f"item {step + 1}"
+            else:
+                parts.append(f"[{step}]")
+        else:
+            parts.append(("." if parts else "") + step)
+    name = f"field “{''.join(parts)}”" if parts else ""
+    return ", ".join(p for p in (item, name) if p) or "the document"
+
+
+def check_storable(value: Any) -> None:
+    """Raise NotStorable, naming the field, when a parsed document (JSON or YAML) holds what no column can
+    store: an integer beyond 64 bits, nesting deeper than MAX_DEPTH, a NUL character or an unpaired surrogate."""
+    _check(value, [], 0)
+
+
+def _check(value: Any, path: list[str | int], depth: int) -> None:
+    """Refuse (naming the field) a value that cannot be stored: recursion is bounded by MAX_DEPTH."""
+    if isinstance(value, str):
+        if UNSTORABLE.search(value):
+            raise NotStorable(f"{field_path(path)} contains {_what(value)}, which cannot be stored")
+    elif isinstance(value, dict | list):
+        if depth >= MAX_DEPTH:
+            raise NotStorable(f"{field_path(path)} is nested more than {MAX_DEPTH} levels deep")
+        entries = value.items() if isinstance(value, dict) else enumerate(value)
+        for key, item in entries:
+            if isinstance(key, str) and UNSTORABLE.search(key):
+                raise NotStorable(f"{field_path(path)} has a field name with {_what(key)}, which cannot be stored")
+            path.append(key)
+            _check(item, path, depth + 1)
+            path.pop()
+    elif isinstance(value, int) and not INT64_MIN <= value <= INT64_MAX:
+        digits = str(value)
+        shown = digits if len(digits) <= 40 else digits[:40] + "…"
+        raise NotStorable(
+            f"{field_path(path)} holds the number {shown}, too large to store (integers must fit in 64 bits)"
+        )
+
+
+def _what(text: str) -> str:
+    match = UNSTORABLE.search(text)
+    assert match is not None
+    return "a NUL character (\\x00)" if match.group() == "\x00" else "an unpaired surrogate (\\ud800–\\udfff)"
+
+
 def loads(text: str, *, what: str, error: type[ServiceError] = JsonRefused) -> Any:
-    """Parse JSON text; any problem raises `error` naming `what`, with the line and column when known."""
+    """Parse JSON text; any problem raises `error` naming `what`, with the line and column, or the field."""
+    if _value_count(text) > MAX_VALUES:
+        raise error(
+            f"{what} holds more than {MAX_VALUES:,} JSON values: split it and upload the parts."
+        ) from NotStorable()
     try:
         value = json.loads(text, parse_constant=_refuse_constant)
-        if "\\ud" in text.lower():  # an escaped lone surrogate parses, but no database can store it
-            json.dumps(value, ensure_ascii=False).encode("utf-8")
+        check_storable(value)
         return value
-    except UnicodeEncodeError:
-        raise error(f"{what} is not valid JSON here: it contains an unpaired surrogate (\\ud800–\\udfff).") from None
+    except NotStorable as problem:
+        raise error(f"{what} cannot be stored: {problem}.") from problem
     except json.JSONDecodeError as problem:
         raise error(
             f"{what} is not valid JSON: {problem.msg} at line {problem.lineno}, column {problem.colno}."
         ) from None
     except RecursionError:
-        raise error(f"{what} is not valid JSON here: it is nested too deeply.") from None
+        raise error(f"{what} cannot be stored: it is nested too deeply.") from NotStorable()
     except ValueError as problem:  # NaN / Infinity, or an integer with more digits than Python converts
-        detail = "a number has too many digits" if "digits" in str(problem) else str(problem)
-        raise error(f"{what} is not valid JSON here: {detail}.") from None
+        if "digits" in str(problem):
+            raise error(f"{what} cannot be stored: a number has too many digits.") from NotStorable()
+        raise error(f"{what} is not valid JSON here: {problem}.") from None
+
+
+def parsed_but_refused(refusal: BaseException) -> bool:
+    """True for a refusal of text that is JSON but cannot be stored or is too large (not a syntax error)."""
+    return isinstance(refusal.__cause__, NotStorable)
+
+
+def max_items() -> int:
+    """The JSON_MAX_ITEMS setting: most items (replay payloads, academies) one JSON upload may hold."""
+    return int(current_app.config.get("JSON_MAX_ITEMS", JSON_MAX_ITEMS)) if has_app_context() else JSON_MAX_ITEMS
 
 
 def decode_json(raw: bytes, *, what: str, error: type[ServiceError] = JsonRefused) -> Any:
@@ -47,3 +136,15 @@ def decode_json(raw: bytes, *, what: str, error: type[ServiceError] = JsonRefuse
     if not text.strip():
         raise error(f"{what} is empty: expected JSON.")
     return loads(text, what=what, error=error)
+
+
+def too_many_items(what: str, error: type[ServiceError] = JsonRefused) -> ServiceError:
+    """The refusal of an upload with more than `max_items()` items."""
+    return error(f"{what} has more than {max_items():,} items. Split it and upload the parts.")
+
+
+def limit_items(items: list[Any], *, what: str, error: type[ServiceError] = JsonRefused) -> list[Any]:
+    """The items of an upload (replay payloads, academies), or `error` when there are more than `max_items()`."""
+    if len(items) > max_items():
+        raise too_many_items(what, error)
+    return items

@@ -51,7 +51,7 @@ def roster_items(stream: BinaryIO, *, encoding: str = "utf-8", columns: Columns 
     # The cells say everything about a roster row (see identifier_of / notes_of / is_blank): no per-row
     # dict repeating them, in memory or in the stored plan.
     items = [
-        Item(record.row, record.cells, {})
+        Item(record.row, record.cells, RosterEntry("", problem=record.problem).to_data() if record.problem else {})
         for record in read_csv(
             stream,
             encoding=encoding,
@@ -86,6 +86,7 @@ class RosterEntry(NamedTuple):
     blank: bool = False
     op: str = ""  # the revert of an exceptions import: add or remove this learner
     mode: str = ""  # a re-validation: re-validate, or put the previous notes back
+    problem: str = ""  # an uploaded row too long or too wide to keep (the reader dropped its cells): why
 
     def to_data(self) -> dict[str, Any]:
         data: dict[str, Any] = {"identifier": self.identifier, "notes": self.notes, "blank": self.blank}
@@ -93,6 +94,8 @@ class RosterEntry(NamedTuple):
             data["op"] = self.op
         if self.mode:
             data["mode"] = self.mode
+        if self.problem:
+            data["problem"] = self.problem
         return data
 
     @classmethod
@@ -103,6 +106,7 @@ class RosterEntry(NamedTuple):
             bool(data.get("blank", False)),
             str(data.get("op", "")),
             str(data.get("mode", "")),
+            str(data.get("problem", "")),
         )
 
     @classmethod
@@ -214,6 +218,8 @@ def triage(items: Sequence[Item]) -> tuple[list[Decision | None], list[Resolved]
     for index, (item, (identifier, notes, blank)) in enumerate(zip(items, fields, strict=True)):
         if blank:
             decisions[index] = Decision(Action.SKIP, code="blank_row", message="blank row")
+        elif item.data and item.data.get("problem"):
+            decisions[index] = Decision(Action.ERROR, code="bad_format", message=str(item.data["problem"]))
         elif len(item.cells) > 2 and len([c for c in item.cells if c.strip()]) > 2:
             decisions[index] = Decision(
                 Action.ERROR,

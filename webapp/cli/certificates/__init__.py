@@ -9,7 +9,15 @@ from typing import BinaryIO
 
 import click
 
-from webapp.cli.common import actor, as_option, dry_run_option, echo_plan, json_option, refuses_with_exit_1
+from webapp.cli.common import (
+    OutputPath,
+    actor,
+    as_option,
+    dry_run_option,
+    echo_plan,
+    json_option,
+    refuses_with_exit_1,
+)
 from webapp.models import Plan, User
 from webapp.services import plans
 from webapp.services.csvio import ENCODINGS, write_csv_file
@@ -45,7 +53,7 @@ def roster_command(name: str, help_text: str, planner: RosterPlanner) -> None:
     @json_option
     @click.option(
         "--errors-csv",
-        type=click.Path(dir_okay=False, writable=True),
+        type=OutputPath(),
         default=None,
         metavar="OUT",
         help="Write the error report (CSV) to this file.",

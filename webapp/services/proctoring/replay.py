@@ -8,6 +8,7 @@ Applying stores each payload through the same review service as the webhook.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from typing import Any, NamedTuple
 
@@ -37,6 +38,7 @@ from webapp.services.proctoring.reviews import (
 from webapp.statuses import Action, AttemptStatus, CreditStatus, EffectKind, PlanStatus, ProviderReviewStatus, label_of
 
 KIND = "proctoring_replay"
+_LINE_END = re.compile(r"\r\n?|\n")
 
 
 class ReplayRefused(InputRefused):
@@ -66,15 +68,19 @@ def read_payloads(raw: bytes, filename: str = "") -> list[Item]:
         raise ReplayRefused(f"{filename or 'The file'} is not UTF-8 text (byte {error.start}).") from None
     if not text.strip():
         raise ReplayRefused(f"{filename or 'The file'} is empty: it has no payloads.")
+    what = filename or "The file"
     try:
-        data = jsonio.loads(text, what=filename or "The file", error=ReplayRefused)
-    except ReplayRefused:
+        data = jsonio.loads(text, what=what, error=ReplayRefused)
+    except ReplayRefused as refusal:
+        if jsonio.parsed_but_refused(refusal):  # JSON, but too large or not storable: not JSON lines either
+            raise
         data = None
-        items = _json_lines(text)
+        items = _json_lines(text, what)
     else:
         if isinstance(data, dict):
             items = [_item(1, data)]
         elif isinstance(data, list):
+            jsonio.limit_items(data, what=what, error=ReplayRefused)
             items = [_item(i, entry) for i, entry in enumerate(data, start=1)]
         else:
             raise ReplayRefused(
@@ -91,11 +97,24 @@ def read_payloads(raw: bytes, filename: str = "") -> list[Item]:
     return items
 
 
-def _json_lines(text: str) -> list[Item]:
-    items = []
-    for number, line in enumerate(text.splitlines(), start=1):
+def _lines(text: str) -> Iterator[str]:
+    """The lines of the text (ended by LF, CRLF or CR) one at a time: `str.splitlines` would hold them all."""
+    start = 0
+    for end in _LINE_END.finditer(text):
+        yield text[start : end.start()]
+        start = end.end()
+    if start < len(text):
+        yield text[start:]
+
+
+def _json_lines(text: str, what: str) -> list[Item]:
+    items: list[Item] = []
+    limit = jsonio.max_items()
+    for number, line in enumerate(_lines(text), start=1):
         if not line.strip():
             continue
+        if len(items) == limit:
+            raise jsonio.too_many_items(what, ReplayRefused)
         try:
             items.append(_item(number, jsonio.loads(line, what=f"line {number}", error=ReplayRefused)))
         except ReplayRefused as error:

@@ -145,6 +145,8 @@ class ResetKind(PlanKind):
         identifier, content_id = rosters.identifier_of(item), exam_of(item)
         if rosters.is_blank(item):
             return Decision(Action.SKIP, code="blank_row", message="blank row")
+        if problem := rosters.entry_of(item).problem:
+            return Decision(Action.ERROR, code="bad_format", message=problem)
         if len([c for c in item.cells if c.strip()]) > 2 or not identifier or not content_id:
             return Decision(
                 Action.ERROR,
