@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import BinaryIO
 
+from flask import current_app, has_app_context
+
 from webapp.services.errors import InputRefused
 
 ENCODINGS = {"utf-8": "utf-8-sig", "cp1252": "cp1252"}
@@ -32,6 +34,7 @@ IDENTIFIER_HEADERS = ("username_or_email", "email", "username", "user", "learner
 HEADER_WORDS = frozenset(IDENTIFIER_HEADERS)
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
 _SNIFF_LINES = 20
+CHUNK_ROWS = 500  # default of CSV_OUTPUT_CHUNK_ROWS: rows per chunk of a streamed download
 
 
 class CsvRefused(InputRefused):
@@ -264,8 +267,17 @@ def safe_cell(value: object) -> str:
     return text
 
 
-def csv_lines(header: Iterable[object], rows: Iterable[Iterable[object]], *, chunk_rows: int = 500) -> Iterator[str]:
-    """Stream a CSV download: BOM + header first, then chunks of rows, every cell formula-safe."""
+def output_chunk_rows() -> int:
+    """Rows per chunk of a streamed download: CSV_OUTPUT_CHUNK_ROWS (CHUNK_ROWS outside an app)."""
+    return int(current_app.config.get("CSV_OUTPUT_CHUNK_ROWS", CHUNK_ROWS)) if has_app_context() else CHUNK_ROWS
+
+
+def csv_lines(
+    header: Iterable[object], rows: Iterable[Iterable[object]], *, chunk_rows: int | None = None
+) -> Iterator[str]:
+    """Stream a CSV download: BOM + header first, then chunks of rows (`chunk_rows`, default the setting),
+    every cell formula-safe."""
+    chunk_rows = chunk_rows or output_chunk_rows()
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow([safe_cell(h) for h in header])

@@ -39,7 +39,9 @@ from webapp.statuses import Action
 
 ROSTER_COLUMNS = ("username_or_email", "notes")
 ROSTER_HEADER = Columns(((ROSTER_COLUMNS[0], IDENTIFIER_HEADERS), (ROSTER_COLUMNS[1], ("notes",))))
-FULL_SCAN_MIN = 5000  # identifiers in a roster above which a scan of the users table may be cheaper
+FULL_SCAN_MIN = (
+    5000  # default of ROSTER_FULL_SCAN_MIN: identifiers above which a scan of the users table may be cheaper
+)
 
 
 def roster_items(stream: BinaryIO, *, encoding: str = "utf-8", columns: Columns = ROSTER_HEADER) -> list[Item]:
@@ -162,7 +164,8 @@ def find_learners(identifiers: Iterable[str]) -> dict[str, Learner]:
     keys = {key for identifier in identifiers if (key := identifier.strip().lower()) and not UNSTORABLE.search(key)}
     by_email: dict[str, Learner] = {}
     by_username: dict[str, Learner] = {}
-    if len(keys) > FULL_SCAN_MIN and len(keys) * 3 > (db.session.scalar(select(func.count()).select_from(User)) or 0):
+    full_scan_min = int(current_app.config.get("ROSTER_FULL_SCAN_MIN", FULL_SCAN_MIN))
+    if len(keys) > full_scan_min and len(keys) * 3 > (db.session.scalar(select(func.count()).select_from(User)) or 0):
         for row in db.session.execute(select(User.id, User.username, User.email)):
             learner = Learner(row.id, row.username, row.email)
             if (email := learner.email.lower()) in keys:
