@@ -7,7 +7,7 @@ FLASK := $(BIN)/flask --app wsgi
 PORT ?= 5000
 DEMO_SPEC := webapp/demo/spec.yaml
 
-.PHONY: run test test-postgres test-mysql lint bench chromium postgres mariadb install clean translations i18n-extract i18n-update axe
+.PHONY: run test test-postgres test-mysql lint bench chromium postgres mariadb install clean translations i18n-extract i18n-update axe mutation mutation-capabilities
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -88,6 +88,28 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
+## make mutation: mutation testing (mutmut, [tool.mutmut] in pyproject.toml) of the plan engine, the CSV reader
+## and the rosters, each mutant run against the tests that execute its function; prints the score per module.
+## Results are kept in mutants/ (re-runs only redo what changed); `make mutation-capabilities` does the
+## capability services. A developer tool, not part of `make test`.
+MUTATION_PRIMARY := "webapp.services.plans*" "webapp.services.csvio*" "webapp.services.rosters*"
+MUTATION_CAPABILITIES := "webapp.services.certificates*" "webapp.services.proctoring*" \
+	"webapp.services.academies*" "webapp.services.completion*"
+MUTATION_CHILDREN ?= 2
+
+$(VENV)/.installed-mutation: pyproject.toml $(VENV)/.installed-test
+	$(BIN)/pip install -q -e '.[test,mutation]'
+	touch $@
+
+mutation: $(VENV)/.installed-mutation
+	-$(BIN)/mutmut run --max-children $(MUTATION_CHILDREN) $(MUTATION_PRIMARY)
+	$(BIN)/python bench/mutation_scores.py webapp.services.plans webapp.services.csvio webapp.services.rosters
+
+mutation-capabilities: $(VENV)/.installed-mutation
+	-$(BIN)/mutmut run --max-children $(MUTATION_CHILDREN) $(MUTATION_CAPABILITIES)
+	$(BIN)/python bench/mutation_scores.py webapp.services.certificates webapp.services.proctoring \
+	  webapp.services.academies webapp.services.completion
+
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/run_all.py
 
@@ -107,4 +129,4 @@ i18n-update: i18n-extract
 	$(BIN)/pybabel -q update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --no-fuzzy-matching --ignore-obsolete
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache .ruff_cache tests/e2e/node_modules
+	rm -rf $(VENV) instance .pytest_cache .ruff_cache tests/e2e/node_modules mutants

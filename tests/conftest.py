@@ -12,10 +12,17 @@ import pytest
 from bs4 import BeautifulSoup
 from flask import Flask
 from flask.testing import FlaskClient
+from hypothesis import settings
 
 from tests.databases import server_database
 from webapp import create_app
 from webapp.extensions import db
+
+# make mutation (mutmut sets MUTANT_UNDER_TEST): the property tests draw the same few examples every run, so a
+# mutant's verdict never depends on the draw, and they stay fast over thousands of mutants.
+settings.register_profile("mutation", derandomize=True, max_examples=25, database=None)
+if "MUTANT_UNDER_TEST" in os.environ:
+    settings.load_profile("mutation")
 
 TEST_WEBHOOK_SECRET = "test-webhook-secret"
 
@@ -54,6 +61,9 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
             "IN_BATCH_SIZE": 7,  # small, so every run crosses every IN batch boundary
             "PLAN_INSERT_BATCH": 5,  # likewise for the plan rows' inserts
             "PLAN_APPLY_BATCH": 5,  # and the apply's savepoints (failing batches get replayed row by row)
+            "ROSTER_FULL_SCAN_MIN": 3,  # rosters of 4+ learners (and 3x as many as users) take the full scan
+            "CERTIFICATES_COURSE_WIDE_FROM": 4,  # certificate state read course-wide from 4 learners on
+            "CSV_OUTPUT_CHUNK_ROWS": 3,  # downloads of 4+ rows stream more than one chunk
         }
     )
     with app.app_context():

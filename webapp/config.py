@@ -69,6 +69,12 @@ def load_config(instance_path: str, given: Mapping[str, Any] | None = None) -> d
         "PLAN_INSERT_BATCH": _int("PLAN_INSERT_BATCH", 2000),
         "PLAN_APPLY_BATCH": _int("PLAN_APPLY_BATCH", 2000),
         "PLAN_LEASE_SECONDS": _int("PLAN_LEASE_SECONDS", 600),
+        # Batch thresholds (the tests shrink every one, so each run crosses each boundary): identifiers in a
+        # roster above which learners are found by one scan of the users table instead of IN batches; learners
+        # from which certificate state is read course-wide; rows per chunk of a streamed CSV download.
+        "ROSTER_FULL_SCAN_MIN": _int("ROSTER_FULL_SCAN_MIN", 5000),
+        "CERTIFICATES_COURSE_WIDE_FROM": _int("CERTIFICATES_COURSE_WIDE_FROM", 2000),
+        "CSV_OUTPUT_CHUNK_ROWS": _int("CSV_OUTPUT_CHUNK_ROWS", 500),
         "PAGE_SIZE": _int("PAGE_SIZE", 50),
         # Certificates: the global generation switch (each course has its own too).
         "CERTIFICATES_GENERATION_ENABLED": _bool("CERTIFICATES_GENERATION_ENABLED", True),

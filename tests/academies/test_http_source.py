@@ -78,13 +78,21 @@ def test_a_timeout_is_refused(runner):
     assert plan_count() == 0 and academy_count() == 0
 
 
-@pytest.mark.parametrize("body", ["<html>Service unavailable</html>", "", '{"results": [', b"\xff\xfe{}"])
-def test_non_json_is_refused(runner, body):
+@pytest.mark.parametrize(
+    ("body", "problem"),
+    [
+        ("<html>Service unavailable</html>", "is not valid JSON: Expecting value at line 1, column 1."),
+        ("", "is empty: expected JSON."),
+        ('{"results": [', "is not valid JSON: Expecting value at line 1, column 14."),
+        (b"\xff\xfe{}", "is not UTF-8 text (bad byte at position 0)."),
+    ],
+)
+def test_non_json_is_refused(runner, body, problem):
     server = CatalogServer(lambda handler, _n: send(handler, 200, body, "text/html"))
     with server.running():
         code, output = cli_sync(runner, server.url)
     assert code == 1
-    assert "not valid JSON" in output or "empty" in output or "not UTF-8" in output
+    assert output.strip() == f"Error: The catalog at {server.url} {problem}"
     assert plan_count() == 0
 
 

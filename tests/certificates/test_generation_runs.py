@@ -170,11 +170,10 @@ def test_for_exceptions_run_issues_to_allowlisted_learners_holding_a_certificate
     assert _statuses()["ann"] == ("downloadable", 0.3)
 
 
-def test_large_runs_read_the_course_once_with_the_same_results(client, monkeypatch):
-    """Generation reads its learners' state as exceptions do: course-wide from COURSE_WIDE_FROM learners on."""
-    from webapp.services.certificates import common
-
-    monkeypatch.setattr(common, "COURSE_WIDE_FROM", 1)
+def test_large_runs_read_the_course_once_with_the_same_results(app, client, monkeypatch):
+    """Generation reads its learners' state as exceptions do: course-wide from CERTIFICATES_COURSE_WIDE_FROM
+    learners on."""
+    monkeypatch.setitem(app.config, "CERTIFICATES_COURSE_WIDE_FROM", 1)
     test_all_learners_run_previews_each_learner_then_applies(client)
 
 

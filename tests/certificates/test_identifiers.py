@@ -34,9 +34,9 @@ def w():
 
 
 @pytest.mark.parametrize("scan", [False, True], ids=["batched-in", "full-scan"])
-def test_roster_upload_resolves_email_first_then_usernames_with_at(client, w, monkeypatch, scan):
-    if scan:  # a roster naming a large share of all users reads the users table in one scan
-        monkeypatch.setattr("webapp.services.rosters.FULL_SCAN_MIN", 0)
+def test_roster_upload_resolves_email_first_then_usernames_with_at(app, client, w, monkeypatch, scan):
+    # a roster naming a large share of all users reads the users table in one scan
+    monkeypatch.setitem(app.config, "ROSTER_FULL_SCAN_MIN", 0 if scan else 10_000)
     client.login("staff")
     plan_id = plan_id_of(upload(client, b"ZED@Corp,by username\nANN@example.org,email wins\nTwin@Example.org,tw\n"))
     rows = rows_of(plan_id)

@@ -7,6 +7,7 @@ import random
 import zipfile
 from collections.abc import Callable
 
+from bs4 import BeautifulSoup
 from sqlalchemy import func, select
 
 from webapp.extensions import db
@@ -15,7 +16,9 @@ from webapp.extensions import db
 def _zip_bomb() -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("roster.csv", b"0" * 20_000_000)  # 20 MB of zeros, a few KB compressed
+        entry = zipfile.ZipInfo("roster.csv", date_time=(2026, 1, 1, 0, 0, 0))  # fixed: the same bytes every run
+        entry.compress_type = zipfile.ZIP_DEFLATED
+        archive.writestr(entry, b"0" * 20_000_000)  # 20 MB of zeros, a few KB compressed
     return buffer.getvalue()
 
 
@@ -54,6 +57,12 @@ JSON_CORPUS: dict[str, Callable[[], bytes]] = {
     "null": lambda: b"null",
     "lone surrogate": lambda: b'{"reviewStatus": "Clean", "name": "\\ud800", "examMetaData": {"examCode": "\\udfff"}}',
 }
+
+
+def refusals(response) -> list[str]:
+    """The refusals a page shows staff (flashed messages and form field errors), in order."""
+    soup = BeautifulSoup(response.data, "html.parser")
+    return [p.get_text(" ", strip=True) for p in soup.select(".flashes .flash, .field-error")]
 
 
 def snapshot() -> dict[str, int]:

@@ -7,7 +7,7 @@ import io
 import pytest
 
 from tests.builders import enroll, make_course, make_user
-from tests.hostile.corpus import CSV_CORPUS, snapshot
+from tests.hostile.corpus import CSV_CORPUS, refusals, snapshot
 from webapp.extensions import db
 
 COURSE = "course-v1:Hostile+H+1"
@@ -27,8 +27,40 @@ def world():
     db.session.commit()
 
 
+NOT_UTF8 = (
+    "Line {line}: byte 0x{byte} at position {at} is not valid UTF-8. Save the file as “CSV UTF-8” in your "
+    "spreadsheet, or choose the Windows-1252 encoding on the upload form."
+)
+NO_ROWS = "The file has no learner rows: put one username or email per row (an optional second column holds notes)."
+# The one refusal each hostile file gets, at every CSV door (the upload pages and the CLI commands). The 50 MB
+# line is over the whole request's limit: the pages answer 413 before reading it; the CLI reads it and stops
+# at the same limit.
+ANSWERS: dict[str, str] = {
+    "binary": NOT_UTF8.format(line=1, byte="b4", at=2),
+    "UTF-16 without BOM (mostly NUL bytes)": "Line 1 is mostly NUL bytes: this is not a text CSV file.",
+    "50 MB line": "The file is larger than the 20 MB limit. Split it and upload the parts.",
+    "1,000,000 empty rows": "The file has more than 200,000 rows. Split it and upload the parts.",
+    "invalid UTF-8": NOT_UTF8.format(line=2, byte="e9", at=8),
+    "zip bomb renamed .csv": NOT_UTF8.format(line=1, byte="b5", at=15),
+    "UTF-16 with BOM": NOT_UTF8.format(line=1, byte="ff", at=1),
+    "unterminated quote then 300 KB": "Row 1 (line 1) cannot be read: field larger than field limit (131072).",
+    "only a header": NO_ROWS,
+    "an error report header only": NO_ROWS,
+    "a header naming no learner column": (
+        "Row 1 is a header, but it has no username_or_email column (columns found: “notes”, “full_name”, "
+        "“created”). Name the column that holds it username_or_email, email, username, user, learner or identifier."
+    ),
+    "empty": NO_ROWS,
+}
+TOO_LARGE_PAGE = "The upload is larger than the 20 MB limit. Split the file and upload the parts."
+
+
+def test_every_hostile_file_has_its_answer():
+    assert set(ANSWERS) == set(CSV_CORPUS)
+
+
 @pytest.mark.parametrize("name", list(CSV_CORPUS))
-def test_upload_pages_refuse_clearly_and_write_nothing(client, world, app, name):
+def test_upload_pages_refuse_with_the_files_message_and_write_nothing(client, world, app, name):
     content = CSV_CORPUS[name]()
     client.login("staff")
     for url in UPLOADS:
@@ -38,31 +70,22 @@ def test_upload_pages_refuse_clearly_and_write_nothing(client, world, app, name)
             data={"file": (io.BytesIO(content), "roster.csv"), "encoding": "utf-8"},
             content_type="multipart/form-data",
         )
-        assert response.status_code in (400, 413), (url, response.status_code)
-        text = response.get_data(as_text=True)
-        assert "Traceback" not in text
-        assert any(
-            word in text
-            for word in (
-                "not valid UTF-8",
-                "NUL",
-                "larger than",
-                "no learner rows",
-                "more than",
-                "cannot be read",
-                "no username_or_email column",
-            )
-        ), (url, name, text[-3000:])
+        if len(content) > app.config["MAX_CONTENT_LENGTH"]:
+            assert response.status_code == 413, url
+            assert TOO_LARGE_PAGE in response.get_data(as_text=True)
+        else:
+            assert response.status_code == 400, (url, response.status_code)
+            assert refusals(response) == [ANSWERS[name]], url
         assert snapshot() == before
 
 
 @pytest.mark.parametrize("name", list(CSV_CORPUS))
-def test_cli_refuses_with_exit_1_and_writes_nothing(runner, world, tmp_path, name):
+def test_cli_refuses_with_exit_1_and_the_files_message_and_writes_nothing(runner, world, tmp_path, name):
     path = tmp_path / "roster.csv"
     path.write_bytes(CSV_CORPUS[name]())
     for command in CLI:
         before = snapshot()
         result = runner.invoke(args=["certificates", command, str(path), "--course", COURSE, "--as", "staff"])
         assert result.exit_code == 1, (command, result.output)
-        assert "Error:" in result.output and "Traceback" not in result.output
+        assert result.output.strip() == f"Error: {ANSWERS[name]}", command
         assert snapshot() == before

@@ -368,15 +368,16 @@ def test_malformed_bodies_are_400_naming_the_problem(client, attempt, raw, field
     assert _count(Review) == 0
 
 
-def test_body_over_the_limit_is_413(app, client, attempt):
-    saved = app.config["PROCTORING_MAX_BODY_BYTES"]
-    app.config["PROCTORING_MAX_BODY_BYTES"] = 500
-    try:
-        response = post_signed(client, payload())
-    finally:
-        app.config["PROCTORING_MAX_BODY_BYTES"] = saved
+def test_a_body_of_exactly_the_limit_is_taken_and_one_byte_more_is_413(app, client, attempt, monkeypatch):
+    body = json.dumps(payload()).encode()
+    monkeypatch.setitem(app.config, "PROCTORING_MAX_BODY_BYTES", len(body) - 1)
+    response = post_signed(client, None, raw=body)
     assert response.status_code == 413
-    assert "limit" in response.json["detail"]
+    assert response.json == {"detail": f"The body is larger than the {len(body) - 1:,} byte limit."}
+    assert _count(Review) == 0
+    monkeypatch.setitem(app.config, "PROCTORING_MAX_BODY_BYTES", len(body))
+    response = post_signed(client, None, raw=body)
+    assert response.status_code == 200 and response.json["action"] == "created"
 
 
 def test_get_is_405_json(client):

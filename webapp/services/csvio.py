@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import BinaryIO
 
+from flask import current_app, has_app_context
+
 from webapp.services.errors import InputRefused
 
 ENCODINGS = {"utf-8": "utf-8-sig", "cp1252": "cp1252"}
@@ -35,6 +37,7 @@ _SNIFF_LINES = 20
 # A row (one physical line) longer than this is not parsed: its cells are dropped and it is a row error. A
 # roster row is a username or email (254 characters at most) and notes; an export row is a few hundred bytes.
 MAX_ROW_BYTES = 64 * 1024
+CHUNK_ROWS = 500  # default of CSV_OUTPUT_CHUNK_ROWS: rows per chunk of a streamed download
 
 
 class CsvRefused(InputRefused):
@@ -332,6 +335,11 @@ def safe_cell(value: object) -> str:
     return text
 
 
+def output_chunk_rows() -> int:
+    """Rows per chunk of a streamed download: CSV_OUTPUT_CHUNK_ROWS (CHUNK_ROWS outside an app)."""
+    return int(current_app.config.get("CSV_OUTPUT_CHUNK_ROWS", CHUNK_ROWS)) if has_app_context() else CHUNK_ROWS
+
+
 def _field(value: object) -> str:
     """One formula-safe cell as written in the file: quoted (RFC 4180) when it holds , ; tab, CR, LF or "."""
     text = safe_cell(value)
@@ -346,9 +354,12 @@ def _line(cells: Iterable[object]) -> str:
     return ('""' if fields == [""] else ",".join(fields)) + "\r\n"
 
 
-def csv_lines(header: Iterable[object], rows: Iterable[Iterable[object]], *, chunk_rows: int = 500) -> Iterator[str]:
-    """Stream a CSV download: BOM + header first, then chunks of rows, every cell formula-safe and quoted
-    wherever a spreadsheet of any locale could split it."""
+def csv_lines(
+    header: Iterable[object], rows: Iterable[Iterable[object]], *, chunk_rows: int | None = None
+) -> Iterator[str]:
+    """Stream a CSV download: BOM + header first, then chunks of rows (`chunk_rows`, default the setting),
+    every cell formula-safe and quoted wherever a spreadsheet of any locale could split it."""
+    chunk_rows = chunk_rows or output_chunk_rows()
     yield "\ufeff" + _line(header)
     chunk: list[str] = []
     for row in rows:

@@ -40,7 +40,9 @@ from webapp.statuses import Action
 
 ROSTER_COLUMNS = ("username_or_email", "notes")
 ROSTER_HEADER = Columns(((ROSTER_COLUMNS[0], IDENTIFIER_HEADERS), (ROSTER_COLUMNS[1], ("notes",))))
-FULL_SCAN_MIN = 5000  # identifiers in a roster above which a scan of the users table may be cheaper
+FULL_SCAN_MIN = (
+    5000  # default of ROSTER_FULL_SCAN_MIN: identifiers above which a scan of the users table may be cheaper
+)
 
 
 def roster_items(stream: BinaryIO, *, encoding: str = "utf-8", columns: Columns = ROSTER_HEADER) -> list[Item]:
@@ -169,7 +171,8 @@ def find_learners(identifiers: Iterable[str]) -> dict[str, Learner]:
     by_username: dict[str, tuple[int, str, str]] = {}
     users = User.__table__.c  # Core columns: plain tuples, no ORM row processing for a scan of every user
     columns = (users.id, users.username, users.email)
-    if len(keys) > FULL_SCAN_MIN and len(keys) * 3 > (db.session.scalar(select(func.count()).select_from(User)) or 0):
+    full_scan_min = int(current_app.config.get("ROSTER_FULL_SCAN_MIN", FULL_SCAN_MIN))
+    if len(keys) > full_scan_min and len(keys) * 3 > (db.session.scalar(select(func.count()).select_from(User)) or 0):
         for row in db.session.execute(select(*columns)):
             if (email := row[2].lower()) in keys:
                 by_email[email] = row

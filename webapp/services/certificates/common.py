@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 
+from flask import current_app
 from sqlalchemy import select
 
 from webapp.extensions import db
@@ -37,7 +38,7 @@ class CertificateChangeKind(plans.PlanKind):
             permissions.require_certificate_changes(actor, course)
 
 
-COURSE_WIDE_FROM = 2000  # from this many learners on, read the course's rows once instead of IN batches
+COURSE_WIDE_FROM = 2000  # default of CERTIFICATES_COURSE_WIDE_FROM: from this many learners on, one course-wide read
 
 
 def rows_by_user(query, user_column, user_ids: Sequence[int]) -> Iterator[tuple]:
@@ -46,7 +47,7 @@ def rows_by_user(query, user_column, user_ids: Sequence[int]) -> Iterator[tuple]
     wanted = set(user_ids)
     if not wanted:
         return
-    if len(wanted) >= COURSE_WIDE_FROM:
+    if len(wanted) >= int(current_app.config.get("CERTIFICATES_COURSE_WIDE_FROM", COURSE_WIDE_FROM)):
         yield from (row for row in db.session.execute(query) if row[0] in wanted)
         return
     for batch in chunks(sorted(wanted)):
