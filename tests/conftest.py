@@ -38,6 +38,8 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
             "IN_BATCH_SIZE": 7,  # small, so every run crosses every IN batch boundary
             "PLAN_INSERT_BATCH": 5,  # likewise for the plan rows' inserts
             "PLAN_APPLY_BATCH": 5,  # and the apply's savepoints (failing batches get replayed row by row)
+            "REDIS_URL": "",  # jobs run in the request (tests/jobs use threads and a real queue on purpose)
+            "JOBS_IN_PROCESS": "sync",
         }
     )
     with app.app_context():
