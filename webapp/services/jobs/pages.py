@@ -24,6 +24,7 @@ class NotCancellable(Conflict):
 def _looked_after(job: Job) -> Job:
     """Recover a job whose worker stopped; in-process mode, start a queued job no thread has taken (the web
     process that queued it was restarted)."""
+    db.session.refresh(job)  # a page polls it: never the session's older copy
     now = utcnow()
     if job.status == JobStatus.RUNNING and job.lease_expires is not None and job.lease_expires < now:
         recover_stalled(job.id)

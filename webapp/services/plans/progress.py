@@ -73,5 +73,5 @@ def _tracked(items: Iterable[T], reporter: Reporter, phase: JobPhase, total: int
         step += count
         if step >= EVERY or batches:
             step = 0
-            reporter.update(phase, done, max(total, done))
+            reporter.update(phase, done, max(total, done) if total else 0)  # 0: the total is not known yet
     reporter.update(phase, done, max(total, done))
