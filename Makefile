@@ -7,7 +7,7 @@ FLASK := $(BIN)/flask --app wsgi
 PORT ?= 5000
 DEMO_SPEC := webapp/demo/spec.yaml
 
-.PHONY: run test test-postgres lint bench chromium postgres install clean
+.PHONY: run test test-postgres lint bench chromium postgres redis install clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,13 +35,13 @@ run: $(VENV)/.installed-app
 	@echo
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
-## make test: install the test extras, Debian's chromium and PostgreSQL (for the gunicorn concurrency
-## tests), then run the whole suite
-test: $(VENV)/.installed-test chromium postgres
+## make test: install the test extras, Debian's chromium, PostgreSQL (for the gunicorn concurrency
+## tests) and Redis (for the queue workers' tests), then run the whole suite
+test: $(VENV)/.installed-test chromium postgres redis
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 ## make test-postgres: the whole suite again on PostgreSQL (DATABASE_URL, default the local test database)
-test-postgres: $(VENV)/.installed-test chromium postgres
+test-postgres: $(VENV)/.installed-test chromium postgres redis
 	DATABASE_URL=$${DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/test} $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 chromium:
@@ -56,6 +56,10 @@ chromium:
 postgres:
 	@if [ "$$(id -u)" = 0 ]; then bash .ci/ensure-postgres; \
 	else pg_isready -q -h 127.0.0.1 -p 5432 || { echo "The concurrency tests need PostgreSQL on 127.0.0.1:5432 (trust auth): run 'sudo bash .ci/ensure-postgres'."; exit 1; }; fi
+
+redis:
+	@if [ "$$(id -u)" = 0 ]; then bash .ci/ensure-redis; \
+	else [ "$$(redis-cli -h 127.0.0.1 -p 6379 ping 2>/dev/null)" = PONG ] || { echo "The queue tests need Redis on 127.0.0.1:6379: run 'sudo bash .ci/ensure-redis' (they are skipped without it)."; }; fi
 
 ## make lint: formatting, lint rules and types (the same checks as .pre-commit-config.yaml)
 lint: $(VENV)/.installed-test
