@@ -205,6 +205,8 @@ def test_cancelling_a_running_planning_job_saves_nothing(client, threaded):
         wait(lambda: (jobs.live(result.id) or (None, 0, 0))[1] >= 500, "the reading to report")
         panel = client.soup(f"/jobs/{result.id}").select_one("[data-job-progress]")
         assert "Reading the input: 500 rows so far" in " ".join(panel.get_text().split()), panel.get_text()
+        history = client.soup(f"/courses/{COURSE_A}/plans")  # where staff find the job again
+        assert history.find("a", string=f"Gated upload · job #{result.id}") is not None
         assert client.post(f"/jobs/{result.id}/cancel").status_code == 302
         gate.go_on.set()
         job = _wait_job(result.id)

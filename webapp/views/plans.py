@@ -105,11 +105,13 @@ def skipped_report(plan_id: int):
 def course_history(course_key: str):
     course = permissions.require_course(current_user, course_key)
     page = plans.history_page(actor=current_user, course=course, page=page_arg(request.args.get("page")))
-    return render_template("plans/history.html", course=course, page=page)
+    running = jobs.planning_jobs(current_user, course.id)
+    return render_template("plans/history.html", course=course, page=page, running=running)
 
 
 @bp.route("/plans")
 @login_required
 def history():
     page = plans.history_page(actor=current_user, course=None, page=page_arg(request.args.get("page")))
-    return render_template("plans/history.html", course=None, page=page)
+    running = jobs.planning_jobs(current_user, None)
+    return render_template("plans/history.html", course=None, page=page, running=running)

@@ -8,7 +8,7 @@ whose worker stopped; `submit` is what pages call; `registry` names the planners
 """
 
 from webapp.services.jobs.dispatch import dispatch, redis_connection
-from webapp.services.jobs.pages import NotCancellable, cancel_job, job_progress, plan_progress
+from webapp.services.jobs.pages import NotCancellable, cancel_job, job_progress, plan_progress, planning_jobs
 from webapp.services.jobs.recovery import recover_stalled
 from webapp.services.jobs.registry import PLANNERS, Planner, get_planner, register_planner
 from webapp.services.jobs.reporter import JobCancelled, cancel_live, live
@@ -33,6 +33,7 @@ __all__ = [
     "latest_for_plan",
     "live",
     "plan_progress",
+    "planning_jobs",
     "progress_of",
     "recover_stalled",
     "redis_connection",

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlalchemy import select
+
 from webapp.extensions import db
 from webapp.models import Job, User
 from webapp.services.errors import Conflict
@@ -13,7 +15,7 @@ from webapp.services.jobs.dispatch import dispatch, redis_connection
 from webapp.services.jobs.recovery import recover_stalled
 from webapp.services.jobs.reporter import cancel_live, live
 from webapp.services.jobs.store import Progress, get_job, latest_for_plan, progress_of, request_cancel
-from webapp.statuses import JobStatus
+from webapp.statuses import JobKind, JobStatus
 from webapp.timeutil import utcnow
 
 
@@ -52,6 +54,19 @@ def plan_progress(plan_id: int) -> tuple[Job, Progress] | None:
         return None
     job = _looked_after(job)
     return job, progress_of(job, live(job.id))
+
+
+def planning_jobs(actor: User | None, course_id: int | None) -> list[Job]:
+    """Planning jobs still queued or running that the actor started (of this course, or of any), newest first:
+    where staff find their way back to a job they left."""
+    query = select(Job).where(
+        Job.kind == JobKind.PLAN, Job.status.in_([JobStatus.QUEUED, JobStatus.RUNNING]), Job.plan_id.is_(None)
+    )
+    if actor is not None:
+        query = query.where(Job.created_by_id == actor.id)
+    if course_id is not None:
+        query = query.where(Job.course_id == course_id)
+    return list(db.session.scalars(query.order_by(Job.id.desc()).limit(20)))
 
 
 def cancel_job(job_id: int, actor: User | None) -> Job:
