@@ -42,7 +42,7 @@ def gunicorn(env: dict[str, str], gunicorn_bin: str, workers: int = 4, timeout: 
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 90  # a busy machine starts 4 workers slowly
         while True:
             try:
                 if urllib.request.urlopen(f"{url}/healthz", timeout=5).status == 200:

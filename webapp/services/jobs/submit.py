@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import delete
+
 from webapp.extensions import db
 from webapp.models import Job, Plan, User
 from webapp.services import plans
-from webapp.services.errors import InputRefused
+from webapp.services.errors import InputRefused, ServiceError
 from webapp.services.jobs import settings, store
 from webapp.services.jobs.dispatch import dispatch, redis_connection
 from webapp.services.jobs.registry import get_planner
@@ -50,8 +52,18 @@ def submit_plan(planner_name: str, actor: User | None, args: dict[str, Any], dat
     if runs_in_background():
         dispatch(job.id)
         return job
-    run_job(job.id, reraise=True)
+    try:
+        run_job(job.id, reraise=True)
+    except ServiceError:
+        _forget(job.id)  # refused in the request, like the plain planning: nothing stays behind
+        raise
     return _plan_of_finished(job)
+
+
+def _forget(job_id: int) -> None:
+    db.session.rollback()
+    db.session.execute(delete(Job).where(Job.id == job_id))
+    db.session.commit()
 
 
 def _plan_of_finished(job: Job) -> Plan:
