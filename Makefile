@@ -7,7 +7,7 @@ FLASK := $(BIN)/flask --app wsgi
 PORT ?= 5000
 DEMO_SPEC := webapp/demo/spec.yaml
 
-.PHONY: run test test-postgres test-mysql lint bench chromium postgres mariadb install clean translations i18n-extract i18n-update axe mutation mutation-capabilities
+.PHONY: run test test-postgres test-mysql lint bench chromium postgres mariadb install clean translations i18n-extract i18n-update axe mutation mutation-capabilities redis
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,12 +36,12 @@ run: $(VENV)/.installed-app translations
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 ## make test: install the test extras, Debian's chromium and PostgreSQL (for the gunicorn concurrency
-## tests), then run the whole suite
-test: $(VENV)/.installed-test translations chromium postgres axe
+## tests), Redis (for the queue workers' tests) and axe-core, then run the whole suite
+test: $(VENV)/.installed-test translations chromium postgres redis axe
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 ## make test-postgres: the whole suite again on PostgreSQL (DATABASE_URL, default the local test database)
-test-postgres: $(VENV)/.installed-test translations chromium postgres axe
+test-postgres: $(VENV)/.installed-test translations chromium postgres redis axe
 	DATABASE_URL=$${DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/test} $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 ## axe: axe-core (accessibility rules) from the npm registry, pinned by tests/e2e/package-lock.json, into
@@ -81,6 +81,10 @@ postgres:
 mariadb:
 	@if [ "$$(id -u)" = 0 ]; then bash .ci/ensure-mariadb; \
 	else mysqladmin -h 127.0.0.1 -P 3306 -u root ping >/dev/null 2>&1 || { echo "make test-mysql needs MariaDB on 127.0.0.1:3306 (root, no password): run 'sudo bash .ci/ensure-mariadb'."; exit 1; }; fi
+
+redis:
+	@if [ "$$(id -u)" = 0 ]; then bash .ci/ensure-redis; \
+	else [ "$$(redis-cli -h 127.0.0.1 -p 6379 ping 2>/dev/null)" = PONG ] || { echo "The queue tests need Redis on 127.0.0.1:6379: run 'sudo bash .ci/ensure-redis' (they are skipped without it)."; }; fi
 
 ## make lint: formatting, lint rules and types (the same checks as .pre-commit-config.yaml)
 lint: $(VENV)/.installed-test

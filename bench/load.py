@@ -3,8 +3,14 @@ page views, 1,000-row roster uploads (preview, then apply) and signed proctoring
 
 Prints requests per second, p50/p95/p99 latency per kind, and errors (must be 0).
 
+With `--queue-workers N` (issue 16): REDIS_URL is set, N `flask worker` processes run the background jobs,
+and one more client uploads a 100,000-row roster (a job: planned, then applied, by the queue workers) while
+the mix runs; the page views' p95 is reported while the big job runs and while it does not.
+
 Usage: .venv/bin/python bench/load.py [--seconds 60] [--clients 6] [--database-url postgresql://…]
-Needs PostgreSQL (bash .ci/ensure-postgres). Traffic goes to 127.0.0.1 only and stops by itself.
+       [--queue-workers 2] [--redis-url redis://127.0.0.1:6379/5]
+Needs PostgreSQL (bash .ci/ensure-postgres), and Redis for --queue-workers (bash .ci/ensure-redis).
+Traffic goes to 127.0.0.1 only and stops by itself.
 """
 
 from __future__ import annotations
@@ -82,6 +88,7 @@ def callback_body(i: int, status: str) -> bytes:
 class Recorder:
     def __init__(self) -> None:
         self.latencies: dict[str, list[float]] = defaultdict(list)
+        self.started: dict[str, list[float]] = defaultdict(list)  # when each request started
         self.errors: dict[str, list[str]] = defaultdict(list)
         self.lock = threading.Lock()
 
@@ -96,6 +103,7 @@ class Recorder:
         elapsed = time.perf_counter() - start
         with self.lock:
             self.latencies[kind].append(elapsed)
+            self.started[kind].append(start)
             if not ok(status):
                 self.errors[kind].append(f"HTTP {status}: {body[:200]}")
         return status, body, headers
@@ -106,7 +114,7 @@ def client_loop(base: str, stop: float, recorder: Recorder, seed: int) -> None:
     session = Session(base)
     session.login("staff")
     provider = Session(base)
-    while time.perf_counter() < stop:
+    while time.perf_counter() < stop or BIG_RUNNING.is_set():  # the mix goes on while the big job runs
         roll = rng.random()
         if roll < 0.70:
             path = rng.choice(PAGES)
@@ -140,6 +148,91 @@ def client_loop(base: str, stop: float, recorder: Recorder, seed: int) -> None:
             recorder.timed("apply 1,000 rows", lambda p=plan_path: session.post(f"{p}/apply"), ok=lambda s: s == 302)
 
 
+BIG_ROWS = 100_000
+BIG_RUNNING = threading.Event()
+
+
+def add_big_learners(database: str) -> None:
+    """100,000 more learners enrolled in the course, inserted directly (the data spec would take minutes)."""
+    import psycopg
+
+    with psycopg.connect(database) as connection, connection.cursor() as cursor:
+        course_id = cursor.execute("SELECT id FROM courses WHERE key = %s", (COURSE,)).fetchone()[0]
+        columns = "username, email, full_name, password_hash, is_staff, is_active, created, session_token"
+        with cursor.copy(f"COPY users ({columns}) FROM STDIN") as copy:
+            for i in range(BIG_ROWS):
+                copy.write_row((f"b{i:06d}", f"b{i:06d}@example.com", "", "", False, True, "2026-01-01", f"{i:032x}"))
+        cursor.execute(
+            "INSERT INTO enrollments (user_id, course_id, mode, is_active, created) "
+            "SELECT id, %s, 'verified', true, now() FROM users WHERE username LIKE 'b%%'",
+            (course_id,),
+        )
+
+
+class BigJob:
+    """The 100,000-row upload as staff would run it: upload (a job), watch its progress, apply (a job), watch."""
+
+    def __init__(self) -> None:
+        self.window: tuple[float, float] | None = None
+        self.figures: dict[str, float | str] = {}
+
+    def run(self, base: str, recorder: Recorder, delay: float) -> None:
+        try:
+            self._run(base, recorder, delay)
+        finally:
+            BIG_RUNNING.clear()
+
+    def _run(self, base: str, recorder: Recorder, delay: float) -> None:
+        time.sleep(delay)
+        session = Session(base)
+        session.login("staff")
+        roster = "username_or_email,notes\n" + "".join(f"b{i:06d},big job\n" for i in range(BIG_ROWS))
+        began = time.perf_counter()
+        result = recorder.timed(
+            "upload 100,000 rows (job)",
+            lambda: session.upload(
+                f"/courses/{COURSE}/certificates/exceptions/upload", "big.csv", roster.encode(), {"encoding": "utf-8"}
+            ),
+            ok=lambda s: s == 302,
+        )
+        if not result or "/jobs/" not in result[2].get("Location", ""):
+            recorder.errors["upload 100,000 rows (job)"].append(f"not a job: {result and result[2]}")
+            return
+        job_path = urllib.parse.urlsplit(result[2]["Location"]).path
+        planned = self._watch(session, recorder, job_path)
+        self.figures["plan job s"] = round(time.perf_counter() - began, 1)
+        plan_id = planned.get("plan_id")
+        if not plan_id:
+            recorder.errors["big job"].append(f"planning ended without a plan: {planned}")
+            return
+        applying = time.perf_counter()
+        recorder.timed(
+            "apply 100,000 rows (job)", lambda: session.post(f"/plans/{plan_id}/apply"), ok=lambda s: s == 302
+        )
+        _, body, _ = session.request("GET", f"/plans/{plan_id}")
+        marker = 'data-job-progress="'
+        if marker not in body:
+            recorder.errors["big job"].append("the plan page shows no apply job")
+            return
+        progress_path = body.split(marker, 1)[1].split('"', 1)[0].removesuffix("/progress.json")
+        applied = self._watch(session, recorder, progress_path)
+        end = time.perf_counter()
+        self.figures["apply job s"] = round(end - applying, 1)
+        self.figures["apply message"] = str(applied.get("message"))
+        self.window = (began, end)
+
+    def _watch(self, session: Session, recorder: Recorder, job_path: str) -> dict:
+        while True:
+            result = recorder.timed("job progress poll", lambda: session.request("GET", f"{job_path}/progress.json"))
+            if result and result[0] == 200:
+                data = json.loads(result[1])
+                if not data["active"]:
+                    if data["status"] != "done":
+                        recorder.errors["big job"].append(f"{job_path}: {data['status']} {data['message']}")
+                    return data
+            time.sleep(1.0)
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] * 1000
@@ -152,6 +245,8 @@ def main() -> int:
     parser.add_argument(
         "--database-url", default=os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
     )
+    parser.add_argument("--queue-workers", type=int, default=0, help="run with REDIS_URL and N queue workers")
+    parser.add_argument("--redis-url", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/5"))
     args = parser.parse_args()
 
     database = fresh_database(args.database_url, "load")
@@ -168,18 +263,35 @@ def main() -> int:
         spec = Path(tmp) / "load.yaml"
         write_spec(spec)
         subprocess.run([*flask, "data", "load", str(spec)], cwd=ROOT, env=env, check=True, capture_output=True)
-    with gunicorn(env, str(BIN / "gunicorn"), timeout=120) as base:
-        recorder = Recorder()
-        stop = time.perf_counter() + args.seconds
-        started = time.perf_counter()
-        threads = [
-            threading.Thread(target=client_loop, args=(base, stop, recorder, seed)) for seed in range(args.clients)
+    big = BigJob()
+    workers: list[subprocess.Popen] = []
+    if args.queue_workers:
+        add_big_learners(database)
+        env |= {"REDIS_URL": args.redis_url, "JOB_QUEUE": f"load-bench-{os.getpid()}"}
+        workers = [
+            subprocess.Popen([*flask, "worker", "--name", f"load-{os.getpid()}-{n}"], cwd=ROOT, env=env)
+            for n in range(args.queue_workers)
         ]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        elapsed = time.perf_counter() - started
+    try:
+        with gunicorn(env, str(BIN / "gunicorn"), timeout=120) as base:
+            recorder = Recorder()
+            stop = time.perf_counter() + args.seconds
+            started = time.perf_counter()
+            threads = [
+                threading.Thread(target=client_loop, args=(base, stop, recorder, seed)) for seed in range(args.clients)
+            ]
+            if args.queue_workers:
+                BIG_RUNNING.set()
+                threads.append(threading.Thread(target=big.run, args=(base, recorder, min(5.0, args.seconds / 6))))
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            elapsed = time.perf_counter() - started
+    finally:
+        for worker in workers:
+            worker.terminate()
+            worker.wait(timeout=60)
 
     total = sum(len(v) for v in recorder.latencies.values())
     errors = sum(len(v) for v in recorder.errors.values())
@@ -208,6 +320,20 @@ def main() -> int:
     if recorder.latencies:
         mean = statistics.mean(v for values in recorder.latencies.values() for v in values)
         print(f"mean latency over all requests: {mean * 1000:.0f} ms")
+    if args.queue_workers:
+        print(f"big job ({args.queue_workers} queue workers): {big.figures}")
+        if big.window is None:
+            print("  the big job did not finish within the run: give it more --seconds")
+        else:
+            during, outside = [], []
+            for latency, start in zip(recorder.latencies["page view"], recorder.started["page view"], strict=True):
+                (during if big.window[0] <= start <= big.window[1] else outside).append(latency)
+            for name, values in (("while the big job ran", during), ("otherwise", outside)):
+                if values:
+                    print(
+                        f"  page views {name}: {len(values)}, p50 {percentile(values, 0.5):.0f} ms, "
+                        f"p95 {percentile(values, 0.95):.0f} ms"
+                    )
     return 1 if errors else 0
 
 

@@ -64,6 +64,8 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
             "ROSTER_FULL_SCAN_MIN": 3,  # rosters of 4+ learners (and 3x as many as users) take the full scan
             "CERTIFICATES_COURSE_WIDE_FROM": 4,  # certificate state read course-wide from 4 learners on
             "CSV_OUTPUT_CHUNK_ROWS": 3,  # downloads of 4+ rows stream more than one chunk
+            "REDIS_URL": "",  # jobs run in the request (tests/jobs use threads and a real queue on purpose)
+            "JOBS_IN_PROCESS": "sync",
         }
     )
     with app.app_context():

@@ -14,11 +14,13 @@ from webapp.cli import academies as academies_cli
 from webapp.cli import certificates as certificates_cli
 from webapp.cli import completion as completion_cli
 from webapp.cli import data as data_cli
+from webapp.cli import jobs as jobs_cli
 from webapp.cli import plans as plans_cli
 from webapp.cli import proctoring as proctoring_cli
 from webapp.cli import users as users_cli
-from webapp.services import academies, devdata, plans, specs
+from webapp.services import academies, devdata, jobs, plans, specs
 from webapp.services.certificates import exceptions, generation, generation_runs, invalidations
+from webapp.services.jobs import planners as job_planners
 from webapp.services.proctoring import replay, reset, second_review
 from webapp.services.specs import academies as academy_specs
 from webapp.services.specs import certificates as certificate_specs
@@ -33,6 +35,7 @@ from webapp.views import auth as auth_views
 from webapp.views import certificates as certificates_views
 from webapp.views import completion as completion_views
 from webapp.views import courses as courses_views
+from webapp.views import jobs as jobs_views
 from webapp.views import plans as plans_views
 from webapp.views import proctoring as proctoring_views
 
@@ -41,6 +44,7 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     i18n.bp,  # the language switcher
     courses_views.bp,
     plans_views.bp,
+    jobs_views.bp,  # background jobs: progress, cancel
     certificates_views.bp,  # exceptions, invalidations, issued certificates, generation
     academies_views.bp,
     proctoring_views.bp,
@@ -49,7 +53,7 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     api_views.bp,  # the signed proctoring provider webhook
 )
 
-CLI_GROUPS: tuple[click.Group, ...] = (
+CLI_GROUPS: tuple[click.Command, ...] = (
     users_cli.group,
     data_cli.group,
     plans_cli.group,
@@ -57,6 +61,8 @@ CLI_GROUPS: tuple[click.Group, ...] = (
     academies_cli.group,
     proctoring_cli.group,
     completion_cli.group,
+    jobs_cli.group,  # list, recover
+    jobs_cli.worker,  # `flask worker`: the queue worker
 )
 
 # The entities a data spec may hold, in load order (domain §5): an entity comes after those it refers to.
@@ -96,6 +102,15 @@ PLAN_KINDS: tuple[type[plans.PlanKind], ...] = (
 )
 
 
+# What a planning job may run (services/jobs): uploads past JOB_THRESHOLD_ROWS, generation runs, replays.
+JOB_PLANNERS: tuple[jobs.Planner, ...] = (
+    job_planners.EXCEPTIONS_UPLOAD,
+    job_planners.INVALIDATIONS_UPLOAD,
+    job_planners.REPLAY,
+    job_planners.GENERATION,
+)
+
+
 def install(app: Flask) -> None:
     """Install everything listed above into the app and the engine's registries."""
     views.register_blueprints(app, BLUEPRINTS)
@@ -104,3 +119,5 @@ def install(app: Flask) -> None:
     specs.install(SPEC_ENTITIES)
     for kind in PLAN_KINDS:
         plans.register(kind)
+    for planner in JOB_PLANNERS:
+        jobs.register_planner(planner)

@@ -76,6 +76,18 @@ def load_config(instance_path: str, given: Mapping[str, Any] | None = None) -> d
         "CERTIFICATES_COURSE_WIDE_FROM": _int("CERTIFICATES_COURSE_WIDE_FROM", 2000),
         "CSV_OUTPUT_CHUNK_ROWS": _int("CSV_OUTPUT_CHUNK_ROWS", 500),
         "PAGE_SIZE": _int("PAGE_SIZE", 50),
+        # Background jobs (issue 16; README "Background jobs"). REDIS_URL set: jobs go to RQ over Redis and
+        # `flask worker` runs them; unset: in the web process (JOBS_IN_PROCESS: thread, or sync in the request).
+        "REDIS_URL": os.environ.get("REDIS_URL", ""),
+        "JOB_QUEUE": os.environ.get("JOB_QUEUE", "staff-console"),
+        "JOBS_IN_PROCESS": os.environ.get("JOBS_IN_PROCESS", "thread"),
+        "JOB_THRESHOLD_ROWS": _int("JOB_THRESHOLD_ROWS", 20_000),  # planning/applying past this: a job
+        "JOB_LEASE_SECONDS": _int("JOB_LEASE_SECONDS", 120),  # a running job's claim, renewed while it runs
+        "JOB_PROGRESS_SECONDS": float(os.environ.get("JOB_PROGRESS_SECONDS", "1")),  # progress writes, lease renewal
+        "JOB_RECOVER_SECONDS": float(os.environ.get("JOB_RECOVER_SECONDS", "30")),  # a worker's stalled-job sweep
+        "JOB_MAX_ATTEMPTS": _int("JOB_MAX_ATTEMPTS", 3),  # a job whose worker stopped this often fails
+        "JOB_TIMEOUT_SECONDS": _int("JOB_TIMEOUT_SECONDS", 3600),  # RQ's limit for one job
+        "PROGRESS_BAR_AFTER_SECONDS": float(os.environ.get("PROGRESS_BAR_AFTER_SECONDS", "1")),  # CLI bar
         # Certificates: the global generation switch (each course has its own too).
         "CERTIFICATES_GENERATION_ENABLED": _bool("CERTIFICATES_GENERATION_ENABLED", True),
         # Catalog (academy sync).

@@ -537,3 +537,54 @@ AUDIT_ACTION_LABELS: dict[str, str] = {
 def audit_action_label(code: str) -> str:
     """What staff read for an audit action code; an unknown code reads as its words."""
     return AUDIT_ACTION_LABELS.get(code) or code.replace(".", " ").replace("_", " ").capitalize()
+
+
+class JobStatus(StrEnum):
+    """Life cycle of a background job (planning or applying a large plan): queued -> running -> done."""
+
+    QUEUED = "queued"  # waiting for a worker (or put back after its worker stopped: it resumes)
+    RUNNING = "running"  # one worker holds it (its lease is renewed while it runs)
+    DONE = "done"  # finished: the plan is planned, or applied (or stale: see its message)
+    FAILED = "failed"  # refused or broken; the message says why and what was written
+    CANCELLED = "cancelled"  # staff cancelled it while it was planning; nothing was saved
+
+    @property
+    def active(self) -> bool:
+        return self in (JobStatus.QUEUED, JobStatus.RUNNING)
+
+    @property
+    def label(self) -> str:
+        return {
+            JobStatus.QUEUED: "Waiting for a worker",
+            JobStatus.RUNNING: "Running",
+            JobStatus.DONE: "Done",
+            JobStatus.FAILED: "Failed",
+            JobStatus.CANCELLED: "Cancelled",
+        }[self]
+
+
+class JobKind(StrEnum):
+    """What a job does."""
+
+    PLAN = "plan"  # read an input, decide every row, save the previewed plan
+    APPLY = "apply"  # apply a previewed plan
+
+
+class JobPhase(StrEnum):
+    """Where a running job is (the progress shown to staff)."""
+
+    WAITING = "waiting"  # not started yet
+    READING = "reading"  # reading the input (rows so far)
+    DECIDING = "deciding"  # deciding each row against the database
+    SAVING = "saving"  # saving the plan's rows
+    APPLYING = "applying"  # writing the plan's rows
+
+    @property
+    def label(self) -> str:
+        return {
+            JobPhase.WAITING: "Waiting",
+            JobPhase.READING: "Reading the input",
+            JobPhase.DECIDING: "Deciding each row",
+            JobPhase.SAVING: "Saving the plan",
+            JobPhase.APPLYING: "Applying",
+        }[self]

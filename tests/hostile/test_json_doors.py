@@ -14,7 +14,7 @@ from webapp.extensions import db
 from webapp.models import Plan
 from webapp.services.proctoring.signing import sign_headers
 
-PLAN_TABLES = {"plans", "plan_rows"}  # a preview of nothing is a plan, not data
+PLAN_TABLES = {"plans", "plan_rows", "jobs"}  # a preview of nothing is a plan (and the job that made it), not data
 
 
 def data_only(counts: dict[str, int]) -> dict[str, int]:

@@ -16,9 +16,11 @@ from typing import Any
 
 import click
 
+from webapp.cli.progress import ProgressBar
 from webapp.models import Plan, User
 from webapp.services import permissions, plans
 from webapp.services.errors import ServiceError
+from webapp.services.plans import progress
 from webapp.statuses import ACTION_ORDER
 
 as_option = click.option(
@@ -48,15 +50,26 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Print one JS
 
 
 def refuses_with_exit_1(func: Callable[..., Any]) -> Callable[..., Any]:
-    """A ServiceError becomes a message on stderr and exit status 1."""
+    """A ServiceError becomes a message on stderr and exit status 1; without --json, the engine's progress
+    is drawn as a bar on stderr (long commands only: see `ProgressBar`)."""
 
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        bar = None if kwargs.get("as_json") else ProgressBar()  # long commands draw a bar on stderr
         try:
-            return func(*args, **kwargs)
+            if bar is None:
+                return func(*args, **kwargs)
+            with progress.reporting(bar):
+                return func(*args, **kwargs)
         except ServiceError as error:
+            if bar is not None:
+                bar.close()
+                bar = None
             click.echo(f"Error: {error}", err=True)
             sys.exit(1)
+        finally:
+            if bar is not None:
+                bar.close()
 
     return wrapper
 

@@ -32,3 +32,29 @@ document.querySelectorAll("table.table").forEach((table) => {
 document.querySelectorAll("form[data-reload-after-download]").forEach((form) => {
   form.addEventListener("submit", () => { window.setTimeout(() => window.location.reload(), 2500); });
 });
+// 5. A job's progress panel updates itself from its progress.json (the page's meta refresh is the
+//    no-script fallback and is removed here); when the job ends the page reloads, or opens the plan.
+document.querySelectorAll("[data-job-progress]").forEach((panel) => {
+  document.querySelectorAll('meta[http-equiv="refresh"]').forEach((meta) => meta.remove());
+  const show = (data) => {
+    panel.querySelectorAll("[data-field]").forEach((el) => {
+      const name = el.dataset.field;
+      if (name === "bar") { el.value = data.percent; el.textContent = `${data.percent}%`; return; }
+      if (name === "done" || name === "total") { el.textContent = Number(data[name]).toLocaleString("en"); return; }
+      if (name === "remaining_text") { el.textContent = data.remaining_text || "unknown yet"; return; }
+      if (name in data) el.textContent = data[name];
+    });
+  };
+  const poll = () => {
+    fetch(panel.dataset.jobProgress, { headers: { Accept: "application/json" }, credentials: "same-origin" })
+      .then((response) => (response.ok ? response.json() : Promise.reject(response.status)))
+      .then((data) => {
+        show(data);
+        if (data.active) { window.setTimeout(poll, 1000); return; }
+        if (data.next && data.next !== window.location.pathname) window.location.assign(data.next);
+        else window.location.reload();
+      })
+      .catch(() => window.setTimeout(poll, 5000));
+  };
+  window.setTimeout(poll, 1000);
+});

@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from webapp.services import permissions, plans
+from webapp.models import Job
+from webapp.services import jobs, permissions, plans
 from webapp.services.errors import InputRefused
 from webapp.services.pagination import page_arg
 from webapp.statuses import EffectKind, PlanStatus, RowFilter
@@ -29,6 +30,7 @@ def show(plan_id: int):
     )
     tab_links = model.tab_links(lambda **args: url_for(".show", plan_id=plan_id, effect=model.effect, **args))
     effect_links = model.effect_links(lambda **args: url_for(".show", plan_id=plan_id, **args))
+    job, progress = jobs.plan_progress(plan_id) or (None, None)
     return render_template(
         "plans/plan.html",
         model=model,
@@ -38,6 +40,8 @@ def show(plan_id: int):
         effect_links=effect_links,
         EffectKind=EffectKind,
         form=ConfirmForm(),
+        job=job,
+        progress=progress,
     )
 
 
@@ -47,9 +51,12 @@ def apply(plan_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
-        result = plans.apply_plan(plan_id, current_user)
+        result = jobs.submit_apply(plan_id, current_user)
     except InputRefused as error:
         flash(str(error), "error")
+        return redirect(url_for(".show", plan_id=plan_id))
+    if isinstance(result, Job):
+        flash("Applying in the background: this page shows how far it got; you may leave it and come back.", "info")
         return redirect(url_for(".show", plan_id=plan_id))
     if result.status == PlanStatus.STALE:
         flash(
@@ -99,11 +106,13 @@ def skipped_report(plan_id: int):
 def course_history(course_key: str):
     course = permissions.require_course(current_user, course_key)
     page = plans.history_page(actor=current_user, course=course, page=page_arg(request.args.get("page")))
-    return render_template("plans/history.html", course=course, page=page)
+    running = jobs.planning_jobs(current_user, course.id)
+    return render_template("plans/history.html", course=course, page=page, running=running)
 
 
 @bp.route("/plans")
 @login_required
 def history():
     page = plans.history_page(actor=current_user, course=None, page=page_arg(request.args.get("page")))
-    return render_template("plans/history.html", course=None, page=page)
+    running = jobs.planning_jobs(current_user, None)
+    return render_template("plans/history.html", course=None, page=page, running=running)

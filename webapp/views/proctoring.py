@@ -10,12 +10,15 @@ from wtforms import RadioField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
+from webapp.services import jobs
 from webapp.services.errors import InputRefused
+from webapp.services.jobs.planners import REPLAY
 from webapp.services.pagination import page_arg
 from webapp.services.proctoring import queue, replay, reset, reviews
 from webapp.services.proctoring import second_review as second_reviews
 from webapp.statuses import AttemptStatus, ProviderReviewStatus, ReviewStatus, label_of
 from webapp.views.forms import ConfirmForm, CsvUploadForm
+from webapp.views.jobs import after_submit
 
 bp = Blueprint("proctoring", __name__)
 
@@ -241,11 +244,13 @@ def replay_upload(course_key: str):
             "proctoring/replay.html", form=form, course_key=course_key
         ), 400 if request.method == "POST" else 200
     try:
-        plan = replay.plan_replay(
-            form.file.data.read(), form.file.data.filename or "payloads.json", actor=current_user, course_key=course_key
+        result = jobs.submit_plan(
+            REPLAY.name,
+            current_user,
+            {"course_key": course_key, "filename": form.file.data.filename or "payloads.json"},
+            form.file.data.read(),
         )
     except InputRefused as error:
         flash(str(error), "error")
         return render_template("proctoring/replay.html", form=form, course_key=course_key), 400
-    flash("This is the preview of the replay. Nothing is written until you apply it.", "info")
-    return redirect(url_for("plans.show", plan_id=plan.id))
+    return after_submit(result, REPLAY.done_note)

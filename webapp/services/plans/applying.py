@@ -17,6 +17,7 @@ from webapp.extensions import db
 from webapp.models import Plan, User
 from webapp.services import audit
 from webapp.services.errors import InputRefused, ServiceError
+from webapp.services.plans import progress
 from webapp.services.plans.kinds import Decision, Item, NotApplicable, PlanContext, PlanKind, get_kind
 from webapp.services.plans.leases import lease_seconds, lease_until
 from webapp.services.plans.lifecycle import get_plan, refuse_if_reverted, store_expiry
@@ -29,7 +30,7 @@ from webapp.services.plans.storage import (
     store_outcomes,
     write_batches,
 )
-from webapp.statuses import Action, PlanStatus, RowOutcome
+from webapp.statuses import Action, JobPhase, PlanStatus, RowOutcome
 from webapp.timeutil import utcnow
 from webapp.wording import plural
 
@@ -160,13 +161,13 @@ def _apply_claimed(plan: Plan, kind: PlanKind, actor: User | None, lease: dateti
         refuse_if_reverted(original)  # under the lock: of two previewed reverts, only one is ever applied
     ctx = PlanContext(actor=actor, course=plan.course, params=dict(plan.params), now=utcnow(), plan=plan)
     items, expected = previewed_items(plan.id)
-    fresh = list(kind.decide(ctx, items))
+    fresh = list(progress.track(kind.decide(ctx, items), JobPhase.DECIDING, len(items)))
     changed = sum(1 for hashed, d in zip(expected, fresh, strict=True) if hashed != decision_hash(d))
     if changed:
         return _mark_stale(plan, kind, items, fresh, ctx, changed)
     del fresh, items, expected  # the recompute agreed with the preview; the writes are streamed in batches
 
-    batches = write_batches(plan.id)
+    batches = progress.track(write_batches(plan.id), JobPhase.APPLYING, plan.write_count, batches=True)
     applied, failed = _apply_atomic(kind, ctx, batches) if kind.atomic else _apply_in_savepoints(kind, ctx, batches)
     plan.status = PlanStatus.APPLIED
     plan.lease_expires = None

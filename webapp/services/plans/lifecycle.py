@@ -12,10 +12,11 @@ from sqlalchemy.orm.attributes import set_committed_value
 from webapp.extensions import db
 from webapp.models import Course, Plan, PlanRow, User
 from webapp.services.errors import Conflict, NotFound
+from webapp.services.plans import progress
 from webapp.services.plans.kinds import Item, NotApplicable, PlanContext, get_kind
 from webapp.services.plans.leases import lease_expired, recover_expired
 from webapp.services.plans.storage import bulk_work, persist
-from webapp.statuses import PlanStatus, RowOutcome
+from webapp.statuses import JobPhase, PlanStatus, RowOutcome
 from webapp.timeutil import utcnow
 
 
@@ -33,10 +34,12 @@ def create_plan(
     kind = get_kind(kind_name)
     kind.authorize(actor, course)
     with bulk_work():
-        listed = list(items)
+        listed = list(progress.track(items, JobPhase.READING))
         ctx = PlanContext(actor=actor, course=course, params=dict(params or {}), now=utcnow())
-        decisions = list(kind.decide(ctx, listed))
+        decisions = list(progress.track(kind.decide(ctx, listed), JobPhase.DECIDING, len(listed)))
+        progress.report(JobPhase.SAVING, 0, len(listed))
         plan = persist(kind, listed, decisions, ctx, source_name=source_name, reverts_id=reverts_id)
+        progress.saved(plan)
         db.session.commit()
     return plan
 

@@ -10,13 +10,16 @@ from wtforms import SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
+from webapp.services import jobs
 from webapp.services.certificates import exceptions
 from webapp.services.csvio import ENCODING_LABELS
 from webapp.services.errors import InputRefused
+from webapp.services.jobs.planners import EXCEPTIONS_UPLOAD
 from webapp.services.pagination import page_arg
 from webapp.views.certificates import bp
 from webapp.views.downloads import csv_response
 from webapp.views.forms import ConfirmForm, CsvUploadForm
+from webapp.views.jobs import after_submit
 
 
 class AddExceptionForm(FlaskForm):
@@ -72,18 +75,21 @@ def _upload(course_key: str, form: CsvUploadForm, removal: bool):
     if not form.validate_on_submit():
         return _page(course_key, **{"removal_form" if removal else "upload_form": form}, status=400)
     try:
-        plan = exceptions.plan_upload(
+        result = jobs.submit_plan(
+            EXCEPTIONS_UPLOAD.name,
             current_user,
-            course_key,
-            form.file.data.stream,
-            form.file.data.filename,
-            encoding=form.encoding.data,
-            removal=removal,
+            {
+                "course_key": course_key,
+                "filename": form.file.data.filename,
+                "encoding": form.encoding.data,
+                "removal": removal,
+            },
+            form.file.data.read(),
         )
     except InputRefused as error:
         form.file.errors.append(str(error))
         return _page(course_key, **{"removal_form" if removal else "upload_form": form}, status=400)
-    return redirect(url_for("plans.show", plan_id=plan.id))
+    return after_submit(result)
 
 
 @bp.route("/courses/<course_key:course_key>/certificates/exceptions/upload", methods=["POST"])

@@ -8,10 +8,12 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField
 from wtforms.fields.choices import SelectChoice
 
-from webapp.services.certificates import generation_runs
+from webapp.services import jobs
 from webapp.services.errors import InputRefused
+from webapp.services.jobs.planners import GENERATION
 from webapp.statuses import GenerationScope
 from webapp.views.certificates import bp
+from webapp.views.jobs import after_submit
 
 
 class GenerateForm(FlaskForm):
@@ -30,10 +32,12 @@ def generate(course_key: str):
     if not form.validate_on_submit():
         abort(400)
     try:
-        plan = generation_runs.plan_generation(
-            current_user, course_key, form.scope.data, regenerate=bool(form.regenerate.data)
+        result = jobs.submit_plan(
+            GENERATION.name,
+            current_user,
+            {"course_key": course_key, "scope": form.scope.data, "regenerate": bool(form.regenerate.data)},
         )
     except InputRefused as error:
         flash(str(error), "error")
         return redirect(url_for(".issued", course_key=course_key))
-    return redirect(url_for("plans.show", plan_id=plan.id))
+    return after_submit(result)

@@ -8,12 +8,15 @@ from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
+from webapp.services import jobs
 from webapp.services.certificates import invalidations
 from webapp.services.errors import InputRefused
+from webapp.services.jobs.planners import INVALIDATIONS_UPLOAD
 from webapp.services.pagination import page_arg
 from webapp.views.certificates import bp
 from webapp.views.downloads import csv_response
 from webapp.views.forms import ConfirmForm, CsvUploadForm
+from webapp.views.jobs import after_submit
 
 
 class InvalidateForm(FlaskForm):
@@ -68,13 +71,16 @@ def invalidations_upload(course_key: str):
     if not form.validate_on_submit():
         return _render(course_key, upload=form, status=400)
     try:
-        plan = invalidations.plan_upload(
-            current_user, course_key, form.file.data.stream, form.file.data.filename, encoding=form.encoding.data
+        result = jobs.submit_plan(
+            INVALIDATIONS_UPLOAD.name,
+            current_user,
+            {"course_key": course_key, "filename": form.file.data.filename, "encoding": form.encoding.data},
+            form.file.data.read(),
         )
     except InputRefused as error:
         form.file.errors = [str(error)]
         return _render(course_key, upload=form, status=400)
-    return redirect(url_for("plans.show", plan_id=plan.id))
+    return after_submit(result)
 
 
 @bp.route("/courses/<course_key:course_key>/certificates/invalidations/one", methods=["GET", "POST"])
