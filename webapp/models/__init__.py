@@ -4,6 +4,7 @@ from webapp.models import academies, enterprise, proctoring  # noqa: F401
 from webapp.models.audit import AuditEvent
 from webapp.models.certificates import AllowlistEntry, Certificate, Invalidation
 from webapp.models.courses import Course, CourseStaff, Enrollment
+from webapp.models.login_throttle import LoginThrottle
 from webapp.models.people import User
 from webapp.models.plans import Plan, PlanRow
 
@@ -15,6 +16,7 @@ __all__ = [
     "CourseStaff",
     "Enrollment",
     "Invalidation",
+    "LoginThrottle",
     "Plan",
     "PlanRow",
     "User",
