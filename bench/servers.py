@@ -38,7 +38,9 @@ def fresh_database(base_url: str, suffix: str) -> str:
 
 
 @contextmanager
-def gunicorn(env: dict[str, str], gunicorn_bin: str, workers: int = 4, timeout: int = 60) -> Iterator[str]:
+def gunicorn(
+    env: dict[str, str], gunicorn_bin: str, workers: int = 4, timeout: int = 60, start_timeout: float = 120
+) -> Iterator[str]:
     """gunicorn serving wsgi:app on a free loopback port until the block ends; yields its base URL."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -52,7 +54,7 @@ def gunicorn(env: dict[str, str], gunicorn_bin: str, workers: int = 4, timeout: 
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 90  # four workers importing the app on a busy machine
+        deadline = time.monotonic() + start_timeout  # generous: the test machine may be busy
         while True:
             try:
                 if urllib.request.urlopen(f"{url}/healthz", timeout=5).status == 200:

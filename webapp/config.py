@@ -45,12 +45,12 @@ def load_config(instance_path: str, given: Mapping[str, Any] | None = None) -> d
     settings (create_app's test config) win. instance/secret_key is written only when no SECRET_KEY is given."""
     instance = Path(instance_path)
     given = dict(given or {})
+    explicit = given.get("SQLALCHEMY_DATABASE_URI") or os.environ.get("DATABASE_URL")
+    if not explicit:
+        # The SQLite default lives in instance/: create it whether or not a secret key is generated there.
+        instance.mkdir(parents=True, exist_ok=True)
     # DATABASE_URL: SQLite (default), PostgreSQL (postgresql://) or MySQL/MariaDB (mysql://, utf8mb4); see database.py
-    database_url = database.database_url(
-        given.get("SQLALCHEMY_DATABASE_URI")
-        or os.environ.get("DATABASE_URL")
-        or f"sqlite:///{instance / 'staff_console.sqlite'}"
-    )
+    database_url = database.database_url(explicit or f"sqlite:///{instance / 'staff_console.sqlite'}")
     config = {
         "SECRET_KEY": given.get("SECRET_KEY") or os.environ.get("SECRET_KEY") or _instance_secret(instance),
         "SQLALCHEMY_DATABASE_URI": database_url,
@@ -108,9 +108,16 @@ def load_config(instance_path: str, given: Mapping[str, Any] | None = None) -> d
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", False),
         "REMEMBER_COOKIE_HTTPONLY": True,
-        "LOGIN_MAX_FAILURES": _int("LOGIN_MAX_FAILURES", 5),
-        "LOGIN_LOCKOUT_SECONDS": _int("LOGIN_LOCKOUT_SECONDS", 300),
         "LOGIN_FAILURE_DELAY_SECONDS": float(os.environ.get("LOGIN_FAILURE_DELAY_SECONDS", "0.25")),
+        # --- Login throttling and client addresses (issue 14, login) ---
+        # Attempts per (user, client address) pair and per client address within LOGIN_LOCKOUT_SECONDS; a
+        # successful login gives its slots back. TRUSTED_PROXY_COUNT: how many reverse proxies in front of the
+        # app append to X-Forwarded-For (0: the header is ignored and the socket's address is the client's).
+        "LOGIN_MAX_FAILURES": _int("LOGIN_MAX_FAILURES", 5),
+        "LOGIN_ADDRESS_MAX_FAILURES": _int("LOGIN_ADDRESS_MAX_FAILURES", 50),
+        "LOGIN_LOCKOUT_SECONDS": _int("LOGIN_LOCKOUT_SECONDS", 300),
+        "TRUSTED_PROXY_COUNT": _int("TRUSTED_PROXY_COUNT", 0),
+        # --- end of login throttling ---
         "WTF_CSRF_TIME_LIMIT": None,
     }
     return config | given | {"SQLALCHEMY_DATABASE_URI": database_url}

@@ -173,3 +173,46 @@ def test_one_academy_found_on_page_three_by_its_uuid(runner):
     assert sum(data["counts"].values()) == data["counts"]["create"] == 1
     assert academy("Page Three").catalog_uuid == uuid and academy("Page Two") is None
     assert academy("Page One").is_active
+
+
+def _on_host(server: CatalogServer, host: str, port: int) -> CatalogServer:
+    """The same recording server, bound to another loopback host (and the given port)."""
+    from http.server import ThreadingHTTPServer
+
+    handler = server.httpd.RequestHandlerClass
+    server.httpd.server_close()
+    server.httpd = ThreadingHTTPServer((host, port), handler)
+    server.httpd.daemon_threads = True
+    server.url = f"http://{host}:{port}/api/v1/academies/"
+    return server
+
+
+def test_a_redirect_to_another_host_on_the_same_port_never_carries_the_token(runner):
+    def respond(handler, _n):
+        _redirect(handler, other.url)
+
+    origin = CatalogServer(respond)
+    port = origin.httpd.server_port
+    other = _on_host(CatalogServer(lambda handler, _n: send(handler, 200, "[]")), "127.0.0.2", port)
+    with origin.running(), other.running():
+        code, data = cli_sync(runner, origin.url)
+    assert code == 0, data
+    assert origin.requests[0]["headers"]["Authorization"] == f"Bearer {TOKEN}"
+    (seen,) = other.requests
+    assert "authorization" not in {k.lower() for k in seen["headers"]}
+
+
+def test_a_redirect_to_another_name_of_the_same_server_never_carries_the_token(runner):
+    def respond(handler, n):  # 127.0.0.1 sends the client to `localhost`: another host as far as the token goes
+        if n == 1:
+            _redirect(handler, origin.url.replace("127.0.0.1", "localhost") + "?moved=1")
+        else:
+            send(handler, 200, "[]")
+
+    origin = CatalogServer(respond)
+    with origin.running():
+        code, data = cli_sync(runner, origin.url)
+    assert code == 0, data
+    first, moved = origin.requests
+    assert first["headers"]["Authorization"] == f"Bearer {TOKEN}"
+    assert moved["path"].endswith("?moved=1") and "authorization" not in {k.lower() for k in moved["headers"]}

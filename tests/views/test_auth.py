@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+from bs4 import BeautifulSoup
+
 from tests.builders import enroll, staff_world
 from webapp.extensions import db
 
@@ -61,7 +63,7 @@ def test_post_without_csrf_token_is_refused(client):
     assert b"Reload the page" in response.data
 
 
-def test_plan_pages_apply_and_revert_are_403_for_staff_of_another_course(client, runner, tmp_path):
+def test_plans_of_another_course_answer_like_missing_plans(client, runner, tmp_path):
     world = staff_world()
     enroll(world["learner"], world["course_b"])
     db.session.commit()
@@ -81,10 +83,17 @@ def test_plan_pages_apply_and_revert_are_403_for_staff_of_another_course(client,
         ]
     )
     plan_id = json.loads(result.output)["plan_id"]
+    missing = plan_id + 1000
     client.login("course_staff")
-    assert client.get(f"/plans/{plan_id}").status_code == 403
-    assert client.get(f"/plans/{plan_id}/errors.csv").status_code == 403
-    assert client.post(f"/plans/{plan_id}/apply").status_code == 403
-    assert client.post(f"/plans/{plan_id}/revert").status_code == 403
+    for hidden, absent in (
+        (client.get(f"/plans/{plan_id}"), client.get(f"/plans/{missing}")),
+        (client.get(f"/plans/{plan_id}/errors.csv"), client.get(f"/plans/{missing}/errors.csv")),
+        (client.post(f"/plans/{plan_id}/apply"), client.post(f"/plans/{missing}/apply")),
+        (client.post(f"/plans/{plan_id}/revert"), client.post(f"/plans/{missing}/revert")),
+    ):
+        assert hidden.status_code == absent.status_code == 404
+        said = [BeautifulSoup(r.data, "html.parser").select_one("main").get_text() for r in (hidden, absent)]
+        assert said[0].replace(f"#{plan_id}", "#N") == said[1].replace(f"#{missing}", "#N")
+        assert f"There is no plan #{plan_id}." in said[0]
     assert client.get("/plans").status_code == 403
     assert client.get("/courses/edX/B/2026/plans").status_code == 403

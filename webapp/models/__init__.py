@@ -5,6 +5,7 @@ from webapp.models.audit import AuditEvent
 from webapp.models.certificates import AllowlistEntry, Certificate, Invalidation
 from webapp.models.courses import Course, CourseStaff, Enrollment
 from webapp.models.jobs import Job
+from webapp.models.login_throttle import LoginThrottle
 from webapp.models.people import User
 from webapp.models.plans import Plan, PlanRow
 
@@ -17,6 +18,7 @@ __all__ = [
     "Enrollment",
     "Invalidation",
     "Job",
+    "LoginThrottle",
     "Plan",
     "PlanRow",
     "User",

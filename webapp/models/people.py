@@ -7,7 +7,7 @@ from datetime import datetime
 
 from flask_login import UserMixin
 from sqlalchemy import Boolean, DateTime, Index, Integer, String, func
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, validates
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from webapp.extensions import Model
@@ -27,8 +27,16 @@ class User(UserMixin, Model):
     is_staff: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     is_active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
     created: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
-    # Part of the login cookie; rotated at logout so a copied cookie stops working.
+    # Part of the login cookie; rotated at logout, at a password change and at a deactivation, so every
+    # cookie issued before stops working (and a reactivation does not revive them).
     session_token: Mapped[str] = mapped_column(String(32), nullable=False, default=lambda: secrets.token_hex(16))
+
+    @validates("password_hash", "is_active")
+    def _end_sessions_on_change(self, name: str, value: object) -> object:
+        """Whatever path writes a new password hash or deactivates the user ends the user's sessions."""
+        if self.id is not None and value != getattr(self, name):  # reactivating rotates too: old cookies stay dead
+            self.rotate_session_token()
+        return value
 
     def get_id(self) -> str:
         return f"{self.id}:{self.session_token}"

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from sqlalchemy import func, insert, or_, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import joinedload
 
 from webapp.extensions import db
@@ -25,6 +25,7 @@ from webapp.services.catalog import CatalogError, CatalogSource, FileCatalog, co
 from webapp.services.errors import ServiceError
 from webapp.services.pagination import Page, paginate
 from webapp.services.plans import Decision, Effect, Item, PlanContext, PlanKind
+from webapp.services.search import contains_text, search_term
 from webapp.statuses import Action, EffectKind, PlanStatus
 
 SYNC_KIND = "academy_sync"
@@ -102,17 +103,9 @@ def academy_page(actor: User, *, q: str = "", page: int = 1, per_page: int = 50)
     """Active and inactive academies ordered by display_order then name, optionally searched."""
     permissions.require_global_staff(actor)
     query = select(Academy).order_by(Academy.display_order, func.lower(Academy.name))
-    term = (q or "").strip().lower()
-    if term:
-        escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        like = f"%{escaped}%"
+    if search_term(q):
         query = query.where(
-            or_(
-                *(
-                    func.lower(column).like(like, escape="\\")
-                    for column in (Academy.name, Academy.slug, Academy.product_key, Academy.stripe_price_lookup_key)
-                )
-            )
+            contains_text(q, Academy.name, Academy.slug, Academy.product_key, Academy.stripe_price_lookup_key)
         )
     return paginate(query, page, per_page)
 

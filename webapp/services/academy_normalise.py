@@ -175,10 +175,15 @@ def _is_active(value: Any) -> bool:
     raise ValueError(f"is_active must be true or false, not {value!r}")
 
 
+DISPLAY_ORDER_MIN, DISPLAY_ORDER_MAX = -(2**31), 2**31 - 1
+
+
 def _display_order(value: Any) -> int:
     if value is None or (isinstance(value, str) and not value.strip()):
         return 0
     if isinstance(value, int) and not isinstance(value, bool):
+        if not DISPLAY_ORDER_MIN <= value <= DISPLAY_ORDER_MAX:  # the column is a 32-bit INTEGER
+            raise ValueError(f"display_order must be between {DISPLAY_ORDER_MIN} and {DISPLAY_ORDER_MAX}, not {value}")
         return value
     if isinstance(value, str) and re.fullmatch(r"[+-]?\d{1,9}", value.strip()):
         return int(value.strip())

@@ -1,15 +1,27 @@
-"""Logging in: password check, throttling of repeated failures, and the audit of each failure."""
+"""Logging in: password check, throttling of guessing, and the audit of each failure.
+
+Throttling never lets anyone lock a user out from everywhere: it counts attempts per (user, client address)
+pair and, with a larger budget, per client address. The user is the one the identifier resolves to, so a
+username and an email of one user share their budget; an identifier that names nobody is counted as typed.
+A slot is taken atomically before the password is checked (parallel requests cannot overrun the budget),
+and an unknown user costs the same hash check as a known one (the answer time does not reveal accounts).
+"""
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
+from functools import cache
 
 from flask import current_app
-from sqlalchemy import func, or_, select
+from sqlalchemy import Update, case, delete, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from webapp.extensions import db
-from webapp.models import AuditEvent, User
+from webapp.models import LoginThrottle, User
 from webapp.services import audit
 from webapp.services.errors import InputRefused, ServiceError
 from webapp.services.permissions import find_user
@@ -27,31 +39,87 @@ class LoginThrottled(InputRefused):
     status = 429
 
 
-def _recent_failures(identifier: str, remote_addr: str) -> int:
-    window = timedelta(seconds=current_app.config["LOGIN_LOCKOUT_SECONDS"])
-    return (
-        db.session.scalar(
-            select(func.count())
-            .select_from(AuditEvent)
-            .where(
-                AuditEvent.action == FAILED_LOGIN,
-                AuditEvent.at > utcnow() - window,
-                or_(AuditEvent.actor_name == identifier, AuditEvent.remote_addr == remote_addr),
-            )
+def _key(*parts: str) -> str:
+    """What a counter counts, hashed: the table never holds what someone typed as a username."""
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+
+
+def _take_slot(key: str, limit: int, now: datetime, window: timedelta) -> bool:
+    """Count one attempt on `key` unless its window's budget is spent; one conditional UPDATE (or the first
+    INSERT), so two requests never both take the last slot. A window older than `window` starts again."""
+    cutoff = now - window
+    stale = LoginThrottle.window_start <= cutoff
+    take = (
+        update(LoginThrottle)
+        .where(LoginThrottle.key == key, or_(stale, LoginThrottle.attempts < limit))
+        .values(
+            attempts=case((stale, 1), else_=LoginThrottle.attempts + 1),
+            window_start=case((stale, now), else_=LoginThrottle.window_start),
         )
-        or 0
+        .execution_options(synchronize_session=False)
     )
+    if _updated(take):
+        return True
+    if db.session.scalar(select(LoginThrottle.key).where(LoginThrottle.key == key)) is not None:
+        return False  # the budget is spent
+    try:
+        with db.session.begin_nested():
+            db.session.add(LoginThrottle(key=key, attempts=1, window_start=now))
+        return True
+    except IntegrityError:  # a parallel request inserted it first: take a slot on its row
+        return _updated(take)
+
+
+def _updated(statement: Update) -> bool:
+    return bool(getattr(db.session.execute(statement), "rowcount", 0))
+
+
+def _give_back(key: str) -> None:
+    """Return a slot that was not a failure (a successful login, or a refusal by the other counter)."""
+    db.session.execute(
+        update(LoginThrottle)
+        .where(LoginThrottle.key == key, LoginThrottle.attempts > 0)
+        .values(attempts=LoginThrottle.attempts - 1)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _attempts(key: str) -> int:
+    return db.session.scalar(select(LoginThrottle.attempts).where(LoginThrottle.key == key)) or 0
+
+
+@cache
+def _dummy_hash() -> str:
+    """A hash of a random password, made like the real ones: what an unknown user's password is checked
+    against, so that a wrong username costs the same time as a wrong password."""
+    return generate_password_hash(secrets.token_hex(16))
+
+
+def _throttled() -> LoginThrottled:
+    minutes = max(1, current_app.config["LOGIN_LOCKOUT_SECONDS"] // 60)
+    return LoginThrottled(f"Too many failed logins. Wait {minutes} minute(s) and try again.")
 
 
 def authenticate(identifier: str, password: str, remote_addr: str = "") -> User:
     """The active user with this username (or email) and password; never says which half was wrong."""
+    config = current_app.config
     identifier = (identifier or "").strip().lower()[:254]
-    limit = current_app.config["LOGIN_MAX_FAILURES"]
-    if _recent_failures(identifier, remote_addr) >= limit:
-        minutes = max(1, current_app.config["LOGIN_LOCKOUT_SECONDS"] // 60)
-        raise LoginThrottled(f"Too many failed logins. Wait {minutes} minute(s) and try again.")
     user = find_user(identifier) if identifier else None
-    if user is None or not user.is_active or not user.check_password(password or ""):
+    now, window = utcnow(), timedelta(seconds=config["LOGIN_LOCKOUT_SECONDS"])
+    address_key = _key("address", remote_addr)
+    pair_key = _key("user", str(user.id), remote_addr) if user else _key("typed", identifier, remote_addr)
+    if not _take_slot(address_key, config["LOGIN_ADDRESS_MAX_FAILURES"], now, window):
+        db.session.commit()
+        raise _throttled()
+    if not _take_slot(pair_key, config["LOGIN_MAX_FAILURES"], now, window):
+        _give_back(address_key)
+        db.session.commit()
+        raise _throttled()
+    db.session.commit()  # the slots are taken (and their row locks released) before the slow hash check
+
+    stored = user.password_hash if user is not None and user.password_hash else _dummy_hash()
+    matches = check_password_hash(stored, password or "")
+    if user is None or not user.is_active or not user.password_hash or not matches:
         audit.record(
             FAILED_LOGIN,
             None,
@@ -60,8 +128,11 @@ def authenticate(identifier: str, password: str, remote_addr: str = "") -> User:
             summary=f"Failed login for {identifier!r}",
         )
         db.session.commit()
-        _slow_down(_recent_failures(identifier, remote_addr))
+        _slow_down(_attempts(pair_key))
         raise LoginRefused(GENERIC_FAILURE)
+    db.session.execute(delete(LoginThrottle).where(LoginThrottle.key == pair_key))
+    _give_back(address_key)
+    db.session.commit()
     return user
 
 

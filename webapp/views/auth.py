@@ -8,6 +8,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from webapp.extensions import login_manager
+from webapp.security import renew_session
 from webapp.services import auth
 from webapp.services.errors import InputRefused
 from webapp.views.forms import ConfirmForm, LoginForm
@@ -38,6 +39,7 @@ def login():
             flash(str(error), "error")
             status = error.status
         else:
+            renew_session()
             login_user(user)
             return redirect(safe_next(request.args.get("next")))
     return render_template("auth/login.html", form=form), status

@@ -11,7 +11,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import aliased, joinedload
 
 from webapp.extensions import db
@@ -35,6 +35,7 @@ from webapp.services.errors import InputRefused, ServiceError
 from webapp.services.pagination import Page, paginate
 from webapp.services.plans import Decision, Effect, InversePlan, Item, PlanContext, SingleResult
 from webapp.services.rosters import ROSTER_COLUMNS, Resolved, learner_label
+from webapp.services.search import contains_text, search_term
 from webapp.statuses import Action, CertificateStatus
 from webapp.timeutil import iso, utcnow
 
@@ -461,14 +462,8 @@ def _allowlist_query(course: Course, q: str = ""):
         .join(User, User.id == AllowlistEntry.user_id)
         .where(AllowlistEntry.course_id == course.id)
     )
-    q = (q or "").strip().lower()
-    if q:
-        query = query.where(
-            or_(
-                func.lower(User.username).contains(q, autoescape=True),
-                func.lower(User.email).contains(q, autoescape=True),
-            )
-        )
+    if search_term(q):
+        query = query.where(contains_text(q, User.username, User.email))
     return query.order_by(func.lower(User.username))
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import BinaryIO
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import aliased
 
 from webapp.extensions import db
@@ -37,6 +37,7 @@ from webapp.services.csvio import ENCODINGS, CsvRefused, check_csv_filename
 from webapp.services.errors import InputRefused, NotFound
 from webapp.services.pagination import Page, paginate
 from webapp.services.plans import Decision, InversePlan, Item, PlanContext, SingleResult
+from webapp.services.search import contains_text, search_term
 from webapp.statuses import Action, CertificateStatus, InvalidationState, label_of
 
 INVALIDATE_KIND = "certificates.invalidate"
@@ -340,14 +341,8 @@ def _list_query(course: Course, q: str) -> Select:
         .outerjoin(_by, _by.id == Invalidation.invalidated_by_id)
         .where(Certificate.course_id == course.id)
     )
-    if q:
-        text = q.lower()  # % and _ are what staff typed, not wildcards
-        query = query.where(
-            or_(
-                func.lower(User.username).contains(text, autoescape=True),
-                func.lower(User.email).contains(text, autoescape=True),
-            )
-        )
+    if search_term(q):
+        query = query.where(contains_text(q, User.username, User.email))
     return query
 
 

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, literal, or_, select, union
+from sqlalchemy import ColumnElement, Select, and_, case, func, literal, select, union
 from sqlalchemy.orm import aliased
 
 from webapp.extensions import db
@@ -25,6 +25,7 @@ from webapp.services.certificates.generation_runs import GenerationRun, generati
 from webapp.services.charts import Segment
 from webapp.services.errors import InputRefused, ServiceError
 from webapp.services.pagination import Page, paginate
+from webapp.services.search import contains_text, search_term
 from webapp.statuses import CertificateFilter, CertificateStatus, EnrollmentMode, SpecialCase
 
 NOT_RECEIVED_STATUSES = (CertificateStatus.NOTPASSING, CertificateStatus.UNAVAILABLE)
@@ -101,14 +102,8 @@ def _joined(query: Select, course: Course, q: str) -> Select:
         .outerjoin(AllowlistEntry, and_(AllowlistEntry.user_id == User.id, AllowlistEntry.course_id == course.id))
         .outerjoin(Invalidation, and_(Invalidation.certificate_id == Certificate.id, Invalidation.active.is_(True)))
     )
-    if q:
-        text = q.lower()  # % and _ are what staff typed, not wildcards
-        query = query.where(
-            or_(
-                func.lower(User.username).contains(text, autoescape=True),
-                func.lower(User.email).contains(text, autoescape=True),
-            )
-        )
+    if search_term(q):
+        query = query.where(contains_text(q, User.username, User.email))
     return query
 
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from webapp.extensions import db
 from webapp.models import Course, Plan, PlanRow, User
-from webapp.services.errors import Conflict, NotFound
+from webapp.services.errors import Conflict, NotFound, PermissionDenied
 from webapp.services.plans import progress
 from webapp.services.plans.kinds import Item, NotApplicable, PlanContext, get_kind
 from webapp.services.plans.leases import lease_expired, recover_expired
@@ -56,10 +56,16 @@ def get_plan(plan_id: int, actor: User | None, *, to_change: bool = False) -> Pl
     `applying` plan whose lease expired (its worker died) is recovered here, lazily (the only write).
     """
     plan = db.session.get(Plan, plan_id)
+    missing = NotFound(f"There is no plan #{plan_id}.")
     if plan is None:
-        raise NotFound(f"There is no plan #{plan_id}.")
+        raise missing
     kind = get_kind(plan.kind)
-    (kind.authorize if to_change else kind.authorize_view)(actor, plan.course)
+    try:
+        kind.authorize_view(actor, plan.course)
+    except PermissionDenied:  # a plan the actor may not see answers as a missing one: ids reveal nothing
+        raise missing from None
+    if to_change:
+        kind.authorize(actor, plan.course)
     if lease_expired(plan) and recover_expired(actor, plan_id=plan.id):
         db.session.refresh(plan)
     return derive_expiry(plan)

@@ -23,6 +23,7 @@ from webapp.services.charts import Column, Segment
 from webapp.services.pagination import Page, paginate
 from webapp.services.proctoring.attempts import credit_statuses
 from webapp.services.proctoring.payload import STANDARD_STATUS
+from webapp.services.search import contains_text
 from webapp.statuses import AttemptStatus, ProviderReviewStatus, ReviewStatus
 from webapp.timeutil import utcnow
 
@@ -121,7 +122,7 @@ def review_queue(actor: User, filters: QueueFilters, *, course_key: str = "", pe
     if q:
         query = query.where(
             or_(
-                func.lower(User.username).contains(q.lower(), autoescape=True),
+                contains_text(q, User.username),
                 func.upper(Review.attempt_code) == q.upper(),
             )
         )

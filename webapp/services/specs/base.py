@@ -6,6 +6,7 @@ its natural key, lists the other entities it refers to, and reads and writes its
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -15,6 +16,8 @@ from webapp.routing import is_course_key
 from webapp.timeutil import parse_iso
 
 MISSING: Any = object()
+# An int field without its own bounds fits the database's INTEGER column (32 bits on PostgreSQL).
+INT_MIN, INT_MAX = -(2**31), 2**31 - 1
 
 
 class FieldError(ValueError):
@@ -63,10 +66,12 @@ class Field:
                 raise FieldError(
                     f"field {name!r} must be a{'n integer' if kind == 'int' else ' number'}, not {value!r}"
                 )
-            if (self.minimum is not None and value < self.minimum) or (
-                self.maximum is not None and value > self.maximum
-            ):
-                raise FieldError(f"field {name!r} must be between {self.minimum:g} and {self.maximum:g}, not {value!r}")
+            if not math.isfinite(value):  # NaN compares false with every bound: refuse it (and inf) first
+                raise FieldError(f"field {name!r} must be a finite number, not {value!r}")
+            low = self.minimum if self.minimum is not None else (INT_MIN if kind == "int" else None)
+            high = self.maximum if self.maximum is not None else (INT_MAX if kind == "int" else None)
+            if (low is not None and value < low) or (high is not None and value > high):
+                raise FieldError(f"field {name!r} must be {_range(low, high)}, not {value!r}")
             return value
         if kind == "datetime":
             if isinstance(value, bool) or not isinstance(value, str | date | datetime):
@@ -176,6 +181,17 @@ class Resolver:
 
     def forget(self, entity: str) -> None:
         self._cache.pop(entity, None)
+
+
+def _range(low: float | None, high: float | None) -> str:
+    """How a refusal states the allowed range: "between 0 and 1", "at least 1", "at most 9"."""
+
+    def text(bound: float) -> str:
+        return f"{bound:g}" if isinstance(bound, float) else str(bound)
+
+    if low is not None and high is not None:
+        return f"between {text(low)} and {text(high)}"
+    return f"at least {text(low)}" if low is not None else f"at most {text(high)}"  # type: ignore[arg-type]
 
 
 def _jsonable(value: Any) -> Any:
