@@ -28,7 +28,8 @@ def staff():
 
 
 NOT_UTF8 = "{what} is not UTF-8 text (bad byte at position {at})."
-NESTED = "{what} is not valid JSON here: it is nested too deeply."
+NESTED = "{what} cannot be stored: it is nested too deeply."
+LONE = "cannot be stored: field “name” contains an unpaired surrogate (\\ud800–\\udfff), which cannot be stored."
 # The one answer each hostile body gets: the webhook's 400 detail (its `what` is "The body"), the academy
 # sync's refusal (upload and CLI; `what` names the file), and the replay's (upload and CLI). None: the file
 # parses and is previewed (the sync: no rows; the replay: one error row naming the bad field).
@@ -41,12 +42,12 @@ ANSWERS: dict[str, tuple[str, str | None, str | None]] = {
     "deeply nested": (
         NESTED,
         NESTED,
-        "{name} is neither JSON nor JSON lines: line 1: line 1 is not valid JSON here: it is nested too deeply.",
+        "{name} cannot be stored: it is nested too deeply.",
     ),
     "deeply nested objects": (
         NESTED,
         NESTED,
-        "{name} is neither JSON nor JSON lines: line 1: line 1 is not valid JSON here: it is nested too deeply.",
+        "{name} cannot be stored: it is nested too deeply.",
     ),
     "not JSON": (
         "{what} is not valid JSON: Expecting value at line 1, column 1.",
@@ -60,9 +61,9 @@ ANSWERS: dict[str, tuple[str, str | None, str | None]] = {
     ),
     "wrong types everywhere": ("Field examMetaData must be an object, not a list.", None, None),
     "huge number": (
-        "{what} is not valid JSON here: a number has too many digits.",
-        "{what} is not valid JSON here: a number has too many digits.",
-        "{name} is neither JSON nor JSON lines: line 1: line 1 is not valid JSON here: a number has too many digits.",
+        "{what} cannot be stored: a number has too many digits.",
+        "{what} cannot be stored: a number has too many digits.",
+        "{name} cannot be stored: a number has too many digits.",
     ),
     "NaN": (
         "{what} is not valid JSON here: NaN is not a JSON number.",
@@ -81,10 +82,9 @@ ANSWERS: dict[str, tuple[str, str | None, str | None]] = {
         "{name} must hold a payload object, a list of payloads or JSON lines.",
     ),
     "lone surrogate": (
-        "{what} is not valid JSON here: it contains an unpaired surrogate (\\ud800–\\udfff).",
-        "{what} is not valid JSON here: it contains an unpaired surrogate (\\ud800–\\udfff).",
-        "{name} is neither JSON nor JSON lines: line 1: line 1 is not valid JSON here: it contains an unpaired "
-        "surrogate (\\ud800–\\udfff).",
+        "{what} " + LONE,
+        "{what} " + LONE,
+        "{name} " + LONE,
     ),
 }
 

@@ -64,11 +64,11 @@ def test_roster_rows_without_a_learner_or_with_too_many_cells_name_their_row(cli
     assert [(n, r.action, r.code, r.message) for n, r in sorted(rows.items())] == [
         (1, "error", "bad_format", "no username or email in this row"),
         (2, "skip", "duplicate_row", "same learner as row 4, which supersedes this row"),
-        (3, "error", "bad_format", "3 cells; expected username_or_email and optional notes"),
+        (3, "error", "bad_format", "3 cells; expected at most 2: username_or_email and notes (the cells are not kept)"),
         (4, "create", "", rows[4].message),
     ]
     page = client.soup(f"/plans/{plan_id}?action=error").get_text(" ", strip=True)
-    assert "no username or email in this row" in page and "3 cells; expected username_or_email" in page
+    assert "no username or email in this row" in page and "3 cells; expected at most 2" in page
 
 
 def test_a_cp1252_upload_with_a_utf8_bom_reads_its_first_learner(client):

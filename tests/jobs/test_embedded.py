@@ -85,13 +85,13 @@ def test_a_large_plan_applies_as_a_job_once_and_its_page_shows_the_result(client
     job = store.latest_for_plan(plan.id)
     assert job is not None and job.kind == JobKind.APPLY
     job = _wait_job(job.id)
-    assert (job.status, job.message) == (JobStatus.DONE, "60 row(s) written, 0 failed.")
+    assert (job.status, job.message) == (JobStatus.DONE, "60 rows written, 0 failed.")
     assert fresh_plan(plan.id).status == PlanStatus.APPLIED
     assert db.session.scalar(select(func.count()).select_from(AllowlistEntry)) == 60
     applies = select(func.count()).where(AuditEvent.plan_id == plan.id, AuditEvent.action == "plan.apply")
     assert db.session.scalar(applies) == 1
     soup = client.soup(f"/plans/{plan.id}")
-    assert "Applied: 60 change(s) written" in soup.get_text()
+    assert "Applied: 60 changes written" in soup.get_text()
     assert soup.find("meta", attrs={"http-equiv": "refresh"}) is None  # finished: no more refreshing
 
 

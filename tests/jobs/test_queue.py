@@ -128,7 +128,7 @@ def test_a_large_upload_returns_at_once_a_worker_plans_it_and_applies_it_once(cl
     assert fresh_plan(plan.id).status == PlanStatus.APPLIED
     assert _count(AllowlistEntry) == 40
     assert _applies(plan.id) == ["plan.apply"]
-    assert fresh_job(apply_job.id).message == "40 row(s) written, 0 failed."
+    assert fresh_job(apply_job.id).message == "40 rows written, 0 failed."
 
 
 def test_two_workers_on_one_queue_apply_each_plan_once_even_when_a_job_is_delivered_twice(client, queue):
@@ -153,7 +153,7 @@ def test_two_workers_on_one_queue_apply_each_plan_once_even_when_a_job_is_delive
         assert fresh_plan(plan_id).status == PlanStatus.APPLIED
         assert _applies(plan_id) == ["plan.apply"]
         job = fresh_job(job_id)
-        assert (job.status, job.attempts, job.message) == (JobStatus.DONE, 1, "25 row(s) written, 0 failed.")
+        assert (job.status, job.attempts, job.message) == (JobStatus.DONE, 1, "25 rows written, 0 failed.")
     assert _count(AllowlistEntry) == 150
     assert _count(Job) == 6
 
@@ -191,7 +191,7 @@ def test_a_worker_killed_mid_apply_is_recovered_through_the_plan_lease_and_the_p
     _finish(_worker(queue, burst=True, lease=2))  # recovers at start, resumes the job, applies it
     job = fresh_job(job_id)
     assert (job.status, job.attempts) == (JobStatus.DONE, 2)
-    assert job.message == f"{learners} row(s) written, 0 failed."
+    assert job.message == f"{learners:,} rows written, 0 failed."
     assert fresh_plan(plan.id).status == PlanStatus.APPLIED
     assert _count(AllowlistEntry) == learners
     assert db.session.scalar(select(func.count(func.distinct(AllowlistEntry.user_id)))) == learners

@@ -47,7 +47,7 @@ def test_stale_plan_links_to_its_fresh_preview_and_lists_what_changed(client):
     stale = plan(plan_id)
     assert stale.superseded_by_id == fresh_id
     assert stale.message == (
-        "2 row(s) changed since the preview (what they do, the values they change or their side effects); "
+        "2 rows changed since the preview (what they do, the values they change or their side effects); "
         f"nothing was written. Review plan #{fresh_id}."
     )
     soup = client.soup(f"/plans/{plan_id}")
@@ -88,7 +88,7 @@ def test_result_page_audit_and_plan_record_who_applied_what(client):
     assert applied.applied_by_id == w["staff"].id and applied.lease_expires is None
     assert applied.outcome_counts == {"applied": 2, "failed": 0}
     summary = client.soup(f"/plans/{plan_id}").select_one("#applied-summary").get_text(" ", strip=True)
-    assert summary.startswith("Applied: 2 change(s) written, 0 failed. By staff on ")
+    assert summary.startswith("Applied: 2 changes written, 0 failed. By staff on ")
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "plan.apply"))
     assert event.summary == f"Applied Certificate exceptions plan #{plan_id}: 2 written, 0 failed"
     assert event.actor_name == "staff" and event.plan_id == plan_id and event.course_key == COURSE_A
@@ -123,7 +123,7 @@ def test_rows_that_fail_to_apply_are_in_the_error_report_as_apply_failed(client)
         ["bob", "b", "3", "apply_failed", refused],
     ]
     summary = client.soup(f"/plans/{plan_id}").select_one("#applied-summary").get_text(" ", strip=True)
-    assert summary.startswith("Applied: 0 change(s) written, 2 failed.")
+    assert summary.startswith("Applied: 0 changes written, 2 failed.")
     assert _row_numbers(client.soup(f"/plans/{plan_id}?action=failed")) == [1, 3]
 
 
@@ -162,7 +162,11 @@ def test_history_pages_list_plans_newest_first_with_their_counts(client):
     client.post(f"/plans/{second}/apply")
     every = client.soup("/plans")
     assert _texts(every.select("h1")) == ["All plans"]
+    for picture in every.select(".mini-bar"):  # the counts' bar: its numbers are the badges beside it
+        picture.decompose()
     rows = [[td.get_text(" ", strip=True) for td in tr.find_all("td")] for tr in every.select("tbody tr")]
+    for row in rows:
+        row[2] = row[2].replace(" ", "")  # a course key may break after + and : (<wbr>), it reads as one word
     when = [r.pop(5) for r in rows]
     assert all(len(w) == len("2026-01-01 00:00") for w in when)
     assert rows == [

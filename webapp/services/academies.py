@@ -27,6 +27,7 @@ from webapp.services.pagination import Page, paginate
 from webapp.services.plans import Decision, Effect, Item, PlanContext, PlanKind
 from webapp.services.search import contains_text, search_term
 from webapp.statuses import Action, EffectKind, PlanStatus
+from webapp.wording import plural
 
 SYNC_KIND = "academy_sync"
 SOURCE_CATALOG = "catalog"
@@ -391,7 +392,7 @@ def select_academy(raw_items: Sequence[Any], selector: str, where: str) -> list[
     if not found:
         raise AcademyNotInCatalog(
             f"{where} lists no academy with the uuid or name {wanted!r} "
-            f"({len(raw_items)} item(s) read). Nothing was planned."
+            "(" + plural(len(raw_items), "{n} item", "{n} items") + " read). Nothing was planned."
         )
     return found
 

@@ -26,6 +26,7 @@ from webapp.services import audit
 from webapp.services.errors import InputRefused, ServiceError
 from webapp.services.permissions import find_user
 from webapp.timeutil import utcnow
+from webapp.wording import plural
 
 FAILED_LOGIN = "login.failed"
 GENERIC_FAILURE = "Unknown username or email, or wrong password."
@@ -97,7 +98,9 @@ def _dummy_hash() -> str:
 
 def _throttled() -> LoginThrottled:
     minutes = max(1, current_app.config["LOGIN_LOCKOUT_SECONDS"] // 60)
-    return LoginThrottled(f"Too many failed logins. Wait {minutes} minute(s) and try again.")
+    return LoginThrottled(
+        "Too many failed logins. Wait " + plural(minutes, "{n} minute", "{n} minutes") + " and try again."
+    )
 
 
 def authenticate(identifier: str, password: str, remote_addr: str = "") -> User:

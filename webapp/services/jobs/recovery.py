@@ -22,6 +22,7 @@ from webapp.services.jobs import settings
 from webapp.services.jobs.dispatch import dispatch
 from webapp.statuses import JobKind, JobStatus, PlanStatus
 from webapp.timeutil import utcnow
+from webapp.wording import plural
 
 
 def _stalled(job_id: int | None) -> Select[int]:
@@ -87,7 +88,9 @@ def _verdict(job: Job) -> tuple[JobStatus | None, str]:
         return JobStatus.FAILED, "The plan of this job no longer exists."
     db.session.refresh(plan)
     if plan.status == PlanStatus.APPLIED:
-        return JobStatus.DONE, f"{plan.applied_count} row(s) written, {plan.failed_count} failed."
+        return JobStatus.DONE, plural(
+            plan.applied_count, "{n} row written", "{n} rows written"
+        ) + f", {plan.failed_count} failed."
     if plan.status == PlanStatus.PREVIEWED:
         return JobStatus.QUEUED, "Its worker stopped while applying; nothing had been written, so it is applying again."
     if plan.status == PlanStatus.APPLYING:

@@ -17,6 +17,7 @@ from webapp.services.jobs.registry import get_planner
 from webapp.services.jobs.reporter import JobCancelled, JobLost, JobReporter
 from webapp.services.plans import progress
 from webapp.statuses import JobKind, JobStatus, PlanStatus
+from webapp.wording import plural
 
 log = logging.getLogger(__name__)
 
@@ -84,10 +85,17 @@ def _apply(job: Job, attempt: int) -> None:
         return
     if result.status == PlanStatus.STALE and result.fresh_plan is not None:
         message = (
-            f"The data changed since the preview: {result.changed_rows} row(s) would now do something else. "
+            "The data changed since the preview: "
+            + plural(result.changed_rows, "{n} row would", "{n} rows would")
+            + " now do something else. "
             f"Nothing was written; review the fresh plan #{result.fresh_plan.id}."
         )
         store.finish(job.id, attempt, JobStatus.DONE, message, args={**job.args, "fresh_plan_id": result.fresh_plan.id})
         return
     note = " (it was already applied; nothing was written again)" if result.already else ""
-    store.finish(job.id, attempt, JobStatus.DONE, f"{result.applied} row(s) written, {result.failed} failed{note}.")
+    store.finish(
+        job.id,
+        attempt,
+        JobStatus.DONE,
+        plural(result.applied, "{n} row written", "{n} rows written") + f", {result.failed} failed{note}.",
+    )
