@@ -11,8 +11,10 @@ from __future__ import annotations
 import io
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -171,9 +173,7 @@ def test_a_worker_killed_mid_apply_is_recovered_through_the_plan_lease_and_the_p
     try:
         wait(lambda: worker.poll() is not None or fresh_plan(plan.id).status == PlanStatus.APPLYING, "the apply")
         assert worker.poll() is None, worker.stdout.read() if worker.stdout else ""
-        wait(lambda: worker.poll() is not None or _is_applying_rows(job_id), "rows to be written", timeout=60)
-        assert worker.poll() is None, "the apply ended before it could be killed; make it larger"
-        worker.send_signal(signal.SIGKILL)
+        _kill_mid_apply(worker, plan.id, job_id)
         worker.wait(timeout=30)
     finally:
         if worker.poll() is None:
@@ -198,13 +198,36 @@ def test_a_worker_killed_mid_apply_is_recovered_through_the_plan_lease_and_the_p
     assert _applies(plan.id) == ["plan.recover", "plan.apply"]
 
 
-def _is_applying_rows(job_id: int) -> bool:
-    """The worker is past its claim and its stale check (on SQLite its heartbeat may not get through: then
-    the plan's claim and a moment are the sign)."""
-    job = fresh_job(job_id)
-    if db.engine.dialect.name == "sqlite":
-        import time
+def _kill_mid_apply(worker: subprocess.Popen, plan_id: int, job_id: int, timeout: float = 60) -> None:
+    """SIGKILL the worker while it is inside the apply's transaction, without racing its commit: freeze it
+    (SIGSTOP) once it is writing, confirm the plan is still being applied, then kill it; if it was frozen
+    too early, let it go on and look again."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert worker.poll() is None, worker.stdout.read() if worker.stdout else ""
+        if _is_applying_rows(job_id):
+            worker.send_signal(signal.SIGSTOP)
+            if fresh_plan(plan_id).status == PlanStatus.APPLYING and _is_applying_rows(job_id):
+                worker.send_signal(signal.SIGKILL)
+                return
+            assert fresh_plan(plan_id).status == PlanStatus.APPLYING, "the apply ended before it was frozen"
+            worker.send_signal(signal.SIGCONT)
+        time.sleep(0.02)
+    pytest.fail("timed out waiting for the worker to write rows")
 
-        time.sleep(1.0)
-        return True
+
+def _is_applying_rows(job_id: int) -> bool:
+    """The worker is inside the apply's transaction. On SQLite that transaction holds the database's write
+    lock from its claim to its commit (and a heartbeat may not get through): a write that cannot start is
+    the sign. Elsewhere the job's heartbeat reports rows written."""
+    if db.engine.dialect.name == "sqlite":
+        connection = sqlite3.connect(db.engine.url.database or "", timeout=0, isolation_level=None)
+        try:
+            connection.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError:
+            return True
+        finally:
+            connection.close()
+        return False
+    job = fresh_job(job_id)
     return job.phase == "applying" and job.done > 0
