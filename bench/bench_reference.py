@@ -18,7 +18,7 @@ The floor and the peer run in a venv with Django + django-import-export made by 
 folder is (default: ../shared/bench beside the repository). Everything is written in a temporary folder.
 
 Each figure is the median of --runs runs (default 3; floor and ours alternate in one run, so they share the
-machine's load). With --database-url (e.g. postgresql://postgres@127.0.0.1:5432/wt_perfcore) ours runs on that
+machine's load). With --database-url (e.g. postgresql://postgres@127.0.0.1:5432/test_bench) ours runs on that
 database instead of a SQLite file (the floor stays on SQLite: it is defined there); the database's tables are
 dropped and made again. Between runs the allowlist written by an apply is deleted (untimed), so every apply
 writes the same rows. The last lines are `ROW {json}` summaries for bench/run_all.py.

@@ -10,8 +10,9 @@ Runs, each as its own process (their output is printed as it comes):
 then prints the table: each `ROW {json}` line the scripts printed, the PostgreSQL figure beside the SQLite
 one and their ratio (target ≤ 1.5x), and the printed output of the scripts that print no ROW lines.
 
-PostgreSQL: BENCH_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/wt_perfcore; its tables are
-dropped and made again); set BENCH_DATABASE_URL=none to leave PostgreSQL out. BENCH_ROWS changes N (100000).
+PostgreSQL: BENCH_DATABASE_URL (its tables are dropped and made again; default: a fresh database `test_bench`
+on the local server, made for the run); set BENCH_DATABASE_URL=none to leave PostgreSQL out.
+BENCH_ROWS changes N (100000).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-PG_DEFAULT = "postgresql://postgres@127.0.0.1:5432/wt_perfcore"
+PG_SERVER = "postgresql://postgres@127.0.0.1:5432/test"  # the default: a fresh `test_bench` on this server
 OTHER_SCRIPTS = (  # rows measured by scripts of their own, run when present
     ("proctoring replay apply, 1,000 payloads", "bench_replay.py", []),
     ("completion preview page, 100,000 enrollments", "bench_completion.py", []),
@@ -89,7 +90,10 @@ def table(rows: list[dict]) -> None:
 
 def main() -> int:
     n = os.environ.get("BENCH_ROWS", "100000")
-    pg = os.environ.get("BENCH_DATABASE_URL", PG_DEFAULT)
+    sys.path.insert(0, str(HERE.parent))
+    from bench.servers import fresh_database
+
+    pg = os.environ.get("BENCH_DATABASE_URL") or fresh_database(PG_SERVER, "bench")
     backends = [("SQLite", [])] + ([] if pg.lower() == "none" else [("PostgreSQL", ["--database-url", pg])])
     rows: list[dict] = []
     status = 0
