@@ -39,14 +39,25 @@ def fresh_database(base_url: str, suffix: str) -> str:
 
 @contextmanager
 def gunicorn(
-    env: dict[str, str], gunicorn_bin: str, workers: int = 4, timeout: int = 60, start_timeout: float = 120
+    env: dict[str, str],
+    gunicorn_bin: str,
+    workers: int = 4,
+    timeout: int = 60,
+    start_timeout: float = 120,
+    pidfile: Path | None = None,
 ) -> Iterator[str]:
-    """gunicorn serving wsgi:app on a free loopback port until the block ends; yields its base URL."""
+    """gunicorn serving wsgi:app on a free loopback port until the block ends; yields its base URL. With
+    `pidfile`, the master writes its process id there."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     process = subprocess.Popen(
-        [gunicorn_bin, "--workers", str(workers), "--bind", f"127.0.0.1:{port}", "--timeout", str(timeout), "wsgi:app"],
+        [
+            gunicorn_bin,
+            *("--workers", str(workers), "--bind", f"127.0.0.1:{port}", "--timeout", str(timeout)),
+            *(("--pid", str(pidfile)) if pidfile else ()),
+            "wsgi:app",
+        ],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
