@@ -121,13 +121,15 @@ bench: $(VENV)/.installed-test
 ## language's .po (translate the new entries there); `make translations` compiles the .po files into the .mo
 ## files the app reads (run by `make run` and `make test`; .mo files are build output, not committed).
 TRANSLATIONS := webapp/translations
-BABEL_KEYWORDS := -k _l -k lazy_gettext -k lazy_ngettext:1,2 -k rule_message -k N_
+BABEL_KEYWORDS := -k _l -k lazy_gettext -k lazy_ngettext:1,2 -k rule_message -k N_ -k plural:2,3
+# Babel skips directories whose names start with "." or "_" unless told otherwise: templates/_macros holds strings.
+BABEL_IGNORE := --ignore-dirs='.* node_modules mutants'
 
 translations: $(VENV)/.installed-app
 	$(BIN)/pybabel -q compile --statistics -d $(TRANSLATIONS)
 
 i18n-extract: $(VENV)/.installed-app
-	$(BIN)/pybabel -q extract -F babel.cfg $(BABEL_KEYWORDS) --no-location --sort-output --project="Staff Console" -o $(TRANSLATIONS)/messages.pot .
+	$(BIN)/pybabel -q extract -F babel.cfg $(BABEL_KEYWORDS) $(BABEL_IGNORE) --no-location --sort-output --project="Staff Console" -o $(TRANSLATIONS)/messages.pot .
 
 i18n-update: i18n-extract
 	$(BIN)/pybabel -q update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --no-fuzzy-matching --ignore-obsolete

@@ -21,14 +21,22 @@ KEYWORDS = DEFAULT_KEYWORDS | {
     "lazy_ngettext": (1, 2),
     "rule_message": None,
     "N_": None,
+    "plural": (2, 3),
 }
+# Directories the extraction skips, as the Makefile's BABEL_IGNORE (templates/_macros is read).
+IGNORED_DIRECTORIES = (".", "node_modules", "mutants")
+
+
+def _directory_filter(path: str) -> bool:
+    name = Path(path).name
+    return not (name.startswith(".") or name in IGNORED_DIRECTORIES)
 
 
 def marked_messages() -> set[str]:
     """Every msgid marked in the code and templates now (plural forms by their singular)."""
     found: set[str] = set()
     for _filename, _lineno, message, _comments, _context in extract_from_dir(
-        str(ROOT), method_map=METHOD_MAP, keywords=KEYWORDS
+        str(ROOT), method_map=METHOD_MAP, keywords=KEYWORDS, directory_filter=_directory_filter
     ):
         found.add(message[0] if isinstance(message, tuple) else message)
     return found
@@ -43,10 +51,10 @@ def catalog(locale: str) -> Catalog:
 SAME_IN_EVERY_LANGUAGE = re.compile(r"^[\W\d_]*$|^(Staff Console|SC|English|español|CSV|JSON|UTC|ID|OK)$")
 # A segment is English prose when it holds one of these words: a Spanish page must not show any.
 ENGLISH_WORDS = re.compile(
-    r"\b(the|and|of|to|is|are|for|with|this|that|no|not|yes|from|by|on|in|be|will|was|has|have|what|who|"
-    r"all|none|any|each|every|your|you|row|rows|course|courses|learner|learners|plan|plans|apply|preview|"
+    r"\b(the|and|of|to|is|are|for|with|this|that|not|yes|from|by|on|in|be|will|was|has|have|what|who|"
+    r"all|none|any|each|every|your|you|row|rows|course|courses|learner|learners|plans|apply|preview|"
     r"download|upload|search|status|certificate|certificates|exception|exceptions|review|reviews|back|"
-    r"next|previous|log|out|save|cancel|change|changes|error|errors|never|last|first|page)\b",
+    r"next|previous|log|out|save|cancel|change|changes|errors|never|last|first|page)\b",
     re.IGNORECASE,
 )
 
@@ -74,7 +82,8 @@ def untranslated(spanish: BeautifulSoup, data: set[str]) -> list[str]:
             continue
         remainder = text
         for value in sorted(data, key=len, reverse=True):
-            remainder = remainder.replace(value, " ")
+            # whole words only: a username "al" must not hide the English word "all"
+            remainder = re.sub(rf"(?<!\w){re.escape(value)}(?!\w)", " ", remainder)
         if ENGLISH_WORDS.search(remainder):
             found.append(text)
     return found

@@ -8,7 +8,13 @@ are, and a plan planned in one language can be applied in another.
 from __future__ import annotations
 
 import string
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
+
+# How many `english()` blocks the current code runs inside (a context variable: threads and jobs each count).
+_english_depth: ContextVar[int] = ContextVar("english_depth", default=0)
 
 
 def rule_message(template: str, /, **values: Any) -> str:
@@ -26,3 +32,19 @@ def N_(label: str) -> str:
 def placeholders(template: str) -> list[str]:
     """The names of a template's `{placeholders}`, in order."""
     return [name for _text, name, _spec, _conversion in string.Formatter().parse(template) if name]
+
+
+@contextmanager
+def english() -> Iterator[None]:
+    """Inside this block words come out in English whatever the reader's language: wrap the work whose text is
+    stored or exported (planning, applying, CSV and JSON output), so the database keeps one language."""
+    token = _english_depth.set(_english_depth.get() + 1)
+    try:
+        yield
+    finally:
+        _english_depth.reset(token)
+
+
+def in_english() -> bool:
+    """True inside `english()`: text built now is stored or exported, not shown."""
+    return _english_depth.get() > 0
