@@ -138,7 +138,7 @@ def unavailable_effect(status: str, grade: float | None, generation_plan: int | 
                 "certificate {status} (grade {grade}), issued by generation plan #{plan} because of the exception, "
                 "becomes unavailable; grade cleared",
                 status=label,
-                grade=f"{grade:g}",
+                grade=format(grade, "g"),
                 plan=generation_plan,
             )
             if graded
@@ -151,7 +151,9 @@ def unavailable_effect(status: str, grade: float | None, generation_plan: int | 
         )
     elif graded:
         message = rule_message(
-            "certificate {status} (grade {grade}) becomes unavailable; grade cleared", status=label, grade=f"{grade:g}"
+            "certificate {status} (grade {grade}) becomes unavailable; grade cleared",
+            status=label,
+            grade=format(grade, "g"),
         )
     else:
         message = rule_message("certificate {status} (no grade) becomes unavailable; grade cleared", status=label)

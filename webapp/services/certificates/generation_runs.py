@@ -147,7 +147,7 @@ def _issued(status: str, grade: float | None) -> tuple[Effect, ...]:
     """The effect of issuing a certificate (shared by the rows that issue the same status and grade)."""
     if isinstance(grade, int | float):
         message = rule_message(
-            "certificate issued as {status} (grade {grade})", status=_label(status), grade=f"{grade:g}"
+            "certificate issued as {status} (grade {grade})", status=_label(status), grade=format(grade, "g")
         )
     else:
         message = rule_message("certificate issued as {status} (no grade)", status=_label(status))
@@ -161,7 +161,7 @@ def _changed(held: str, status: str, grade: float | None) -> Effect:
             "certificate {held} becomes {status} (grade {grade})",
             held=_label(held),
             status=_label(status),
-            grade=f"{grade:g}",
+            grade=format(grade, "g"),
         )
     else:
         message = rule_message(

@@ -288,7 +288,7 @@ class OnePreview:
                 "The certificate ({status}) becomes unavailable to the learner; its grade {grade} is cleared; "
                 "it stays on the invalidation list until someone re-validates it",
                 status=status,
-                grade=f"{grade:g}",
+                grade=format(grade, "g"),
             )
         return rule_message(
             "The certificate ({status}) becomes unavailable to the learner; its grade is cleared; "
