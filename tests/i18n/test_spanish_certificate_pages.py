@@ -264,3 +264,73 @@ def test_downloads_are_the_same_bytes_in_english_and_spanish(client, world):
         assert english.headers["Content-Disposition"] == spanish.headers["Content-Disposition"], url
     client.set_cookie("locale", "es")
     assert b"Received" in client.get(f"{BASE}/issued.csv").get_data()  # the labels stay English in the file
+
+
+ROSTER_CODES = {"duplicate_row", "blank_row", "bad_format", "bad_text", "unknown_learner", "problem"}
+
+
+def _rows(plan_id: int) -> list:
+    from webapp.models import PlanRow
+
+    return list(db.session.scalars(db.select(PlanRow).where(PlanRow.plan_id == plan_id).order_by(PlanRow.row_number)))
+
+
+def test_the_row_messages_of_the_certificate_plans_are_stored_in_english_and_shown_in_spanish(app, world):
+    """Every message the certificate plan kinds store (rows and side effects) reads in Spanish where a page
+    shows it through `translated`, with no English prose left but the data it names."""
+    import io
+
+    from flask_babel import refresh
+
+    from webapp.i18n import translate_message
+    from webapp.services import plans
+    from webapp.services.certificates import exceptions, invalidations
+    from webapp.services.certificates.generation_runs import plan_generation
+
+    instructor = world["instructor"]
+    roster = "zoe,nota de prueba\nzoe,otra nota\nnia,\noutsider,\nl_generating,\nnadie@example.org,\n"
+    added = exceptions.plan_upload(instructor, COURSE, io.BytesIO(roster.encode()), "roster.csv")
+    assert plans.apply_plan(added.id, instructor).status == "applied"
+    db.session.commit()
+    reverted = plans.revert_plan(added.id, instructor)
+    removal = "zoe\nl_audit_passing\nl_error\nnia\n"
+    removed = exceptions.plan_upload(instructor, COURSE, io.BytesIO(removal.encode()), "removal.csv", removal=True)
+    bulk = "l_downloadable,copia\nl_generating,plagio\nl_generating,otra\nl_audit_passing,\nl_error,\nnia,\n"
+    invalidated = invalidations.plan_upload(instructor, COURSE, io.BytesIO(bulk.encode()), "invalid.csv")
+    _grade(world["l_notpassing"], 0.9, True)  # regenerated: Not Received becomes Received
+    world["noa"] = make_user("noa", email="noa@example.org")  # no certificate yet: one is issued
+    enroll(world["noa"], world["course_a"])
+    _grade(world["noa"], 0.6, False)
+    db.session.commit()
+    generated = [
+        plan_generation(instructor, COURSE, "all"),
+        plan_generation(instructor, COURSE, "all", regenerate=True),
+        plan_generation(instructor, COURSE, "exceptions", regenerate=True),
+    ]
+    db.session.commit()
+    messages = []
+    for plan in (added, reverted, removed, invalidated, *generated):
+        for row in _rows(plan.id):
+            if row.code not in ROSTER_CODES:  # the roster's own rules (services/rosters.py) are i18n-engine's
+                messages.append(row.message)
+            messages += [effect["message"] for effect in row.effects or []]
+    assert "added to the allowlist" in messages  # stored in English
+    for expected in (
+        "learner is not enrolled in this course",
+        "already on the allowlist; notes change",
+        "the exception the import added is deleted; their certificate (Received) is not touched",
+        "removed from the allowlist (no invalidation: they may be added again)",
+        "learner is on the allowlist (certificate exception); remove the exception first",
+        "Certificate is already invalid",
+        "from the grade record",
+    ):
+        assert expected in messages, expected
+    assert any(m.startswith("certificate issued as ") for m in messages)
+    assert any(m.endswith("becomes unavailable; grade cleared") for m in messages)
+    data = _data(world) | {"otra nota", "otra", "copia", "nadie@example.org"}
+    with app.test_request_context(headers={"Accept-Language": "es"}):
+        refresh()
+        for message in {m for m in messages if m}:
+            shown = translate_message(message)
+            soup = BeautifulSoup(f"<p>{shown}</p>", "html.parser")
+            assert own_untranslated(soup, data) == [], message
