@@ -12,6 +12,7 @@ from webapp.extensions import db
 from webapp.models import AllowlistEntry, Certificate, Course, Invalidation, User
 from webapp.services import permissions, plans
 from webapp.services.batching import chunks
+from webapp.services.messages import rule_message
 from webapp.services.plans import Effect
 from webapp.statuses import CertificateStatus, EffectKind
 
@@ -126,10 +127,34 @@ def revalidate_certificate(invalidation: Invalidation) -> None:
     certificate.grade = invalidation.grade_before
 
 
-def unavailable_effect(status: str, grade: float | None, why: str = "") -> Effect:
-    """The side effect of making a certificate unavailable, naming its status label and grade."""
-    graded = f"grade {grade:g}" if isinstance(grade, int | float) else "no grade"
-    return Effect(
-        EffectKind.CERTIFICATE_UNAVAILABLE,
-        f"certificate {CertificateStatus(status).label} ({graded}){why} becomes unavailable; grade cleared",
-    )
+def unavailable_effect(status: str, grade: float | None, generation_plan: int | None = None) -> Effect:
+    """The side effect of making a certificate unavailable, naming its status label and grade (and the
+    generation plan that issued it because of an exception, when there is one)."""
+    label = CertificateStatus(status).label
+    graded = isinstance(grade, int | float)
+    if generation_plan is not None:
+        message = (
+            rule_message(
+                "certificate {status} (grade {grade}), issued by generation plan #{plan} because of the exception, "
+                "becomes unavailable; grade cleared",
+                status=label,
+                grade=format(grade, "g"),
+                plan=generation_plan,
+            )
+            if graded
+            else rule_message(
+                "certificate {status} (no grade), issued by generation plan #{plan} because of the exception, "
+                "becomes unavailable; grade cleared",
+                status=label,
+                plan=generation_plan,
+            )
+        )
+    elif graded:
+        message = rule_message(
+            "certificate {status} (grade {grade}) becomes unavailable; grade cleared",
+            status=label,
+            grade=format(grade, "g"),
+        )
+    else:
+        message = rule_message("certificate {status} (no grade) becomes unavailable; grade cleared", status=label)
+    return Effect(EffectKind.CERTIFICATE_UNAVAILABLE, message)

@@ -32,6 +32,7 @@ from webapp.services.certificates.common import (
 )
 from webapp.services.csvio import check_csv_filename
 from webapp.services.errors import InputRefused, ServiceError
+from webapp.services.messages import N_, rule_message
 from webapp.services.pagination import Page, paginate
 from webapp.services.plans import Decision, Effect, InversePlan, Item, PlanContext, SingleResult
 from webapp.services.rosters import ROSTER_COLUMNS, Resolved, learner_label
@@ -103,23 +104,27 @@ def decide_add(course: Course, resolved: Sequence[Resolved]) -> dict[int, Decisi
         key, label = str(user.id), learner_label(user)
         old = state.notes.get(user.id)
         if user.id not in state.enrolled:
-            decision = Decision(Action.ERROR, key, label, "not_enrolled", "learner is not enrolled in this course")
+            decision = Decision(
+                Action.ERROR, key, label, "not_enrolled", rule_message("learner is not enrolled in this course")
+            )
         elif user.id in state.invalidated:
             decision = Decision(
                 Action.ERROR,
                 key,
                 label,
                 "certificate_invalidated",
-                "learner's certificate is on the invalidation list; re-validate it first",
+                rule_message("learner's certificate is on the invalidation list; re-validate it first"),
             )
         elif old == notes:
-            decision = Decision(Action.UNCHANGED, key, label, message="already on the allowlist with these notes")
+            decision = Decision(
+                Action.UNCHANGED, key, label, message=rule_message("already on the allowlist with these notes")
+            )
         elif old is not None:
             decision = Decision(
                 Action.UPDATE,
                 key,
                 label,
-                message="already on the allowlist; notes change",
+                message=rule_message("already on the allowlist; notes change"),
                 before={"notes": old},
                 after={"notes": notes},
             )
@@ -128,7 +133,7 @@ def decide_add(course: Course, resolved: Sequence[Resolved]) -> dict[int, Decisi
                 Action.CREATE,
                 key,
                 label,
-                message="added to the allowlist",
+                message=rule_message("added to the allowlist"),
             )  # the notes are in the row as written; no copy per created row
         decided[r.index] = decision
     return decided
@@ -143,16 +148,22 @@ def decide_restore_notes(course: Course, resolved: Sequence[Resolved]) -> dict[i
         key, label, old = str(r.user.id), learner_label(r.user), notes_now.get(r.user.id)
         if old is None:
             decided[r.index] = Decision(
-                Action.SKIP, key, label, "not_on_allowlist", "no longer on the allowlist: no notes to restore"
+                Action.SKIP,
+                key,
+                label,
+                "not_on_allowlist",
+                rule_message("no longer on the allowlist: no notes to restore"),
             )
         elif old == r.notes:
-            decided[r.index] = Decision(Action.UNCHANGED, key, label, message="the notes are already the old ones")
+            decided[r.index] = Decision(
+                Action.UNCHANGED, key, label, message=rule_message("the notes are already the old ones")
+            )
         else:
             decided[r.index] = Decision(
                 Action.UPDATE,
                 key,
                 label,
-                message="the notes the import changed get their old value back",
+                message=rule_message("the notes the import changed get their old value back"),
                 before={"notes": old},
                 after={"notes": r.notes},
             )
@@ -174,8 +185,8 @@ def _unavailable_change(state: LearnerState, user_id: int, old_notes: str) -> tu
     return before, after
 
 
-def _unavailable_effect(state: LearnerState, user_id: int, why: str = "") -> Effect:
-    return unavailable_effect(state.certified[user_id], state.grades.get(user_id), why)
+def _unavailable_effect(state: LearnerState, user_id: int, generation_plan: int | None = None) -> Effect:
+    return unavailable_effect(state.certified[user_id], state.grades.get(user_id), generation_plan)
 
 
 def _would_change(state: LearnerState, user_id: int) -> bool:
@@ -197,7 +208,11 @@ def decide_remove(course: Course, resolved: Sequence[Resolved]) -> dict[int, Dec
         old = state.notes.get(user.id)
         if old is None:
             decided[r.index] = Decision(
-                Action.ERROR, key, label, "not_on_allowlist", "learner is not on the allowlist of this course"
+                Action.ERROR,
+                key,
+                label,
+                "not_on_allowlist",
+                rule_message("learner is not on the allowlist of this course"),
             )
             continue
         before: dict[str, Any] | None
@@ -205,11 +220,11 @@ def decide_remove(course: Course, resolved: Sequence[Resolved]) -> dict[int, Dec
         if _would_change(state, user.id):
             before, after = _unavailable_change(state, user.id, old)
             effects = [_unavailable_effect(state, user.id)]
-            message = "removed from the allowlist (no invalidation: they may be added again)"
+            message = rule_message("removed from the allowlist (no invalidation: they may be added again)")
         else:
             before, after = ({"notes": old}, {"notes": None}) if old else (None, None)
             effects = []
-            message = "removed from the allowlist"
+            message = rule_message("removed from the allowlist")
         decided[r.index] = Decision(
             Action.DELETE, key, label, message=message, before=before, after=after, effects=effects
         )
@@ -230,22 +245,27 @@ def decide_undo(
         old = state.notes.get(user.id)
         if old is None:
             decided[r.index] = Decision(
-                Action.UNCHANGED, key, label, "not_on_allowlist", "no longer on the allowlist; nothing to undo"
+                Action.UNCHANGED,
+                key,
+                label,
+                "not_on_allowlist",
+                rule_message("no longer on the allowlist; nothing to undo"),
             )
             continue
         generation_plan = issued_by_exception.get(user.id)
         if generation_plan is not None and state.certified.get(user.id) == CertificateStatus.DOWNLOADABLE:
             before, after = _unavailable_change(state, user.id, old)
-            why = f", issued by generation plan #{generation_plan} because of the exception,"
-            effects = [_unavailable_effect(state, user.id, why)]
-            message = "the exception the import added is deleted"
+            effects = [_unavailable_effect(state, user.id, generation_plan)]
+            message = rule_message("the exception the import added is deleted")
         else:
             before, after = {"notes": old}, {"notes": None}
             effects = []
-            message = "the exception the import added is deleted"
+            message = rule_message("the exception the import added is deleted")
             if user.id in state.certified:
-                status = CertificateStatus(state.certified[user.id]).label
-                message += f"; their certificate ({status}) is not touched"
+                message = rule_message(
+                    "the exception the import added is deleted; their certificate ({status}) is not touched",
+                    status=CertificateStatus(state.certified[user.id]).label,
+                )
         decided[r.index] = Decision(
             Action.DELETE, key, label, message=message, before=before, after=after, effects=effects
         )
@@ -271,7 +291,7 @@ def _write_adds(ctx: PlanContext, rows: Sequence[PlanRow]) -> None:
         for r in updates:
             entry = entries.get(int(r.key))
             if entry is None:
-                raise ServiceError("the allowlist entry was removed meanwhile")
+                raise ServiceError(rule_message("the allowlist entry was removed meanwhile"))
             entry.notes = rosters.notes_of(r)
 
 
@@ -284,7 +304,7 @@ def _write_removals(ctx: PlanContext, rows: Sequence[PlanRow]) -> None:
     entries = allowlist_by_user(course_id, user_ids)
     missing = set(user_ids) - set(entries)
     if missing:
-        raise ServiceError("the learner was removed from the allowlist meanwhile")
+        raise ServiceError(rule_message("the learner was removed from the allowlist meanwhile"))
     unavailable = {int(r.key) for r in rows if r.action == Action.DELETE and CERTIFICATE_STATUS in (r.before or {})}
     if unavailable:
         for certificate in certificates_by_user(course_id, unavailable).values():
@@ -306,7 +326,7 @@ class AddExceptions(CertificateChangeKind):
 
     row_nouns = ("exception", "exceptions")
     name = ADD_KIND
-    title = "Certificate exceptions"
+    title = N_("Certificate exceptions")
     input_columns = ROSTER_COLUMNS
 
     def decide(self, ctx: PlanContext, items: Sequence[Item]) -> list[Decision]:
@@ -342,7 +362,7 @@ class RemoveExceptions(CertificateChangeKind):
 
     row_nouns = ("exception", "exceptions")
     name = REMOVE_KIND
-    title = "Removal of certificate exceptions"
+    title = N_("Removal of certificate exceptions")
     input_columns = ROSTER_COLUMNS
 
     def decide(self, ctx: PlanContext, items: Sequence[Item]) -> list[Decision]:
@@ -359,7 +379,7 @@ class RevertExceptions(CertificateChangeKind):
 
     row_nouns = ("exception", "exceptions")
     name = REVERT_KIND
-    title = "Revert of certificate exceptions"
+    title = N_("Revert of certificate exceptions")
     input_columns = ROSTER_COLUMNS
 
     def decide(self, ctx: PlanContext, items: Sequence[Item]) -> list[Decision]:
@@ -413,7 +433,7 @@ def _one_learner(actor: User | None, course_key: str, kind_name: str, identifier
     course = changing_course(actor, course_key)
     identifier, notes = (identifier or "").strip(), (notes or "").strip()
     if not identifier:
-        raise InputRefused("Enter a username or email.")
+        raise InputRefused(rule_message("Enter a username or email."))
     item = rosters.RosterEntry(identifier, notes).item(1)
     return plans.run_single(kind_name, item, actor=actor, course=course, source_name="one learner (form)")
 
@@ -434,7 +454,11 @@ class RemovalPreview:
 
     course: Course
     entry: AllowlistEntry
-    message: str
+    parts: tuple[str, ...]  # the row's message and its side effects' messages, stored English (pages translate)
+
+    @property
+    def message(self) -> str:
+        return "; ".join(self.parts)
 
     @property
     def identifier(self) -> str:
@@ -446,11 +470,11 @@ def removal_preview(actor: User | None, course_key: str, user_id: int) -> Remova
     course = changing_course(actor, course_key)
     entry = allowlist_by_user(course.id, [user_id]).get(user_id)
     if entry is None:
-        raise InputRefused("This learner is not on the allowlist of this course (any more).")
+        raise InputRefused(rule_message("This learner is not on the allowlist of this course (any more)."))
     item = rosters.learner_items([(rosters.identifier_for(entry.user), "")])
     ctx = PlanContext(actor=actor, course=course, params={}, now=utcnow())
     (decision,) = list(plans.get_kind(REMOVE_KIND).decide(ctx, item))
-    return RemovalPreview(course, entry, "; ".join([decision.message, *(e.message for e in decision.effects)]))
+    return RemovalPreview(course, entry, (decision.message, *(e.message for e in decision.effects)))
 
 
 # ------------------------------------------------------------------------------------------- listing

@@ -16,6 +16,7 @@ from flask import current_app
 from webapp.models import Course, PlanRow, User
 from webapp.services import audit, plans
 from webapp.services.certificates.common import CertificateChangeKind, changing_course
+from webapp.services.messages import N_, rule_message
 from webapp.services.plans import Decision, Item, PlanContext
 from webapp.statuses import Action
 
@@ -34,23 +35,24 @@ class GenerationState:
     def effective(self) -> bool:
         return self.course_enabled and self.global_enabled
 
-    label = "Learners can generate their own certificates"
+    label = N_("Learners can generate their own certificates")
 
     @property
     def consequence(self) -> str:
-        """What flipping the course switch would do, in words staff read before the click."""
+        """What flipping the course switch would do, in words staff read before the click (English; pages
+        show it `translated`)."""
         if self.course_enabled:
-            return (
+            return N_(
                 "Turning it off stops learners of this course (when self-paced) from requesting their own "
                 "certificate; certificates already issued stay as they are, and staff can still generate "
                 "certificates below."
             )
         if not self.global_enabled:
-            return (
+            return N_(
                 "Turning it on records the course's choice, but learners cannot request certificates while "
                 "the global switch (CERTIFICATES_GENERATION_ENABLED) is off."
             )
-        return (
+        return N_(
             "Turning it on lets learners of this course (when self-paced) who pass request their own "
             "certificate from their progress page; nothing is issued by the click itself."
         )
@@ -82,8 +84,9 @@ class TogglePreview:
     @property
     def consequence(self) -> str:
         if not self.changes:
-            word = "on" if self.enable else "off"
-            return f"Learner self-generation is already {word} for this course; confirming changes nothing."
+            if self.enable:
+                return N_("Learner self-generation is already on for this course; confirming changes nothing.")
+            return N_("Learner self-generation is already off for this course; confirming changes nothing.")
         return self.state.consequence
 
 
@@ -105,7 +108,7 @@ class GenerationToggleKind(CertificateChangeKind):
     """Turn learner self-generation on or off for one course (one row: the course)."""
 
     name = TOGGLE_KIND
-    title = "Learner self-generation"
+    title = N_("Learner self-generation")
     input_columns = ("enable",)
 
     def decide(self, ctx: PlanContext, items: Sequence[Item]) -> list[Decision]:
@@ -116,7 +119,12 @@ class GenerationToggleKind(CertificateChangeKind):
             enable = bool(item.data.get("enable"))
             if enable == current:
                 decisions.append(
-                    Decision(Action.UNCHANGED, course.key, GenerationState.label, message=f"already {_word(enable)}")
+                    Decision(
+                        Action.UNCHANGED,
+                        course.key,
+                        GenerationState.label,
+                        message=rule_message("already on") if enable else rule_message("already off"),
+                    )
                 )
                 continue
             decisions.append(
@@ -124,7 +132,9 @@ class GenerationToggleKind(CertificateChangeKind):
                     Action.UPDATE,
                     course.key,
                     GenerationState.label,
-                    message=f"learner self-generation {_word(current)} → {_word(enable)}",
+                    message=rule_message("learner self-generation off → on")
+                    if enable
+                    else rule_message("learner self-generation on → off"),
                     before={"certificates_enabled": current},
                     after={"certificates_enabled": enable},
                 )

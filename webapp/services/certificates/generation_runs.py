@@ -33,6 +33,7 @@ from webapp.services.certificates.common import (
     rows_by_user,
 )
 from webapp.services.errors import InputRefused, ServiceError
+from webapp.services.messages import N_, rule_message
 from webapp.services.plans import Decision, Effect, Item, PlanContext
 from webapp.statuses import (
     Action,
@@ -115,14 +116,14 @@ def _state(course: Course, user_ids: Sequence[int]) -> _State:
 def _target(state: _State, user_id: int) -> tuple[str, float | None, bool] | str:
     """(status, grade, because of the exception) the learner's certificate should have, or a skip reason."""
     if user_id not in state.modes:
-        return "not enrolled"
+        return N_("not enrolled")
     if user_id in state.invalidated:
-        return "invalidated"
+        return N_("invalidated")
     grade = state.grades.get(user_id)
     if user_id in state.allowlisted:
         return str(CertificateStatus.DOWNLOADABLE), grade[0] if grade else None, True
     if grade is None:
-        return "no grade yet"
+        return N_("no grade yet")
     percent, passed = grade
     audit = state.modes[user_id] in AUDIT_MODES
     if passed:
@@ -132,7 +133,8 @@ def _target(state: _State, user_id: int) -> tuple[str, float | None, bool] | str
     return str(status), percent, False
 
 
-BECAUSE_OF_EXCEPTION = "certificate exception (grade ignored)"
+BECAUSE_OF_EXCEPTION = N_("certificate exception (grade ignored)")
+FROM_GRADE_RECORD = N_("from the grade record")
 
 
 @functools.cache
@@ -143,11 +145,29 @@ def _label(status: str) -> str:
 @functools.cache
 def _issued(status: str, grade: float | None) -> tuple[Effect, ...]:
     """The effect of issuing a certificate (shared by the rows that issue the same status and grade)."""
-    return (Effect(EffectKind.CERTIFICATE_ISSUED, f"certificate issued as {_label(status)} ({_graded(grade)})"),)
+    if isinstance(grade, int | float):
+        message = rule_message(
+            "certificate issued as {status} (grade {grade})", status=_label(status), grade=format(grade, "g")
+        )
+    else:
+        message = rule_message("certificate issued as {status} (no grade)", status=_label(status))
+    return (Effect(EffectKind.CERTIFICATE_ISSUED, message),)
 
 
-def _graded(grade: float | None) -> str:
-    return f"grade {grade:g}" if isinstance(grade, int | float) else "no grade"
+def _changed(held: str, status: str, grade: float | None) -> Effect:
+    """The effect of changing the status of a certificate a learner holds."""
+    if isinstance(grade, int | float):
+        message = rule_message(
+            "certificate {held} becomes {status} (grade {grade})",
+            held=_label(held),
+            status=_label(status),
+            grade=format(grade, "g"),
+        )
+    else:
+        message = rule_message(
+            "certificate {held} becomes {status} (no grade)", held=_label(held), status=_label(status)
+        )
+    return Effect(EffectKind.CERTIFICATE_ISSUED, message)
 
 
 class GenerationEntry(NamedTuple):
@@ -184,25 +204,30 @@ class _GenerationKind(CertificateChangeKind):
         current = state.certificates.get(user_id)
         held = current[0] if current is not None and current[0] not in NOT_HELD else None  # the status held
         if self.regenerate and held is None:
-            return Decision(Action.SKIP, key, label, "no_certificate", "holds no certificate to regenerate")
+            return Decision(
+                Action.SKIP, key, label, "no_certificate", rule_message("holds no certificate to regenerate")
+            )
         if not self.regenerate and held is not None and self.skips_holders:
             return Decision(
-                Action.SKIP, key, label, "has_certificate", f"already has a certificate ({held}); use Regenerate"
+                Action.SKIP,
+                key,
+                label,
+                "has_certificate",
+                rule_message("already has a certificate ({status}); use Regenerate", status=held),
             )
         target = _target(state, user_id)
         if isinstance(target, str):
             return Decision(Action.SKIP, key, label, target.replace(" ", "_"), target)
         status, grade, exception = target
-        why = BECAUSE_OF_EXCEPTION if exception else "from the grade record"
+        why = BECAUSE_OF_EXCEPTION if exception else FROM_GRADE_RECORD
         after = {"status": status, "grade": grade, **({"reason": BECAUSE_OF_EXCEPTION} if exception else {})}
         if current is None:
             return Decision(Action.CREATE, key, label, message=why, after=after, effects=_issued(status, grade))
         if current[0] == status and current[1] == grade:
-            return Decision(Action.UNCHANGED, key, label, message=f"already {_label(status)}")
-        changed = Effect(
-            EffectKind.CERTIFICATE_ISSUED,
-            f"certificate {_label(current[0])} becomes {_label(status)} ({_graded(grade)})",
-        )
+            return Decision(
+                Action.UNCHANGED, key, label, message=rule_message("already {status}", status=_label(status))
+            )
+        changed = _changed(current[0], status, grade)
         return Decision(
             Action.UPDATE,
             key,
@@ -229,7 +254,7 @@ class _GenerationKind(CertificateChangeKind):
         for user_id in wanted:
             target = _target(state, user_id)
             if isinstance(target, str):
-                raise ServiceError(f"learner #{user_id} is now skipped ({target})")
+                raise ServiceError(rule_message("learner #{id} is now skipped ({reason})", id=user_id, reason=target))
             status, grade, _ = target
             if user_id in existing:
                 changed.append({"b_id": existing[user_id], "b_status": status, "b_grade": grade, "b_modified": now})
@@ -260,14 +285,14 @@ class GenerateAll(_GenerationKind):
     """Generate certificates for every actively enrolled learner without one."""
 
     name = GENERATE_ALL_KIND
-    title = "Certificate generation (All Learners)"
+    title = N_("Certificate generation (All Learners)")
 
 
 class GenerateExceptions(_GenerationKind):
     """Generate certificates for allowlisted learners without a downloadable certificate."""
 
     name = GENERATE_EXCEPTIONS_KIND
-    title = "Certificate generation (For exceptions)"
+    title = N_("Certificate generation (For exceptions)")
     skips_holders = False  # its learners hold no downloadable certificate: any other one is issued again
 
 
@@ -275,7 +300,7 @@ class Regenerate(_GenerationKind):
     """Re-run generation for learners in the scope who already hold a certificate."""
 
     name = REGENERATE_KIND
-    title = "Certificate regeneration"
+    title = N_("Certificate regeneration")
     regenerate = True
 
 
@@ -287,7 +312,9 @@ def parse_scope(value: str | None) -> GenerationScope:
         return GenerationScope((value or "").strip().lower())
     except ValueError:
         choices = ", ".join(f"{s.value} ({s.label})" for s in GenerationScope)
-        raise InputRefused(f"Unknown scope {value!r}; choose one of: {choices}.") from None
+        raise InputRefused(
+            rule_message("Unknown scope {value}; choose one of: {choices}.", value=repr(value), choices=choices)
+        ) from None
 
 
 def _learners(course: Course, scope: GenerationScope, regenerate: bool) -> list[tuple[int, str]]:
@@ -318,10 +345,16 @@ def plan_generation(actor: User | None, course_key: str, scope: str, *, regenera
     course = changing_course(actor, course_key)
     selected = parse_scope(scope)
     if not current_app.config.get("CERTIFICATES_GENERATION_ENABLED", True):
-        raise InputRefused("Certificate generation is off for the whole platform (CERTIFICATES_GENERATION_ENABLED).")
+        raise InputRefused(
+            rule_message("Certificate generation is off for the whole platform (CERTIFICATES_GENERATION_ENABLED).")
+        )
     users = _learners(course, selected, regenerate)
     if not users:
-        raise InputRefused(f"There are no learners to cover in {course.key} ({selected.label}).")
+        raise InputRefused(
+            rule_message(
+                "There are no learners to cover in {course} ({scope}).", course=course.key, scope=selected.label
+            )
+        )
     items = [Item.of(n, [name], GenerationEntry(user_id, name)) for n, (user_id, name) in enumerate(users, start=1)]
     if regenerate:
         kind = REGENERATE_KIND
@@ -349,12 +382,12 @@ class GenerationRun:
 
     @property
     def verb(self) -> str:
-        return "Regenerated" if self.regenerated else "Generated"
+        return N_("Regenerated") if self.regenerated else N_("Generated")
 
     @property
     def who(self) -> str:
         user = self.plan.applied_by or self.plan.created_by
-        return user.username if user else "command line"
+        return user.username if user else N_("command line")
 
     @property
     def when(self) -> datetime | None:

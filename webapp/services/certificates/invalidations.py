@@ -35,6 +35,7 @@ from webapp.services.certificates.common import (
 )
 from webapp.services.csvio import ENCODINGS, CsvRefused, check_csv_filename
 from webapp.services.errors import InputRefused, NotFound
+from webapp.services.messages import N_, rule_message
 from webapp.services.pagination import Page, paginate
 from webapp.services.plans import Decision, InversePlan, Item, PlanContext, SingleResult
 from webapp.services.search import contains_text, search_term
@@ -44,6 +45,7 @@ INVALIDATE_KIND = "certificates.invalidate"
 REVALIDATE_KIND = "certificates.revalidate"
 MODE_REVALIDATE = "revalidate"
 MODE_RESTORE_NOTES = "restore_notes"
+NO_CERTIFICATE = "learner has no certificate in this course"
 
 
 def _users_by_id(user_ids: Iterable[int]) -> dict[int, User]:
@@ -67,7 +69,7 @@ class InvalidateKind(CertificateChangeKind):
 
     row_nouns = ("invalidation", "invalidations")
     name = INVALIDATE_KIND
-    title = "Certificate invalidations"
+    title = N_("Certificate invalidations")
     input_columns = rosters.ROSTER_COLUMNS
 
     def decide(self, ctx: PlanContext, items: Sequence[Item]) -> list[Decision]:
@@ -86,14 +88,14 @@ class InvalidateKind(CertificateChangeKind):
         key, label = str(r.user.id), rosters.learner_label(r.user)
         certificate = certificates.get(r.user.id)
         if certificate is None or certificate.status in NO_CERTIFICATE_STATUSES:
-            return Decision(Action.ERROR, key, label, "no_certificate", "learner has no certificate in this course")
+            return Decision(Action.ERROR, key, label, "no_certificate", rule_message(NO_CERTIFICATE))
         if r.user.id in allowlist:
             return Decision(
                 Action.ERROR,
                 key,
                 label,
                 "on_allowlist",
-                "learner is on the allowlist (certificate exception); remove the exception first",
+                rule_message("learner is on the allowlist (certificate exception); remove the exception first"),
             )
         invalidation = active.get(certificate.id)
         if invalidation is not None:
@@ -103,24 +105,26 @@ class InvalidateKind(CertificateChangeKind):
                     key,
                     label,
                     "already_invalidated",
-                    "certificate is already invalidated with these notes",
+                    rule_message("certificate is already invalidated with these notes"),
                 )
             return Decision(
                 Action.UPDATE,
                 key,
                 label,
                 "already_invalidated",
-                "certificate is already invalidated; its notes will be updated",
+                rule_message("certificate is already invalidated; its notes will be updated"),
                 before={"notes": invalidation.notes},
                 after={"notes": r.notes},
             )
         if certificate.status != CertificateStatus.DOWNLOADABLE:  # the platform's is_valid()
-            return Decision(Action.ERROR, key, label, "certificate_not_valid", "Certificate is already invalid")
+            return Decision(
+                Action.ERROR, key, label, "certificate_not_valid", rule_message("Certificate is already invalid")
+            )
         return Decision(
             Action.CREATE,
             key,
             label,
-            message="invalidate the certificate",
+            message=rule_message("invalidate the certificate"),
             before={"status": certificate.status, "grade": certificate.grade},
             effects=[unavailable_effect(certificate.status, certificate.grade)],
             after={
@@ -166,9 +170,11 @@ class RevalidateKind(CertificateChangeKind):
     """Re-validate learners' certificates: the active invalidation becomes inactive, the status comes back."""
 
     row_nouns = ("certificate", "certificates")
-    action_labels = {Action.DEACTIVATE: "Re-validate"}  # the invalidation is deactivated: the certificate re-validated
+    action_labels = {
+        Action.DEACTIVATE: N_("Re-validate")
+    }  # the invalidation is deactivated: the certificate re-validated
     name = REVALIDATE_KIND
-    title = "Certificate re-validations"
+    title = N_("Certificate re-validations")
     input_columns = rosters.ROSTER_COLUMNS
 
     def decide(self, ctx: PlanContext, items: Sequence[Item]) -> list[Decision]:
@@ -183,27 +189,27 @@ class RevalidateKind(CertificateChangeKind):
                 certificate = None
             invalidation = active.get(certificate.id) if certificate else None
             if certificate is None:
-                decided[r.index] = Decision(
-                    Action.ERROR, key, label, "no_certificate", "learner has no certificate in this course"
-                )
+                decided[r.index] = Decision(Action.ERROR, key, label, "no_certificate", rule_message(NO_CERTIFICATE))
             elif invalidation is None:
                 decided[r.index] = Decision(
                     Action.UNCHANGED,
                     key,
                     label,
                     "not_invalidated",
-                    "certificate is not invalidated (already re-validated)",
+                    rule_message("certificate is not invalidated (already re-validated)"),
                 )
             elif r.entry.mode == MODE_RESTORE_NOTES:
                 decided[r.index] = (
-                    Decision(Action.UNCHANGED, key, label, "notes_equal", "invalidation notes already match")
+                    Decision(
+                        Action.UNCHANGED, key, label, "notes_equal", rule_message("invalidation notes already match")
+                    )
                     if invalidation.notes == r.notes
                     else Decision(
                         Action.UPDATE,
                         key,
                         label,
                         "restore_notes",
-                        "restore the previous notes",
+                        rule_message("restore the previous notes"),
                         before={"notes": invalidation.notes},
                         after={"notes": r.notes},
                     )
@@ -214,7 +220,9 @@ class RevalidateKind(CertificateChangeKind):
                     Action.DEACTIVATE,
                     key,
                     label,
-                    message=f"re-validate: the certificate goes back to {restored} with its grade",
+                    message=rule_message(
+                        "re-validate: the certificate goes back to {status} with its grade", status=restored
+                    ),
                     before={"status": certificate.status, "grade": certificate.grade, "active": True},
                     after={"status": restored, "grade": invalidation.grade_before, "active": False},
                 )
@@ -240,7 +248,13 @@ def plan_upload(
     course = changing_course(actor, course_key)
     name = check_csv_filename(filename)
     if encoding not in ENCODINGS:
-        raise CsvRefused(f"Unknown encoding {encoding!r}; choose one of {', '.join(ENCODINGS)}.")
+        raise CsvRefused(
+            rule_message(
+                "Unknown encoding {encoding}; choose one of {choices}.",
+                encoding=repr(encoding),
+                choices=", ".join(ENCODINGS),
+            )
+        )
     items = rosters.roster_items(stream, encoding=encoding)
     return plans.create_plan(INVALIDATE_KIND, items, actor=actor, course=course, source_name=name)
 
@@ -249,7 +263,7 @@ def _one_item(actor: User, course_key: str, identifier: str, notes: str) -> tupl
     course = changing_course(actor, course_key)
     identifier, notes = (identifier or "").strip(), (notes or "").strip()
     if not identifier:
-        raise InputRefused("Enter the learner's username or email.")
+        raise InputRefused(rule_message("Enter the learner's username or email."))
     return course, rosters.RosterEntry(identifier, notes).item(1)
 
 
@@ -266,12 +280,20 @@ class OnePreview:
         before = self.decision.before or {}
         if self.decision.action == Action.UPDATE:
             old, new = before.get("notes") or "", (self.decision.after or {}).get("notes") or ""
-            return f"The invalidation's notes change from “{old}” to “{new}”"
+            return rule_message("The invalidation's notes change from “{old}” to “{new}”", old=old, new=new)
         grade = before.get("grade")
-        cleared = f"its grade {grade:g} is cleared" if isinstance(grade, int | float) else "its grade is cleared"
-        return (
-            f"The certificate ({label_of(before.get('status'), CertificateStatus)}) becomes unavailable to the "
-            f"learner; {cleared}; it stays on the invalidation list until someone re-validates it"
+        status = label_of(before.get("status"), CertificateStatus)
+        if isinstance(grade, int | float):
+            return rule_message(
+                "The certificate ({status}) becomes unavailable to the learner; its grade {grade} is cleared; "
+                "it stays on the invalidation list until someone re-validates it",
+                status=status,
+                grade=format(grade, "g"),
+            )
+        return rule_message(
+            "The certificate ({status}) becomes unavailable to the learner; its grade is cleared; "
+            "it stays on the invalidation list until someone re-validates it",
+            status=status,
         )
 
 
@@ -293,9 +315,11 @@ def revalidate_one(actor: User, course_key: str, invalidation_id: int) -> Single
     course = changing_course(actor, course_key)
     invalidation = db.session.get(Invalidation, invalidation_id)
     if invalidation is None or invalidation.certificate.course_id != course.id:
-        raise NotFound(f"There is no invalidation #{invalidation_id} in {course_key}.")
+        raise NotFound(
+            rule_message("There is no invalidation #{id} in {course}.", id=invalidation_id, course=course_key)
+        )
     if not invalidation.active:
-        raise InputRefused(f"Invalidation #{invalidation_id} was already re-validated.")
+        raise InputRefused(rule_message("Invalidation #{id} was already re-validated.", id=invalidation_id))
     item = _revalidate_item(1, invalidation.certificate.user, MODE_REVALIDATE, "")
     return plans.run_single(
         REVALIDATE_KIND, item, actor=actor, course=course, refuse_unchanged=True, source_name="single learner"

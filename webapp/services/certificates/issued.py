@@ -24,6 +24,7 @@ from webapp.services.certificates.generation import GenerationState, state_of
 from webapp.services.certificates.generation_runs import GenerationRun, generation_history
 from webapp.services.charts import Segment
 from webapp.services.errors import InputRefused, ServiceError
+from webapp.services.messages import N_, rule_message
 from webapp.services.pagination import Page, paginate
 from webapp.services.search import contains_text, search_term
 from webapp.statuses import CertificateFilter, CertificateStatus, EnrollmentMode, SpecialCase
@@ -85,7 +86,9 @@ def parse_filter(value: str | None) -> CertificateFilter:
         if text in (option.value, re.sub(r"[^a-z]+", "_", option.label.lower()).strip("_")):
             return option
     choices = ", ".join(f"{f.value} ({f.label})" for f in CertificateFilter)
-    raise InputRefused(f"Unknown filter {value!r}; choose one of: {choices}.")
+    raise InputRefused(
+        rule_message("Unknown filter {value}; choose one of: {choices}.", value=repr(value), choices=choices)
+    )
 
 
 def _joined(query: Select, course: Course, q: str) -> Select:
@@ -156,11 +159,11 @@ def status_segments(course: Course) -> list[Segment]:
         Segment(CertificateFilter.RECEIVED.label, counts[CertificateFilter.RECEIVED], "good"),
         Segment(CertificateFilter.NOT_RECEIVED.label, counts[CertificateFilter.NOT_RECEIVED], "muted"),
         Segment(
-            "Audit",
+            N_("Audit"),
             counts[CertificateFilter.AUDIT_PASSING] + counts[CertificateFilter.AUDIT_NOT_PASSING],
             "info",
         ),
-        Segment("Error", counts[CertificateFilter.ERROR_STATE], "bad"),
+        Segment(N_("Error"), counts[CertificateFilter.ERROR_STATE], "bad"),
         Segment(CertificateFilter.INVALIDATED.label, counts[CertificateFilter.INVALIDATED], "warn"),
     ]
 
@@ -180,7 +183,7 @@ class IssuedRow:
     @property
     def status_label(self) -> str:
         if self.certificate is None:
-            return "No certificate"
+            return N_("No certificate")
         try:
             return CertificateStatus(self.certificate.status).label
         except ValueError:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -16,19 +18,19 @@ from webapp.services.csvio import ENCODING_LABELS
 from webapp.services.errors import InputRefused
 from webapp.services.jobs.planners import EXCEPTIONS_UPLOAD
 from webapp.services.pagination import page_arg
-from webapp.views.certificates import bp
+from webapp.views.certificates import bp, shown_message
 from webapp.views.downloads import csv_response
 from webapp.views.forms import ConfirmForm, CsvUploadForm
 from webapp.views.jobs import after_submit
 
 
 class AddExceptionForm(FlaskForm):
-    identifier = StringField("Username or email", validators=[DataRequired(), Length(max=254)])
+    identifier = StringField(_l("Username or email"), validators=[DataRequired(), Length(max=254)])
     notes = TextAreaField(
-        "Notes",
+        _l("Notes"),
         validators=[Length(max=1000)],
         render_kw={"rows": 2},
-        description="Optional: why this learner gets a certificate whatever their grade.",
+        description=_l("Optional: why this learner gets a certificate whatever their grade."),
     )
 
 
@@ -36,18 +38,23 @@ class RemovalUploadForm(CsvUploadForm):
     """The upload form again, with its own element ids so both forms fit on one page."""
 
     file = FileField(
-        "CSV file of learners to remove",
+        _l("CSV file of learners to remove"),
         id="remove_file",
-        validators=[FileRequired("Choose a CSV file to upload.")],
+        validators=[FileRequired(_l("Choose a CSV file to upload."))],
         render_kw={"accept": ".csv,text/csv"},
-        description="Same format: one username or email per row (notes are ignored).",
+        description=_l("Same format: one username or email per row (notes are ignored)."),
     )
     encoding = SelectField(
-        "Encoding",
+        _l("Encoding"),
         id="remove_encoding",
         default="utf-8",
         choices=[SelectChoice(v, label) for v, label in ENCODING_LABELS.items()],
     )
+
+
+def _result(result) -> str:
+    """What a one-learner action did, in the reader's language (the learner as they are named)."""
+    return _("%(learner)s: %(message)s.", learner=result.label, message=shown_message(result.message))
 
 
 def _page(course_key: str, add_form=None, upload_form=None, removal_form=None, status: int = 200):
@@ -87,7 +94,7 @@ def _upload(course_key: str, form: CsvUploadForm, removal: bool):
             form.file.data.read(),
         )
     except InputRefused as error:
-        form.file.errors.append(str(error))
+        form.file.errors.append(shown_message(str(error)))
         return _page(course_key, **{"removal_form" if removal else "upload_form": form}, status=400)
     return after_submit(result)
 
@@ -113,9 +120,9 @@ def exceptions_add(course_key: str):
     try:
         result = exceptions.add_exception(current_user, course_key, form.identifier.data, form.notes.data)
     except InputRefused as error:
-        form.identifier.errors.append(str(error))
+        form.identifier.errors.append(shown_message(str(error)))
         return _page(course_key, add_form=form, status=400)
-    flash(f"{result.label}: {result.message}.", "success" if result.written else "info")
+    flash(_result(result), "success" if result.written else "info")
     return redirect(url_for(".exceptions", course_key=course_key))
 
 
@@ -131,9 +138,9 @@ def exceptions_remove(course_key: str, user_id: int):
     try:
         result = exceptions.remove_exception(current_user, course_key, preview.identifier)
     except InputRefused as error:
-        flash(str(error), "error")
+        flash(shown_message(str(error)), "error")
     else:
-        flash(f"{result.label}: {result.message}.", "success" if result.written else "info")
+        flash(_result(result), "success" if result.written else "info")
     return redirect(url_for(".exceptions", course_key=course_key))
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, url_for
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField
@@ -12,16 +13,18 @@ from webapp.services import jobs
 from webapp.services.errors import InputRefused
 from webapp.services.jobs.planners import GENERATION
 from webapp.statuses import GenerationScope
-from webapp.views.certificates import bp
+from webapp.views.certificates import bp, shown_message
 from webapp.views.jobs import after_submit
 
 
 class GenerateForm(FlaskForm):
     scope = SelectField(
-        "Learners", choices=[SelectChoice(s.value, s.label) for s in GenerationScope], default=GenerationScope.ALL.value
+        _l("Learners"),
+        choices=[SelectChoice(s.value, _l(s.label)) for s in GenerationScope],
+        default=GenerationScope.ALL.value,
     )
     regenerate = BooleanField(
-        "Regenerate", description="Re-run generation for learners who already hold a certificate."
+        _l("Regenerate"), description=_l("Re-run generation for learners who already hold a certificate.")
     )
 
 
@@ -38,6 +41,6 @@ def generate(course_key: str):
             {"course_key": course_key, "scope": form.scope.data, "regenerate": bool(form.regenerate.data)},
         )
     except InputRefused as error:
-        flash(str(error), "error")
+        flash(shown_message(str(error)), "error")
         return redirect(url_for(".issued", course_key=course_key))
     return after_submit(result)

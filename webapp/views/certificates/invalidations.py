@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
@@ -13,20 +15,25 @@ from webapp.services.certificates import invalidations
 from webapp.services.errors import InputRefused
 from webapp.services.jobs.planners import INVALIDATIONS_UPLOAD
 from webapp.services.pagination import page_arg
-from webapp.views.certificates import bp
+from webapp.views.certificates import bp, shown_message
 from webapp.views.downloads import csv_response
 from webapp.views.forms import ConfirmForm, CsvUploadForm
 from webapp.views.jobs import after_submit
 
 
 class InvalidateForm(FlaskForm):
-    identifier = StringField("Learner (username or email)", validators=[DataRequired(), Length(max=254)])
+    identifier = StringField(_l("Learner (username or email)"), validators=[DataRequired(), Length(max=254)])
     notes = TextAreaField(
-        "Notes",
+        _l("Notes"),
         validators=[Length(max=2000)],
         render_kw={"rows": 2},
-        description="Why the certificate is invalidated (shown in the list).",
+        description=_l("Why the certificate is invalidated (shown in the list)."),
     )
+
+
+def _result(result) -> str:
+    """What a one-learner action did, in the reader's language (the learner as they are named)."""
+    return _("%(learner)s: %(message)s.", learner=result.label, message=shown_message(result.message))
 
 
 def _render(
@@ -78,7 +85,7 @@ def invalidations_upload(course_key: str):
             form.file.data.read(),
         )
     except InputRefused as error:
-        form.file.errors = [str(error)]
+        form.file.errors = [shown_message(str(error))]
         return _render(course_key, upload=form, status=400)
     return after_submit(result)
 
@@ -96,7 +103,7 @@ def invalidate_one(course_key: str):
                 current_user, course_key, asked.identifier.data, asked.notes.data or ""
             )
         except InputRefused as error:
-            asked.identifier.errors = [str(error)]
+            asked.identifier.errors = [shown_message(str(error))]
             return _render(course_key, one=asked, status=400)
         return render_template(
             "certificates/invalidate_confirm.html",
@@ -110,9 +117,9 @@ def invalidate_one(course_key: str):
     try:
         result = invalidations.invalidate_one(current_user, course_key, form.identifier.data, form.notes.data)
     except InputRefused as error:
-        form.identifier.errors = [str(error)]
+        form.identifier.errors = [shown_message(str(error))]
         return _render(course_key, one=form, status=400)
-    flash(f"{result.label}: {result.message}.", "success" if result.written else "info")
+    flash(_result(result), "success" if result.written else "info")
     return redirect(url_for(".invalidations", course_key=course_key))
 
 
@@ -126,7 +133,7 @@ def revalidate(course_key: str, invalidation_id: int):
     try:
         result = invalidations.revalidate_one(current_user, course_key, invalidation_id)
     except InputRefused as error:
-        flash(str(error), "error")
+        flash(shown_message(str(error)), "error")
     else:
-        flash(f"{result.label}: {result.message}.", "success")
+        flash(_result(result), "success")
     return redirect(url_for(".invalidations", course_key=course_key))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import HiddenField
@@ -11,7 +12,7 @@ from webapp.services.certificates import generation, issued
 from webapp.services.errors import InputRefused
 from webapp.services.pagination import page_arg
 from webapp.statuses import CertificateFilter
-from webapp.views.certificates import bp
+from webapp.views.certificates import bp, shown_message
 from webapp.views.certificates.generation import GenerateForm
 from webapp.views.downloads import csv_response
 
@@ -74,13 +75,20 @@ def toggle_generation(course_key: str):
             current_user, course_key, form.enable.data == "1", remote_addr=request.remote_addr or ""
         )
     except InputRefused as error:
-        flash(str(error), "error")
+        flash(shown_message(str(error)), "error")
         return redirect(url_for(".issued", course_key=course_key))
-    word = "on" if result.state.course_enabled else "off"
-    flash(
-        f"Learner self-generation of certificates is now {word} for this course."
-        if result.changed
-        else f"Learner self-generation of certificates was already {word} for this course; nothing changed.",
-        "success" if result.changed else "info",
-    )
+    on = result.state.course_enabled
+    if result.changed:
+        message = (
+            _("Learner self-generation of certificates is now on for this course.")
+            if on
+            else _("Learner self-generation of certificates is now off for this course.")
+        )
+    else:
+        message = (
+            _("Learner self-generation of certificates was already on for this course; nothing changed.")
+            if on
+            else _("Learner self-generation of certificates was already off for this course; nothing changed.")
+        )
+    flash(message, "success" if result.changed else "info")
     return redirect(url_for(".issued", course_key=course_key))
