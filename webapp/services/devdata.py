@@ -69,6 +69,22 @@ class SpecEntry:
             return rule_message("{file} › {entity} entry {index}", file=self.file, entity=self.entity, index=self.index)
         return rule_message("{file} › {entity}", file=self.file, entity=self.entity)
 
+    def problems(self, problems: list[str]) -> str:
+        """The entry's problems after where it is: "file › users entry 2: problem; other problem" (one template
+        per shape, so a page reads each problem in its language)."""
+        joined = problems[-1]
+        for problem in reversed(problems[:-1]):
+            joined = rule_message("{problem}; {more}", problem=problem, more=joined)
+        if self.index:
+            return rule_message(
+                "{file} › {entity} entry {index}: {problems}",
+                file=self.file,
+                entity=self.entity,
+                index=self.index,
+                problems=joined,
+            )
+        return rule_message("{file} › {entity}: {problems}", file=self.file, entity=self.entity, problems=joined)
+
     def to_data(self) -> dict[str, Any]:
         data: dict[str, Any] = {"file": self.file, "entity": self.entity, "index": self.index, "entry": self.entry}
         if self.not_a_list:
@@ -294,9 +310,10 @@ class DataSpecKind(PlanKind):
         batch = entity.batch_errors([v for _, v in valid], existing)
         batch_by_item = {valid[j][0]: message for j, message in batch.items()}
         for index, (item, (values, errors)) in enumerate(zip(group, cleaned, strict=True)):
-            where = _entry(item).where
+            entry = _entry(item)
+            where = entry.where
             if errors:
-                yield Decision(Action.ERROR, code="invalid_entry", message=_problems(where, errors))
+                yield Decision(Action.ERROR, code="invalid_entry", message=entry.problems(errors))
                 continue
             key = keys[index]
             label = f"{entity.key}: {entity.describe(values)}"
@@ -320,7 +337,7 @@ class DataSpecKind(PlanKind):
                     key=label,
                     label=label,
                     code="invalid_entry",
-                    message=_problems(where, problems),
+                    message=entry.problems(problems),
                 )
                 continue
             yield self._change(entity, existing.get(key), values, label, where, only_missing)
@@ -395,14 +412,6 @@ class DataSpecKind(PlanKind):
             existing = entity.load([entity.natural_key(v) for v in values])
             entity.write([(v, existing.get(entity.natural_key(v))) for v in values], resolver)
             db.session.flush()
-
-
-def _problems(where: str, problems: list[str]) -> str:
-    """A row's problems after where the entry is: "file › users entry 2: problem; other problem"."""
-    joined = problems[-1]
-    for problem in reversed(problems[:-1]):
-        joined = rule_message("{problem}; {more}", problem=problem, more=joined)
-    return rule_message("{where}: {problems}", where=where, problems=joined)
 
 
 def load_spec(path: str | Path, *, actor: User | None, dry_run: bool = False, only_missing: bool = False) -> Plan:
