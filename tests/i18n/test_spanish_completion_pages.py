@@ -150,7 +150,7 @@ def test_the_preview_in_spanish_shows_every_grade_and_note(client, world) -> Non
     assert cells["dropped"][4] == "Aprobado inscripción inactiva en el LMS"
     assert cells["waiting"][4] == "En curso"
     assert [a.get_text(" ", strip=True) for a in soup.select("nav.tabs")[1].select("a")] == [
-        "Todas 6",
+        "Todos 6",
         "Aprobado 2",
         "Suspenso 1",
         "En curso 1",
