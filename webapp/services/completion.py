@@ -45,6 +45,7 @@ from webapp.routing import is_course_key
 from webapp.services import audit, permissions
 from webapp.services.batching import chunks
 from webapp.services.errors import InputRefused, NotFound
+from webapp.services.messages import N_, english, rule_message
 from webapp.services.pagination import Page
 from webapp.statuses import PASSING_CERTIFICATE_STATUSES, EnrollmentMode, Grade, Pacing, SkipReason
 from webapp.timeutil import epoch_ms, iso, parse_iso, utcnow
@@ -67,8 +68,8 @@ HEADER = (
 AUDIT_MODES = frozenset({EnrollmentMode.AUDIT.value, EnrollmentMode.HONOR.value})
 PAGE_SIZE = 1000
 GRADE_ORDER = (Grade.PASS, Grade.FAIL, Grade.IN_PROGRESS, Grade.AUDIT)
-NO_GRADE_YET = "no grade yet"  # the note (and count key) of an exported record without a grade record
-INACTIVE_ENROLLMENT = "enrollment inactive in the LMS"
+NO_GRADE_YET = N_("no grade yet")  # the note (and count key) of an exported record without a grade record
+INACTIVE_ENROLLMENT = N_("enrollment inactive in the LMS")
 # Reasons the preview lists even at 0 (the others only when they occur).
 ALWAYS_COUNTED = (SkipReason.COURSE_UNKNOWN, SkipReason.NO_CONSENT, SkipReason.AUDIT_NOT_REPORTED)
 
@@ -76,6 +77,32 @@ ALWAYS_COUNTED = (SkipReason.COURSE_UNKNOWN, SkipReason.NO_CONSENT, SkipReason.A
 class Source(StrEnum):
     CERTIFICATE = "certificate"
     GRADES = "grades"
+
+
+SOURCE_LABELS = {Source.CERTIFICATE.value: N_("Certificate"), Source.GRADES.value: N_("Grades")}
+
+
+# The words the preview page shows for the stored values (`|translated` there; the CSV keeps the values):
+# grades (the value is the label), skip reasons (`statuses.SKIP_LABELS`), enrollment modes, pacing, sources.
+GRADE_LABELS = (N_("Pass"), N_("Fail"), N_("In Progress"), N_("Audit"))
+SKIP_REASON_LABELS = (
+    N_("Course unknown"),
+    N_("No data-sharing consent"),
+    N_("Audit/honor, audit reporting off"),
+    N_("No grade record"),
+    N_("Unchanged since last export"),
+)
+ENROLLMENT_MODE_LABELS = (
+    N_("Audit"),
+    N_("Honor"),
+    N_("Verified"),
+    N_("Professional"),
+    N_("Professional (no ID)"),
+    N_("Master's"),
+    N_("Credit"),
+    N_("Executive Education"),
+)
+PACING_LABELS = {Pacing.INSTRUCTOR.value: N_("Instructor-paced"), Pacing.SELF.value: N_("Self-paced")}
 
 
 class CompletionRefused(InputRefused):
@@ -89,7 +116,9 @@ def parse_as_of(text: str | None) -> datetime | None:
     try:
         return parse_iso(text)
     except ValueError:
-        raise CompletionRefused("Not an ISO 8601 date, e.g. 2026-06-30 or 2026-06-30T12:00:00Z.") from None
+        raise CompletionRefused(
+            rule_message("Not an ISO 8601 date, e.g. 2026-06-30 or 2026-06-30T12:00:00Z.")
+        ) from None
 
 
 @dataclass(frozen=True)
@@ -161,12 +190,14 @@ def resolve(actor: User | None, params: ExportParams) -> Resolved:
         permissions.require_global_staff(actor)
     customer = db.session.scalar(select(EnterpriseCustomer).where(EnterpriseCustomer.slug == params.customer.strip()))
     if customer is None:
-        raise NotFound(f"There is no enterprise customer {params.customer!r}.")
+        raise NotFound(rule_message("There is no enterprise customer {customer}.", customer=repr(params.customer)))
     course_key = (params.course or "").strip() or None
     course = None
     if course_key:
         if not is_course_key(course_key):
-            raise CompletionRefused(f"{course_key!r} is not a course key like course-v1:Org+Course+Run.")
+            raise CompletionRefused(
+                rule_message("{key} is not a course key like course-v1:Org+Course+Run.", key=repr(course_key))
+            )
         course = db.session.scalar(select(Course).where(Course.key == course_key))
     as_of = (params.as_of or utcnow()).replace(microsecond=0)
     return Resolved(customer, course, course_key, as_of, params.only_changes)
@@ -246,7 +277,7 @@ def _unknown_course_rows(r: Resolved, key: str, learners: Select) -> Iterator[Co
                 row.email,
                 key,
                 skip=SkipReason.COURSE_UNKNOWN,
-                detail="no such course on this site (known only from a consent or a grade record)",
+                detail=rule_message("no such course on this site (known only from a consent or a grade record)"),
             )
 
 
@@ -319,7 +350,12 @@ def _course_rows(r: Resolved, course: Course, learners: Select) -> Iterator[Comp
             previous = last.get(row.user_id)
             if out.skip is None and previous is not None and previous.grade == out.grade:
                 out.skip = SkipReason.UNCHANGED
-                out.detail = f"grade {out.grade} was already exported on {iso(previous.exported_at)}"
+                when = iso(previous.exported_at)
+                out.detail = (
+                    rule_message("grade {grade} was already exported on {when}", grade=out.grade, when=when)
+                    if out.grade
+                    else rule_message("already exported with no grade yet on {when}", when=when)
+                )
             yield out
 
 
@@ -331,14 +367,16 @@ def _decide(
     if not consented:
         out.skip = SkipReason.NO_CONSENT
         out.detail = (
-            "the learner refused data-sharing consent for this course"
+            rule_message("the learner refused data-sharing consent for this course")
             if consented is False
-            else "no data-sharing consent recorded for this course"
+            else rule_message("no data-sharing consent recorded for this course")
         )
         return
     if is_audit and not r.customer.enable_audit_reporting:
         out.skip = SkipReason.AUDIT_NOT_REPORTED
-        out.detail = f"{out.mode} enrollment and the customer has not enabled audit reporting"
+        out.detail = rule_message(
+            "{mode} enrollment and the customer has not enabled audit reporting", mode=EnrollmentMode(out.mode).label
+        )
         return
     if course.pacing != Pacing.SELF and not is_audit:
         out.source = Source.CERTIFICATE
@@ -541,13 +579,15 @@ class Export:
                 db.session.execute(CompletionExportRecord.__table__.insert(), pending)
             export.exported = self.exported
             export.skipped = self.skipped
+            with english():  # the audit summary is stored: English whatever the reader's language
+                records = plural(self.exported, "{n} record", "{n} records")
             audit.record(
                 "completion.export",
                 self.actor,
                 summary=(
                     f"Completion export #{export.id} of {r.customer.slug}"
                     f"{' in ' + r.course_key if r.course_key else ''}: "
-                    f"{plural(self.exported, '{n} record', '{n} records')}, {self.skipped} skipped"
+                    f"{records}, {self.skipped} skipped"
                 ),
                 course_key=r.course_key or "",
                 detail={

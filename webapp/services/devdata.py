@@ -25,6 +25,7 @@ from webapp.models import Plan, PlanRow, User
 from webapp.services import jsonio, plans
 from webapp.services.batching import chunks
 from webapp.services.errors import InputRefused
+from webapp.services.messages import N_, rule_message
 from webapp.services.plans import Decision, Item, PlanContext, PlanKind
 from webapp.services.specs import supported_entities, yamlread
 from webapp.services.specs.base import Entity, Key, Resolver, jsonable
@@ -64,8 +65,25 @@ class SpecEntry:
     @property
     def where(self) -> str:
         """Where staff find the entry: `file › entity entry N`."""
-        index = f" entry {self.index}" if self.index else ""
-        return f"{self.file} › {self.entity}{index}"
+        if self.index:
+            return rule_message("{file} › {entity} entry {index}", file=self.file, entity=self.entity, index=self.index)
+        return rule_message("{file} › {entity}", file=self.file, entity=self.entity)
+
+    def problems(self, problems: list[str]) -> str:
+        """The entry's problems after where it is: "file › users entry 2: problem; other problem" (one template
+        per shape, so a page reads each problem in its language)."""
+        joined = problems[-1]
+        for problem in reversed(problems[:-1]):
+            joined = rule_message("{problem}; {more}", problem=problem, more=joined)
+        if self.index:
+            return rule_message(
+                "{file} › {entity} entry {index}: {problems}",
+                file=self.file,
+                entity=self.entity,
+                index=self.index,
+                problems=joined,
+            )
+        return rule_message("{file} › {entity}: {problems}", file=self.file, entity=self.entity, problems=joined)
 
     def to_data(self) -> dict[str, Any]:
         data: dict[str, Any] = {"file": self.file, "entity": self.entity, "index": self.index, "entry": self.entry}
@@ -235,7 +253,7 @@ class DataSpecKind(PlanKind):
     """Load a data spec: every entry created, updated or unchanged; all or nothing."""
 
     name = "data_spec"
-    title = "Data spec"
+    title = N_("Data spec")
     input_columns = ("file", "entity", "entry")
     needs_course = False
     atomic = True
@@ -251,7 +269,9 @@ class DataSpecKind(PlanKind):
                     yield Decision(
                         Action.SKIP,
                         code="already_loaded",
-                        message=f"{entry.file}: already loaded (listed first at {entry.first})",
+                        message=rule_message(
+                            "{file}: already loaded (listed first at {first})", file=entry.file, first=entry.first
+                        ),
                     )
                 continue
             entity = entities.get(entity_key)
@@ -261,7 +281,12 @@ class DataSpecKind(PlanKind):
                     yield Decision(
                         Action.ERROR,
                         code="unknown_entity",
-                        message=f"{entry.where}: unknown key {entity_key!r} (supported: {supported})",
+                        message=rule_message(
+                            "{where}: unknown key {key} (supported: {supported})",
+                            where=entry.where,
+                            key=repr(entity_key),
+                            supported=supported,
+                        ),
                     )
                 continue
             yield from self._decide_group(
@@ -285,19 +310,24 @@ class DataSpecKind(PlanKind):
         batch = entity.batch_errors([v for _, v in valid], existing)
         batch_by_item = {valid[j][0]: message for j, message in batch.items()}
         for index, (item, (values, errors)) in enumerate(zip(group, cleaned, strict=True)):
-            where = _entry(item).where
+            entry = _entry(item)
+            where = entry.where
             if errors:
-                yield Decision(Action.ERROR, code="invalid_entry", message=f"{where}: {'; '.join(errors)}")
+                yield Decision(Action.ERROR, code="invalid_entry", message=entry.problems(errors))
                 continue
             key = keys[index]
             label = f"{entity.key}: {entity.describe(values)}"
             problems = [
-                f"{field} {'/'.join(ref)} does not exist in the database or earlier in the spec"
+                rule_message(
+                    "{field} {reference} does not exist in the database or earlier in the spec",
+                    field=field,
+                    reference="/".join(ref),
+                )
                 for ref_entity, ref, field in entity.references(values)
                 if (ref_entity, ref) in missing_refs
             ]
             if key in seen[entity.key]:
-                problems.append(f"duplicate of {seen[entity.key][key]}")
+                problems.append(rule_message("duplicate of {where}", where=seen[entity.key][key]))
             if index in batch_by_item:
                 problems.append(batch_by_item[index])
             seen[entity.key].setdefault(key, where)
@@ -307,7 +337,7 @@ class DataSpecKind(PlanKind):
                     key=label,
                     label=label,
                     code="invalid_entry",
-                    message=f"{where}: {'; '.join(problems)}",
+                    message=entry.problems(problems),
                 )
                 continue
             yield self._change(entity, existing.get(key), values, label, where, only_missing)
@@ -321,7 +351,7 @@ class DataSpecKind(PlanKind):
         for item in group:
             entry = _entry(item)
             if entry.not_a_list:
-                cleaned.append(({}, [f"{entity.key} must be a list of entries"]))
+                cleaned.append(({}, [rule_message("{entity} must be a list of entries", entity=entity.key)]))
             else:
                 values, errors = entity.clean(entry.entry)
                 cleaned.append((values, errors or entity.extra_errors(values)))
@@ -334,7 +364,7 @@ class DataSpecKind(PlanKind):
     ) -> Decision:
         """A valid entry against its stored row (None: there is none): create, skip, update or unchanged."""
         if current is None:
-            return Decision(Action.CREATE, key=label, label=label, message=f"{where}: new")
+            return Decision(Action.CREATE, key=label, label=label, message=rule_message("{where}: new", where=where))
         before, after = entity.diff(current, values)
         if (before or after) and only_missing:
             return Decision(
@@ -342,18 +372,20 @@ class DataSpecKind(PlanKind):
                 key=label,
                 label=label,
                 code="exists",
-                message=f"{where}: exists; left as it is (only missing rows are created)",
+                message=rule_message("{where}: exists; left as it is (only missing rows are created)", where=where),
             )
         if before or after:
             return Decision(
                 Action.UPDATE,
                 key=label,
                 label=label,
-                message=f"{where}: changes {', '.join(after)}",
+                message=rule_message("{where}: changes {fields}", where=where, fields=", ".join(after)),
                 before=jsonable(before),
                 after=jsonable(after),
             )
-        return Decision(Action.UNCHANGED, key=label, label=label, message=f"{where}: unchanged")
+        return Decision(
+            Action.UNCHANGED, key=label, label=label, message=rule_message("{where}: unchanged", where=where)
+        )
 
     @staticmethod
     def _missing_references(

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from webapp.i18n import translate_message
 from webapp.services import completion
 from webapp.services.errors import InputRefused
 from webapp.services.pagination import page_arg
@@ -25,21 +28,23 @@ class CompletionForm(FlaskForm):
     class Meta:
         csrf = False
 
-    customer = SelectField("Enterprise customer", validators=[DataRequired("Choose a customer.")])
-    course = SelectField("Course", default="", description="Leave on “All courses” to export every course.")
+    customer = SelectField(_l("Enterprise customer"), validators=[DataRequired(_l("Choose a customer."))])
+    course = SelectField(_l("Course"), default="", description=_l("Leave on “All courses” to export every course."))
     as_of = StringField(
-        "As of (UTC)",
+        _l("As of (UTC)"),
         validators=[Optional(), Length(max=40)],
-        description="ISO 8601 date or time, e.g. 2026-06-30 or 2026-06-30T12:00:00Z. "
-        "Empty: now. The same date reproduces the same export.",
+        description=_l(
+            "ISO 8601 date or time, e.g. 2026-06-30 or 2026-06-30T12:00:00Z. "
+            "Empty: now. The same date reproduces the same export."
+        ),
     )
-    only_changes = BooleanField("Only changes since the last export")
+    only_changes = BooleanField(_l("Only changes since the last export"))
 
     def validate_as_of(self, field: StringField) -> None:
         try:
             completion.parse_as_of(field.data)
         except InputRefused as error:
-            raise ValidationError(str(error)) from None
+            raise ValidationError(translate_message(str(error))) from None
 
     def params(self) -> completion.ExportParams:
         return completion.ExportParams(
@@ -61,10 +66,10 @@ def _form(form_class: type[CompletionForm] = CompletionForm) -> CompletionForm:
     customers, courses = completion.form_choices(current_user)
     data = request.form if request.method == "POST" else request.args
     form = form_class(formdata=data if data.get("customer") else None)
-    form.customer.choices = [SelectChoice("", "— choose —")] + [
+    form.customer.choices = [SelectChoice("", _("— choose —"))] + [
         SelectChoice(slug, f"{name} ({slug})") for slug, name in customers
     ]
-    form.course.choices = [SelectChoice("", "All courses")] + [
+    form.course.choices = [SelectChoice("", _("All courses"))] + [
         SelectChoice(key, f"{name} — {key}") for key, name in courses
     ]
     return form
@@ -88,7 +93,15 @@ def index():
 
 
 def _render(form: CompletionForm, preview: completion.Preview | None) -> str:
-    return render_template("completion/index.html", form=form, preview=preview, skip_labels=SKIP_LABELS, iso=iso)
+    return render_template(
+        "completion/index.html",
+        form=form,
+        preview=preview,
+        skip_labels=SKIP_LABELS,
+        pacing_labels=completion.PACING_LABELS,
+        source_labels=completion.SOURCE_LABELS,
+        iso=iso,
+    )
 
 
 @bp.route("/completion/export.csv", methods=["POST"])
@@ -97,6 +110,6 @@ def download():
     """Produce the file and record the export (a POST with a CSRF token: it writes)."""
     form = _form(ExportForm)
     if form.customer.raw_data is None or not form.validate():
-        abort(400, "Choose a customer (and a valid as-of date) on the completion export page first.")
+        abort(400, _("Choose a customer (and a valid as-of date) on the completion export page first."))
     export = completion.start_export(current_user, form.params())
     return csv_response(export.filename, completion.HEADER, export.csv_rows())

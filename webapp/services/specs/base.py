@@ -13,6 +13,7 @@ from datetime import date, datetime
 from typing import Any, ClassVar
 
 from webapp.routing import is_course_key
+from webapp.services.messages import rule_message
 from webapp.timeutil import parse_iso
 
 MISSING: Any = object()
@@ -40,22 +41,42 @@ class Field:
         name, kind = self.name, self.kind
         if kind in {"str", "email", "course_key", "choice"}:
             if isinstance(value, bool) or not isinstance(value, str | int | float):
-                raise FieldError(f"field {name!r} must be text, not {type(value).__name__}")
+                raise FieldError(
+                    rule_message("field {name} must be text, not {kind}", name=repr(name), kind=type(value).__name__)
+                )
             text = str(value).strip()
             if kind == "email" and ("@" not in text or text.startswith("@") or text.endswith("@")):
-                raise FieldError(f"field {name!r} must be an email address, not {text!r}")
+                raise FieldError(
+                    rule_message(
+                        "field {name} must be an email address, not {value}", name=repr(name), value=repr(text)
+                    )
+                )
             if kind == "course_key" and not is_course_key(text):
                 raise FieldError(
-                    f"field {name!r} must be a course key like course-v1:Org+Course+Run or Org/Course/Run, not {text!r}"
+                    rule_message(
+                        "field {name} must be a course key like course-v1:Org+Course+Run or Org/Course/Run, "
+                        "not {value}",
+                        name=repr(name),
+                        value=repr(text),
+                    )
                 )
             if kind == "choice" and text not in self.choices:
-                raise FieldError(f"field {name!r} must be one of {', '.join(self.choices)}, not {text!r}")
+                raise FieldError(
+                    rule_message(
+                        "field {name} must be one of {choices}, not {value}",
+                        name=repr(name),
+                        choices=", ".join(self.choices),
+                        value=repr(text),
+                    )
+                )
             if self.required and not text:
-                raise FieldError(f"field {name!r} must not be empty")
+                raise FieldError(rule_message("field {name} must not be empty", name=repr(name)))
             return text
         if kind == "bool":
             if not isinstance(value, bool):
-                raise FieldError(f"field {name!r} must be true or false, not {value!r}")
+                raise FieldError(
+                    rule_message("field {name} must be true or false, not {value}", name=repr(name), value=repr(value))
+                )
             return value
         if kind in {"int", "float"}:
             if (
@@ -64,29 +85,51 @@ class Field:
                 or (kind == "int" and not isinstance(value, int))
             ):
                 raise FieldError(
-                    f"field {name!r} must be a{'n integer' if kind == 'int' else ' number'}, not {value!r}"
+                    rule_message("field {name} must be an integer, not {value}", name=repr(name), value=repr(value))
+                    if kind == "int"
+                    else rule_message("field {name} must be a number, not {value}", name=repr(name), value=repr(value))
                 )
             if not math.isfinite(value):  # NaN compares false with every bound: refuse it (and inf) first
-                raise FieldError(f"field {name!r} must be a finite number, not {value!r}")
+                raise FieldError(
+                    rule_message(
+                        "field {name} must be a finite number, not {value}", name=repr(name), value=repr(value)
+                    )
+                )
             low = self.minimum if self.minimum is not None else (INT_MIN if kind == "int" else None)
             high = self.maximum if self.maximum is not None else (INT_MAX if kind == "int" else None)
             if (low is not None and value < low) or (high is not None and value > high):
-                raise FieldError(f"field {name!r} must be {_range(low, high)}, not {value!r}")
+                raise FieldError(
+                    rule_message(
+                        "field {name} must be {range}, not {value}",
+                        name=repr(name),
+                        range=_range(low, high),
+                        value=repr(value),
+                    )
+                )
             return value
         if kind == "datetime":
+            not_a_date = rule_message(
+                "field {name} must be an ISO 8601 date, not {value}", name=repr(name), value=repr(value)
+            )
             if isinstance(value, bool) or not isinstance(value, str | date | datetime):
-                raise FieldError(f"field {name!r} must be an ISO 8601 date, not {value!r}")
+                raise FieldError(not_a_date)
             try:
                 return parse_iso(value)
             except ValueError:
-                raise FieldError(f"field {name!r} must be an ISO 8601 date, not {value!r}") from None
+                raise FieldError(not_a_date) from None
         if kind == "list":
             if not isinstance(value, list):
-                raise FieldError(f"field {name!r} must be a list, not {type(value).__name__}")
+                raise FieldError(
+                    rule_message("field {name} must be a list, not {kind}", name=repr(name), kind=type(value).__name__)
+                )
             return value
         if kind == "dict":
             if not isinstance(value, dict):
-                raise FieldError(f"field {name!r} must be a mapping, not {type(value).__name__}")
+                raise FieldError(
+                    rule_message(
+                        "field {name} must be a mapping, not {kind}", name=repr(name), kind=type(value).__name__
+                    )
+                )
             return value
         raise AssertionError(f"unknown field kind {kind}")
 
@@ -103,15 +146,25 @@ class Entity:
     def clean(self, entry: Any) -> tuple[dict[str, Any], list[str]]:
         """Validated values with defaults applied, and every problem found (unknown, missing, wrong type)."""
         if not isinstance(entry, dict):
-            return {}, [f"an entry of {self.key} must be a mapping of fields, not {type(entry).__name__}"]
+            return {}, [
+                rule_message(
+                    "an entry of {entity} must be a mapping of fields, not {kind}",
+                    entity=self.key,
+                    kind=type(entry).__name__,
+                )
+            ]
         known = {f.name: f for f in self.fields}
-        errors = [f"unknown field {name!r} (known: {', '.join(known)})" for name in entry if name not in known]
+        errors = [
+            rule_message("unknown field {name} (known: {known})", name=repr(name), known=", ".join(known))
+            for name in entry
+            if name not in known
+        ]
         values: dict[str, Any] = {}
         for f in self.fields:
             raw = entry.get(f.name, MISSING)
             if raw is MISSING or raw is None:
                 if f.required:
-                    errors.append(f"field {f.name!r} is required")
+                    errors.append(rule_message("field {name} is required", name=repr(f.name)))
                 elif f.default is not MISSING:
                     values[f.name] = list(f.default) if isinstance(f.default, list) else f.default
                 continue
@@ -190,8 +243,10 @@ def _range(low: float | None, high: float | None) -> str:
         return f"{bound:g}" if isinstance(bound, float) else str(bound)
 
     if low is not None and high is not None:
-        return f"between {text(low)} and {text(high)}"
-    return f"at least {text(low)}" if low is not None else f"at most {text(high)}"  # type: ignore[arg-type]
+        return rule_message("between {low} and {high}", low=text(low), high=text(high))
+    if low is not None:
+        return rule_message("at least {low}", low=text(low))
+    return rule_message("at most {high}", high=text(high))  # type: ignore[arg-type]
 
 
 def _jsonable(value: Any) -> Any:

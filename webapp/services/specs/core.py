@@ -11,11 +11,13 @@ from sqlalchemy import Select, func, select
 from webapp.extensions import db
 from webapp.models import Course, CourseStaff, Enrollment, User
 from webapp.services.batching import chunks, in_batch_size
+from webapp.services.messages import N_, rule_message
 from webapp.services.specs.base import Entity, Field, Key, Resolver
 from webapp.statuses import CourseRole, EnrollmentMode, Pacing
 from webapp.timeutil import iso, utcnow
 
 PASSWORD_MASK = "••••••"
+NEW_PASSWORD = N_("(new password)")  # the after-value of a changed password in a plan row's diff
 REDACTED = "(redacted)"  # a password that must not be stored in clear: {REDACTED: what it was}
 
 
@@ -40,12 +42,16 @@ class Users(Entity):
         values, errors = super().clean(entry)
         if redacted:
             errors.append(
-                "field 'password' was redacted (it was stored in clear by an older version); plan the load again"
+                rule_message(
+                    "field 'password' was redacted (it was stored in clear by an older version); plan the load again"
+                )
                 if what == "migration"
-                else f"field 'password' must be text, not {what}"
+                else rule_message("field {name} must be text, not {kind}", name=repr("password"), kind=what)
             )
         if values.pop("password", None):  # the loader hashes passwords before planning; this is a caller's bug
-            errors.append("field 'password' reached the plan in clear; load the spec with `flask data load`")
+            errors.append(
+                rule_message("field 'password' reached the plan in clear; load the spec with `flask data load`")
+            )
         return values, errors
 
     def natural_key(self, values: dict[str, Any]) -> Key:
@@ -78,7 +84,7 @@ class Users(Entity):
         before.pop("username", None)
         after.pop("username", None)
         if values.get("password_hash") and values["password_hash"] != existing.password_hash:
-            before["password"], after["password"] = PASSWORD_MASK, "(new password)"
+            before["password"], after["password"] = PASSWORD_MASK, NEW_PASSWORD
         return before, after
 
     def batch_errors(self, entries: list[dict[str, Any]], existing: dict[Key, Any]) -> dict[int, str]:
@@ -94,7 +100,9 @@ class Users(Entity):
         for index, entry in enumerate(entries):
             owner = owners.get(entry["email"].lower())
             if owner is not None and owner != entry["username"].lower():
-                errors[index] = f"email {entry['email']} is already used by user {owner}"
+                errors[index] = rule_message(
+                    "email {email} is already used by user {owner}", email=entry["email"], owner=owner
+                )
         return errors
 
     def write(self, rows: Sequence[tuple[dict[str, Any], Any]], resolver: Resolver) -> None:
@@ -305,7 +313,11 @@ class Enrollments(_UserCourseEntity):
             values, errors = super().clean(entry)
             return values, [
                 *errors,
-                f"fields 'course' ({entry['course']!r}) and 'course_id' ({course_id!r}) differ; give one of them",
+                rule_message(
+                    "fields 'course' ({course}) and 'course_id' ({course_id}) differ; give one of them",
+                    course=repr(entry["course"]),
+                    course_id=repr(course_id),
+                ),
             ]
         entry["course"] = course_id
         values, errors = super().clean(entry)
