@@ -146,7 +146,7 @@ def test_the_preview_in_spanish_shows_every_grade_and_note(client, world) -> Non
     assert cells["passer"][2:5] == ["Verificado", "Al ritmo del instructor", "Aprobado"]
     assert cells["passer"][6] == "sí" and cells["passer"][8] == "Certificado"
     assert cells["auditor"][2:5] == ["Oyente", "A ritmo propio", "Oyente"] and cells["auditor"][8] == "Calificaciones"
-    assert cells["nograde"][4] == "aún sin calificación" and cells["nograde"][6] == "no"
+    assert cells["nograde"][4] == "todavía sin calificación" and cells["nograde"][6] == "no"
     assert cells["dropped"][4] == "Aprobado inscripción inactiva en el LMS"
     assert cells["waiting"][4] == "En curso"
     assert [a.get_text(" ", strip=True) for a in soup.select("nav.tabs")[1].select("a")] == [
