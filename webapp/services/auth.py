@@ -24,9 +24,9 @@ from webapp.extensions import db
 from webapp.models import LoginThrottle, User
 from webapp.services import audit
 from webapp.services.errors import InputRefused, ServiceError
+from webapp.services.messages import english, rule_message
 from webapp.services.permissions import find_user
 from webapp.timeutil import utcnow
-from webapp.services.messages import english, rule_message
 
 FAILED_LOGIN = "login.failed"
 GENERIC_FAILURE = rule_message("Unknown username or email, or wrong password.")
@@ -100,7 +100,9 @@ def _throttled() -> LoginThrottled:
     minutes = max(1, current_app.config["LOGIN_LOCKOUT_SECONDS"] // 60)
     if minutes == 1:
         return LoginThrottled(rule_message("Too many failed logins. Wait {n} minute and try again.", n=minutes))
-    return LoginThrottled(rule_message("Too many failed logins. Wait {n} minutes and try again.", n=f"{minutes:,}"))
+    return LoginThrottled(
+        rule_message("Too many failed logins. Wait {n} minutes and try again.", n=format(minutes, ","))
+    )
 
 
 def authenticate(identifier: str, password: str, remote_addr: str = "") -> User:

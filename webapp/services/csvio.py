@@ -331,7 +331,7 @@ def read_csv(
         if row > max_rows:
             raise CsvRefused(
                 rule_message(
-                    "The file has more than {count} rows. Split it and upload the parts.", count=f"{max_rows:,}"
+                    "The file has more than {count} rows. Split it and upload the parts.", count=format(max_rows, ",")
                 )
             )
         cells = _trim(cells)
@@ -352,8 +352,8 @@ def read_csv(
 def _too_long(length: int) -> str:
     return rule_message(
         "the row is {length} bytes long, more than a row may hold ({most}); its cells are not kept",
-        length=f"{length:,}",
-        most=f"{MAX_ROW_BYTES:,}",
+        length=format(length, ","),
+        most=format(MAX_ROW_BYTES, ","),
     )
 
 
@@ -362,13 +362,13 @@ def _too_wide(cells: list[str], columns: Columns) -> str:
     if len(names) == 1:
         return rule_message(
             "{count} cells; expected at most {most}: {names} (the cells are not kept)",
-            count=f"{len(cells):,}",
+            count=format(len(cells), ","),
             most=len(names),
             names=names[0],
         )
     return rule_message(
         "{count} cells; expected at most {most}: {names} and {last} (the cells are not kept)",
-        count=f"{len(cells):,}",
+        count=format(len(cells), ","),
         most=len(names),
         names=" and ".join(names[:-1]),
         last=names[-1],

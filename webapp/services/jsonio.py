@@ -72,7 +72,9 @@ def _check(value: Any, path: list[str | int], depth: int) -> None:
     if isinstance(value, str):
         if UNSTORABLE.search(value):
             raise NotStorable(
-                rule_message("{field} contains {what}, which cannot be stored", field=field_path(path), what=_what(value))
+                rule_message(
+                    "{field} contains {what}, which cannot be stored", field=field_path(path), what=_what(value)
+                )
             )
     elif isinstance(value, dict | list):
         if depth >= MAX_DEPTH:
@@ -117,7 +119,7 @@ def loads(text: str, *, what: str, error: type[ServiceError] = JsonRefused) -> A
             rule_message(
                 "{what} holds more than {count} JSON values: split it and upload the parts.",
                 what=what,
-                count=f"{MAX_VALUES:,}",
+                count=format(MAX_VALUES, ","),
             )
         ) from NotStorable()
     try:
@@ -162,7 +164,9 @@ def decode_json(raw: bytes, *, what: str, error: type[ServiceError] = JsonRefuse
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as problem:
         raise error(
-            rule_message("{what} is not UTF-8 text (bad byte at position {position}).", what=what, position=problem.start)
+            rule_message(
+                "{what} is not UTF-8 text (bad byte at position {position}).", what=what, position=problem.start
+            )
         ) from None
     if not text.strip():
         raise error(rule_message("{what} is empty: expected JSON.", what=what))
@@ -173,7 +177,9 @@ def too_many_items(what: str, error: type[ServiceError] = JsonRefused) -> Servic
     """The refusal of an upload with more than `max_items()` items."""
     return error(
         rule_message(
-            "{what} has more than {count} items. Split it and upload the parts.", what=what, count=f"{max_items():,}"
+            "{what} has more than {count} items. Split it and upload the parts.",
+            what=what,
+            count=format(max_items(), ","),
         )
     )
 

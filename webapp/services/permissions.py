@@ -121,5 +121,7 @@ def resolve_actor(identifier: str) -> User:
     """The acting user for CLI `--as`: must exist and be active."""
     user = find_user(identifier)
     if user is None or not user.is_active:
-        raise PermissionDenied(rule_message("There is no active user {identifier} to act as.", identifier=repr(identifier)))
+        raise PermissionDenied(
+            rule_message("There is no active user {identifier} to act as.", identifier=repr(identifier))
+        )
     return user

@@ -262,9 +262,7 @@ def triage(items: Sequence[Item]) -> tuple[list[Decision | None], list[Resolved]
                 key=str(user.id),
                 label=learner_label(user),
                 code="duplicate_row",
-                message=rule_message(
-                    "same learner as row {row}, which supersedes this row", row=items[winner].row
-                ),
+                message=rule_message("same learner as row {row}, which supersedes this row", row=items[winner].row),
             )
         else:
             resolved.append(Resolved(index, items[index], user, fields[index][1]))

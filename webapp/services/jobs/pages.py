@@ -11,11 +11,11 @@ from webapp.extensions import db
 from webapp.models import Job, User
 from webapp.services.errors import Conflict
 from webapp.services.jobs import settings
-from webapp.services.messages import rule_message
 from webapp.services.jobs.dispatch import dispatch, redis_connection
 from webapp.services.jobs.recovery import recover_stalled
 from webapp.services.jobs.reporter import cancel_live, live
 from webapp.services.jobs.store import Progress, get_job, latest_for_plan, progress_of, request_cancel
+from webapp.services.messages import rule_message
 from webapp.statuses import JobKind, JobStatus
 from webapp.timeutil import utcnow
 
@@ -74,9 +74,7 @@ def cancel_job(job_id: int, actor: User | None) -> Job:
     job = get_job(job_id, actor)
     if not request_cancel(job):
         raise NotCancellable(
-            rule_message(
-                "Job #{job} cannot be cancelled: only a planning job that has not finished can.", job=job.id
-            )
+            rule_message("Job #{job} cannot be cancelled: only a planning job that has not finished can.", job=job.id)
         )
     cancel_live(job.id)
     return job

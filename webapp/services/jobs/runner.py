@@ -13,9 +13,9 @@ from webapp.models import Job, Plan, User
 from webapp.services import plans
 from webapp.services.errors import ServiceError
 from webapp.services.jobs import store
-from webapp.services.messages import english, rule_message
 from webapp.services.jobs.registry import get_planner
 from webapp.services.jobs.reporter import JobCancelled, JobLost, JobReporter
+from webapp.services.messages import english, rule_message
 from webapp.services.plans import progress
 from webapp.statuses import JobKind, JobStatus, PlanStatus
 
@@ -108,7 +108,7 @@ def _apply(job: Job, attempt: int) -> None:
             message = rule_message(
                 "The data changed since the preview: {count} rows would now do something else. "
                 "Nothing was written; review the fresh plan #{fresh_plan}.",
-                count=f"{result.changed_rows:,}",
+                count=format(result.changed_rows, ","),
                 fresh_plan=result.fresh_plan.id,
             )
         store.finish(job.id, attempt, JobStatus.DONE, message, args={**job.args, "fresh_plan_id": result.fresh_plan.id})

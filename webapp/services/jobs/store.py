@@ -104,12 +104,12 @@ def written_message(applied: int, failed: int, *, already: bool = False) -> str:
             )
         return rule_message(
             "{count} rows written, {failed} failed (it was already applied; nothing was written again).",
-            count=f"{applied:,}",
+            count=format(applied, ","),
             failed=failed,
         )
     if applied == 1:
         return rule_message("1 row written, {failed} failed.", failed=failed)
-    return rule_message("{count} rows written, {failed} failed.", count=f"{applied:,}", failed=failed)
+    return rule_message("{count} rows written, {failed} failed.", count=format(applied, ","), failed=failed)
 
 
 def get_job(job_id: int, actor: User | None) -> Job:

@@ -81,7 +81,7 @@ def _apply_plan(plan_id: int, actor: User | None) -> ApplyResult:
                 "Plan #{plan} has {count} error rows; it applies only as a whole, so nothing was written. "
                 "Fix the input and plan again.",
                 plan=plan.id,
-                count=f"{errors:,}",
+                count=format(errors, ","),
             )
         )
     lease = _claim(plan)
@@ -159,7 +159,7 @@ def _not_applicable_message(plan: Plan) -> str:
             "Plan #{plan} is being applied right now. If its worker stopped, it can be applied again after "
             "{when} UTC (when its claim expires).",
             plan=plan.id,
-            when=f"{plan.lease_expires:%Y-%m-%d %H:%M:%S}",
+            when=plan.lease_expires.strftime("%Y-%m-%d %H:%M:%S"),
         )
     if status == PlanStatus.STALE:
         return rule_message(
@@ -251,7 +251,7 @@ def _mark_stale(
         plan.message = rule_message(
             "{count} rows changed since the preview (what they do, the values they change or their side "
             "effects); nothing was written. Review plan #{fresh_plan}.",
-            count=f"{changed:,}",
+            count=format(changed, ","),
             fresh_plan=fresh_plan.id,
         )
     audit.record(

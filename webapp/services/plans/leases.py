@@ -118,7 +118,7 @@ def _recover_one(plan_id: int, now: datetime, actor: User | None) -> Recovery | 
             message = rule_message(
                 "The worker applying this plan stopped after {count} rows were written ({failed} failed); "
                 "the other rows were not. Plan the rest anew.",
-                count=f"{written:,}",
+                count=format(written, ","),
                 failed=failed,
             )
         values: dict[str, object] = {
@@ -144,9 +144,7 @@ def _recover_one(plan_id: int, now: datetime, actor: User | None) -> Recovery | 
     db.session.refresh(plan)
     recovery = Recovery(plan_id, plan.kind, status, written, failed)
     what = (
-        rule_message("nothing had been written; it can be applied again")
-        if status == PlanStatus.PREVIEWED
-        else message
+        rule_message("nothing had been written; it can be applied again") if status == PlanStatus.PREVIEWED else message
     )
     audit.record(
         "plan.recover",

@@ -88,9 +88,7 @@ def _run_single(
     if result.failed:
         if decision.label:
             raise InputRefused(
-                rule_message(
-                    "{label}: nothing was written: {reason}.", label=decision.label, reason=_failure(planned)
-                )
+                rule_message("{label}: nothing was written: {reason}.", label=decision.label, reason=_failure(planned))
             )
         raise InputRefused(rule_message("nothing was written: {reason}.", reason=_failure(planned)))
     return SingleResult(action, decision.label, _said(decision), decision.code, result.plan)
