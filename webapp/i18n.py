@@ -107,11 +107,17 @@ def _templates(locale: str, catalog_id: int) -> tuple[tuple[re.Pattern[str], str
     found: list[tuple[re.Pattern[str], str, tuple[str, ...]]] = []
 
     def add(msgid: str, forms: tuple[str, ...]) -> None:
+        """A template whose translations use its placeholders (a plural's singular form may leave out "{n}")."""
         if "{" not in msgid or not all(forms):
             return
         pattern = _template_pattern(msgid)
         wanted = _names(msgid)
-        if pattern is not None and wanted is not None and all(_names(form) == wanted for form in forms):
+        if pattern is None or wanted is None:
+            return
+        names = [_names(form) for form in forms]
+        if (len(forms) == 1 and names[0] == wanted) or (
+            len(forms) > 1 and all(n is not None and n <= wanted for n in names)
+        ):
             found.append((pattern, msgid, forms))
 
     for msgid, translation in catalog.items():

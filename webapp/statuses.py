@@ -78,6 +78,22 @@ PLAN_STATUS_LABELS = {
 }
 
 
+# The stored values themselves, as messages name them ("Plan #7 is previewed."): marked so a page translates
+# them inside such a message.
+STATUS_WORDS = (
+    N_("previewed"),
+    N_("applying"),
+    N_("applied"),
+    N_("stale"),
+    N_("expired"),
+    N_("failed"),
+    N_("queued"),
+    N_("running"),
+    N_("done"),
+    N_("cancelled"),
+)
+
+
 class RowOutcome(StrEnum):
     """What happened to one write row when its plan was applied."""
 
