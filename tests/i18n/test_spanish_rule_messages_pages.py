@@ -250,3 +250,19 @@ def test_labels_are_english_in_the_database_and_spanish_where_shown(app):
         assert translate_message(written_message(1, 0)) == "1 fila escrita, 0 con error."
     finally:
         context.pop()
+
+
+def test_the_plan_pages_phrases_read_in_spanish_on_a_page_only(app):
+    from webapp.services.plans.reading import and_join, effect_phrase
+    from webapp.statuses import EffectKind
+
+    assert effect_phrase(EffectKind.CERTIFICATE_UNAVAILABLE, 2_000) == "make 2,000 certificates unavailable"
+    assert effect_phrase(EffectKind.ACADEMY_DEACTIVATED, 1, past=True) == "deactivated 1 academy"
+    assert and_join(["a", "b", "c"]) == "a, b and c"
+    context = _es(app)
+    try:
+        assert effect_phrase(EffectKind.CERTIFICATE_UNAVAILABLE, 2_000) == "dejar 2.000 certificados no disponibles"
+        assert effect_phrase(EffectKind.ACADEMY_DEACTIVATED, 1, past=True) == "desactivó 1 academia"
+        assert and_join(["a", "b", "c"]) == "a, b y c"
+    finally:
+        context.pop()
