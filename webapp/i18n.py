@@ -20,7 +20,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from babel import Locale
-from flask import Blueprint, Flask, redirect, request, url_for
+from flask import Blueprint, Flask, has_request_context, redirect, request, url_for
 from flask_babel import Babel, format_datetime, format_decimal, get_locale, get_translations, refresh
 from werkzeug.wrappers import Response
 
@@ -35,7 +35,10 @@ bp = Blueprint("i18n", __name__)
 
 
 def select_locale() -> str:
-    """The locale chosen with the switcher (a cookie), else the best match of the browser's languages."""
+    """The locale chosen with the switcher (a cookie), else the best match of the browser's languages; English
+    outside a request (the command line, jobs run by a worker)."""
+    if not has_request_context():
+        return SUPPORTED_LOCALES[0]
     chosen = request.cookies.get(LOCALE_COOKIE, "")
     if chosen in SUPPORTED_LOCALES:
         return chosen
@@ -220,6 +223,8 @@ def translate_message(message: str | None) -> str:
     with no translation is shown as it is."""
     if not message:
         return message or ""
+    if not has_request_context():  # the command line and the workers speak English
+        return str(message)
     return _translate(str(message), 0)
 
 

@@ -266,3 +266,26 @@ def test_the_plan_pages_phrases_read_in_spanish_on_a_page_only(app):
         assert and_join(["a", "b", "c"]) == "a, b y c"
     finally:
         context.pop()
+
+
+def test_a_jobs_live_progress_reads_in_spanish_on_its_page_and_english_in_the_cli(app):
+    from webapp.services.jobs.store import Progress
+
+    progress = Progress(1, JobStatus.DONE, JobPhase.SAVING, 3, 3, 1.0, None, written_message(3, 0), 7, False, False)
+    english = progress.as_dict()
+    assert (english["status_label"], english["phase_label"], english["message"]) == (
+        "Done",
+        "Saving the plan",
+        "3 rows written, 0 failed.",
+    )
+    context = _es(app)
+    try:
+        spanish = progress.as_dict()
+    finally:
+        context.pop()
+    assert (spanish["status_label"], spanish["phase_label"], spanish["message"]) == (
+        "Terminada",
+        "Guardando el plan",
+        "3 filas escritas, 0 con error.",
+    )
+    assert (spanish["status"], spanish["phase"]) == (english["status"], english["phase"]) == ("done", "saving")

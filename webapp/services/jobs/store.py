@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select, update
 
 from webapp.extensions import db
+from webapp.i18n import translate_message
 from webapp.models import Course, Job, User
 from webapp.services import permissions
 from webapp.services.errors import NotFound, PermissionDenied
@@ -179,12 +180,14 @@ class Progress:
         return self.status.active
 
     def as_dict(self) -> dict[str, Any]:
+        """The figures as the job page's live updates read them: labels and message in the reader's language
+        during a request (the page shows them), English elsewhere (the CLI prints them); codes as stored."""
         return {
             "job_id": self.job_id,
             "status": str(self.status),
-            "status_label": self.status.label,
+            "status_label": translate_message(self.status.label),
             "phase": str(self.phase),
-            "phase_label": self.phase.label,
+            "phase_label": translate_message(self.phase.label),
             "done": self.done,
             "total": self.total,
             "percent": self.percent,
@@ -192,7 +195,7 @@ class Progress:
             "elapsed_text": duration_text(self.elapsed),
             "remaining": None if self.remaining is None else round(self.remaining, 1),
             "remaining_text": "" if self.remaining is None else duration_text(self.remaining),
-            "message": self.message,
+            "message": translate_message(self.message),
             "plan_id": self.plan_id,
             "active": self.active,
             "cancel_requested": self.cancel_requested,
