@@ -11,6 +11,7 @@ message was built from and fills in its translation with the same values.
 
 from __future__ import annotations
 
+import os
 import re
 import string
 from datetime import datetime
@@ -19,7 +20,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from babel import Locale
-from flask import Blueprint, Flask, redirect, request, url_for
+from flask import Blueprint, Flask, has_request_context, redirect, request, url_for
 from flask_babel import Babel, format_datetime, format_decimal, get_locale, get_translations, refresh
 from werkzeug.wrappers import Response
 
@@ -34,7 +35,10 @@ bp = Blueprint("i18n", __name__)
 
 
 def select_locale() -> str:
-    """The locale chosen with the switcher (a cookie), else the best match of the browser's languages."""
+    """The locale chosen with the switcher (a cookie), else the best match of the browser's languages; English
+    outside a request (the command line, jobs run by a worker)."""
+    if not has_request_context():
+        return SUPPORTED_LOCALES[0]
     chosen = request.cookies.get(LOCALE_COOKIE, "")
     if chosen in SUPPORTED_LOCALES:
         return chosen
@@ -82,41 +86,146 @@ def _template_pattern(template: str) -> re.Pattern[str] | None:
     return re.compile("".join(parts), re.DOTALL) if seen else None
 
 
+def _names(template: str) -> set[str] | None:
+    """The placeholder names of a template, or None when it is not a valid `str.format` template."""
+    try:
+        return set(placeholders(template))
+    except ValueError:
+        return None
+
+
+def _literal_length(template: str) -> int:
+    return len(re.sub(r"\{[^}]*\}", "", template))
+
+
 @lru_cache(maxsize=16)
-def _templates(locale: str, catalog_id: int) -> tuple[tuple[re.Pattern[str], str, str], ...]:
-    """The catalog's templates with placeholders, as (pattern, English template, translation), the longest
-    literal text first so that the most specific template wins."""
-    catalog: dict[Any, str] = getattr(get_translations(), "_catalog", {})
-    found = []
-    for msgid, translation in catalog.items():
-        if not isinstance(msgid, str) or "{" not in msgid or not translation:
-            continue
+def _templates(locale: str, catalog_id: int) -> tuple[tuple[re.Pattern[str], str, tuple[str, ...]], ...]:
+    """The catalog's templates with placeholders, as (pattern, English template, translations), the longest
+    literal text first so that the most specific template wins.
+
+    A plural message (`plural()`, `ngettext`) gives two templates, its singular and its plural English
+    phrase, each with every plural form of its translation (the count "{n}" picks one)."""
+    translations = get_translations()
+    catalog: dict[Any, str] = getattr(translations, "_catalog", {})
+    found: list[tuple[re.Pattern[str], str, tuple[str, ...]]] = []
+
+    def add(msgid: str, forms: tuple[str, ...]) -> None:
+        """A template whose translations use its placeholders (a plural's singular form may leave out "{n}")."""
+        if "{" not in msgid or not all(forms):
+            return
         pattern = _template_pattern(msgid)
-        if pattern is not None and set(placeholders(translation)) == set(placeholders(msgid)):
-            found.append((pattern, msgid, translation))
-    found.sort(key=lambda item: len(re.sub(r"\{[^}]*\}", "", item[1])), reverse=True)
+        wanted = _names(msgid)
+        if pattern is None or wanted is None:
+            return
+        names = [_names(form) for form in forms]
+        if (len(forms) == 1 and names[0] == wanted) or (
+            len(forms) > 1 and all(n is not None and n <= wanted for n in names)
+        ):
+            found.append((pattern, msgid, forms))
+
+    for msgid, translation in catalog.items():
+        if isinstance(msgid, str):
+            add(msgid, (translation,))
+    for singular, many, forms in _plural_messages(locale):
+        add(singular, forms)
+        add(many, forms)
+    found.sort(key=lambda item: _literal_length(item[1]), reverse=True)
     return tuple(found)
 
 
-def translate_message(message: str | None) -> str:
-    """A stored English message in the reader's language: an exact translation, else the translated template
-    it was built from with the same values (values that are themselves translated labels are translated too);
-    a message with no translation is shown as it is."""
-    if not message:
-        return message or ""
+def _plural_messages(locale: str) -> list[tuple[str, str, tuple[str, ...]]]:
+    """(singular, plural, translated forms) of the compiled catalog's plural messages: the English plural
+    phrase is not kept by `gettext` once loaded, so it is read from the .mo files themselves."""
+    from babel.messages.mofile import read_mo
+    from flask_babel import get_babel
+
+    messages: list[tuple[str, str, tuple[str, ...]]] = []
+    config = get_babel()
+    for directory in config.translation_directories:
+        path = os.path.join(directory, locale, "LC_MESSAGES", f"{config.default_domain}.mo")
+        if not os.path.isfile(path):
+            continue
+        try:
+            with open(path, "rb") as mo:
+                catalog = read_mo(mo)
+        except (OSError, ValueError, IndexError):  # pragma: no cover - a broken .mo: plural messages stay English
+            continue
+        for message in catalog:
+            if isinstance(message.id, tuple | list) and isinstance(message.string, tuple | list):
+                singular, many = message.id[0], message.id[1]
+                messages.append((singular, many, tuple(message.string)))
+    return messages
+
+
+# A message longer than this is shown as it is when no exact translation exists: the template patterns are
+# not run over a hostile row's 64 KB identifier.
+MAX_MATCHED_LENGTH = 4000
+# How deep values are translated in turn (a message whose value is itself a message or a label).
+MAX_DEPTH = 4
+_GROUPED_NUMBER = re.compile(r"-?\d{1,3}(?:,\d{3})+")
+
+
+def _fill(template: str, values: dict[str, str]) -> str:
+    """`template` with each {name} replaced by its value: no attribute or index lookups, no format specs, so
+    no translation can read more of a value than the value itself."""
+    out: list[str] = []
+    for literal, name, _spec, _conversion in string.Formatter().parse(template):
+        out.append(literal)
+        if name is not None:
+            out.append(values.get(name, ""))
+    return "".join(out)
+
+
+def _count(values: dict[str, str]) -> int | None:
+    """The count a plural message was built with ("{n}", grouped by thousands in English), if any."""
+    raw = values.get("n", "").replace(",", "")
+    return int(raw) if raw.lstrip("-").isdigit() else None
+
+
+def _translate_value(value: str, depth: int) -> str:
+    """A value of a matched message in the reader's language: a count grouped the locale's way ("2,000" reads
+    "2.000" in Spanish), a label or a message translated in turn, anything else as it is."""
+    if _GROUPED_NUMBER.fullmatch(value):
+        return format_decimal(int(value.replace(",", "")))
+    return _translate(value, depth)
+
+
+def _translate(message: str, depth: int) -> str:
     translations = get_translations()
     exact = translations.gettext(message)
     if exact != message:
         return exact
-    locale = current_locale()
-    if locale == SUPPORTED_LOCALES[0]:
+    if depth >= MAX_DEPTH or len(message) > MAX_MATCHED_LENGTH or current_locale() == SUPPORTED_LOCALES[0]:
         return message
-    for pattern, _english, translation in _templates(locale, id(translations)):
+    for pattern, _english, forms in _templates(current_locale(), id(translations)):
         match = pattern.fullmatch(message)
-        if match:
-            values = {name: translations.gettext(value) for name, value in match.groupdict().items()}
-            return translation.format(**values)
+        if match is None:
+            continue
+        raw = match.groupdict()
+        translation = forms[0]
+        if len(forms) > 1:
+            count = _count(raw)
+            if count is None:
+                continue
+            translation = forms[min(translations.plural(count), len(forms) - 1)]
+        try:
+            values = {name: _translate_value(value, depth + 1) for name, value in raw.items()}
+            return _fill(translation, values)
+        except (ValueError, KeyError, IndexError):  # pragma: no cover - a malformed translation
+            return message
     return message
+
+
+def translate_message(message: str | None) -> str:
+    """A stored English message in the reader's language: an exact translation, else the translated template
+    it was built from with the same values (values that are themselves translated labels or messages are
+    translated too, counts grouped the locale's way; a plural message's form follows its count); a message
+    with no translation is shown as it is."""
+    if not message:
+        return message or ""
+    if not has_request_context():  # the command line and the workers speak English
+        return str(message)
+    return _translate(str(message), 0)
 
 
 def _safe_back(target: str | None) -> str:

@@ -12,32 +12,40 @@ from collections.abc import Iterator
 
 from flask import Flask, abort, request
 
-from webapp.services.csvio import unstorable_text
+from webapp.services.csvio import unstorable_at
+from webapp.services.messages import rule_message
 
 
 def _texts() -> Iterator[tuple[str, str]]:
     """(where, text) for every piece of text the request carries, its names included."""
-    yield "The address", request.path
+    yield rule_message("The address"), request.path
     for name, value in request.args.items(multi=True):
-        yield f"The “{name}” parameter name", name
-        yield f"The “{name}” parameter", value
+        yield rule_message("The “{name}” parameter name", name=name), name
+        yield rule_message("The “{name}” parameter", name=name), value
     if request.method in ("POST", "PUT", "PATCH") and request.mimetype in (
         "application/x-www-form-urlencoded",
         "multipart/form-data",
     ):
         for name, value in request.form.items(multi=True):
-            yield f"The “{name}” field name", name
-            yield f"The “{name}” field", value
+            yield rule_message("The “{name}” field name", name=name), name
+            yield rule_message("The “{name}” field", name=name), value
         for name, upload in request.files.items(multi=True):
-            yield f"The name of the file in “{name}”", upload.filename or ""
+            yield rule_message("The name of the file in “{name}”", name=name), upload.filename or ""
 
 
 def refuse_unstorable_text() -> None:
     """Before every request: 400 when any text of the request cannot be stored."""
     for where, text in _texts():
-        reason = unstorable_text(where, text)
-        if reason is not None:
-            abort(400, reason.replace("\x00", "\\x00") + ".")  # a NUL in a name is shown escaped
+        found = unstorable_at(text)
+        if found is not None:
+            what, position = found
+            reason = rule_message(
+                "{field} contains {what} at position {position}, which cannot be stored; remove it.",
+                field=where.replace("\x00", "\\x00"),  # a NUL in a name is shown escaped
+                what=what,
+                position=position,
+            )
+            abort(400, reason)
 
 
 def register(app: Flask) -> None:

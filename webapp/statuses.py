@@ -1,11 +1,15 @@
 """Every status and action vocabulary of the app, in one place.
 
-Templates and services use these enums; no status string is written anywhere else.
+Templates and services use these enums; no status string is written anywhere else. Every label is marked
+`N_` (extracted for translation): values and labels are stored and exported in English, and pages show the
+labels in the reader's language through `|translated`.
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
+
+from webapp.services.messages import N_
 
 
 class Action(StrEnum):
@@ -25,9 +29,18 @@ class Action(StrEnum):
 
     @property
     def label(self) -> str:
-        return self.value.capitalize()
+        return ACTION_LABELS[self]
 
 
+ACTION_LABELS = {
+    Action.CREATE: N_("Create"),
+    Action.UPDATE: N_("Update"),
+    Action.DELETE: N_("Delete"),
+    Action.DEACTIVATE: N_("Deactivate"),
+    Action.UNCHANGED: N_("Unchanged"),
+    Action.SKIP: N_("Skip"),
+    Action.ERROR: N_("Error"),
+}
 WRITE_ACTIONS = frozenset({Action.CREATE, Action.UPDATE, Action.DELETE, Action.DEACTIVATE})
 ACTION_ORDER = [
     Action.ERROR,
@@ -50,12 +63,46 @@ class PlanStatus(StrEnum):
     EXPIRED = "expired"  # not applied in time; can no longer be applied
     FAILED = "failed"  # an atomic plan whose apply failed as a whole; nothing was written
 
+    @property
+    def label(self) -> str:
+        return PLAN_STATUS_LABELS[self]
+
+
+PLAN_STATUS_LABELS = {
+    PlanStatus.PREVIEWED: N_("Previewed"),
+    PlanStatus.APPLYING: N_("Applying"),
+    PlanStatus.APPLIED: N_("Applied"),
+    PlanStatus.STALE: N_("Stale"),
+    PlanStatus.EXPIRED: N_("Expired"),
+    PlanStatus.FAILED: N_("Failed"),
+}
+
+
+# The stored values themselves, as messages name them ("Plan #7 is previewed."): marked so a page translates
+# them inside such a message.
+STATUS_WORDS = (
+    N_("previewed"),
+    N_("applying"),
+    N_("applied"),
+    N_("stale"),
+    N_("expired"),
+    N_("failed"),
+    N_("queued"),
+    N_("running"),
+    N_("done"),
+    N_("cancelled"),
+)
+
 
 class RowOutcome(StrEnum):
     """What happened to one write row when its plan was applied."""
 
     APPLIED = "applied"
     FAILED = "failed"
+
+    @property
+    def label(self) -> str:
+        return N_("Applied") if self is RowOutcome.APPLIED else N_("Failed")
 
 
 class EffectKind(StrEnum):
@@ -84,12 +131,12 @@ class EffectKind(StrEnum):
 
 
 EFFECT_LABELS = {
-    EffectKind.CERTIFICATE_UNAVAILABLE: "Certificate made unavailable",
-    EffectKind.CERTIFICATE_ISSUED: "Certificate issued or changed",
-    EffectKind.CREDIT_STATUS: "Credit status changes",
-    EffectKind.ACADEMY_DEACTIVATED: "Academy deactivated",
-    EffectKind.ATTEMPT_ARCHIVED: "Attempt archived",
-    EffectKind.SUPPORT_NOTIFIED: "Support notified",
+    EffectKind.CERTIFICATE_UNAVAILABLE: N_("Certificate made unavailable"),
+    EffectKind.CERTIFICATE_ISSUED: N_("Certificate issued or changed"),
+    EffectKind.CREDIT_STATUS: N_("Credit status changes"),
+    EffectKind.ACADEMY_DEACTIVATED: N_("Academy deactivated"),
+    EffectKind.ATTEMPT_ARCHIVED: N_("Attempt archived"),
+    EffectKind.SUPPORT_NOTIFIED: N_("Support notified"),
 }
 EFFECT_SUMMARIES = {
     EffectKind.CERTIFICATE_UNAVAILABLE: (
@@ -121,7 +168,9 @@ class RowFilter(StrEnum):
 
     @property
     def label(self) -> str:
-        return "Errors" if self is RowFilter.ERROR else self.value.capitalize()
+        if self is RowFilter.ERROR:
+            return N_("Errors")
+        return N_("Failed") if self is RowFilter.FAILED else Action(self.value).label
 
     @property
     def action(self) -> Action | None:
@@ -141,10 +190,18 @@ class Pacing(StrEnum):
     INSTRUCTOR = "instructor"
     SELF = "self"
 
+    @property
+    def label(self) -> str:
+        return N_("Instructor") if self is Pacing.INSTRUCTOR else N_("Self")
+
 
 class CourseRole(StrEnum):
     STAFF = "staff"
     INSTRUCTOR = "instructor"
+
+    @property
+    def label(self) -> str:
+        return N_("Staff") if self is CourseRole.STAFF else N_("Instructor")
 
 
 class EnrollmentMode(StrEnum):
@@ -163,14 +220,14 @@ class EnrollmentMode(StrEnum):
 
 
 ENROLLMENT_MODE_LABELS = {  # the platform's course-mode names
-    EnrollmentMode.AUDIT: "Audit",
-    EnrollmentMode.HONOR: "Honor",
-    EnrollmentMode.VERIFIED: "Verified",
-    EnrollmentMode.PROFESSIONAL: "Professional",
-    EnrollmentMode.NO_ID_PROFESSIONAL: "Professional (no ID)",
-    EnrollmentMode.MASTERS: "Master's",
-    EnrollmentMode.CREDIT: "Credit",
-    EnrollmentMode.EXECUTIVE_EDUCATION: "Executive Education",
+    EnrollmentMode.AUDIT: N_("Audit"),
+    EnrollmentMode.HONOR: N_("Honor"),
+    EnrollmentMode.VERIFIED: N_("Verified"),
+    EnrollmentMode.PROFESSIONAL: N_("Professional"),
+    EnrollmentMode.NO_ID_PROFESSIONAL: N_("Professional (no ID)"),
+    EnrollmentMode.MASTERS: N_("Master's"),
+    EnrollmentMode.CREDIT: N_("Credit"),
+    EnrollmentMode.EXECUTIVE_EDUCATION: N_("Executive Education"),
 }
 
 
@@ -200,7 +257,7 @@ class CertificateStatus(StrEnum):
     @property
     def label(self) -> str:
         """The platform's badge words (domain §1.1); statuses without one read as their words."""
-        return CERTIFICATE_STATUS_LABELS.get(self, self.value.replace("_", " ").capitalize())
+        return CERTIFICATE_STATUS_LABELS[self]
 
 
 PASSING_CERTIFICATE_STATUSES = frozenset({CertificateStatus.DOWNLOADABLE, CertificateStatus.GENERATING})
@@ -224,23 +281,32 @@ class CertificateFilter(StrEnum):
 
 
 CERTIFICATE_FILTER_LABELS = {  # exactly the platform's filter words (domain §1.1)
-    CertificateFilter.ALL: "All Learners",
-    CertificateFilter.RECEIVED: "Received",
-    CertificateFilter.NOT_RECEIVED: "Not Received",
-    CertificateFilter.AUDIT_PASSING: "Audit - Passing",
-    CertificateFilter.AUDIT_NOT_PASSING: "Audit - Not Passing",
-    CertificateFilter.ERROR_STATE: "Error State",
-    CertificateFilter.GRANTED_EXCEPTIONS: "Granted Exceptions",
-    CertificateFilter.INVALIDATED: "Invalidated",
+    CertificateFilter.ALL: N_("All Learners"),
+    CertificateFilter.RECEIVED: N_("Received"),
+    CertificateFilter.NOT_RECEIVED: N_("Not Received"),
+    CertificateFilter.AUDIT_PASSING: N_("Audit - Passing"),
+    CertificateFilter.AUDIT_NOT_PASSING: N_("Audit - Not Passing"),
+    CertificateFilter.ERROR_STATE: N_("Error State"),
+    CertificateFilter.GRANTED_EXCEPTIONS: N_("Granted Exceptions"),
+    CertificateFilter.INVALIDATED: N_("Invalidated"),
 }
 
 CERTIFICATE_STATUS_LABELS = {  # the badges use the filters' words
-    CertificateStatus.DOWNLOADABLE: "Received",
-    CertificateStatus.NOTPASSING: "Not Received",
-    CertificateStatus.UNAVAILABLE: "Not Received",
-    CertificateStatus.AUDIT_PASSING: "Audit - Passing",
-    CertificateStatus.AUDIT_NOTPASSING: "Audit - Not Passing",
-    CertificateStatus.ERROR: "Error State",
+    CertificateStatus.DOWNLOADABLE: N_("Received"),
+    CertificateStatus.NOTPASSING: N_("Not Received"),
+    CertificateStatus.UNAVAILABLE: N_("Not Received"),
+    CertificateStatus.AUDIT_PASSING: N_("Audit - Passing"),
+    CertificateStatus.AUDIT_NOTPASSING: N_("Audit - Not Passing"),
+    CertificateStatus.ERROR: N_("Error State"),
+    CertificateStatus.GENERATING: N_("Generating"),
+    CertificateStatus.UNVERIFIED: N_("Unverified"),
+    CertificateStatus.RESTRICTED: N_("Restricted"),
+    CertificateStatus.DELETED: N_("Deleted"),
+    CertificateStatus.DELETING: N_("Deleting"),
+    CertificateStatus.AUDITING: N_("Auditing"),
+    CertificateStatus.HONOR_PASSING: N_("Honor passing"),
+    CertificateStatus.INVALIDATED: N_("Invalidated"),
+    CertificateStatus.REQUESTING: N_("Requesting"),
 }
 
 
@@ -253,7 +319,7 @@ class SpecialCase(StrEnum):
 
     @property
     def label(self) -> str:
-        return {"exception": "Exception", "invalidated": "Invalidation", "": ""}[self.value]
+        return {"exception": N_("Exception"), "invalidated": N_("Invalidation"), "": ""}[self.value]
 
 
 class GenerationScope(StrEnum):
@@ -264,7 +330,7 @@ class GenerationScope(StrEnum):
 
     @property
     def label(self) -> str:
-        return {"all": "All Learners", "exceptions": "For exceptions"}[self.value]
+        return {"all": N_("All Learners"), "exceptions": N_("For exceptions")}[self.value]
 
 
 class AttemptStatus(StrEnum):
@@ -289,6 +355,10 @@ class AttemptStatus(StrEnum):
     ONBOARDING_EXPIRED = "onboarding_expired"
 
     @property
+    def label(self) -> str:
+        return ATTEMPT_STATUS_LABELS[self]
+
+    @property
     def is_completed(self) -> bool:
         return self not in INCOMPLETE_ATTEMPT_STATUSES
 
@@ -297,6 +367,25 @@ class AttemptStatus(StrEnum):
         return self in INCOMPLETE_ATTEMPT_STATUSES
 
 
+ATTEMPT_STATUS_LABELS = {
+    AttemptStatus.ELIGIBLE: N_("Eligible"),
+    AttemptStatus.CREATED: N_("Created"),
+    AttemptStatus.DOWNLOAD_SOFTWARE_CLICKED: N_("Download software clicked"),
+    AttemptStatus.READY_TO_START: N_("Ready to start"),
+    AttemptStatus.STARTED: N_("Started"),
+    AttemptStatus.READY_TO_SUBMIT: N_("Ready to submit"),
+    AttemptStatus.DECLINED: N_("Declined"),
+    AttemptStatus.TIMED_OUT: N_("Timed out"),
+    AttemptStatus.SUBMITTED: N_("Submitted"),
+    AttemptStatus.SECOND_REVIEW_REQUIRED: N_("Second review required"),
+    AttemptStatus.VERIFIED: N_("Verified"),
+    AttemptStatus.REJECTED: N_("Rejected"),
+    AttemptStatus.ERROR: N_("Error"),
+    AttemptStatus.ONBOARDING_MISSING: N_("Onboarding missing"),
+    AttemptStatus.ONBOARDING_PENDING: N_("Onboarding pending"),
+    AttemptStatus.ONBOARDING_FAILED: N_("Onboarding failed"),
+    AttemptStatus.ONBOARDING_EXPIRED: N_("Onboarding expired"),
+}
 INCOMPLETE_ATTEMPT_STATUSES = frozenset(
     {
         AttemptStatus.ELIGIBLE,
@@ -323,10 +412,10 @@ class ReviewStatus(StrEnum):
 
 
 REVIEW_STATUS_LABELS = {
-    ReviewStatus.PASSED: "Passed",
-    ReviewStatus.VIOLATION: "Rules violation",
-    ReviewStatus.SUSPICIOUS: "Suspicious",
-    ReviewStatus.NOT_REVIEWED: "Not reviewed",
+    ReviewStatus.PASSED: N_("Passed"),
+    ReviewStatus.VIOLATION: N_("Rules violation"),
+    ReviewStatus.SUSPICIOUS: N_("Suspicious"),
+    ReviewStatus.NOT_REVIEWED: N_("Not reviewed"),
 }
 
 
@@ -338,6 +427,15 @@ class ProviderReviewStatus(StrEnum):
     SUSPICIOUS = "Suspicious"
     NOT_REVIEWED = "Not Reviewed"
 
+    @property
+    def label(self) -> str:
+        return {
+            "Clean": N_("Clean"),
+            "Rules Violation": N_("Rules Violation"),
+            "Suspicious": N_("Suspicious"),
+            "Not Reviewed": N_("Not Reviewed"),
+        }[self.value]
+
 
 class CreditStatus(StrEnum):
     """Credit requirement status for namespace proctored_exam."""
@@ -346,6 +444,15 @@ class CreditStatus(StrEnum):
     SUBMITTED = "submitted"
     DECLINED = "declined"
     FAILED = "failed"
+
+    @property
+    def label(self) -> str:
+        return {
+            "satisfied": N_("Satisfied"),
+            "submitted": N_("Submitted"),
+            "declined": N_("Declined"),
+            "failed": N_("Failed"),
+        }[self.value]
 
 
 class Grade(StrEnum):
@@ -356,6 +463,12 @@ class Grade(StrEnum):
     IN_PROGRESS = "In Progress"
     AUDIT = "Audit"
 
+    @property
+    def label(self) -> str:
+        return {"Pass": N_("Pass"), "Fail": N_("Fail"), "In Progress": N_("In Progress"), "Audit": N_("Audit")}[
+            self.value
+        ]
+
 
 class Switch(StrEnum):
     """A setting shown as on or off (certificate generation)."""
@@ -363,12 +476,20 @@ class Switch(StrEnum):
     ON = "on"
     OFF = "off"
 
+    @property
+    def label(self) -> str:
+        return N_("On") if self is Switch.ON else N_("Off")
+
 
 class AcademyState(StrEnum):
     """An academy's state as the list shows it."""
 
     ACTIVE = "active"  # offered; synced from the catalog
     INACTIVE = "inactive"  # kept for history; no longer offered (e.g. deactivated by a sync)
+
+    @property
+    def label(self) -> str:
+        return N_("Active") if self is AcademyState.ACTIVE else N_("Inactive")
 
 
 class InvalidationState(StrEnum):
@@ -380,7 +501,7 @@ class InvalidationState(StrEnum):
 
     @property
     def label(self) -> str:
-        return {"all": "All", "active": "Active", "revalidated": "Re-validated"}[self.value]
+        return {"all": N_("All"), "active": N_("Active"), "revalidated": N_("Re-validated")}[self.value]
 
 
 class SkipReason(StrEnum):
@@ -398,11 +519,11 @@ class SkipReason(StrEnum):
 
 
 SKIP_LABELS = {
-    SkipReason.COURSE_UNKNOWN: "Course unknown",
-    SkipReason.NO_CONSENT: "No data-sharing consent",
-    SkipReason.AUDIT_NOT_REPORTED: "Audit/honor, audit reporting off",
-    SkipReason.NO_GRADE: "No grade record",
-    SkipReason.UNCHANGED: "Unchanged since last export",
+    SkipReason.COURSE_UNKNOWN: N_("Course unknown"),
+    SkipReason.NO_CONSENT: N_("No data-sharing consent"),
+    SkipReason.AUDIT_NOT_REPORTED: N_("Audit/honor, audit reporting off"),
+    SkipReason.NO_GRADE: N_("No grade record"),
+    SkipReason.UNCHANGED: N_("Unchanged since last export"),
 }
 
 
@@ -412,7 +533,7 @@ def label_of(value: object, of: type[StrEnum] | None = None) -> str:
     if value is None or value == "":
         return "—"
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return N_("yes") if value else N_("no")
     member = value if isinstance(value, StrEnum) else _member_of(of, str(value))
     if member is None:
         return str(value)
@@ -523,14 +644,14 @@ BADGES: dict[type[StrEnum], dict[StrEnum, str]] = {
 
 # Audit event actions (stored codes, stable in the CSV) and the words staff read for them.
 AUDIT_ACTION_LABELS: dict[str, str] = {
-    "plan.apply": "Plan applied",
-    "plan.recover": "Plan recovered after its worker stopped",
-    "plan.stale": "Plan found stale at apply",
-    "login.failed": "Failed login",
-    "completion.export": "Completion export downloaded",
-    "certificates.generation": "Learner self-generation switched",
-    "proctoring.review": "Provider review received",
-    "proctoring.second_review": "Second review recorded",
+    "plan.apply": N_("Plan applied"),
+    "plan.recover": N_("Plan recovered after its worker stopped"),
+    "plan.stale": N_("Plan found stale at apply"),
+    "login.failed": N_("Failed login"),
+    "completion.export": N_("Completion export downloaded"),
+    "certificates.generation": N_("Learner self-generation switched"),
+    "proctoring.review": N_("Provider review received"),
+    "proctoring.second_review": N_("Second review recorded"),
 }
 
 
@@ -555,11 +676,11 @@ class JobStatus(StrEnum):
     @property
     def label(self) -> str:
         return {
-            JobStatus.QUEUED: "Waiting for a worker",
-            JobStatus.RUNNING: "Running",
-            JobStatus.DONE: "Done",
-            JobStatus.FAILED: "Failed",
-            JobStatus.CANCELLED: "Cancelled",
+            JobStatus.QUEUED: N_("Waiting for a worker"),
+            JobStatus.RUNNING: N_("Running"),
+            JobStatus.DONE: N_("Done"),
+            JobStatus.FAILED: N_("Failed"),
+            JobStatus.CANCELLED: N_("Cancelled"),
         }[self]
 
 
@@ -568,6 +689,10 @@ class JobKind(StrEnum):
 
     PLAN = "plan"  # read an input, decide every row, save the previewed plan
     APPLY = "apply"  # apply a previewed plan
+
+    @property
+    def label(self) -> str:
+        return N_("Plan") if self is JobKind.PLAN else N_("Apply")
 
 
 class JobPhase(StrEnum):
@@ -582,9 +707,9 @@ class JobPhase(StrEnum):
     @property
     def label(self) -> str:
         return {
-            JobPhase.WAITING: "Waiting",
-            JobPhase.READING: "Reading the input",
-            JobPhase.DECIDING: "Deciding each row",
-            JobPhase.SAVING: "Saving the plan",
-            JobPhase.APPLYING: "Applying",
+            JobPhase.WAITING: N_("Waiting"),
+            JobPhase.READING: N_("Reading the input"),
+            JobPhase.DECIDING: N_("Deciding each row"),
+            JobPhase.SAVING: N_("Saving the plan"),
+            JobPhase.APPLYING: N_("Applying"),
         }[self]

@@ -24,12 +24,12 @@ from webapp.extensions import db
 from webapp.models import LoginThrottle, User
 from webapp.services import audit
 from webapp.services.errors import InputRefused, ServiceError
+from webapp.services.messages import english, rule_message
 from webapp.services.permissions import find_user
 from webapp.timeutil import utcnow
-from webapp.wording import plural
 
 FAILED_LOGIN = "login.failed"
-GENERIC_FAILURE = "Unknown username or email, or wrong password."
+GENERIC_FAILURE = rule_message("Unknown username or email, or wrong password.")
 
 
 class LoginRefused(InputRefused):
@@ -98,8 +98,10 @@ def _dummy_hash() -> str:
 
 def _throttled() -> LoginThrottled:
     minutes = max(1, current_app.config["LOGIN_LOCKOUT_SECONDS"] // 60)
+    if minutes == 1:
+        return LoginThrottled(rule_message("Too many failed logins. Wait {n} minute and try again.", n=minutes))
     return LoginThrottled(
-        "Too many failed logins. Wait " + plural(minutes, "{n} minute", "{n} minutes") + " and try again."
+        rule_message("Too many failed logins. Wait {n} minutes and try again.", n=format(minutes, ","))
     )
 
 
@@ -123,13 +125,14 @@ def authenticate(identifier: str, password: str, remote_addr: str = "") -> User:
     stored = user.password_hash if user is not None and user.password_hash else _dummy_hash()
     matches = check_password_hash(stored, password or "")
     if user is None or not user.is_active or not user.password_hash or not matches:
-        audit.record(
-            FAILED_LOGIN,
-            None,
-            actor_name=identifier,
-            remote_addr=remote_addr,
-            summary=f"Failed login for {identifier!r}",
-        )
+        with english():
+            audit.record(
+                FAILED_LOGIN,
+                None,
+                actor_name=identifier,
+                remote_addr=remote_addr,
+                summary=rule_message("Failed login for {identifier}", identifier=repr(identifier)),
+            )
         db.session.commit()
         _slow_down(_attempts(pair_key))
         raise LoginRefused(GENERIC_FAILURE)
@@ -171,16 +174,18 @@ def create_staff(username: str, email: str, password: str, *, is_global: bool, c
     from webapp.services.permissions import get_course
 
     if not username.strip() or "@" not in email:
-        raise ServiceError("A username and a valid email are required.")
+        raise ServiceError(rule_message("A username and a valid email are required."))
     if len(password) < 8 and not current_app.config.get("DEMO_ALLOW_SHORT_PASSWORDS"):
-        raise ServiceError("The password must have at least 8 characters.")
+        raise ServiceError(rule_message("The password must have at least {count} characters.", count=8))
     courses = [get_course(key) for key in course_keys]
     # By exact username and exact email (both case-insensitive), not find_user: a username may be another
     # user's email, and find_user would take that user.
     user = db.session.scalar(select(User).where(func.lower(User.username) == username.strip().lower()))
     clash = db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
     if clash is not None and clash is not user:
-        raise ServiceError(f"The email {email} is already used by {clash.username}.")
+        raise ServiceError(
+            rule_message("The email {email} is already used by {username}.", email=email, username=clash.username)
+        )
     if user is None:
         user = User(username=username.strip(), email=email.strip())
         db.session.add(user)

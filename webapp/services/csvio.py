@@ -24,6 +24,7 @@ from typing import BinaryIO
 from flask import current_app, has_app_context
 
 from webapp.services.errors import InputRefused
+from webapp.services.messages import N_, english, rule_message
 
 ENCODINGS = {"utf-8": "utf-8-sig", "cp1252": "cp1252"}
 ENCODING_LABELS = {"utf-8": "UTF-8 (also with BOM)", "cp1252": "Windows-1252 (older Excel)"}
@@ -102,11 +103,17 @@ class Columns:
         names = [header_name(c) for c in header]
         plan = [[names.index(n) for n in aliases if n in names] for _, aliases in self.wanted]
         if not plan[0]:
-            found = ", ".join(f"“{c.strip().lstrip(chr(0xFEFF))}”" for c in header if c.strip()) or "none"
+            found = ", ".join(f"“{c.strip().lstrip(chr(0xFEFF))}”" for c in header if c.strip()) or N_("none")
             column, aliases = self.required
             raise CsvRefused(
-                f"Row 1 is a header, but it has no {column} column (columns found: {found}). "
-                f"Name the column that holds it {', '.join(aliases[:-1])} or {aliases[-1]}."
+                rule_message(
+                    "Row 1 is a header, but it has no {column} column (columns found: {found}). "
+                    "Name the column that holds it {names} or {last}.",
+                    column=column,
+                    found=found,
+                    names=", ".join(aliases[:-1]),
+                    last=aliases[-1],
+                )
             )
         return plan
 
@@ -135,9 +142,11 @@ def check_csv_filename(filename: str | None) -> str:
     """The upload's name, if it ends in .csv (any case); else the whole file is refused."""
     name = (filename or "").strip()
     if not name:
-        raise CsvRefused("Choose a CSV file to upload.")
+        raise CsvRefused(rule_message("Choose a CSV file to upload."))
     if not name.lower().endswith(".csv"):
-        raise CsvRefused(f"“{name}” is not a .csv file. Save the sheet as “CSV UTF-8” and upload that.")
+        raise CsvRefused(
+            rule_message("“{name}” is not a .csv file. Save the sheet as “CSV UTF-8” and upload that.", name=name)
+        )
     return name
 
 
@@ -173,13 +182,22 @@ def _decoded_lines(
     than MAX_ROW_BYTES is neither decoded nor parsed: it is counted in `long_lines` and read as empty."""
     codec = ENCODINGS.get(encoding)
     if codec is None:
-        raise CsvRefused(f"Unknown encoding {encoding!r}: choose one of {', '.join(ENCODINGS)}.")
+        raise CsvRefused(
+            rule_message(
+                "Unknown encoding {encoding}: choose one of {choices}.",
+                encoding=repr(encoding),
+                choices=", ".join(ENCODINGS),
+            )
+        )
     seen = 0
     for line_number, raw in enumerate(_raw_lines(stream), start=1):
         seen += len(raw)
         if max_bytes is not None and seen > max_bytes:
             raise CsvRefused(
-                f"The file is larger than the {max_bytes // (1024 * 1024)} MB limit. Split it and upload the parts."
+                rule_message(
+                    "The file is larger than the {limit} MB limit. Split it and upload the parts.",
+                    limit=max_bytes // (1024 * 1024),
+                )
             )
         if long_lines is not None and len(raw) > MAX_ROW_BYTES:
             long_lines[line_number] = len(raw.rstrip(b"\r\n"))
@@ -192,16 +210,32 @@ def _decoded_lines(
         except UnicodeDecodeError as error:
             bad = raw[error.start : error.start + 1].hex()
             raise CsvRefused(
-                f"Line {line_number}: byte 0x{bad} at position {error.start + 1} is not valid "
-                f"{'UTF-8' if encoding == 'utf-8' else encoding}. Save the file as “CSV UTF-8” in your "
-                "spreadsheet, or choose the Windows-1252 encoding on the upload form."
+                rule_message(
+                    "Line {line}: byte 0x{byte} at position {position} is not valid {encoding}. Save the file as "
+                    "“CSV UTF-8” in your spreadsheet, or choose the Windows-1252 encoding on the upload form.",
+                    line=line_number,
+                    byte=bad,
+                    position=error.start + 1,
+                    encoding="UTF-8" if encoding == "utf-8" else encoding,
+                )
             ) from None
         if text.count("\x00") * 4 > len(text):  # NUL-heavy: UTF-16 or binary; a stray NUL is a row error
-            raise CsvRefused(f"Line {line_number} is mostly NUL bytes: this is not a text CSV file.")
+            raise CsvRefused(
+                rule_message("Line {line} is mostly NUL bytes: this is not a text CSV file.", line=line_number)
+            )
         yield text
 
 
 UNSTORABLE = re.compile(r"[\x00\ud800-\udfff]")  # NUL and lone surrogates: PostgreSQL cannot store them as text
+
+
+def unstorable_at(value: str) -> tuple[str, int] | None:
+    """(what, position) of the first character of a text value that cannot be stored, or None when it can."""
+    match = UNSTORABLE.search(value or "")
+    if match is None:
+        return None
+    what = N_("a NUL character (\\x00)") if match.group() == "\x00" else N_("an invalid character")
+    return what, match.start() + 1
 
 
 def unstorable_text(field: str, value: str) -> str | None:
@@ -209,11 +243,15 @@ def unstorable_text(field: str, value: str) -> str | None:
 
     The shared input check of forms and CSV rows, so SQLite and PostgreSQL answer the same.
     """
-    match = UNSTORABLE.search(value or "")
-    if match is None:
+    found = unstorable_at(value)
+    if found is None:
         return None
-    what = "a NUL character (\\x00)" if match.group() == "\x00" else "an invalid character"
-    return f"{field} contains {what} at position {match.start() + 1}, which cannot be stored; remove it"
+    return rule_message(
+        "{field} contains {what} at position {position}, which cannot be stored; remove it",
+        field=field,
+        what=found[0],
+        position=found[1],
+    )
 
 
 _IDENTIFIER = re.compile(r"^[^\s,;]+$")
@@ -284,10 +322,18 @@ def read_csv(
         except StopIteration:
             return
         except csv.Error as error:
-            raise CsvRefused(f"Row {row + 1} (line {reader.line_num}) cannot be read: {error}.") from None
+            raise CsvRefused(
+                rule_message(
+                    "Row {row} (line {line}) cannot be read: {error}.", row=row + 1, line=reader.line_num, error=error
+                )
+            ) from None
         row += 1
         if row > max_rows:
-            raise CsvRefused(f"The file has more than {max_rows:,} rows. Split it and upload the parts.")
+            raise CsvRefused(
+                rule_message(
+                    "The file has more than {count} rows. Split it and upload the parts.", count=format(max_rows, ",")
+                )
+            )
         cells = _trim(cells)
         if long_lines and (longest := long_lines.longest_between(first_line, reader.line_num)):
             yield CsvRecord(row, [], RecordKind.DATA, problem=_too_long(longest))
@@ -304,12 +350,29 @@ def read_csv(
 
 
 def _too_long(length: int) -> str:
-    return f"the row is {length:,} bytes long, more than a row may hold ({MAX_ROW_BYTES:,}); its cells are not kept"
+    return rule_message(
+        "the row is {length} bytes long, more than a row may hold ({most}); its cells are not kept",
+        length=format(length, ","),
+        most=format(MAX_ROW_BYTES, ","),
+    )
 
 
 def _too_wide(cells: list[str], columns: Columns) -> str:
     names = [name for name, _ in columns.wanted]
-    return f"{len(cells):,} cells; expected at most {len(names)}: {' and '.join(names)} (the cells are not kept)"
+    if len(names) == 1:
+        return rule_message(
+            "{count} cells; expected at most {most}: {names} (the cells are not kept)",
+            count=format(len(cells), ","),
+            most=len(names),
+            names=names[0],
+        )
+    return rule_message(
+        "{count} cells; expected at most {most}: {names} and {last} (the cells are not kept)",
+        count=format(len(cells), ","),
+        most=len(names),
+        names=" and ".join(names[:-1]),
+        last=names[-1],
+    )
 
 
 # ---------------------------------------------------------------------------------------------- out
@@ -360,15 +423,18 @@ def csv_lines(
     """Stream a CSV download: BOM + header first, then chunks of rows (`chunk_rows`, default the setting),
     every cell formula-safe and quoted wherever a spreadsheet of any locale could split it."""
     chunk_rows = chunk_rows or output_chunk_rows()
-    yield "\ufeff" + _line(header)
-    chunk: list[str] = []
-    for row in rows:
-        chunk.append(_line(row))
-        if len(chunk) == chunk_rows:
-            yield "".join(chunk)
-            chunk.clear()
-    if chunk:
-        yield "".join(chunk)
+    # Each chunk is built inside `english()` (the rows may be built lazily, as the chunk pulls them), and
+    # yielded outside it: a download is the same bytes whatever the reader's language.
+    with english():
+        first = "\ufeff" + _line(header)
+    yield first
+    source = iter(rows)
+    while True:
+        with english():
+            chunk = "".join(_line(row) for row in itertools.islice(source, chunk_rows))
+        if not chunk:
+            return
+        yield chunk
 
 
 def write_csv_file(path: str, header: Iterable[object], rows: Iterable[Iterable[object]]) -> None:

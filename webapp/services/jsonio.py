@@ -15,6 +15,7 @@ from flask import current_app, has_app_context
 
 from webapp.services.csvio import UNSTORABLE
 from webapp.services.errors import InputRefused, ServiceError
+from webapp.services.messages import N_, rule_message
 
 MAX_DEPTH = 64  # nested objects / lists; the JSON columns' writer refuses 255, real payloads use fewer than 10
 MAX_VALUES = 1_000_000  # values (objects, lists, scalars) in one document: about 100 MB once parsed
@@ -32,7 +33,7 @@ class NotStorable(ValueError):
 
 
 def _refuse_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON number")
+    raise ValueError(rule_message("{name} is not a JSON number", name=name))
 
 
 def _value_count(text: str) -> int:
@@ -49,13 +50,15 @@ def field_path(path: list[str | int]) -> str:
     for position, step in enumerate(path):
         if isinstance(step, int):
             if position == 0:
-                item = f"item {step + 1}"
+                item = rule_message("item {number}", number=step + 1)
             else:
                 parts.append(f"[{step}]")
         else:
             parts.append(("." if parts else "") + step)
-    name = f"field “{''.join(parts)}”" if parts else ""
-    return ", ".join(p for p in (item, name) if p) or "the document"
+    name = rule_message("field “{name}”", name="".join(parts)) if parts else ""
+    if item and name:
+        return rule_message("{item}, {field}", item=item, field=name)
+    return item or name or N_("the document")
 
 
 def check_storable(value: Any) -> None:
@@ -68,14 +71,26 @@ def _check(value: Any, path: list[str | int], depth: int) -> None:
     """Refuse (naming the field) a value that cannot be stored: recursion is bounded by MAX_DEPTH."""
     if isinstance(value, str):
         if UNSTORABLE.search(value):
-            raise NotStorable(f"{field_path(path)} contains {_what(value)}, which cannot be stored")
+            raise NotStorable(
+                rule_message(
+                    "{field} contains {what}, which cannot be stored", field=field_path(path), what=_what(value)
+                )
+            )
     elif isinstance(value, dict | list):
         if depth >= MAX_DEPTH:
-            raise NotStorable(f"{field_path(path)} is nested more than {MAX_DEPTH} levels deep")
+            raise NotStorable(
+                rule_message("{field} is nested more than {depth} levels deep", field=field_path(path), depth=MAX_DEPTH)
+            )
         entries = value.items() if isinstance(value, dict) else enumerate(value)
         for key, item in entries:
             if isinstance(key, str) and UNSTORABLE.search(key):
-                raise NotStorable(f"{field_path(path)} has a field name with {_what(key)}, which cannot be stored")
+                raise NotStorable(
+                    rule_message(
+                        "{field} has a field name with {what}, which cannot be stored",
+                        field=field_path(path),
+                        what=_what(key),
+                    )
+                )
             path.append(key)
             _check(item, path, depth + 1)
             path.pop()
@@ -83,38 +98,54 @@ def _check(value: Any, path: list[str | int], depth: int) -> None:
         digits = str(value)
         shown = digits if len(digits) <= 40 else digits[:40] + "…"
         raise NotStorable(
-            f"{field_path(path)} holds the number {shown}, too large to store (integers must fit in 64 bits)"
+            rule_message(
+                "{field} holds the number {number}, too large to store (integers must fit in 64 bits)",
+                field=field_path(path),
+                number=shown,
+            )
         )
 
 
 def _what(text: str) -> str:
     match = UNSTORABLE.search(text)
     assert match is not None
-    return "a NUL character (\\x00)" if match.group() == "\x00" else "an unpaired surrogate (\\ud800–\\udfff)"
+    return N_("a NUL character (\\x00)") if match.group() == "\x00" else N_("an unpaired surrogate (\\ud800–\\udfff)")
 
 
 def loads(text: str, *, what: str, error: type[ServiceError] = JsonRefused) -> Any:
     """Parse JSON text; any problem raises `error` naming `what`, with the line and column, or the field."""
     if _value_count(text) > MAX_VALUES:
         raise error(
-            f"{what} holds more than {MAX_VALUES:,} JSON values: split it and upload the parts."
+            rule_message(
+                "{what} holds more than {count} JSON values: split it and upload the parts.",
+                what=what,
+                count=format(MAX_VALUES, ","),
+            )
         ) from NotStorable()
     try:
         value = json.loads(text, parse_constant=_refuse_constant)
         check_storable(value)
         return value
     except NotStorable as problem:
-        raise error(f"{what} cannot be stored: {problem}.") from problem
+        raise error(rule_message("{what} cannot be stored: {problem}.", what=what, problem=problem)) from problem
     except json.JSONDecodeError as problem:
         raise error(
-            f"{what} is not valid JSON: {problem.msg} at line {problem.lineno}, column {problem.colno}."
+            rule_message(
+                "{what} is not valid JSON: {problem} at line {line}, column {column}.",
+                what=what,
+                problem=problem.msg,
+                line=problem.lineno,
+                column=problem.colno,
+            )
         ) from None
     except RecursionError:
-        raise error(f"{what} cannot be stored: it is nested too deeply.") from NotStorable()
+        raise error(rule_message("{what} cannot be stored: it is nested too deeply.", what=what)) from NotStorable()
     except ValueError as problem:  # NaN / Infinity, or an integer with more digits than Python converts
         if "digits" in str(problem):
-            raise error(f"{what} cannot be stored: a number has too many digits.") from NotStorable()
-        raise error(f"{what} is not valid JSON here: {problem}.") from None
+            raise error(
+                rule_message("{what} cannot be stored: a number has too many digits.", what=what)
+            ) from NotStorable()
+        raise error(rule_message("{what} is not valid JSON here: {problem}.", what=what, problem=problem)) from None
 
 
 def parsed_but_refused(refusal: BaseException) -> bool:
@@ -132,15 +163,25 @@ def decode_json(raw: bytes, *, what: str, error: type[ServiceError] = JsonRefuse
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as problem:
-        raise error(f"{what} is not UTF-8 text (bad byte at position {problem.start}).") from None
+        raise error(
+            rule_message(
+                "{what} is not UTF-8 text (bad byte at position {position}).", what=what, position=problem.start
+            )
+        ) from None
     if not text.strip():
-        raise error(f"{what} is empty: expected JSON.")
+        raise error(rule_message("{what} is empty: expected JSON.", what=what))
     return loads(text, what=what, error=error)
 
 
 def too_many_items(what: str, error: type[ServiceError] = JsonRefused) -> ServiceError:
     """The refusal of an upload with more than `max_items()` items."""
-    return error(f"{what} has more than {max_items():,} items. Split it and upload the parts.")
+    return error(
+        rule_message(
+            "{what} has more than {count} items. Split it and upload the parts.",
+            what=what,
+            count=format(max_items(), ","),
+        )
+    )
 
 
 def limit_items(items: list[Any], *, what: str, error: type[ServiceError] = JsonRefused) -> list[Any]:

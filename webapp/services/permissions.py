@@ -7,6 +7,7 @@ from sqlalchemy import exists, func, select
 from webapp.extensions import db
 from webapp.models import Course, CourseStaff, User
 from webapp.services.errors import NotFound, PermissionDenied
+from webapp.services.messages import N_, rule_message
 from webapp.statuses import CourseRole
 
 
@@ -41,7 +42,7 @@ def may_change_certificates(user: User | None, course: Course) -> bool:
     )
 
 
-CERTIFICATE_CHANGES_HINT = "Only global staff and the course's instructors may change certificates."
+CERTIFICATE_CHANGES_HINT = N_("Only global staff and the course's instructors may change certificates.")
 
 
 def require_certificate_changes(actor: User | None, course: Course) -> Course:
@@ -51,16 +52,24 @@ def require_certificate_changes(actor: User | None, course: Course) -> Course:
     if actor is None:
         return course
     if not is_course_staff(actor, course):
-        raise PermissionDenied(f"You are not staff of {course.key}: ask a global staff member for access.")
+        raise PermissionDenied(
+            rule_message("You are not staff of {course}: ask a global staff member for access.", course=course.key)
+        )
     if not may_change_certificates(actor, course):
-        raise PermissionDenied(f"{CERTIFICATE_CHANGES_HINT} Your role in {course.key} lets you see them only.")
+        raise PermissionDenied(
+            rule_message(
+                "Only global staff and the course's instructors may change certificates. "
+                "Your role in {course} lets you see them only.",
+                course=course.key,
+            )
+        )
     return course
 
 
 def get_course(course_key: str) -> Course:
     course = db.session.scalar(select(Course).where(Course.key == course_key))
     if course is None:
-        raise NotFound(f"There is no course {course_key}.")
+        raise NotFound(rule_message("There is no course {course}.", course=course_key))
     return course
 
 
@@ -68,7 +77,9 @@ def require_course(user: User, course_key: str) -> Course:
     """The course, if the user may act on it; else NotFound / PermissionDenied."""
     course = get_course(course_key)
     if not is_course_staff(user, course):
-        raise PermissionDenied(f"You are not staff of {course_key}: ask a global staff member for access.")
+        raise PermissionDenied(
+            rule_message("You are not staff of {course}: ask a global staff member for access.", course=course_key)
+        )
     return course
 
 
@@ -79,7 +90,7 @@ def course_for(actor: User | None, course_key: str) -> Course:
 
 def require_global_staff(user: User) -> None:
     if not (user and user.is_active and user.is_staff):
-        raise PermissionDenied("Only global staff may do this.")
+        raise PermissionDenied(rule_message("Only global staff may do this."))
 
 
 def courses_for(user: User) -> list[Course]:
@@ -110,5 +121,7 @@ def resolve_actor(identifier: str) -> User:
     """The acting user for CLI `--as`: must exist and be active."""
     user = find_user(identifier)
     if user is None or not user.is_active:
-        raise PermissionDenied(f"There is no active user {identifier!r} to act as.")
+        raise PermissionDenied(
+            rule_message("There is no active user {identifier} to act as.", identifier=repr(identifier))
+        )
     return user

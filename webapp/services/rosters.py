@@ -40,6 +40,8 @@ from webapp.statuses import Action
 
 ROSTER_COLUMNS = ("username_or_email", "notes")
 ROSTER_HEADER = Columns(((ROSTER_COLUMNS[0], IDENTIFIER_HEADERS), (ROSTER_COLUMNS[1], ("notes",))))
+BLANK_ROW = rule_message("blank row")
+NO_IDENTIFIER = rule_message("no username or email in this row")
 FULL_SCAN_MIN = (
     5000  # default of ROSTER_FULL_SCAN_MIN: identifiers above which a scan of the users table may be cheaper
 )
@@ -65,7 +67,10 @@ def roster_items(stream: BinaryIO, *, encoding: str = "utf-8", columns: Columns 
     ]
     if not any(not is_blank(item) for item in items):
         raise CsvRefused(
-            "The file has no learner rows: put one username or email per row (an optional second column holds notes)."
+            rule_message(
+                "The file has no learner rows: put one username or email per row "
+                "(an optional second column holds notes)."
+            )
         )
     return items
 
@@ -220,17 +225,19 @@ def triage(items: Sequence[Item]) -> tuple[list[Decision | None], list[Resolved]
     last_row_of_user: dict[int, int] = {}
     for index, (item, (identifier, notes, blank)) in enumerate(zip(items, fields, strict=True)):
         if blank:
-            decisions[index] = Decision(Action.SKIP, code="blank_row", message="blank row")
+            decisions[index] = Decision(Action.SKIP, code="blank_row", message=BLANK_ROW)
         elif item.data and item.data.get("problem"):
             decisions[index] = Decision(Action.ERROR, code="bad_format", message=str(item.data["problem"]))
         elif len(item.cells) > 2 and len([c for c in item.cells if c.strip()]) > 2:
             decisions[index] = Decision(
                 Action.ERROR,
                 code="bad_format",
-                message=(f"{len(item.cells)} cells; expected username_or_email and optional notes"),
+                message=rule_message(
+                    "{count} cells; expected username_or_email and optional notes", count=len(item.cells)
+                ),
             )
         elif not identifier:
-            decisions[index] = Decision(Action.ERROR, code="bad_format", message="no username or email in this row")
+            decisions[index] = Decision(Action.ERROR, code="bad_format", message=NO_IDENTIFIER)
         elif refusal := unstorable_text(ROSTER_COLUMNS[0], identifier) or unstorable_text(ROSTER_COLUMNS[1], notes):
             decisions[index] = Decision(Action.ERROR, key=identifier.lower(), code="bad_text", message=refusal)
         elif (user := users.get(identifier.lower())) is None:
@@ -255,7 +262,7 @@ def triage(items: Sequence[Item]) -> tuple[list[Decision | None], list[Resolved]
                 key=str(user.id),
                 label=learner_label(user),
                 code="duplicate_row",
-                message=f"same learner as row {items[winner].row}, which supersedes this row",
+                message=rule_message("same learner as row {row}, which supersedes this row", row=items[winner].row),
             )
         else:
             resolved.append(Resolved(index, items[index], user, fields[index][1]))

@@ -15,6 +15,7 @@ from webapp.services.jobs.dispatch import dispatch, redis_connection
 from webapp.services.jobs.recovery import recover_stalled
 from webapp.services.jobs.reporter import cancel_live, live
 from webapp.services.jobs.store import Progress, get_job, latest_for_plan, progress_of, request_cancel
+from webapp.services.messages import rule_message
 from webapp.statuses import JobKind, JobStatus
 from webapp.timeutil import utcnow
 
@@ -72,6 +73,8 @@ def planning_jobs(actor: User | None, course_id: int | None) -> list[Job]:
 def cancel_job(job_id: int, actor: User | None) -> Job:
     job = get_job(job_id, actor)
     if not request_cancel(job):
-        raise NotCancellable(f"Job #{job.id} cannot be cancelled: only a planning job that has not finished can.")
+        raise NotCancellable(
+            rule_message("Job #{job} cannot be cancelled: only a planning job that has not finished can.", job=job.id)
+        )
     cancel_live(job.id)
     return job

@@ -20,9 +20,10 @@ from webapp.models import Job, Plan
 from webapp.services import plans
 from webapp.services.jobs import settings
 from webapp.services.jobs.dispatch import dispatch
+from webapp.services.jobs.store import written_message
+from webapp.services.messages import rule_message
 from webapp.statuses import JobKind, JobStatus, PlanStatus
 from webapp.timeutil import utcnow
-from webapp.wording import plural
 
 
 def _stalled(job_id: int | None) -> Select[int]:
@@ -65,7 +66,9 @@ def _recover_one(job: Job) -> JobStatus | None:
         return None
     if status == JobStatus.QUEUED and job.attempts >= settings.max_attempts():
         status = JobStatus.FAILED
-        message = f"Its worker stopped {job.attempts} times; nothing of it was saved. Start it again."
+        message = rule_message(
+            "Its worker stopped {count} times; nothing of it was saved. Start it again.", count=job.attempts
+        )
     values: dict[str, object] = {"status": status, "message": message, "lease_expires": None}
     if status != JobStatus.QUEUED:
         values |= {"finished": utcnow(), "input": None}
@@ -82,17 +85,19 @@ def _verdict(job: Job) -> tuple[JobStatus | None, str]:
     if job.kind == JobKind.PLAN:
         if job.plan_id is not None:
             return JobStatus.DONE, ""
-        return JobStatus.QUEUED, "Its worker stopped while planning; nothing was saved, so it is planning again."
+        return JobStatus.QUEUED, rule_message(
+            "Its worker stopped while planning; nothing was saved, so it is planning again."
+        )
     plan = db.session.get(Plan, job.plan_id) if job.plan_id is not None else None
     if plan is None:
-        return JobStatus.FAILED, "The plan of this job no longer exists."
+        return JobStatus.FAILED, rule_message("The plan of this job no longer exists.")
     db.session.refresh(plan)
     if plan.status == PlanStatus.APPLIED:
-        return JobStatus.DONE, plural(
-            plan.applied_count, "{n} row written", "{n} rows written"
-        ) + f", {plan.failed_count} failed."
+        return JobStatus.DONE, written_message(plan.applied_count, plan.failed_count)
     if plan.status == PlanStatus.PREVIEWED:
-        return JobStatus.QUEUED, "Its worker stopped while applying; nothing had been written, so it is applying again."
+        return JobStatus.QUEUED, rule_message(
+            "Its worker stopped while applying; nothing had been written, so it is applying again."
+        )
     if plan.status == PlanStatus.APPLYING:
         return None, ""  # a live apply holds the plan: leave both alone
-    return JobStatus.FAILED, plan.message or f"Plan #{plan.id} is {plan.status}."
+    return JobStatus.FAILED, plan.message or plans.plan_is(plan)

@@ -22,6 +22,7 @@ from webapp.extensions import db
 from webapp.models import Job
 from webapp.services.errors import ServiceError
 from webapp.services.jobs import settings
+from webapp.services.messages import rule_message
 from webapp.statuses import JobKind, JobPhase, JobStatus
 from webapp.timeutil import utcnow
 
@@ -53,6 +54,16 @@ def cancel_live(job_id: int) -> None:
         reporter.cancelled.set()
 
 
+# Why a cancelled planning job saved nothing, per phase (stored English; pages translate it).
+CANCELLED_WHILE = {
+    JobPhase.WAITING: rule_message("Cancelled while waiting; nothing was saved."),
+    JobPhase.READING: rule_message("Cancelled while reading the input; nothing was saved."),
+    JobPhase.DECIDING: rule_message("Cancelled while deciding each row; nothing was saved."),
+    JobPhase.SAVING: rule_message("Cancelled while saving the plan; nothing was saved."),
+    JobPhase.APPLYING: rule_message("Cancelled while applying; nothing was saved."),
+}
+
+
 class JobReporter:
     """The engine's progress `Reporter` for one attempt of one job."""
 
@@ -78,14 +89,14 @@ class JobReporter:
                 total = self.total if phase == JobPhase.READING else 0
             self.phase, self.done, self.total = phase, done, total or self.total
         if self.kind == JobKind.PLAN and self.cancelled.is_set():
-            raise JobCancelled(f"Cancelled while {phase.label.lower()}; nothing was saved.")
+            raise JobCancelled(CANCELLED_WHILE[phase])
 
     def saved(self, plan: Plan) -> None:
         """The planning job ends in the plan's own transaction: both commit, or neither."""
         if self.kind != JobKind.PLAN:
             return
         if self.cancelled.is_set():
-            raise JobCancelled("Cancelled while saving the plan; nothing was saved.")
+            raise JobCancelled(CANCELLED_WHILE[JobPhase.SAVING])
         self._stop.set()
         total = plan.total
         result = db.session.execute(
@@ -104,7 +115,9 @@ class JobReporter:
             .execution_options(synchronize_session=False)
         )
         if not getattr(result, "rowcount", 0):
-            raise JobLost(f"Job #{self.job_id} was taken over by another attempt; this one saved nothing.")
+            raise JobLost(
+                rule_message("Job #{job} was taken over by another attempt; this one saved nothing.", job=self.job_id)
+            )
 
     # -- life cycle
     def snapshot(self) -> tuple[JobPhase, int, int]:

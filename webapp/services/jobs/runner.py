@@ -15,19 +15,28 @@ from webapp.services.errors import ServiceError
 from webapp.services.jobs import store
 from webapp.services.jobs.registry import get_planner
 from webapp.services.jobs.reporter import JobCancelled, JobLost, JobReporter
+from webapp.services.messages import english, rule_message
 from webapp.services.plans import progress
 from webapp.statuses import JobKind, JobStatus, PlanStatus
-from webapp.wording import plural
 
 log = logging.getLogger(__name__)
+
+
+PLAN_GONE = rule_message("The plan of this job no longer exists.")
 
 
 def run_job(job_id: int, *, reraise: bool = False) -> str:
     """Run the job if it is still queued (else do nothing: it ran, runs elsewhere, or was cancelled).
 
     Returns the job's status afterwards, for the worker's log; `reraise` (a job run in the request): a
-    refusal is recorded, then raised as it would have been without a job.
+    refusal is recorded, then raised as it would have been without a job. Runs inside `english()`: a job run
+    in a request stores English like one run by a worker.
     """
+    with english():
+        return _run_job(job_id, reraise=reraise)
+
+
+def _run_job(job_id: int, *, reraise: bool) -> str:
     job = store.claim(job_id)
     if job is None:
         return "not queued"
@@ -51,7 +60,12 @@ def run_job(job_id: int, *, reraise: bool = False) -> str:
     except Exception:
         log.exception("Job %s failed", job_id)
         db.session.rollback()
-        store.finish(job_id, attempt, JobStatus.FAILED, "The job failed unexpectedly; nothing of it was saved.")
+        store.finish(
+            job_id,
+            attempt,
+            JobStatus.FAILED,
+            rule_message("The job failed unexpectedly; nothing of it was saved."),
+        )
     finished = db.session.get(Job, job_id)
     if finished is not None:
         db.session.refresh(finished)
@@ -73,29 +87,32 @@ def _plan(job: Job, attempt: int) -> None:
 
 def _apply(job: Job, attempt: int) -> None:
     if job.plan_id is None:
-        raise ServiceError("The plan of this job no longer exists.")
+        raise ServiceError(PLAN_GONE)
     try:
         result = plans.apply_plan(job.plan_id, _actor(job))
     except plans.NotApplicable:
         plan = db.session.get(Plan, job.plan_id)
         if plan is None or plan.status not in (PlanStatus.APPLYING, PlanStatus.APPLIED):
             raise
-        message = f"Another job applies plan #{plan.id}; this one wrote nothing."
+        message = rule_message("Another job applies plan #{plan}; this one wrote nothing.", plan=plan.id)
         store.finish(job.id, attempt, JobStatus.DONE, message)
         return
     if result.status == PlanStatus.STALE and result.fresh_plan is not None:
-        message = (
-            "The data changed since the preview: "
-            + plural(result.changed_rows, "{n} row would", "{n} rows would")
-            + " now do something else. "
-            f"Nothing was written; review the fresh plan #{result.fresh_plan.id}."
-        )
+        if result.changed_rows == 1:
+            message = rule_message(
+                "The data changed since the preview: 1 row would now do something else. "
+                "Nothing was written; review the fresh plan #{fresh_plan}.",
+                fresh_plan=result.fresh_plan.id,
+            )
+        else:
+            message = rule_message(
+                "The data changed since the preview: {count} rows would now do something else. "
+                "Nothing was written; review the fresh plan #{fresh_plan}.",
+                count=format(result.changed_rows, ","),
+                fresh_plan=result.fresh_plan.id,
+            )
         store.finish(job.id, attempt, JobStatus.DONE, message, args={**job.args, "fresh_plan_id": result.fresh_plan.id})
         return
-    note = " (it was already applied; nothing was written again)" if result.already else ""
     store.finish(
-        job.id,
-        attempt,
-        JobStatus.DONE,
-        plural(result.applied, "{n} row written", "{n} rows written") + f", {result.failed} failed{note}.",
+        job.id, attempt, JobStatus.DONE, store.written_message(result.applied, result.failed, already=result.already)
     )

@@ -9,10 +9,12 @@ from typing import Any
 from sqlalchemy import select, update
 
 from webapp.extensions import db
+from webapp.i18n import translate_message
 from webapp.models import Course, Job, User
 from webapp.services import permissions
 from webapp.services.errors import NotFound, PermissionDenied
 from webapp.services.jobs import settings
+from webapp.services.messages import rule_message
 from webapp.statuses import JobKind, JobPhase, JobStatus
 from webapp.timeutil import utcnow
 
@@ -90,14 +92,35 @@ def finish(job_id: int, attempt: int, status: JobStatus, message: str = "", **va
     return bool(getattr(done, "rowcount", 0))
 
 
+CANCELLED_BEFORE_START = rule_message("Cancelled before it started.")
+
+
+def written_message(applied: int, failed: int, *, already: bool = False) -> str:
+    """How an apply job ended, stored in English: "40 rows written, 0 failed." (one template per shape, so a
+    page shows it in the reader's language)."""
+    if already:
+        if applied == 1:
+            return rule_message(
+                "1 row written, {failed} failed (it was already applied; nothing was written again).", failed=failed
+            )
+        return rule_message(
+            "{count} rows written, {failed} failed (it was already applied; nothing was written again).",
+            count=format(applied, ","),
+            failed=failed,
+        )
+    if applied == 1:
+        return rule_message("1 row written, {failed} failed.", failed=failed)
+    return rule_message("{count} rows written, {failed} failed.", count=format(applied, ","), failed=failed)
+
+
 def get_job(job_id: int, actor: User | None) -> Job:
     """The job, if the actor may see it: who started it, global staff, or staff of its course."""
     job = db.session.get(Job, job_id)
     if job is None:
-        raise NotFound(f"There is no job #{job_id}.")
+        raise NotFound(rule_message("There is no job #{job}.", job=job_id))
     if actor is not None and not actor.is_staff and job.created_by_id != actor.id:
         if job.course is None:
-            raise PermissionDenied(f"Job #{job_id} was started by someone else.")
+            raise PermissionDenied(rule_message("Job #{job} was started by someone else.", job=job_id))
         permissions.require_course(actor, job.course.key)
     return job
 
@@ -117,7 +140,7 @@ def request_cancel(job: Job) -> bool:
     cancelled = db.session.execute(
         update(Job)
         .where(Job.id == job.id, Job.status == JobStatus.QUEUED)
-        .values(status=JobStatus.CANCELLED, finished=utcnow(), input=None, message="Cancelled before it started.")
+        .values(status=JobStatus.CANCELLED, finished=utcnow(), input=None, message=CANCELLED_BEFORE_START)
         .execution_options(synchronize_session=False)
     )
     if not getattr(cancelled, "rowcount", 0):
@@ -157,12 +180,14 @@ class Progress:
         return self.status.active
 
     def as_dict(self) -> dict[str, Any]:
+        """The figures as the job page's live updates read them: labels and message in the reader's language
+        during a request (the page shows them), English elsewhere (the CLI prints them); codes as stored."""
         return {
             "job_id": self.job_id,
             "status": str(self.status),
-            "status_label": self.status.label,
+            "status_label": translate_message(self.status.label),
             "phase": str(self.phase),
-            "phase_label": self.phase.label,
+            "phase_label": translate_message(self.phase.label),
             "done": self.done,
             "total": self.total,
             "percent": self.percent,
@@ -170,7 +195,7 @@ class Progress:
             "elapsed_text": duration_text(self.elapsed),
             "remaining": None if self.remaining is None else round(self.remaining, 1),
             "remaining_text": "" if self.remaining is None else duration_text(self.remaining),
-            "message": self.message,
+            "message": translate_message(self.message),
             "plan_id": self.plan_id,
             "active": self.active,
             "cancel_requested": self.cancel_requested,

@@ -15,6 +15,7 @@ from webapp.services.jobs import settings, store
 from webapp.services.jobs.dispatch import dispatch, redis_connection
 from webapp.services.jobs.registry import get_planner
 from webapp.services.jobs.runner import run_job
+from webapp.services.messages import rule_message
 from webapp.statuses import Action, JobKind, JobStatus, PlanStatus
 
 
@@ -70,7 +71,7 @@ def _plan_of_finished(job: Job) -> Plan:
     db.session.refresh(job)
     if job.status == JobStatus.DONE and job.plan is not None:
         return job.plan
-    raise InputRefused(job.message or f"Job #{job.id} is {job.status}.")
+    raise InputRefused(job.message or rule_message("Job #{job} is {status}.", job=job.id, status=str(job.status)))
 
 
 def submit_apply(plan_id: int, actor: User | None) -> plans.ApplyResult | Job:
@@ -89,7 +90,7 @@ def submit_apply(plan_id: int, actor: User | None) -> plans.ApplyResult | Job:
     job = store.create_job(
         JobKind.APPLY,
         actor=actor,
-        title=f"Apply plan #{plan.id}",
+        title=rule_message("Apply plan #{plan}", plan=plan.id),
         course=plan.course,
         plan_id=plan.id,
         total=plan.write_count,

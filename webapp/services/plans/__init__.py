@@ -7,7 +7,7 @@ worker's claim), single-row actions (`single`) and the read side (`reading`: pla
 history; `reports`: the error report, the skipped rows and the CLI's JSON). Import the names from here.
 """
 
-from webapp.services.plans.applying import ApplyResult, apply_plan
+from webapp.services.plans.applying import ApplyResult, apply_plan, plan_is
 from webapp.services.plans.kinds import (
     KINDS,
     Decision,
@@ -66,6 +66,7 @@ __all__ = [
     "history_page",
     "is_due",
     "parse_effect",
+    "plan_is",
     "plan_json",
     "plan_page",
     "recover_expired",

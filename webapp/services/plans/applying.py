@@ -17,6 +17,7 @@ from webapp.extensions import db
 from webapp.models import Plan, User
 from webapp.services import audit
 from webapp.services.errors import InputRefused, ServiceError
+from webapp.services.messages import english, rule_message
 from webapp.services.plans import progress
 from webapp.services.plans.kinds import Decision, Item, NotApplicable, PlanContext, PlanKind, get_kind
 from webapp.services.plans.leases import lease_seconds, lease_until
@@ -32,7 +33,6 @@ from webapp.services.plans.storage import (
 )
 from webapp.statuses import Action, JobPhase, PlanStatus, RowOutcome
 from webapp.timeutil import utcnow
-from webapp.wording import plural
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +49,15 @@ class ApplyResult:
 
 
 def apply_plan(plan_id: int, actor: User | None) -> ApplyResult:
-    """Apply a previewed plan exactly once; a plan whose rows would now do otherwise becomes stale."""
+    """Apply a previewed plan exactly once; a plan whose rows would now do otherwise becomes stale.
+
+    Runs inside `english()`: what it stores (row outcomes, messages, the audit summary) is English whatever
+    the reader's language."""
+    with english():
+        return _apply_plan(plan_id, actor)
+
+
+def _apply_plan(plan_id: int, actor: User | None) -> ApplyResult:
     plan = get_plan(plan_id, actor, to_change=True)
     kind = get_kind(plan.kind)
     if plan.status == PlanStatus.APPLIED:
@@ -59,9 +67,22 @@ def apply_plan(plan_id: int, actor: User | None) -> ApplyResult:
     if plan.status != PlanStatus.PREVIEWED:
         raise NotApplicable(_not_applicable_message(plan))
     if kind.atomic and plan.count(Action.ERROR):
+        errors = plan.count(Action.ERROR)
+        if errors == 1:
+            raise NotApplicable(
+                rule_message(
+                    "Plan #{plan} has 1 error rows; it applies only as a whole, so nothing was written. "
+                    "Fix the input and plan again.",
+                    plan=plan.id,
+                )
+            )
         raise NotApplicable(
-            f"Plan #{plan.id} has {plan.count(Action.ERROR)} error rows; it applies only as a "
-            "whole, so nothing was written. Fix the input and plan again."
+            rule_message(
+                "Plan #{plan} has {count} error rows; it applies only as a whole, so nothing was written. "
+                "Fix the input and plan again.",
+                plan=plan.id,
+                count=format(errors, ","),
+            )
         )
     lease = _claim(plan)
     if lease is None:
@@ -77,7 +98,7 @@ def apply_plan(plan_id: int, actor: User | None) -> ApplyResult:
         raise
     except Exception as error:
         db.session.rollback()
-        message = str(error) if isinstance(error, ServiceError) else "The apply failed unexpectedly."
+        message = str(error) if isinstance(error, ServiceError) else rule_message("The apply failed unexpectedly.")
         db.session.execute(
             update(Plan)
             .where(Plan.id == plan.id, Plan.status == PlanStatus.APPLYING, Plan.lease_expires == lease)
@@ -121,26 +142,40 @@ def _hold_claim(plan: Plan, lease: datetime) -> None:
         .execution_options(synchronize_session=False)
     )
     if not getattr(held, "rowcount", 0):
-        raise ClaimLost(f"Plan #{plan.id}'s claim expired before its apply started; nothing was written. Apply again.")
+        raise ClaimLost(
+            rule_message(
+                "Plan #{plan}'s claim expired before its apply started; nothing was written. Apply again.",
+                plan=plan.id,
+            )
+        )
 
 
 def _not_applicable_message(plan: Plan) -> str:
-    return {
-        PlanStatus.APPLYING: f"Plan #{plan.id} is being applied right now.{_lease_note(plan)}",
-        PlanStatus.STALE: f"Plan #{plan.id} is stale: the data changed since its preview. "
-        "Review the fresh preview instead.",
-        PlanStatus.EXPIRED: f"Plan #{plan.id} expired before it was applied. Upload the file again.",
-        PlanStatus.FAILED: f"Plan #{plan.id} failed and cannot be applied again. Plan it anew.",
-    }.get(PlanStatus(plan.status), f"Plan #{plan.id} is {plan.status}.")
+    status = PlanStatus(plan.status)
+    if status == PlanStatus.APPLYING:
+        if plan.lease_expires is None:
+            return rule_message("Plan #{plan} is being applied right now.", plan=plan.id)
+        return rule_message(
+            "Plan #{plan} is being applied right now. If its worker stopped, it can be applied again after "
+            "{when} UTC (when its claim expires).",
+            plan=plan.id,
+            when=plan.lease_expires.strftime("%Y-%m-%d %H:%M:%S"),
+        )
+    if status == PlanStatus.STALE:
+        return rule_message(
+            "Plan #{plan} is stale: the data changed since its preview. Review the fresh preview instead.",
+            plan=plan.id,
+        )
+    if status == PlanStatus.EXPIRED:
+        return rule_message("Plan #{plan} expired before it was applied. Upload the file again.", plan=plan.id)
+    if status == PlanStatus.FAILED:
+        return rule_message("Plan #{plan} failed and cannot be applied again. Plan it anew.", plan=plan.id)
+    return plan_is(plan)
 
 
-def _lease_note(plan: Plan) -> str:
-    if plan.lease_expires is None:
-        return ""
-    return (
-        f" If its worker stopped, it can be applied again after {plan.lease_expires:%Y-%m-%d %H:%M:%S} UTC"
-        " (when its claim expires)."
-    )
+def plan_is(plan: Plan) -> str:
+    """'Plan #7 is previewed.': the plan's status, stored in English (the status is a translated label)."""
+    return rule_message("Plan #{plan} is {status}.", plan=plan.id, status=str(plan.status))
 
 
 def _serialize_applies(plan: Plan, lease: datetime) -> None:
@@ -179,7 +214,13 @@ def _apply_claimed(plan: Plan, kind: PlanKind, actor: User | None, lease: dateti
         actor,
         plan_id=plan.id,
         course_key=plan.course.key if plan.course else "",
-        summary=f"Applied {kind.title} plan #{plan.id}: {applied} written, {failed} failed",
+        summary=rule_message(
+            "Applied {kind} plan #{plan}: {applied} written, {failed} failed",
+            kind=kind.title,
+            plan=plan.id,
+            applied=applied,
+            failed=failed,
+        ),
         detail={
             "kind": kind.name,
             "counts": plan.counts,
@@ -200,17 +241,31 @@ def _mark_stale(
     plan.status = PlanStatus.STALE
     plan.lease_expires = None
     plan.superseded_by_id = fresh_plan.id
-    plan.message = (
-        f"{plural(changed, '{n} row', '{n} rows')} changed since the preview (what they do, the values they "
-        "change or their side effects); "
-        f"nothing was written. Review plan #{fresh_plan.id}."
-    )
+    if changed == 1:
+        plan.message = rule_message(
+            "1 row changed since the preview (what they do, the values they change or their side effects); "
+            "nothing was written. Review plan #{fresh_plan}.",
+            fresh_plan=fresh_plan.id,
+        )
+    else:
+        plan.message = rule_message(
+            "{count} rows changed since the preview (what they do, the values they change or their side "
+            "effects); nothing was written. Review plan #{fresh_plan}.",
+            count=format(changed, ","),
+            fresh_plan=fresh_plan.id,
+        )
     audit.record(
         "plan.stale",
         ctx.actor,
         plan_id=plan.id,
         course_key=plan.course.key if plan.course else "",
-        summary=f"{kind.title} plan #{plan.id} was stale ({changed} rows changed); fresh preview #{fresh_plan.id}",
+        summary=rule_message(
+            "{kind} plan #{plan} was stale ({changed} rows changed); fresh preview #{fresh_plan}",
+            kind=kind.title,
+            plan=plan.id,
+            changed=changed,
+            fresh_plan=fresh_plan.id,
+        ),
         detail={"kind": kind.name, "changed": changed, "fresh_plan": fresh_plan.id},
     )
     db.session.commit()
@@ -221,8 +276,8 @@ def _row_error_message(error: Exception) -> str:
     if isinstance(error, ServiceError):
         return str(error)
     if isinstance(error, IntegrityError):
-        return "conflicts with a record written meanwhile (a uniqueness rule of the database)"
-    return "the database refused this row"
+        return rule_message("conflicts with a record written meanwhile (a uniqueness rule of the database)")
+    return rule_message("the database refused this row")
 
 
 def _apply_in_savepoints(kind: PlanKind, ctx: PlanContext, batches: Iterable[Sequence[Any]]) -> tuple[int, int]:
@@ -260,7 +315,7 @@ def _apply_atomic(kind: PlanKind, ctx: PlanContext, batches: Iterable[Sequence[A
                 db.session.flush()
                 applied += [r.id for r in batch]
     except (ServiceError, SQLAlchemyError) as error:
-        raise InputRefused(f"Nothing was written: {_row_error_message(error)}.") from error
+        raise InputRefused(rule_message("Nothing was written: {reason}.", reason=_row_error_message(error))) from error
     store_outcomes(_plan_id(ctx), applied, [])
     return len(applied), 0
 

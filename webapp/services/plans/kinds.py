@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar
 from webapp.models import Course, Plan, User
 from webapp.services import permissions
 from webapp.services.errors import InputRefused, NotFound, PermissionDenied, ServiceError
+from webapp.services.messages import N_, rule_message
 from webapp.statuses import Action, EffectKind
 
 if TYPE_CHECKING:
@@ -106,7 +107,7 @@ class PlanContext:
     def require_course(self) -> Course:
         """The plan's course, for kinds that need one (`authorize` refused plans without it)."""
         if self.course is None:
-            raise ServiceError("This plan needs a course.")
+            raise ServiceError(rule_message("This plan needs a course."))
         return self.course
 
     @property
@@ -129,16 +130,18 @@ class PlanKind:
     """Base class of a bulk operation. Subclasses set the class attributes and implement decide/apply."""
 
     name: ClassVar[str]
-    title: ClassVar[str]
+    title: ClassVar[str]  # marked N_("Exceptions upload"): stored and exported in English, pages show it |translated
     input_columns: ClassVar[tuple[str, ...]] = ()
     needs_course: ClassVar[bool] = True
     atomic: ClassVar[bool] = False  # all rows in one transaction; any error row refuses the apply
-    row_nouns: ClassVar[tuple[str, str]] = ("row", "rows")  # what a row changes, as the apply button says it
+    # What a row changes, as the apply button says it; each marked N_ (pages translate them).
+    row_nouns: ClassVar[tuple[str, str]] = (N_("row"), N_("rows"))
     # What an action means for this kind, when its generic label would mislead staff (a re-validation is
     # stored as a deactivation of the invalidation; it reads "Re-validate"). Labels and verbs per action.
     action_labels: ClassVar[dict[Action, str]] = {}
-    # How staff fix rows in error, as the preview says it after "download the error report".
-    fix_hint: ClassVar[str] = "fix the rows and upload the file again"
+    # How staff fix rows in error, as the preview says it after "download the error report" (marked N_; the
+    # plan page shows it |translated).
+    fix_hint: ClassVar[str] = N_("fix the rows and upload the file again")
 
     def empty_note(self, plan: Any) -> str:
         """What an empty plan (no rows) means for this kind, said on its page ("" when nothing to add)."""
@@ -165,7 +168,7 @@ class PlanKind:
         """Who may see a plan of this kind: a role in the plan's course, or global staff for plans without
         a course."""
         if self.needs_course and course is None:
-            raise ServiceError(f"A {self.title} plan needs a course.")
+            raise ServiceError(rule_message("A {kind} plan needs a course.", kind=self.title))
         if actor is None:  # the trusted command line (system), as for `flask db upgrade`
             return
         if course is not None:  # also a course-scoped plan of a kind that may go without (a course's replay)
@@ -202,4 +205,4 @@ def get_kind(name: str) -> PlanKind:
     try:
         return KINDS[name]
     except KeyError:
-        raise NotFound(f"Unknown plan kind {name!r}.") from None
+        raise NotFound(rule_message("Unknown plan kind {kind}.", kind=repr(name))) from None

@@ -24,9 +24,9 @@ from sqlalchemy.exc import OperationalError
 from webapp.extensions import db
 from webapp.models import Plan, PlanRow, User
 from webapp.services import audit
+from webapp.services.messages import english, rule_message
 from webapp.statuses import PlanStatus, RowOutcome
 from webapp.timeutil import utcnow
-from webapp.wording import plural
 
 PLAN_LEASE_SECONDS = 600
 
@@ -74,8 +74,13 @@ def _expired(now: datetime) -> ColumnElement[bool]:
 def recover_expired(actor: User | None = None, *, plan_id: int | None = None) -> list[Recovery]:
     """Recover every `applying` plan whose lease expired and whose worker is gone (or only `plan_id`).
 
-    Commits; a plan still held by a live apply is left alone (and not listed).
+    Commits; a plan still held by a live apply is left alone (and not listed). What it stores is English.
     """
+    with english():
+        return _recover_expired(actor, plan_id)
+
+
+def _recover_expired(actor: User | None, plan_id: int | None) -> list[Recovery]:
     now = utcnow()
     query = select(Plan.id).where(_expired(now)).order_by(Plan.id)
     if plan_id is not None:
@@ -103,11 +108,19 @@ def _recover_one(plan_id: int, now: datetime, actor: User | None) -> Recovery | 
     failed = int(outcomes.get(RowOutcome.FAILED.value, 0))
     if written or failed:
         status = PlanStatus.FAILED
-        message = (
-            f"The worker applying this plan stopped after {plural(written, '{n} row was', '{n} rows were')} written "
-            f"({failed} failed); "
-            "the other rows were not. Plan the rest anew."
-        )
+        if written == 1:
+            message = rule_message(
+                "The worker applying this plan stopped after 1 row was written ({failed} failed); "
+                "the other rows were not. Plan the rest anew.",
+                failed=failed,
+            )
+        else:
+            message = rule_message(
+                "The worker applying this plan stopped after {count} rows were written ({failed} failed); "
+                "the other rows were not. Plan the rest anew.",
+                count=format(written, ","),
+                failed=failed,
+            )
         values: dict[str, object] = {
             "status": status,
             "message": message,
@@ -130,13 +143,15 @@ def _recover_one(plan_id: int, now: datetime, actor: User | None) -> Recovery | 
         return None
     db.session.refresh(plan)
     recovery = Recovery(plan_id, plan.kind, status, written, failed)
-    what = "nothing had been written; it can be applied again" if status == PlanStatus.PREVIEWED else message
+    what = (
+        rule_message("nothing had been written; it can be applied again") if status == PlanStatus.PREVIEWED else message
+    )
     audit.record(
         "plan.recover",
         actor,
         plan_id=plan_id,
         course_key=plan.course.key if plan.course else "",
-        summary=f"Recovered plan #{plan_id} after its apply lease expired: {what}",
+        summary=rule_message("Recovered plan #{plan} after its apply lease expired: {what}", plan=plan_id, what=what),
         detail=recovery.as_dict(),
     )
     return recovery

@@ -12,6 +12,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from webapp.extensions import db
 from webapp.models import Course, Plan, PlanRow, User
 from webapp.services.errors import Conflict, NotFound, PermissionDenied
+from webapp.services.messages import english, rule_message
 from webapp.services.plans import progress
 from webapp.services.plans.kinds import Item, NotApplicable, PlanContext, get_kind
 from webapp.services.plans.leases import lease_expired, recover_expired
@@ -30,10 +31,13 @@ def create_plan(
     source_name: str = "",
     reverts_id: int | None = None,
 ) -> Plan:
-    """Plan: decide every item against the database, persist the plan and its rows; write nothing else."""
+    """Plan: decide every item against the database, persist the plan and its rows; write nothing else.
+
+    Inside `english()`: the rows' messages are stored in English whatever the reader's language (the items
+    may be read lazily, as the plan consumes them, so a refusal of the input is English too)."""
     kind = get_kind(kind_name)
     kind.authorize(actor, course)
-    with bulk_work():
+    with bulk_work(), english():
         listed = list(progress.track(items, JobPhase.READING))
         ctx = PlanContext(actor=actor, course=course, params=dict(params or {}), now=utcnow())
         decisions = list(progress.track(kind.decide(ctx, listed), JobPhase.DECIDING, len(listed)))
@@ -56,7 +60,7 @@ def get_plan(plan_id: int, actor: User | None, *, to_change: bool = False) -> Pl
     `applying` plan whose lease expired (its worker died) is recovered here, lazily (the only write).
     """
     plan = db.session.get(Plan, plan_id)
-    missing = NotFound(f"There is no plan #{plan_id}.")
+    missing = NotFound(rule_message("There is no plan #{plan}.", plan=plan_id))
     if plan is None:
         raise missing
     kind = get_kind(plan.kind)
@@ -109,7 +113,11 @@ def refuse_if_reverted(plan: Plan) -> None:
     done = plan.reverted_by
     if done is not None:
         raise AlreadyReverted(
-            f"Plan #{plan.id} was already reverted by plan #{done.id}; a plan is reverted at most once."
+            rule_message(
+                "Plan #{plan} was already reverted by plan #{revert}; a plan is reverted at most once.",
+                plan=plan.id,
+                revert=done.id,
+            )
         )
 
 
@@ -122,7 +130,11 @@ def revert_plan(plan_id: int, actor: User | None) -> Plan:
     plan = get_plan(plan_id, actor, to_change=True)
     kind = get_kind(plan.kind)
     if plan.status != PlanStatus.APPLIED:
-        raise NotApplicable(f"Only an applied plan can be reverted; plan #{plan.id} is {plan.status}.")
+        raise NotApplicable(
+            rule_message(
+                "Only an applied plan can be reverted; plan #{plan} is {status}.", plan=plan.id, status=str(plan.status)
+            )
+        )
     refuse_if_reverted(plan)
     rows = list(
         db.session.scalars(
@@ -132,17 +144,18 @@ def revert_plan(plan_id: int, actor: User | None) -> Plan:
         )
     )
     ctx = PlanContext(actor=actor, course=plan.course, params=dict(plan.params), now=utcnow(), plan=plan)
-    inverse = kind.inverse(ctx, rows)
+    with english():
+        inverse = kind.inverse(ctx, rows)
     if inverse is None:
-        raise NotApplicable(f"A {kind.title} plan cannot be reverted.")
+        raise NotApplicable(rule_message("A {kind} plan cannot be reverted.", kind=kind.title))
     if not inverse.items:
-        raise NotApplicable(f"Plan #{plan.id} wrote nothing, so there is nothing to revert.")
+        raise NotApplicable(rule_message("Plan #{plan} wrote nothing, so there is nothing to revert.", plan=plan.id))
     return create_plan(
         inverse.kind,
         inverse.items,
         actor=actor,
         course=plan.course,
         params=inverse.params,
-        source_name=f"revert of plan #{plan.id}",
+        source_name=rule_message("revert of plan #{plan}", plan=plan.id),
         reverts_id=plan.id,
     )

@@ -7,46 +7,77 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask import has_request_context
+from flask_babel import gettext
 from sqlalchemy import Text, case, cast, select
 from sqlalchemy.orm import aliased, joinedload
 
 from webapp.extensions import db
+from webapp.i18n import format_number
 from webapp.models import Course, Plan, PlanRow, User
 from webapp.services import permissions
+from webapp.services.messages import N_
 from webapp.services.pagination import Page, paginate
 from webapp.services.plans.kinds import PlanKind, get_kind
 from webapp.services.plans.lifecycle import derive_expiry, get_plan
 from webapp.services.plans.reports import skipped_count
 from webapp.statuses import ACTION_ORDER, Action, EffectKind, PlanStatus, RowFilter, RowOutcome
+from webapp.wording import plural
 
 ROWS_PER_PAGE = 50
 STALE_CHANGES_SHOWN = 100
-# How the apply button and the result name each write action (the preview's words for what rows do).
-ACTION_VERBS = {Action.DELETE: "remove"}  # the others read as their action: create, update, deactivate
-# EffectKind.summary() speaks in the present ("makes 4 …"); the preview speaks in the future, the result in the past.
-VERB_FORMS = {
-    "makes": ("make", "made"),
-    "issues or changes": ("issue or change", "issued or changed"),
-    "changes": ("change", "changed"),
-    "deactivates": ("deactivate", "deactivated"),
-    "archives": ("archive", "archived"),
-    "notifies support": ("notify support", "notified support"),
+# How the apply button and the result name each write action (the preview's words for what rows do); the
+# page says them in the reader's language (a kind's own `action_labels` are lowercased and looked up too).
+ACTION_VERBS = {
+    Action.CREATE: N_("create"),
+    Action.UPDATE: N_("update"),
+    Action.DELETE: N_("remove"),
+    Action.DEACTIVATE: N_("deactivate"),
 }
 
 
 def effect_phrase(kind: EffectKind, count: int, *, past: bool = False) -> str:
-    """The side effect in words with its count: 'make 4 certificates unavailable' (or 'made …')."""
-    present = kind.summary(count)
-    verb, _, rest = present.partition(f" {count:,}")
-    forms = VERB_FORMS.get(verb)
-    if forms is None:
-        return present
-    return f"{forms[1] if past else forms[0]} {count:,}{rest}"
+    """The side effect in words with its count, in the reader's language on a page: 'make 4 certificates
+    unavailable' (the preview speaks in the future), 'made …' (the result, in the past)."""
+    if past:
+        return _effect_done(kind, count)
+    if kind is EffectKind.CERTIFICATE_UNAVAILABLE:
+        return plural(count, "make {n} certificate unavailable", "make {n} certificates unavailable")
+    if kind is EffectKind.CERTIFICATE_ISSUED:
+        return plural(count, "issue or change {n} certificate", "issue or change {n} certificates")
+    if kind is EffectKind.CREDIT_STATUS:
+        return plural(count, "change {n} credit requirement status", "change {n} credit requirement statuses")
+    if kind is EffectKind.ACADEMY_DEACTIVATED:
+        return plural(count, "deactivate {n} academy", "deactivate {n} academies")
+    if kind is EffectKind.ATTEMPT_ARCHIVED:
+        return plural(count, "archive {n} exam attempt", "archive {n} exam attempts")
+    return plural(count, "notify support {n} time", "notify support {n} times")
+
+
+def _effect_done(kind: EffectKind, count: int) -> str:
+    if kind is EffectKind.CERTIFICATE_UNAVAILABLE:
+        return plural(count, "made {n} certificate unavailable", "made {n} certificates unavailable")
+    if kind is EffectKind.CERTIFICATE_ISSUED:
+        return plural(count, "issued or changed {n} certificate", "issued or changed {n} certificates")
+    if kind is EffectKind.CREDIT_STATUS:
+        return plural(count, "changed {n} credit requirement status", "changed {n} credit requirement statuses")
+    if kind is EffectKind.ACADEMY_DEACTIVATED:
+        return plural(count, "deactivated {n} academy", "deactivated {n} academies")
+    if kind is EffectKind.ATTEMPT_ARCHIVED:
+        return plural(count, "archived {n} exam attempt", "archived {n} exam attempts")
+    return plural(count, "notified support {n} time", "notified support {n} times")
+
+
+def _count(count: int) -> str:
+    """A count grouped the reader's way on a page ("2.000" in Spanish), "2,000" elsewhere."""
+    return format_number(count) if has_request_context() else f"{count:,}"
 
 
 def and_join(parts: list[str]) -> str:
-    """'a', 'a and b', 'a, b and c'."""
-    return parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} and {parts[-1]}" if parts else ""
+    """'a', 'a and b', 'a, b and c' (in the reader's language on a page)."""
+    if len(parts) < 2:
+        return parts[0] if parts else ""
+    return gettext("%(first)s and %(last)s", first=", ".join(parts[:-1]), last=parts[-1])
 
 
 def parse_effect(value: str | None) -> EffectKind | None:
@@ -121,13 +152,15 @@ class PlanPage:
     def apply_label(self) -> str:
         """The apply button, repeating the consequences: 'Apply: remove 3 exceptions and make 2
         certificates unavailable'."""
-        return "Apply: " + and_join(self.write_phrases + [effect_phrase(k, n) for k, n in self.effect_counts])
+        return gettext(
+            "Apply: %(what)s", what=and_join(self.write_phrases + [effect_phrase(k, n) for k, n in self.effect_counts])
+        )
 
     def effect_links(self, url: Callable[..., str]) -> list[tuple[str, int | None, str, bool]]:
         """(label, count, url, active) of the side-effect filter: 'Any' then one per kind the plan has."""
         base = {"action": self.filter.value} if self.filter else {}
-        links: list[tuple[str, int | None, str, bool]] = [("Any", None, url(**base), self.effect is None)]
-        links += [(k.label, n, url(**base, effect=k.value), self.effect == k) for k, n in self.effect_counts]
+        links: list[tuple[str, int | None, str, bool]] = [(gettext("Any"), None, url(**base), self.effect is None)]
+        links += [(gettext(k.label), n, url(**base, effect=k.value), self.effect == k) for k, n in self.effect_counts]
         return links
 
     @property
@@ -137,9 +170,12 @@ class PlanPage:
 
     @property
     def write_phrases(self) -> list[str]:
-        """Each write action with its count in words, e.g. ['remove 3 exceptions', 'update 1 exception']."""
+        """Each write action with its count in words, e.g. ['remove 3 exceptions', 'update 1 exception'] (the
+        verb and the kind's row noun, marked N_, in the reader's language on a page)."""
         one, many = self.kind.row_nouns
-        return [f"{self._verb(a)} {n:,} {one if n == 1 else many}" for a, n in self.write_counts]
+        return [
+            f"{gettext(self._verb(a))} {_count(n)} {gettext(one if n == 1 else many)}" for a, n in self.write_counts
+        ]
 
     def _verb(self, action: Action) -> str:
         own = self.kind.action_labels.get(action)
@@ -152,12 +188,12 @@ class PlanPage:
 
     def tab_links(self, url: Callable[..., str]) -> list[tuple[str, int, str, bool]]:
         """(label, count, url, active) of each tab, `url(**args)` building the link."""
-        return [(t.label, t.count, url(**t.args(self.errors_first)), t.active) for t in self.tabs]
+        return [(gettext(t.label), t.count, url(**t.args(self.errors_first)), t.active) for t in self.tabs]
 
 
 def plan_tabs(plan: Plan, active: RowFilter | None) -> list[Tab]:
     """'All', then one tab per action the plan has (display order), then the failed rows if any."""
-    tabs = [Tab("All", plan.total, None, active is None)]
+    tabs = [Tab(N_("All"), plan.total, None, active is None)]
     kind = get_kind(plan.kind)
     tabs += [
         Tab(kind.action_label(a) if a in kind.action_labels else f.label, plan.count(a), f, active == f)

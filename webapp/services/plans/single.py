@@ -14,13 +14,14 @@ from sqlalchemy import select
 from webapp.extensions import db
 from webapp.models import Course, Plan, PlanRow, User
 from webapp.services.errors import InputRefused
+from webapp.services.messages import english, rule_message
 from webapp.services.plans.applying import apply_plan
 from webapp.services.plans.kinds import Decision, Item, PlanContext, PlanKind, get_kind
 from webapp.services.plans.storage import persist
 from webapp.statuses import Action, PlanStatus, RowOutcome
 from webapp.timeutil import utcnow
 
-SINGLE_SOURCE = "one row (form)"
+SINGLE_SOURCE = rule_message("one row (form)")
 REFUSED_ACTIONS = frozenset({Action.ERROR, Action.SKIP})
 
 
@@ -52,8 +53,21 @@ def run_single(
     """Plan one row with the kind's rules, apply it through `apply_plan`, and say what was written.
 
     A refused row leaves no plan behind; a row with nothing to write returns without a plan (unless
-    `refuse_unchanged`, for actions whose only purpose is the write).
+    `refuse_unchanged`, for actions whose only purpose is the write). What it stores is English.
     """
+    with english():
+        return _run_single(kind_name, item, actor, course, params, refuse_unchanged, source_name)
+
+
+def _run_single(
+    kind_name: str,
+    item: Item,
+    actor: User | None,
+    course: Course | None,
+    params: dict[str, Any] | None,
+    refuse_unchanged: bool,
+    source_name: str,
+) -> SingleResult:
     kind = get_kind(kind_name)
     ctx = PlanContext(actor=actor, course=course, params=dict(params or {}), now=utcnow())
     decision = _decide(kind, ctx, item, refuse_unchanged=refuse_unchanged)
@@ -64,9 +78,19 @@ def run_single(
     db.session.commit()
     result = apply_plan(planned.id, actor)
     if result.status == PlanStatus.STALE:
-        raise InputRefused(_who(decision) + "the data changed meanwhile; nothing was written. Try again.")
+        if decision.label:
+            raise InputRefused(
+                rule_message(
+                    "{label}: the data changed meanwhile; nothing was written. Try again.", label=decision.label
+                )
+            )
+        raise InputRefused(rule_message("the data changed meanwhile; nothing was written. Try again."))
     if result.failed:
-        raise InputRefused(_who(decision) + f"nothing was written: {_failure(planned)}.")
+        if decision.label:
+            raise InputRefused(
+                rule_message("{label}: nothing was written: {reason}.", label=decision.label, reason=_failure(planned))
+            )
+        raise InputRefused(rule_message("nothing was written: {reason}.", reason=_failure(planned)))
     return SingleResult(action, decision.label, _said(decision), decision.code, result.plan)
 
 
@@ -90,7 +114,8 @@ def decide_single(
     """
     kind = get_kind(kind_name)
     ctx = PlanContext(actor=actor, course=course, params=dict(params or {}), now=utcnow())
-    return _decide(kind, ctx, item, refuse_unchanged=refuse_unchanged)
+    with english():
+        return _decide(kind, ctx, item, refuse_unchanged=refuse_unchanged)
 
 
 def _decide(kind: PlanKind, ctx: PlanContext, item: Item, *, refuse_unchanged: bool) -> Decision:
@@ -102,17 +127,20 @@ def _decide(kind: PlanKind, ctx: PlanContext, item: Item, *, refuse_unchanged: b
     return decision
 
 
-def _who(decision: Decision) -> str:
-    return f"{decision.label}: " if decision.label else ""
-
-
 def _refusal(decision: Decision) -> str:
-    code = f" ({decision.code})" if decision.code else ""
-    return f"{_who(decision)}{decision.message}{code}."
+    """'ana <ana@example.org>: already on the allowlist (already_listed).', one template per shape."""
+    label, message, code = decision.label, decision.message, decision.code
+    if label and code:
+        return rule_message("{label}: {message} ({code}).", label=label, message=message, code=code)
+    if label:
+        return rule_message("{label}: {message}.", label=label, message=message)
+    if code:
+        return rule_message("{message} ({code}).", message=message, code=code)
+    return rule_message("{message}.", message=message)
 
 
 def _failure(plan: Plan) -> str:
     message = db.session.scalar(
         select(PlanRow.outcome_message).where(PlanRow.plan_id == plan.id, PlanRow.outcome == RowOutcome.FAILED)
     )
-    return message or "the database refused the change"
+    return message or rule_message("the database refused the change")
