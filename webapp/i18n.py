@@ -162,6 +162,8 @@ def _plural_messages(locale: str) -> list[tuple[str, str, tuple[str, ...]]]:
 MAX_MATCHED_LENGTH = 4000
 # How deep values are translated in turn (a message whose value is itself a message or a label).
 MAX_DEPTH = 4
+# At most this many "; "-joined messages are translated one by one (a row's problems are a handful).
+MAX_JOINED_PARTS = 12
 _GROUPED_NUMBER = re.compile(r"-?\d{1,3}(?:,\d{3})+")
 
 
@@ -191,6 +193,37 @@ def _translate_value(value: str, depth: int) -> str:
 
 
 def _translate(message: str, depth: int) -> str:
+    """`message` in the reader's language: as one message, or as rule messages joined by "; " (a row's
+    problems, a result and its side effects), each translated; as it is when neither reads fully translated."""
+    if "; " in message and 0 < len(message) <= MAX_MATCHED_LENGTH and current_locale() != SUPPORTED_LOCALES[0]:
+        joined = _translate_joined(message, depth)
+        if joined is not None:
+            return joined
+    return _translate_one(message, depth)
+
+
+def _translate_joined(message: str, depth: int) -> str | None:
+    """Messages joined by "; ", each translated (a template that itself holds "; " takes its pieces whole):
+    the split into the fewest translated pieces from the left, or None when some piece has no translation.
+    Tried before the whole message so that a placeholder never swallows the "; " between two messages."""
+    parts = message.split("; ")
+    if len(parts) > MAX_JOINED_PARTS:
+        return None
+    # best[i]: the translation of parts[:i] made of translated pieces only (None: no such split)
+    best: list[str | None] = [""] + [None] * len(parts)
+    for end in range(1, len(parts) + 1):
+        for start in range(end - 1, -1, -1):
+            if best[start] is None:
+                continue
+            piece = "; ".join(parts[start:end])
+            shown = _translate_one(piece, depth)
+            if shown != piece:
+                best[end] = shown if start == 0 else f"{best[start]}; {shown}"
+                break
+    return best[-1]
+
+
+def _translate_one(message: str, depth: int) -> str:
     translations = get_translations()
     exact = translations.gettext(message)
     if exact != message:

@@ -13,7 +13,6 @@ from flask_babel import refresh
 from markupsafe import escape
 
 from tests.i18n.catalog import untranslated
-from webapp import i18n
 from webapp.i18n import translate_message
 
 SPEC = """
@@ -110,11 +109,6 @@ def _spanish(app: Flask, messages: list[str]) -> list[str]:
         return [translate_message(m) for m in messages]
 
 
-@pytest.mark.xfail(
-    not hasattr(i18n, "MAX_DEPTH"),
-    reason="needs translate_message to translate a message's values in turn (i18n-engine's branch)",
-    strict=True,
-)
 def test_every_data_spec_message_reads_in_spanish(app: Flask, messages: list[str]) -> None:
     spanish = _spanish(app, messages)
     page = BeautifulSoup("".join(f"<p>{escape(m)}</p>" for m in spanish), "html.parser")
@@ -132,12 +126,6 @@ def test_a_single_problem_reads_in_spanish(app: Flask) -> None:
     assert _spanish(app, english) == spanish
 
 
-@pytest.mark.xfail(
-    reason="translate_message tries the longest template first, and its placeholder may span the '; ' between two "
-    "problems ('field {name} must be true or false, …' takes \"'username' is required; field 'is_staff'\" as the "
-    "name): reported to i18n-engine",
-    strict=False,
-)
 def test_several_problems_of_one_entry_read_in_spanish(app: Flask) -> None:
     stored = "spec.yaml › users entry 4: field 'username' is required; field 'is_staff' must be true or false, not 'x'"
     assert _spanish(app, [stored]) == [
