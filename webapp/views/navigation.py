@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
 
 from flask import Flask, current_app, request, url_for
 from flask_babel import gettext as _
@@ -14,7 +13,7 @@ from flask_babel.speaklater import LazyString
 from flask_login import current_user
 from markupsafe import Markup, escape
 
-from webapp.i18n import format_number, translate_message
+from webapp.i18n import translate_message
 from webapp.models import Course, Plan
 from webapp.services import charts
 from webapp.services.charts import Segment
@@ -240,61 +239,6 @@ def plan_segments(plan: Plan) -> list[Segment]:
     ]
 
 
-# How the apply button and the preview name each write action, lower case (a kind's own label wins).
-ACTION_VERBS: dict[Action, LazyString] = {
-    Action.CREATE: _l("create"),
-    Action.UPDATE: _l("update"),
-    Action.DELETE: _l("remove"),
-    Action.DEACTIVATE: _l("deactivate"),
-}
-
-
-def and_join(parts: list[str]) -> str:
-    """'a', 'a and b', 'a, b and c' in the reader's language."""
-    if len(parts) < 2:
-        return parts[0] if parts else ""
-    return _("%(items)s and %(last)s", items=", ".join(parts[:-1]), last=parts[-1])
-
-
-def _write_phrases(model: Any) -> list[str]:
-    """Each write action of a plan page with its count and the kind's noun: 'create 3 exceptions'."""
-    one, many = model.kind.row_nouns
-    phrases = []
-    for action, count in model.write_counts:
-        own = model.kind.action_labels.get(action)
-        verb = translate_message(own).lower() if own else str(ACTION_VERBS.get(action) or translate_message(action))
-        noun = translate_message(one if count == 1 else many)
-        phrases.append(_("%(verb)s %(count)s %(noun)s", verb=verb, count=format_number(count), noun=noun))
-    return phrases
-
-
-def _effect_phrases(model: Any, *, past: bool = False) -> list[str]:
-    from webapp.services.plans.reading import effect_phrase
-
-    return [translate_message(effect_phrase(k, n, past=past)) for k, n in model.effect_counts]
-
-
-def plan_apply_summary(model: Any) -> str:
-    """What applying a previewed plan will do to its rows' targets: 'create 3 exceptions and update 1 exception'."""
-    return and_join(_write_phrases(model))
-
-
-def plan_effects_summary(model: Any) -> str:
-    """A preview's side effects with counts: 'make 4 certificates unavailable' ('' when none)."""
-    return and_join(_effect_phrases(model))
-
-
-def plan_effects_done(model: Any) -> str:
-    """An applied plan's side effects, in the past tense."""
-    return and_join(_effect_phrases(model, past=True))
-
-
-def plan_apply_label(model: Any) -> str:
-    """The apply button, repeating the consequences: 'Apply: remove 3 exceptions and make 2 certificates
-    unavailable'."""
-    return _("Apply: %(consequences)s", consequences=and_join(_write_phrases(model) + _effect_phrases(model)))
-
-
 def plan_kind_title(name: str) -> str:
     from webapp.services.plans import KINDS
 
@@ -338,10 +282,6 @@ def register(app: Flask) -> None:
         plan_breadcrumbs=plan_breadcrumbs,
         plan_section_link=plan_section_link,
         plan_segments=plan_segments,
-        plan_apply_summary=plan_apply_summary,
-        plan_effects_summary=plan_effects_summary,
-        plan_effects_done=plan_effects_done,
-        plan_apply_label=plan_apply_label,
         pacing_label=pacing_label,
         chart_bar=charts.stacked_bar,
         chart_columns=charts.column_chart,
