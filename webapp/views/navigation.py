@@ -144,6 +144,23 @@ FIELD_LABELS: dict[str, str | LazyString] = {
     "marketing_url": _l("marketing URL"),
     "thumbnail_url": _l("thumbnail URL"),
     "as_of": _l("as of"),
+    # the names' own words, listed so that they have a translation
+    "notes": _l("notes"),
+    "archived": _l("archived"),
+    "certificates_enabled": _l("certificates enabled"),
+    "mode": _l("mode"),
+    "name": _l("name"),
+    "long_name": _l("long name"),
+    "slug": _l("slug"),
+    "description": _l("description"),
+    "long_description": _l("long description"),
+    "display_order": _l("display order"),
+    "tags": _l("tags"),
+    "product_key": _l("product key"),
+    "enable_audit_reporting": _l("enable audit reporting"),
+    "scope": _l("scope"),
+    "regenerate": _l("regenerate"),
+    "encoding": _l("encoding"),
 }
 
 
