@@ -12,8 +12,12 @@ from sqlalchemy import Select, func, select
 from webapp.extensions import db
 from webapp.models import AuditEvent, User
 from webapp.services import permissions
+from webapp.services.messages import N_
 from webapp.services.pagination import Page, paginate
 from webapp.timeutil import iso, utcnow
+
+# Who an event without a staff member was done by; stored in English, shown in the reader's language.
+SYSTEM_ACTOR = N_("system (command line)")
 
 
 def record(
@@ -59,7 +63,7 @@ def event_values(
     return {
         "action": action,
         "actor_id": actor.id if actor else None,
-        "actor_name": actor.username if actor else (actor_name or "system (command line)"),
+        "actor_name": actor.username if actor else (actor_name or SYSTEM_ACTOR),
         "summary": summary[:500],
         "course_key": course_key,
         "plan_id": plan_id,

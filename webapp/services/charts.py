@@ -2,14 +2,20 @@
 stacked columns per period. Colours come from the stylesheet through a tone class per segment
 (`chart-good`, `chart-bad`…), so the SVG carries no inline style (the CSP allows none). The SVG is a
 picture for sighted staff: it is `aria-hidden`, and every page that shows one also renders the same
-numbers as a text table (the `chart_table` macro) for screen readers."""
+numbers as a text table (the `chart_table` macro) for screen readers.
+
+Segment labels are English labels marked for translation (`N_`, `_l`): the charts and their tables show
+them in the reader's language (`translate_message`), and numbers with the locale's grouping."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from flask import has_request_context
 from markupsafe import Markup, escape
+
+from webapp.i18n import format_number, translate_message
 
 TONES = frozenset({"good", "bad", "warn", "info", "neutral", "muted"})
 
@@ -52,6 +58,16 @@ def _widths(values: Sequence[int], width: float) -> list[float]:
     return [w * scale for w in bumped]
 
 
+def _shown(label: object) -> str:
+    """A label in the reader's language (as it is outside a request)."""
+    return translate_message(str(label)) if has_request_context() else str(label)
+
+
+def _count(value: int) -> str:
+    """A count with the reader's grouping (English's outside a request)."""
+    return format_number(value) if has_request_context() else f"{value:,}"
+
+
 def _num(x: float) -> str:
     return f"{x:.1f}".rstrip("0").rstrip(".")
 
@@ -69,7 +85,7 @@ def stacked_bar(segments: Sequence[Segment], *, width: int = 640, height: int = 
         if w:
             parts.append(
                 f'<rect class="chart-{segment.tone}" x="{_num(x)}" y="0" width="{_num(w)}" height="{height}">'
-                f"<title>{escape(segment.label)}: {segment.value:,}</title></rect>"
+                f"<title>{escape(_shown(segment.label))}: {_count(segment.value)}</title></rect>"
             )
         x += w
     parts.append("</svg>")
@@ -98,16 +114,17 @@ def column_chart(columns: Sequence[Column], *, height: int = 150, column_width: 
             y -= h
             parts.append(
                 f'<rect class="chart-{segment.tone}" x="{x}" y="{_num(y)}" width="{column_width}" height="{_num(h)}">'
-                f"<title>{escape(column.label)}, {escape(segment.label)}: {segment.value:,}</title></rect>"
+                f"<title>{escape(_shown(column.label))}, {escape(_shown(segment.label))}: "
+                f"{_count(segment.value)}</title></rect>"
             )
         centre = x + column_width / 2
         parts.append(
             f'<text class="chart-value" x="{_num(centre)}" y="{_num(y - 4)}" text-anchor="middle">'
-            f"{column.total:,}</text>"
+            f"{_count(column.total)}</text>"
         )
         parts.append(
             f'<text class="chart-label" x="{_num(centre)}" y="{height - 5}" text-anchor="middle">'
-            f"{escape(column.label)}</text>"
+            f"{escape(_shown(column.label))}</text>"
         )
     parts.append("</svg>")
     return Markup("".join(parts))

@@ -23,7 +23,9 @@ document.querySelectorAll("table.table").forEach((table) => {
   box.setAttribute("role", "region");
   const named = table.getAttribute("aria-labelledby") && document.getElementById(table.getAttribute("aria-labelledby"));
   const caption = named || table.querySelector("caption");
-  box.setAttribute("aria-label", ((caption && caption.textContent.trim()) || "Table") + " (table)");
+  // The words come from the page (base.html), in its language.
+  const words = document.body.dataset;
+  box.setAttribute("aria-label", `${(caption && caption.textContent.trim()) || words.tableWord || "Table"} ${words.tableSuffix || "(table)"}`);
   table.replaceWith(box);
   box.appendChild(table);
 });
@@ -40,8 +42,8 @@ document.querySelectorAll("[data-job-progress]").forEach((panel) => {
     panel.querySelectorAll("[data-field]").forEach((el) => {
       const name = el.dataset.field;
       if (name === "bar") { el.value = data.percent; el.textContent = `${data.percent}%`; return; }
-      if (name === "done" || name === "total") { el.textContent = Number(data[name]).toLocaleString("en"); return; }
-      if (name === "remaining_text") { el.textContent = data.remaining_text || "unknown yet"; return; }
+      if (name === "done" || name === "total") { el.textContent = Number(data[name]).toLocaleString(document.body.dataset.locale || "en"); return; }
+      if (name === "remaining_text") { el.textContent = data.remaining_text || document.body.dataset.unknownYet || "unknown yet"; return; }
       if (name in data) el.textContent = data[name];
     });
   };

@@ -5,6 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from webapp.extensions import login_manager
@@ -51,5 +52,5 @@ def logout():
     if ConfirmForm().validate_on_submit():
         auth.logout(current_user._get_current_object())
         logout_user()
-        flash("You are logged out.", "info")
+        flash(_("You are logged out."), "info")
     return redirect(url_for("auth.login"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import PasswordField, SelectField, StringField
@@ -13,12 +14,12 @@ from webapp.services.csvio import ENCODING_LABELS
 
 class LoginForm(FlaskForm):
     username = StringField(
-        "Username or email",
+        _l("Username or email"),
         validators=[DataRequired(), Length(max=254)],
         render_kw={"autocomplete": "username", "autofocus": True},
     )
     password = PasswordField(
-        "Password", validators=[DataRequired(), Length(max=1024)], render_kw={"autocomplete": "current-password"}
+        _l("Password"), validators=[DataRequired(), Length(max=1024)], render_kw={"autocomplete": "current-password"}
     )
 
 
@@ -28,14 +29,15 @@ class ConfirmForm(FlaskForm):
 
 class CsvUploadForm(FlaskForm):
     file = FileField(
-        "CSV file",
-        validators=[FileRequired("Choose a CSV file to upload.")],
+        _l("CSV file"),
+        validators=[FileRequired(_l("Choose a CSV file to upload."))],
         render_kw={"accept": ".csv,text/csv"},
-        description="One learner per row: username_or_email, then optional notes.",
+        description=_l("One learner per row: username_or_email, then optional notes."),
     )
     encoding = SelectField(
-        "Encoding",
+        _l("Encoding"),
         default="utf-8",
-        choices=[SelectChoice(value, label) for value, label in ENCODING_LABELS.items()],
-        description="Pick Windows-1252 only for files saved as plain “CSV” by older Excel.",
+        # the labels are marked where they are declared (csvio); each is shown in the reader's language
+        choices=[SelectChoice(value, _l(label)) for value, label in ENCODING_LABELS.items()],
+        description=_l("Pick Windows-1252 only for files saved as plain “CSV” by older Excel."),
     )

@@ -4,9 +4,11 @@ goes after submitting work that may have become a job."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
+from webapp.i18n import translate_message
 from webapp.models import Job, Plan
 from webapp.services import jobs
 from webapp.statuses import JobKind, JobStatus
@@ -21,7 +23,7 @@ bp.add_app_template_global(JobStatus, "JobStatus")
 def after_submit(result: Plan | Job, note: str = "") -> Response:
     """A plan made at once: its page (with `note` flashed). A job: its progress page."""
     if isinstance(result, Job):
-        flash("This runs in the background. This page shows how far it got; you may leave it and come back.", "info")
+        flash(_("This runs in the background. This page shows how far it got; you may leave it and come back."), "info")
         return redirect(url_for("jobs.show", job_id=result.id))
     if note:
         flash(note, "info")
@@ -54,7 +56,12 @@ def show(job_id: int):
 @login_required
 def progress_json(job_id: int):
     job, progress = jobs.job_progress(job_id, current_user)
-    return jsonify(progress.as_dict() | {"next": _finished_url(job)})
+    shown = progress.as_dict()
+    # The stored English words of a job, in the reader's language (as the page shows them).
+    for key in ("status_label", "phase_label", "message", "title"):
+        if isinstance(shown.get(key), str):
+            shown[key] = translate_message(shown[key])
+    return jsonify(shown | {"next": _finished_url(job)})
 
 
 @bp.route("/jobs/<id:job_id>/cancel", methods=["POST"])
@@ -67,5 +74,5 @@ def cancel(job_id: int):
     except jobs.NotCancellable as error:
         flash(str(error), "error")
     else:
-        flash("Cancel requested: the job stops at its next step and saves nothing.", "info")
+        flash(_("Cancel requested: the job stops at its next step and saves nothing."), "info")
     return redirect(url_for(".show", job_id=job_id))

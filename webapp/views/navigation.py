@@ -7,12 +7,17 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from flask import Flask, current_app, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from flask_login import current_user
 from markupsafe import Markup, escape
 
+from webapp.i18n import translate_message
 from webapp.models import Course, Plan
 from webapp.services import charts
 from webapp.services.charts import Segment
+from webapp.services.messages import N_
 from webapp.statuses import (
     ACTION_ORDER,
     WRITE_ACTIONS,
@@ -42,22 +47,23 @@ from webapp.wording import plural
 
 # (endpoint, label, global staff only)
 MAIN_NAV = (
-    ("courses.dashboard", "Courses", False),
-    ("proctoring.queue", "Proctoring reviews", False),
-    ("academies.index", "Academies", True),
-    ("completion.index", "Completion export", True),
-    ("plans.history", "Plans", True),
-    ("audit.index", "Audit", True),
+    ("courses.dashboard", _l("Courses"), False),
+    ("proctoring.queue", _l("Proctoring reviews"), False),
+    ("academies.index", _l("Academies"), True),
+    ("completion.index", _l("Completion export"), True),
+    ("plans.history", _l("Plans"), True),
+    # "Audit log", not "Audit": in Spanish the log and the enrollment track are two different words
+    ("audit.index", _l("Audit log"), True),
 )
 
 # (key, endpoint, label): the tabs of one course's pages
 COURSE_TABS = (
-    ("overview", "courses.course", "Overview"),
-    ("issued", "certificates.issued", "Certificates"),
-    ("exceptions", "certificates.exceptions", "Exceptions"),
-    ("invalidations", "certificates.invalidations", "Invalidations"),
-    ("proctoring", "proctoring.course_queue", "Proctoring"),
-    ("plans", "plans.course_history", "Plan history"),
+    ("overview", "courses.course", _l("Overview")),
+    ("issued", "certificates.issued", _l("Certificates")),
+    ("exceptions", "certificates.exceptions", _l("Exceptions")),
+    ("invalidations", "certificates.invalidations", _l("Invalidations")),
+    ("proctoring", "proctoring.course_queue", _l("Proctoring")),
+    ("plans", "plans.course_history", _l("Plan history")),
 )
 
 
@@ -76,7 +82,7 @@ def main_nav() -> list[NavItem]:
             continue
         blueprint = endpoint.split(".")[0]
         active = (request.blueprint == blueprint and blueprint != "courses") or request.endpoint == endpoint
-        items.append(NavItem(endpoint, label, url_for(endpoint), active))
+        items.append(NavItem(endpoint, str(label), url_for(endpoint), active))
     return items
 
 
@@ -88,7 +94,7 @@ def course_tabs(course: Course) -> list[NavItem]:
     platform's `certificatesEnabled`; the course's own switch does not hide them)."""
     certificates = bool(current_app.config.get("CERTIFICATES_GENERATION_ENABLED", True))
     return [
-        NavItem(key, label, url_for(endpoint, course_key=course.key))
+        NavItem(key, str(label), url_for(endpoint, course_key=course.key))
         for key, endpoint, label in COURSE_TABS
         if endpoint in current_app.view_functions and (certificates or key not in CERTIFICATE_TABS)
     ]
@@ -109,35 +115,59 @@ CHANGE_VOCABULARIES: dict[str, type[StrEnum]] = {
 def change_value(field: str, value: object) -> str:
     """One value of a plan row's Change column as staff read it: a label for a status, "—" for none,
     yes/no for a flag, a list as its items ("ai, strategy"; "none" when empty)."""
+    vocabulary = CHANGE_VOCABULARIES.get(field)
     if isinstance(value, list | tuple):
-        return ", ".join(label_of(v, CHANGE_VOCABULARIES.get(field)) for v in value) or "none"
-    return label_of(value, CHANGE_VOCABULARIES.get(field))
+        return ", ".join(translate_message(label_of(v, vocabulary)) for v in value) or _("none")
+    return translate_message(label_of(value, vocabulary))
+
+
+# label_of's words for a flag, shown through translate_message
+N_("yes")
+N_("no")
 
 
 # Field and parameter names as staff read them, where the name's words alone would not do.
-FIELD_LABELS: dict[str, str] = {
-    "is_active": "active",
-    "active": "active",
-    "deactivate_missing": "deactivate academies the catalog no longer lists",
-    "only_missing": "only what is missing",
-    "status": "certificate status",
-    "status_before": "certificate status before",
-    "grade": "grade",
-    "review_status": "provider review status",
-    "attempt_status": "attempt status",
-    "credit_status": "credit requirement status",
-    "stripe_price_lookup_key": "Stripe price lookup key",
-    "catalog_uuid": "catalog uuid",
-    "catalog_query_uuid": "catalog query uuid",
-    "marketing_url": "marketing URL",
-    "thumbnail_url": "thumbnail URL",
-    "as_of": "as of",
+FIELD_LABELS: dict[str, str | LazyString] = {
+    "is_active": _l("active"),
+    "active": _l("active"),
+    "deactivate_missing": _l("deactivate academies the catalog no longer lists"),
+    "only_missing": _l("only what is missing"),
+    "status": _l("certificate status"),
+    "status_before": _l("certificate status before"),
+    "grade": _l("grade"),
+    "review_status": _l("provider review status"),
+    "attempt_status": _l("attempt status"),
+    "credit_status": _l("credit requirement status"),
+    "stripe_price_lookup_key": _l("Stripe price lookup key"),
+    "catalog_uuid": _l("catalog uuid"),
+    "catalog_query_uuid": _l("catalog query uuid"),
+    "marketing_url": _l("marketing URL"),
+    "thumbnail_url": _l("thumbnail URL"),
+    "as_of": _l("as of"),
+    # the names' own words, listed so that they have a translation
+    "notes": _l("notes"),
+    "archived": _l("archived"),
+    "certificates_enabled": _l("certificates enabled"),
+    "mode": _l("mode"),
+    "name": _l("name"),
+    "long_name": _l("long name"),
+    "slug": _l("slug"),
+    "description": _l("description"),
+    "long_description": _l("long description"),
+    "display_order": _l("display order"),
+    "tags": _l("tags"),
+    "product_key": _l("product key"),
+    "enable_audit_reporting": _l("enable audit reporting"),
+    "scope": _l("scope"),
+    "regenerate": _l("regenerate"),
+    "encoding": _l("encoding"),
 }
 
 
 def field_label(name: str) -> str:
     """A stored field or plan parameter name as staff read it ("is_active" reads "active")."""
-    return FIELD_LABELS.get(name) or name.replace("_", " ")
+    label = FIELD_LABELS.get(name)
+    return str(label) if label else translate_message(name.replace("_", " "))
 
 
 def plan_action_label(kind_name: str, action: Action) -> str:
@@ -145,7 +175,7 @@ def plan_action_label(kind_name: str, action: Action) -> str:
     from webapp.services.plans import KINDS
 
     kind = KINDS.get(kind_name)
-    return kind.action_label(action) if kind else action.label
+    return translate_message(kind.action_label(action) if kind else action.label)
 
 
 # The vocabulary of a plan parameter, so the plan header reads "scope: All Learners", not "scope: all".
@@ -154,13 +184,13 @@ PARAM_VOCABULARIES: dict[str, type[StrEnum]] = {"scope": GenerationScope}
 
 def param_value(key: str, value: object) -> str:
     """One plan parameter as staff read it: a label for a vocabulary value, yes/no for a flag."""
-    return label_of(value, PARAM_VOCABULARIES.get(key))
+    return translate_message(label_of(value, PARAM_VOCABULARIES.get(key)))
 
 
 # Where a plan without a course belongs: its section's page(s) lead back to it (kind name → crumbs).
-SECTION_CRUMBS: dict[str, tuple[tuple[str, str], ...]] = {
-    "academy_sync": (("Academies", "academies.index"), ("Sync history", "academies.history")),
-    "proctoring_replay": (("Proctoring reviews", "proctoring.queue"),),
+SECTION_CRUMBS: dict[str, tuple[tuple[LazyString, str], ...]] = {
+    "academy_sync": ((_l("Academies"), "academies.index"), (_l("Sync history"), "academies.history")),
+    "proctoring_replay": ((_l("Proctoring reviews"), "proctoring.queue"),),
 }
 
 
@@ -172,34 +202,34 @@ def plan_breadcrumbs(plan: Plan) -> list[tuple[str, str | None]]:
     if plan.course is not None:
         key = plan.course.key
         crumbs = [
-            ("Courses", url_for("courses.dashboard")),
+            (_("Courses"), url_for("courses.dashboard")),
             (plan.course.name, url_for("courses.course", course_key=key)),
         ]
         if plan.kind.startswith("proctoring_"):
-            crumbs.append(("Proctoring", url_for("proctoring.course_queue", course_key=key)))
-        crumbs.append(("Plan history", url_for("plans.course_history", course_key=key)))
+            crumbs.append((_("Proctoring"), url_for("proctoring.course_queue", course_key=key)))
+        crumbs.append((_("Plan history"), url_for("plans.course_history", course_key=key)))
     elif plan.kind in SECTION_CRUMBS:
-        crumbs = [(text, url_for(endpoint)) for text, endpoint in SECTION_CRUMBS[plan.kind]]
+        crumbs = [(str(text), url_for(endpoint)) for text, endpoint in SECTION_CRUMBS[plan.kind]]
     else:
-        crumbs = [("Plans", url_for("plans.history"))]
-    return [*crumbs, (f"Plan #{plan.id}", None)]
+        crumbs = [(_("Plans"), url_for("plans.history"))]
+    return [*crumbs, (_("Plan #%(id)s", id=plan.id), None)]
 
 
 # The list a plan's rows land in (kind name → link text, endpoint); course endpoints get the plan's course.
-SECTION_LINKS: dict[str, tuple[str, str]] = {
-    "certificate_exceptions": ("Open the allowlist", "certificates.exceptions"),
-    "certificate_exceptions_removal": ("Open the allowlist", "certificates.exceptions"),
-    "certificate_exceptions_revert": ("Open the allowlist", "certificates.exceptions"),
-    "certificates.invalidate": ("Open the invalidation list", "certificates.invalidations"),
-    "certificates.revalidate": ("Open the invalidation list", "certificates.invalidations"),
-    "certificates.generate_all": ("Open the issued certificates", "certificates.issued"),
-    "certificates.generate_exceptions": ("Open the issued certificates", "certificates.issued"),
-    "certificates.regenerate": ("Open the issued certificates", "certificates.issued"),
-    "certificates.generation_toggle": ("Open the issued certificates", "certificates.issued"),
-    "proctoring_reset": ("Open the attempts", "proctoring.attempts"),
-    "proctoring_second_review": ("Open the course's reviews", "proctoring.course_queue"),
-    "proctoring_replay": ("Open the reviews", "proctoring.queue"),
-    "academy_sync": ("Open the academies", "academies.index"),
+SECTION_LINKS: dict[str, tuple[LazyString, str]] = {
+    "certificate_exceptions": (_l("Open the allowlist"), "certificates.exceptions"),
+    "certificate_exceptions_removal": (_l("Open the allowlist"), "certificates.exceptions"),
+    "certificate_exceptions_revert": (_l("Open the allowlist"), "certificates.exceptions"),
+    "certificates.invalidate": (_l("Open the invalidation list"), "certificates.invalidations"),
+    "certificates.revalidate": (_l("Open the invalidation list"), "certificates.invalidations"),
+    "certificates.generate_all": (_l("Open the issued certificates"), "certificates.issued"),
+    "certificates.generate_exceptions": (_l("Open the issued certificates"), "certificates.issued"),
+    "certificates.regenerate": (_l("Open the issued certificates"), "certificates.issued"),
+    "certificates.generation_toggle": (_l("Open the issued certificates"), "certificates.issued"),
+    "proctoring_reset": (_l("Open the attempts"), "proctoring.attempts"),
+    "proctoring_second_review": (_l("Open the course's reviews"), "proctoring.course_queue"),
+    "proctoring_replay": (_l("Open the reviews"), "proctoring.queue"),
+    "academy_sync": (_l("Open the academies"), "academies.index"),
 }
 
 
@@ -208,7 +238,7 @@ def plan_section_link(plan: Plan) -> tuple[str, str] | None:
     entry = SECTION_LINKS.get(plan.kind)
     if entry is None:
         return None
-    text, endpoint = entry
+    text, endpoint = str(entry[0]), entry[1]
     if endpoint == "proctoring.queue" and plan.course is not None:
         endpoint = "proctoring.course_queue"
     if endpoint.startswith(("certificates.", "proctoring.attempts", "proctoring.course_queue")):
@@ -230,7 +260,16 @@ def plan_kind_title(name: str) -> str:
     from webapp.services.plans import KINDS
 
     kind = KINDS.get(name)
-    return kind.title if kind else name
+    return translate_message(kind.title) if kind else name
+
+
+PACING_LABELS: dict[str, LazyString] = {"self": _l("self-paced"), "instructor": _l("instructor-paced")}
+
+
+def pacing_label(pacing: str) -> str:
+    """A course's pacing as staff read it: "self-paced", "instructor-paced"."""
+    label = PACING_LABELS.get(pacing)
+    return str(label) if label else f"{pacing}-paced"
 
 
 _BREAK_AFTER = re.compile(r"(?<=[+@:/])")
@@ -260,6 +299,7 @@ def register(app: Flask) -> None:
         plan_breadcrumbs=plan_breadcrumbs,
         plan_section_link=plan_section_link,
         plan_segments=plan_segments,
+        pacing_label=pacing_label,
         chart_bar=charts.stacked_bar,
         chart_columns=charts.column_chart,
         # The vocabularies, so templates compare with enums and never spell a status themselves.

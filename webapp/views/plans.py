@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from webapp.models import Job
@@ -56,17 +57,22 @@ def apply(plan_id: int):
         flash(str(error), "error")
         return redirect(url_for(".show", plan_id=plan_id))
     if isinstance(result, Job):
-        flash("Applying in the background: this page shows how far it got; you may leave it and come back.", "info")
+        flash(_("Applying in the background: this page shows how far it got; you may leave it and come back."), "info")
         return redirect(url_for(".show", plan_id=plan_id))
     if result.status == PlanStatus.STALE:
         flash(
-            f"The data changed since this preview: {plural(result.changed_rows, '{n} row', '{n} rows')} would now "
-            "do something else or change other values. Nothing was written. Here is a fresh preview to review.",
+            plural(
+                result.changed_rows,
+                "The data changed since this preview: {n} row would now do something else or change other values. "
+                "Nothing was written. Here is a fresh preview to review.",
+                "The data changed since this preview: {n} rows would now do something else or change other values. "
+                "Nothing was written. Here is a fresh preview to review.",
+            ),
             "warning",
         )
         return redirect(url_for(".show", plan_id=result.fresh_plan.id))
     if result.already:
-        flash("This plan was already applied; nothing was written again.", "info")
+        flash(_("This plan was already applied; nothing was written again."), "info")
     # Otherwise no flash: the result page's own summary says what was written (a flash would repeat it).
     return redirect(url_for(".show", plan_id=plan_id))
 
@@ -81,7 +87,10 @@ def revert(plan_id: int):
     except InputRefused as error:
         flash(str(error), "error")
         return redirect(url_for(".show", plan_id=plan_id))
-    flash(f"This is the preview of the revert of plan #{plan_id}. Nothing is written until you apply it.", "info")
+    flash(
+        _("This is the preview of the revert of plan #%(id)s. Nothing is written until you apply it.", id=plan_id),
+        "info",
+    )
     return redirect(url_for(".show", plan_id=inverse.id))
 
 
