@@ -121,7 +121,7 @@ bench: $(VENV)/.installed-test
 ## language's .po (translate the new entries there); `make translations` compiles the .po files into the .mo
 ## files the app reads (run by `make run` and `make test`; .mo files are build output, not committed).
 TRANSLATIONS := webapp/translations
-BABEL_KEYWORDS := -k _l -k lazy_gettext -k lazy_ngettext:1,2 -k rule_message -k N_ -k plural:2,3
+BABEL_KEYWORDS := -k _l -k lazy_gettext -k lazy_ngettext:1,2 -k rule_message -k N_ -k plural:2,3 -k lazy_pgettext:1c,2
 # Babel skips directories whose names start with "." or "_" unless told otherwise: templates/_macros holds strings.
 BABEL_IGNORE := --ignore-dirs='.* node_modules mutants'
 

@@ -22,6 +22,7 @@ KEYWORDS = DEFAULT_KEYWORDS | {
     "rule_message": None,
     "N_": None,
     "plural": (2, 3),
+    "lazy_pgettext": ((1, "c"), 2),
 }
 # Directories the extraction skips, as the Makefile's BABEL_IGNORE (templates/_macros is read).
 IGNORED_DIRECTORIES = (".", "node_modules", "mutants")
@@ -32,13 +33,13 @@ def _directory_filter(path: str) -> bool:
     return not (name.startswith(".") or name in IGNORED_DIRECTORIES)
 
 
-def marked_messages() -> set[str]:
-    """Every msgid marked in the code and templates now (plural forms by their singular)."""
-    found: set[str] = set()
-    for _filename, _lineno, message, _comments, _context in extract_from_dir(
+def marked_messages() -> set[tuple[str, str | None]]:
+    """Every (msgid, context) marked in the code and templates now (plural forms by their singular)."""
+    found: set[tuple[str, str | None]] = set()
+    for _filename, _lineno, message, _comments, context in extract_from_dir(
         str(ROOT), method_map=METHOD_MAP, keywords=KEYWORDS, directory_filter=_directory_filter
     ):
-        found.add(message[0] if isinstance(message, tuple) else message)
+        found.add((message[0] if isinstance(message, tuple) else message, context))
     return found
 
 

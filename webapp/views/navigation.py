@@ -9,6 +9,7 @@ from enum import StrEnum
 from flask import Flask, current_app, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_babel.speaklater import LazyString
 from flask_login import current_user
 from markupsafe import Markup, escape
@@ -126,41 +127,42 @@ N_("yes")
 N_("no")
 
 
-# Field and parameter names as staff read them, where the name's words alone would not do.
+# Field and parameter names as staff read them, where the name's words alone would not do. In the context
+# "field": a name inside a rule message ("notes" in "expected … username_or_email and notes") is a code and stays.
 FIELD_LABELS: dict[str, str | LazyString] = {
-    "is_active": _l("active"),
-    "active": _l("active"),
-    "deactivate_missing": _l("deactivate academies the catalog no longer lists"),
-    "only_missing": _l("only what is missing"),
-    "status": _l("certificate status"),
-    "status_before": _l("certificate status before"),
-    "grade": _l("grade"),
-    "review_status": _l("provider review status"),
-    "attempt_status": _l("attempt status"),
-    "credit_status": _l("credit requirement status"),
-    "stripe_price_lookup_key": _l("Stripe price lookup key"),
-    "catalog_uuid": _l("catalog uuid"),
-    "catalog_query_uuid": _l("catalog query uuid"),
-    "marketing_url": _l("marketing URL"),
-    "thumbnail_url": _l("thumbnail URL"),
-    "as_of": _l("as of"),
+    "is_active": lazy_pgettext("field", "active"),
+    "active": lazy_pgettext("field", "active"),
+    "deactivate_missing": lazy_pgettext("field", "deactivate academies the catalog no longer lists"),
+    "only_missing": lazy_pgettext("field", "only what is missing"),
+    "status": lazy_pgettext("field", "certificate status"),
+    "status_before": lazy_pgettext("field", "certificate status before"),
+    "grade": lazy_pgettext("field", "grade"),
+    "review_status": lazy_pgettext("field", "provider review status"),
+    "attempt_status": lazy_pgettext("field", "attempt status"),
+    "credit_status": lazy_pgettext("field", "credit requirement status"),
+    "stripe_price_lookup_key": lazy_pgettext("field", "Stripe price lookup key"),
+    "catalog_uuid": lazy_pgettext("field", "catalog uuid"),
+    "catalog_query_uuid": lazy_pgettext("field", "catalog query uuid"),
+    "marketing_url": lazy_pgettext("field", "marketing URL"),
+    "thumbnail_url": lazy_pgettext("field", "thumbnail URL"),
+    "as_of": lazy_pgettext("field", "as of"),
     # the names' own words, listed so that they have a translation
-    "notes": _l("notes"),
-    "archived": _l("archived"),
-    "certificates_enabled": _l("certificates enabled"),
-    "mode": _l("mode"),
-    "name": _l("name"),
-    "long_name": _l("long name"),
-    "slug": _l("slug"),
-    "description": _l("description"),
-    "long_description": _l("long description"),
-    "display_order": _l("display order"),
-    "tags": _l("tags"),
-    "product_key": _l("product key"),
-    "enable_audit_reporting": _l("enable audit reporting"),
-    "scope": _l("scope"),
-    "regenerate": _l("regenerate"),
-    "encoding": _l("encoding"),
+    "notes": lazy_pgettext("field", "notes"),
+    "archived": lazy_pgettext("field", "archived"),
+    "certificates_enabled": lazy_pgettext("field", "certificates enabled"),
+    "mode": lazy_pgettext("field", "mode"),
+    "name": lazy_pgettext("field", "name"),
+    "long_name": lazy_pgettext("field", "long name"),
+    "slug": lazy_pgettext("field", "slug"),
+    "description": lazy_pgettext("field", "description"),
+    "long_description": lazy_pgettext("field", "long description"),
+    "display_order": lazy_pgettext("field", "display order"),
+    "tags": lazy_pgettext("field", "tags"),
+    "product_key": lazy_pgettext("field", "product key"),
+    "enable_audit_reporting": lazy_pgettext("field", "enable audit reporting"),
+    "scope": lazy_pgettext("field", "scope"),
+    "regenerate": lazy_pgettext("field", "regenerate"),
+    "encoding": lazy_pgettext("field", "encoding"),
 }
 
 

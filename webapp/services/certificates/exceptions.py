@@ -324,7 +324,7 @@ def _write_removals(ctx: PlanContext, rows: Sequence[PlanRow]) -> None:
 class AddExceptions(CertificateChangeKind):
     """Grant certificate exceptions to the learners of a roster (create or update notes)."""
 
-    row_nouns = ("exception", "exceptions")
+    row_nouns = (N_("exception"), N_("exceptions"))
     name = ADD_KIND
     title = N_("Certificate exceptions")
     input_columns = ROSTER_COLUMNS
@@ -360,7 +360,7 @@ class AddExceptions(CertificateChangeKind):
 class RemoveExceptions(CertificateChangeKind):
     """Remove certificate exceptions of the learners of a roster; certificates are made unavailable first."""
 
-    row_nouns = ("exception", "exceptions")
+    row_nouns = (N_("exception"), N_("exceptions"))
     name = REMOVE_KIND
     title = N_("Removal of certificate exceptions")
     input_columns = ROSTER_COLUMNS
@@ -377,7 +377,7 @@ class RevertExceptions(CertificateChangeKind):
     """The undo of an applied import: deletes the entries it created, restores the notes it changed; touches a
     certificate only when a generation run issued it because of the exception (made unavailable)."""
 
-    row_nouns = ("exception", "exceptions")
+    row_nouns = (N_("exception"), N_("exceptions"))
     name = REVERT_KIND
     title = N_("Revert of certificate exceptions")
     input_columns = ROSTER_COLUMNS

@@ -187,7 +187,7 @@ class GenerationEntry(NamedTuple):
 class _GenerationKind(CertificateChangeKind):
     """A generation run over the learners listed in its items (one per learner, a `GenerationEntry` payload)."""
 
-    row_nouns = ("certificate", "certificates")
+    row_nouns = (N_("certificate"), N_("certificates"))
     input_columns = ("username",)
     regenerate = False
     skips_holders = True  # a learner who holds a certificate is left to "Regenerate"

@@ -67,7 +67,7 @@ def _row_targets(course: Course, rows: Sequence[PlanRow]) -> tuple[dict[int, Cer
 class InvalidateKind(CertificateChangeKind):
     """Invalidate learners' certificates from a roster: `username_or_email[,notes]`."""
 
-    row_nouns = ("invalidation", "invalidations")
+    row_nouns = (N_("invalidation"), N_("invalidations"))
     name = INVALIDATE_KIND
     title = N_("Certificate invalidations")
     input_columns = rosters.ROSTER_COLUMNS
@@ -169,7 +169,7 @@ def _revalidate_item(row: int, user: User, mode: str, notes: str) -> Item:
 class RevalidateKind(CertificateChangeKind):
     """Re-validate learners' certificates: the active invalidation becomes inactive, the status comes back."""
 
-    row_nouns = ("certificate", "certificates")
+    row_nouns = (N_("certificate"), N_("certificates"))
     action_labels = {
         Action.DEACTIVATE: N_("Re-validate")
     }  # the invalidation is deactivated: the certificate re-validated

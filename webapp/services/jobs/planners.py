@@ -13,6 +13,7 @@ from webapp.services import csvio, permissions
 from webapp.services.certificates import exceptions, generation_runs, invalidations
 from webapp.services.certificates.common import changing_course
 from webapp.services.jobs.registry import Args, Planner
+from webapp.services.messages import N_
 from webapp.services.proctoring import replay
 
 
@@ -60,16 +61,16 @@ def _generation(actor: User | None, args: Args, _data: bytes) -> Plan:
     )
 
 
-EXCEPTIONS_UPLOAD = Planner("exceptions-upload", "Certificate exceptions upload", _csv_check, _exceptions)
-INVALIDATIONS_UPLOAD = Planner("invalidations-upload", "Invalidations upload", _csv_check, _invalidations)
+EXCEPTIONS_UPLOAD = Planner("exceptions-upload", N_("Certificate exceptions upload"), _csv_check, _exceptions)
+INVALIDATIONS_UPLOAD = Planner("invalidations-upload", N_("Invalidations upload"), _csv_check, _invalidations)
 REPLAY = Planner(
     "proctoring-replay",
-    "Proctoring review replay",
+    N_("Proctoring review replay"),
     _replay_check,
     _replay,
     always=True,
-    done_note="This is the preview of the replay. Nothing is written until you apply it.",
+    done_note=N_("This is the preview of the replay. Nothing is written until you apply it."),
 )
 GENERATION = Planner(
-    "certificate-generation", "Certificate generation run", _generation_check, _generation, always=True
+    "certificate-generation", N_("Certificate generation run"), _generation_check, _generation, always=True
 )
