@@ -70,3 +70,6 @@ COMMENT_SOURCES = (N_("webcam"), N_("desktop"))
 
 # Academy states.
 ACADEMY_STATES = (N_("Active"), N_("Inactive"))
+
+# The note the plan page shows after a replay is planned (the planner's `done_note`).
+REPLAY_DONE_NOTE = N_("This is the preview of the replay. Nothing is written until you apply it.")
