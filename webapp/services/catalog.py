@@ -204,7 +204,7 @@ class HttpCatalog:
             rule_message(
                 "{where} did not answer within {seconds} seconds. Nothing was changed.",
                 where=where,
-                seconds=f"{self.timeout:g}",
+                seconds=format(self.timeout, "g"),
             )
         )
 

@@ -346,7 +346,7 @@ def preview_reset(actor: User, course_key: str, attempt_code: str) -> SingleRese
         raise ResetRefused(
             "Attempt {attempt_code} was already reset on {when} UTC.",
             attempt_code=attempt.attempt_code,
-            when=f"{attempt.archived:%Y-%m-%d %H:%M}",
+            when=attempt.archived.strftime("%Y-%m-%d %H:%M"),
         )
     decision = _decide(actor, course, _single_item(rosters.identifier_for(attempt.user), attempt.exam.content_id))
     return SingleReset(course, attempt, decision)

@@ -279,7 +279,7 @@ def _open_review(actor: User, attempt_code: str) -> tuple[Review, ExamAttempt]:
                 "Attempt {attempt_code} was reset (archived {when} UTC): it is kept read-only with its reviews and "
                 "takes no second review.",
                 attempt_code=attempt.attempt_code,
-                when=f"{attempt.archived:%Y-%m-%d %H:%M}",
+                when=attempt.archived.strftime("%Y-%m-%d %H:%M"),
             )
         )
     return review, attempt
