@@ -73,3 +73,11 @@ ACADEMY_STATES = (N_("Active"), N_("Inactive"))
 
 # The note the plan page shows after a replay is planned (the planner's `done_note`).
 REPLAY_DONE_NOTE = N_("This is the preview of the replay. Nothing is written until you apply it.")
+
+# The side effects' labels a proctoring page shows (`EffectKind.label`, webapp/statuses.py).
+EFFECT_LABELS = (
+    N_("Credit status changes"),
+    N_("Academy deactivated"),
+    N_("Attempt archived"),
+    N_("Support notified"),
+)

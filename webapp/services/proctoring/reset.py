@@ -332,9 +332,9 @@ def _decide(actor: User | None, course: Course, item: Item) -> Decision:
     if decision.action != Action.DEACTIVATE:
         if decision.label:
             raise ResetRefused(
-                "{label}: {message} ({code}).", label=decision.label, message=decision.message, code=decision.code
+                N_("{label}: {message} ({code})."), label=decision.label, message=decision.message, code=decision.code
             )
-        raise ResetRefused("{message} ({code}).", message=decision.message, code=decision.code)
+        raise ResetRefused(N_("{message} ({code})."), message=decision.message, code=decision.code)
     return decision
 
 
@@ -344,7 +344,7 @@ def preview_reset(actor: User, course_key: str, attempt_code: str) -> SingleRese
     attempt = _attempt_in_course(course, attempt_code)
     if attempt.archived is not None:
         raise ResetRefused(
-            "Attempt {attempt_code} was already reset on {when} UTC.",
+            N_("Attempt {attempt_code} was already reset on {when} UTC."),
             attempt_code=attempt.attempt_code,
             when=attempt.archived.strftime("%Y-%m-%d %H:%M"),
         )
