@@ -408,7 +408,7 @@ def select_academy(raw_items: Sequence[Any], selector: str, where: str) -> list[
     """
     wanted = (selector or "").strip()
     if not wanted:
-        raise AcademyNotInCatalog(rule_message("Name the academy to sync: its catalog uuid or its name."))
+        raise AcademyNotInCatalog(N_("Name the academy to sync: its catalog uuid or its name."))
     as_uuid = canonical_uuid(wanted)
     found = [
         (position, raw)
@@ -421,12 +421,10 @@ def select_academy(raw_items: Sequence[Any], selector: str, where: str) -> list[
     ]
     if not found:
         raise AcademyNotInCatalog(
-            rule_message(
-                "{where} lists no academy with the uuid or name {wanted} ({items} read). Nothing was planned.",
-                where=where,
-                wanted=repr(wanted),
-                items=plural(len(raw_items), "{n} item", "{n} items"),
-            )
+            N_("{where} lists no academy with the uuid or name {wanted} ({items} read). Nothing was planned."),
+            where=where,
+            wanted=repr(wanted),
+            items=plural(len(raw_items), "{n} item", "{n} items"),
         )
     return found
 
@@ -524,7 +522,7 @@ def plan_sync_from(
     permissions.require_global_staff(actor)
     if choice == SOURCE_UPLOAD:
         if not upload_name or upload_data is None:
-            raise CatalogError(rule_message("Choose a JSON file to upload, or sync from the configured catalog."))
+            raise CatalogError(N_("Choose a JSON file to upload, or sync from the configured catalog."))
         source: CatalogSource = FileCatalog.from_upload(upload_name, upload_data)
     else:
         source = configured_source(config)

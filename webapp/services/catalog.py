@@ -28,9 +28,17 @@ DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 class CatalogError(InputRefused):
-    """The catalog answer cannot be used (HTTP error, timeout, not JSON, wrong shape): nothing was written."""
+    """The catalog answer cannot be used (HTTP error, timeout, not JSON, wrong shape): nothing was written.
+
+    Built from a rule message's English template and its values (`CatalogError(N_("{where} ..."), where=...)`),
+    kept on the error so that a page can show it translated, values included ("The catalog at URL")."""
 
     status = 502
+
+    def __init__(self, template: str, /, **values: object) -> None:
+        super().__init__(rule_message(template, **values))
+        self.template = template
+        self.values = values
 
 
 class CatalogSource(Protocol):
@@ -54,13 +62,13 @@ def academies_from(payload: Any, where: str) -> list[Any]:
                 return payload[key]
         return []
     raise CatalogError(
-        rule_message(
+        N_(
             "{where} answered JSON of the wrong shape: expected a list of academies or an object with a list under "
-            "{keys}, got {type}.",
-            where=where,
-            keys=", ".join(ENVELOPE_KEYS),
-            type=type(payload).__name__,
-        )
+            "{keys}, got {type}."
+        ),
+        where=where,
+        keys=", ".join(ENVELOPE_KEYS),
+        type=type(payload).__name__,
     )
 
 
@@ -90,7 +98,7 @@ class HttpCatalog:
     def __post_init__(self) -> None:
         if not self.url.lower().startswith(("http://", "https://")):
             raise CatalogError(
-                rule_message("The catalog URL must start with http:// or https://, not {url}.", url=repr(self.url))
+                N_("The catalog URL must start with http:// or https://, not {url}."), url=repr(self.url)
             )
         self.name = self.url
 
@@ -105,24 +113,24 @@ class HttpCatalog:
             page += 1
             if url in seen:
                 raise CatalogError(
-                    rule_message(
+                    N_(
                         "Page {page} of the catalog links back to page {earlier} ({url}) as its next page: the pages "
-                        "loop. Nothing was changed.",
-                        page=page - 1,
-                        earlier=seen[url],
-                        url=url,
-                    )
+                        "loop. Nothing was changed."
+                    ),
+                    page=page - 1,
+                    earlier=seen[url],
+                    url=url,
                 )
             if page > max_pages:
                 raise CatalogError(
-                    rule_message(
+                    N_(
                         "The catalog at {catalog} has more than {max_pages} pages (page {page} is {url}): refusing to "
-                        "follow more. Nothing was changed.",
-                        catalog=self.url,
-                        max_pages=max_pages,
-                        page=page,
-                        url=url,
-                    )
+                        "follow more. Nothing was changed."
+                    ),
+                    catalog=self.url,
+                    max_pages=max_pages,
+                    page=page,
+                    url=url,
                 )
             seen[url] = page
             where = _where(page, url)
@@ -130,13 +138,12 @@ class HttpCatalog:
             total += len(data)
             if total > MAX_BYTES:
                 raise CatalogError(
-                    rule_message(
-                        "The catalog at {catalog} answered more than {mb} MB (reached at {where}). "
-                        "Nothing was changed.",
-                        catalog=self.url,
-                        mb=MAX_BYTES // (1024 * 1024),
-                        where=_lower(where),
-                    )
+                    N_(
+                        "The catalog at {catalog} answered more than {mb} MB (reached at {where}). Nothing was changed."
+                    ),
+                    catalog=self.url,
+                    mb=MAX_BYTES // (1024 * 1024),
+                    where=_lower(where),
                 )
             payload = jsonio.decode_json(data, what=where, error=CatalogError)
             academies.extend(academies_from(payload, where))
@@ -157,11 +164,9 @@ class HttpCatalog:
             except _ConnectionFailed as error:
                 if attempt >= self.retries:
                     raise CatalogError(
-                        rule_message(
-                            "Could not connect to {where}: {reason}. Nothing was changed.",
-                            where=_lower(where),
-                            reason=error.reason,
-                        )
+                        N_("Could not connect to {where}: {reason}. Nothing was changed."),
+                        where=_lower(where),
+                        reason=error.reason,
                     ) from None
                 attempt += 1
                 log.info("Catalog connection failed (%s); retrying once", error.reason)
@@ -174,12 +179,10 @@ class HttpCatalog:
                 final_url = response.geturl() or url
         except urllib.error.HTTPError as error:
             raise CatalogError(
-                rule_message(
-                    "{where} answered HTTP {code} {reason}. Nothing was changed.",
-                    where=where,
-                    code=error.code,
-                    reason=error.reason,
-                )
+                N_("{where} answered HTTP {code} {reason}. Nothing was changed."),
+                where=where,
+                code=error.code,
+                reason=error.reason,
             ) from None
         except urllib.error.URLError as error:
             if isinstance(error.reason, TimeoutError):
@@ -191,21 +194,17 @@ class HttpCatalog:
             raise _ConnectionFailed(str(error) or type(error).__name__) from None
         if len(data) > MAX_BYTES:
             raise CatalogError(
-                rule_message(
-                    "{where} answered more than {mb} MB. Nothing was changed.",
-                    where=where,
-                    mb=MAX_BYTES // (1024 * 1024),
-                )
+                N_("{where} answered more than {mb} MB. Nothing was changed."),
+                where=where,
+                mb=MAX_BYTES // (1024 * 1024),
             )
         return data, final_url
 
     def _timeout(self, where: str) -> CatalogError:
         return CatalogError(
-            rule_message(
-                "{where} did not answer within {seconds} seconds. Nothing was changed.",
-                where=where,
-                seconds=format(self.timeout, "g"),
-            )
+            N_("{where} did not answer within {seconds} seconds. Nothing was changed."),
+            where=where,
+            seconds=format(self.timeout, "g"),
         )
 
 
@@ -229,20 +228,16 @@ def _next_url(payload: Any, current: str, where: str) -> str | None:
         return None
     if not isinstance(link, str):
         raise CatalogError(
-            rule_message(
-                "{where} answered a `next` that is not a URL: {link}. Nothing was changed.",
-                where=where,
-                link=repr(link),
-            )
+            N_("{where} answered a `next` that is not a URL: {link}. Nothing was changed."),
+            where=where,
+            link=repr(link),
         )
     absolute = urllib.parse.urljoin(current, link.strip())
     if urllib.parse.urlsplit(absolute).scheme.lower() not in ("http", "https"):
         raise CatalogError(
-            rule_message(
-                "{where} answered a `next` that is not an http(s) URL: {link}. Nothing was changed.",
-                where=where,
-                link=repr(link),
-            )
+            N_("{where} answered a `next` that is not an http(s) URL: {link}. Nothing was changed."),
+            where=where,
+            link=repr(link),
         )
     return absolute
 
@@ -303,10 +298,8 @@ class FileCatalog:
     def from_upload(cls, filename: str, data: bytes) -> FileCatalog:
         if not filename.lower().endswith(".json"):
             if filename:
-                raise CatalogError(
-                    rule_message("{file} is not a .json file: upload the catalog as JSON.", file=filename)
-                )
-            raise CatalogError(rule_message("The file is not a .json file: upload the catalog as JSON."))
+                raise CatalogError(N_("{file} is not a .json file: upload the catalog as JSON."), file=filename)
+            raise CatalogError(N_("The file is not a .json file: upload the catalog as JSON."))
         return cls(name=filename, data=data)
 
     def fetch(self) -> list[Any]:
@@ -316,9 +309,7 @@ class FileCatalog:
                 data = self.path.read_bytes() if self.path else b""
             except OSError as error:
                 raise CatalogError(
-                    rule_message(
-                        "Cannot read the catalog file {file}: {reason}.", file=self.name, reason=error.strerror
-                    )
+                    N_("Cannot read the catalog file {file}: {reason}."), file=self.name, reason=error.strerror
                 ) from None
         return parse_json(data, rule_message("The file {file}", file=self.name))
 

@@ -61,6 +61,19 @@ class SyncForm(FlaskForm):
             )
 
 
+def refusal_text(error: InputRefused) -> str:
+    """A refusal in the reader's language: one built from a template with values (a catalog refusal) is
+    translated with each value translated too ("The catalog at URL answered HTTP 500…")."""
+    template, values = getattr(error, "template", None), getattr(error, "values", None)
+    if template and values:
+        translated = translate_message(template)
+        try:
+            return translated.format(**{name: translate_message(str(value)) for name, value in values.items()})
+        except (KeyError, IndexError, ValueError):
+            pass
+    return translate_message(str(error))
+
+
 def _index(form: SyncForm, status: int = 200):
     q = request.args.get("q", "")
     page = academies.academy_page(current_user, q=q, page=page_arg(request.args.get("page")))
@@ -99,7 +112,7 @@ def sync():
         )
     except InputRefused as error:
         field = form.academy if isinstance(error, academies.AcademyNotInCatalog) else form.source
-        field.errors = [*field.errors, translate_message(str(error))]
+        field.errors = [*field.errors, refusal_text(error)]
         return _index(form, 400)
     if academies.ONE_ACADEMY_PARAM in plan.params and form.deactivate_missing.data:
         flash(translate_message(academies.NO_DEACTIVATION_NOTE), "info")
