@@ -61,7 +61,6 @@ def _check(soup: BeautifulSoup, phrase: str, *extra: str) -> None:
     text = soup.get_text(" ", strip=True)
     assert phrase in text, text[:2000]
     left = untranslated(soup, _data(*extra))
-    print("LEFT", sorted(set(left)))
     assert left == []
 
 

@@ -47,7 +47,6 @@ def _check(soup: BeautifulSoup, phrase: str, extra: set[str] = frozenset()) -> N
     text = soup.get_text(" ", strip=True)
     assert phrase in text, text[:2000]
     left = untranslated(soup, _data() | set(extra))
-    print("LEFT", sorted(set(left)))
     assert left == []
 
 
