@@ -23,6 +23,7 @@ from webapp.services.academy_normalise import FIELDS, Rejected, canonical_uuid, 
 from webapp.services.batching import chunks
 from webapp.services.catalog import CatalogError, CatalogSource, FileCatalog, configured_source
 from webapp.services.errors import ServiceError
+from webapp.services.messages import N_, rule_message
 from webapp.services.pagination import Page, paginate
 from webapp.services.plans import Decision, Effect, Item, PlanContext, PlanKind
 from webapp.services.search import contains_text, search_term
@@ -47,7 +48,7 @@ KEPT_WHEN_MISSING = ("catalog_query_uuid", "catalog_uuid")
 CELL_LIMIT = 120
 SOURCE_NAME_LIMIT = 255
 ONE_ACADEMY_PARAM = "academy"
-NO_DEACTIVATION_NOTE = "A one-academy sync never deactivates other academies: the deactivate option was ignored."
+NO_DEACTIVATION_NOTE = N_("A one-academy sync never deactivates other academies: the deactivate option was ignored.")
 NAME_KEYS = ("name", "title", "short_name")
 
 
@@ -166,21 +167,21 @@ class SyncEntry(NamedTuple):
 class AcademySyncKind(PlanKind):
     """Catalog items -> academies: create, update (field diffs), unchanged, skip, error, deactivate."""
 
-    row_nouns = ("academy", "academies")
+    row_nouns = (N_("academy"), N_("academies"))
     name = SYNC_KIND
-    title = "Academy sync"
+    title = N_("Academy sync")
     input_columns = ("item",)
     needs_course = False
-    fix_hint = "correct those items in the catalog (or in your file) and sync again"
+    fix_hint = N_("correct those items in the catalog (or in your file) and sync again")
 
     def empty_note(self, plan: Any) -> str:
         """An empty answer never deactivates anything (the safety rule), which staff should be told."""
         if plan.params.get("deactivate_missing"):
-            return (
+            return N_(
                 "The catalog answer listed no academies, so the safety rule held: no academy is deactivated "
                 "(an empty or broken answer never deactivates anything)."
             )
-        return "The catalog answer listed no academies: there is nothing to sync."
+        return N_("The catalog answer listed no academies: there is nothing to sync.")
 
     def decide(self, ctx: PlanContext, items: Sequence[Item]) -> Iterator[Decision]:
         # per row: the academy fields, why the item yields none, or (a deactivation row) its payload
@@ -240,8 +241,11 @@ class AcademySyncKind(PlanKind):
                 key=f"{lower}#{item.row}",
                 label=label,
                 code="duplicate_row",
-                message=f"the same academy (name compared case-insensitively) appears again in row "
-                f"{last_row[lower]}, which supersedes this one",
+                message=rule_message(
+                    "the same academy (name compared case-insensitively) appears again in row {row}, "
+                    "which supersedes this one",
+                    row=last_row[lower],
+                ),
             )
         lookup_key = values["stripe_price_lookup_key"]
         owner = owners.get(lookup_key)
@@ -251,7 +255,11 @@ class AcademySyncKind(PlanKind):
                 key=lower,
                 label=label,
                 code="duplicate_lookup_key",
-                message=f"stripe_price_lookup_key {lookup_key!r} is already used by academy {owner.name!r}",
+                message=rule_message(
+                    "stripe_price_lookup_key {key} is already used by academy {academy}",
+                    key=repr(lookup_key),
+                    academy=repr(owner.name),
+                ),
             )
         if lookup_key in claimed:
             return Decision(
@@ -259,7 +267,11 @@ class AcademySyncKind(PlanKind):
                 key=lower,
                 label=label,
                 code="duplicate_lookup_key",
-                message=f"stripe_price_lookup_key {lookup_key!r} is also used by row {claimed[lookup_key]}",
+                message=rule_message(
+                    "stripe_price_lookup_key {key} is also used by row {row}",
+                    key=repr(lookup_key),
+                    row=claimed[lookup_key],
+                ),
             )
         catalog_uuid = values["catalog_uuid"]
         uuid_owner = uuid_owners.get(catalog_uuid) if catalog_uuid else None
@@ -269,7 +281,11 @@ class AcademySyncKind(PlanKind):
                 key=lower,
                 label=label,
                 code="duplicate_catalog_uuid",
-                message=f"catalog uuid {catalog_uuid} is already the uuid of academy {uuid_owner.name!r}",
+                message=rule_message(
+                    "catalog uuid {uuid} is already the uuid of academy {academy}",
+                    uuid=catalog_uuid,
+                    academy=repr(uuid_owner.name),
+                ),
             )
         if catalog_uuid and catalog_uuid in claimed_uuids:
             return Decision(
@@ -277,7 +293,9 @@ class AcademySyncKind(PlanKind):
                 key=lower,
                 label=label,
                 code="duplicate_catalog_uuid",
-                message=f"catalog uuid {catalog_uuid} is also used by row {claimed_uuids[catalog_uuid]}",
+                message=rule_message(
+                    "catalog uuid {uuid} is also used by row {row}", uuid=catalog_uuid, row=claimed_uuids[catalog_uuid]
+                ),
             )
         claimed[lookup_key] = item.row
         if catalog_uuid:
@@ -287,14 +305,19 @@ class AcademySyncKind(PlanKind):
                 Action.CREATE,
                 key=lower,
                 label=label,
-                message="new academy",
+                message=rule_message("new academy"),
                 after={f: values[f] for f in DIFF_FIELDS if values[f] not in ("", [], None)},
             )
         before, after = compare(current, values)
         if not after:
-            return Decision(Action.UNCHANGED, key=lower, label=label, message="already up to date")
+            return Decision(Action.UNCHANGED, key=lower, label=label, message=rule_message("already up to date"))
         return Decision(
-            Action.UPDATE, key=lower, label=label, message=f"changes {', '.join(after)}", before=before, after=after
+            Action.UPDATE,
+            key=lower,
+            label=label,
+            message=rule_message("changes {fields}", fields=", ".join(after)),
+            before=before,
+            after=after,
         )
 
     @staticmethod
@@ -308,21 +331,28 @@ class AcademySyncKind(PlanKind):
                 key=lower,
                 label=label,
                 code="empty_catalog",
-                message="the catalog yielded no academies, so none is deactivated",
+                message=rule_message("the catalog yielded no academies, so none is deactivated"),
             )
         if current is None:
-            return Decision(Action.SKIP, key=lower, label=label, code="gone", message="this academy no longer exists")
+            return Decision(
+                Action.SKIP, key=lower, label=label, code="gone", message=rule_message("this academy no longer exists")
+            )
         if not current.is_active:
-            return Decision(Action.UNCHANGED, key=lower, label=label, message="already inactive")
+            return Decision(Action.UNCHANGED, key=lower, label=label, message=rule_message("already inactive"))
         return Decision(
             Action.DEACTIVATE,
             key=lower,
             label=label,
             code="missing_from_catalog",
-            message="active, but no longer in the catalog",
+            message=rule_message("active, but no longer in the catalog"),
             before={"is_active": True},
             after={"is_active": False},
-            effects=[Effect(EffectKind.ACADEMY_DEACTIVATED, f"academy {label} is taken off the catalog")],
+            effects=[
+                Effect(
+                    EffectKind.ACADEMY_DEACTIVATED,
+                    rule_message("academy {academy} is taken off the catalog", academy=label),
+                )
+            ],
         )
 
     def apply(self, ctx: PlanContext, rows: Sequence[PlanRow]) -> None:
@@ -378,7 +408,7 @@ def select_academy(raw_items: Sequence[Any], selector: str, where: str) -> list[
     """
     wanted = (selector or "").strip()
     if not wanted:
-        raise AcademyNotInCatalog("Name the academy to sync: its catalog uuid or its name.")
+        raise AcademyNotInCatalog(N_("Name the academy to sync: its catalog uuid or its name."))
     as_uuid = canonical_uuid(wanted)
     found = [
         (position, raw)
@@ -391,14 +421,16 @@ def select_academy(raw_items: Sequence[Any], selector: str, where: str) -> list[
     ]
     if not found:
         raise AcademyNotInCatalog(
-            f"{where} lists no academy with the uuid or name {wanted!r} "
-            "(" + plural(len(raw_items), "{n} item", "{n} items") + " read). Nothing was planned."
+            N_("{where} lists no academy with the uuid or name {wanted} ({items} read). Nothing was planned."),
+            where=where,
+            wanted=repr(wanted),
+            items=plural(len(raw_items), "{n} item", "{n} items"),
         )
     return found
 
 
 def sync_items(
-    raw_items: Sequence[Any], *, deactivate_missing: bool, academy: str | None = None, where: str = "The catalog"
+    raw_items: Sequence[Any], *, deactivate_missing: bool, academy: str | None = None, where: str = N_("The catalog")
 ) -> list[Item]:
     """One item per catalog entry, plus one per active academy the catalog no longer lists.
 
@@ -444,7 +476,10 @@ def plan_sync(
     source_name = source.name
     if academy is not None:
         params[ONE_ACADEMY_PARAM] = academy.strip()
-        source_name = _short(f"{source.name}, only the academy {academy.strip()}", SOURCE_NAME_LIMIT)
+        source_name = _short(
+            rule_message("{source}, only the academy {academy}", source=source.name, academy=academy.strip()),
+            SOURCE_NAME_LIMIT,
+        )
     return plans.create_plan(SYNC_KIND, items, actor=actor, source_name=source_name, params=params)
 
 
@@ -487,7 +522,7 @@ def plan_sync_from(
     permissions.require_global_staff(actor)
     if choice == SOURCE_UPLOAD:
         if not upload_name or upload_data is None:
-            raise CatalogError("Choose a JSON file to upload, or sync from the configured catalog.")
+            raise CatalogError(N_("Choose a JSON file to upload, or sync from the configured catalog."))
         source: CatalogSource = FileCatalog.from_upload(upload_name, upload_data)
     else:
         source = configured_source(config)
@@ -499,6 +534,6 @@ def describe_configured_source(config: dict[str, Any]) -> str:
     """What "the configured catalog" means right now, for the sync form."""
     url = (config.get("CATALOG_ACADEMIES_URL") or "").strip()
     if url:
-        return f"the catalog API at {url}"
+        return rule_message("the catalog API at {url}", url=url)
     demo_file = Path(str(config.get("CATALOG_DEMO_FILE") or "")).name  # the name only: no server paths on pages
-    return f"the demo catalog file {demo_file} (no CATALOG_ACADEMIES_URL is set)"
+    return rule_message("the demo catalog file {file} (no CATALOG_ACADEMIES_URL is set)", file=demo_file)

@@ -15,6 +15,8 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from webapp.services.messages import rule_message
+
 FIELDS = (
     "name",
     "slug",
@@ -172,7 +174,7 @@ def _is_active(value: Any) -> bool:
         return bool(value)
     if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
         return value.strip().lower() in _TRUE
-    raise ValueError(f"is_active must be true or false, not {value!r}")
+    raise ValueError(rule_message("is_active must be true or false, not {value}", value=repr(value)))
 
 
 DISPLAY_ORDER_MIN, DISPLAY_ORDER_MAX = -(2**31), 2**31 - 1
@@ -183,11 +185,18 @@ def _display_order(value: Any) -> int:
         return 0
     if isinstance(value, int) and not isinstance(value, bool):
         if not DISPLAY_ORDER_MIN <= value <= DISPLAY_ORDER_MAX:  # the column is a 32-bit INTEGER
-            raise ValueError(f"display_order must be between {DISPLAY_ORDER_MIN} and {DISPLAY_ORDER_MAX}, not {value}")
+            raise ValueError(
+                rule_message(
+                    "display_order must be between {low} and {high}, not {value}",
+                    low=DISPLAY_ORDER_MIN,
+                    high=DISPLAY_ORDER_MAX,
+                    value=value,
+                )
+            )
         return value
     if isinstance(value, str) and re.fullmatch(r"[+-]?\d{1,9}", value.strip()):
         return int(value.strip())
-    raise ValueError(f"display_order must be an integer, not {value!r}")
+    raise ValueError(rule_message("display_order must be an integer, not {value}", value=repr(value)))
 
 
 def _tags(value: Any) -> list[str]:
@@ -218,10 +227,12 @@ def normalise(item: Any, position: int | None = None) -> dict[str, Any] | Reject
     stored one. `position` (the item's place in the catalog) keeps a fallback slug unique when it has no uuid.
     """
     if not isinstance(item, dict):
-        return Rejected("skip", "not_an_object", f"the item is a {type(item).__name__}, not an object")
+        return Rejected(
+            "skip", "not_an_object", rule_message("the item is a {type}, not an object", type=type(item).__name__)
+        )
     name = item_name(item)
     if name is None:
-        return Rejected("skip", "no_name", "the item has no name, title or short_name")
+        return Rejected("skip", "no_name", rule_message("the item has no name, title or short_name"))
     metadata = _metadata(item)
     try:
         is_active = _is_active(item.get("is_active"))
@@ -254,7 +265,7 @@ def normalise(item: Any, position: int | None = None) -> dict[str, Any] | Reject
         "display_order": display_order,
     }
     too_long = [
-        f"{field} is longer than {limit} characters"
+        rule_message("{field} is longer than {limit} characters", field=field, limit=limit)
         for field, limit in MAX_LENGTHS.items()
         if len(values[field]) > limit
     ]

@@ -17,6 +17,7 @@ from typing import IO, Any, Protocol
 
 from webapp.services import jsonio
 from webapp.services.errors import InputRefused
+from webapp.services.messages import N_, rule_message
 
 log = logging.getLogger(__name__)
 
@@ -27,9 +28,17 @@ DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 class CatalogError(InputRefused):
-    """The catalog answer cannot be used (HTTP error, timeout, not JSON, wrong shape): nothing was written."""
+    """The catalog answer cannot be used (HTTP error, timeout, not JSON, wrong shape): nothing was written.
+
+    Built from a rule message's English template and its values (`CatalogError(N_("{where} ..."), where=...)`),
+    kept on the error so that a page can show it translated, values included ("The catalog at URL")."""
 
     status = 502
+
+    def __init__(self, template: str, /, **values: object) -> None:
+        super().__init__(rule_message(template, **values))
+        self.template = template
+        self.values = values
 
 
 class CatalogSource(Protocol):
@@ -53,8 +62,13 @@ def academies_from(payload: Any, where: str) -> list[Any]:
                 return payload[key]
         return []
     raise CatalogError(
-        f"{where} answered JSON of the wrong shape: expected a list of academies or an object "
-        f"with a list under {', '.join(ENVELOPE_KEYS)}, got {type(payload).__name__}."
+        N_(
+            "{where} answered JSON of the wrong shape: expected a list of academies or an object with a list under "
+            "{keys}, got {type}."
+        ),
+        where=where,
+        keys=", ".join(ENVELOPE_KEYS),
+        type=type(payload).__name__,
     )
 
 
@@ -83,7 +97,9 @@ class HttpCatalog:
 
     def __post_init__(self) -> None:
         if not self.url.lower().startswith(("http://", "https://")):
-            raise CatalogError(f"The catalog URL must start with http:// or https://, not {self.url!r}.")
+            raise CatalogError(
+                N_("The catalog URL must start with http:// or https://, not {url}."), url=repr(self.url)
+            )
         self.name = self.url
 
     def fetch(self) -> list[Any]:
@@ -97,13 +113,24 @@ class HttpCatalog:
             page += 1
             if url in seen:
                 raise CatalogError(
-                    f"Page {page - 1} of the catalog links back to page {seen[url]} ({url}) as its next page: "
-                    "the pages loop. Nothing was changed."
+                    N_(
+                        "Page {page} of the catalog links back to page {earlier} ({url}) as its next page: the pages "
+                        "loop. Nothing was changed."
+                    ),
+                    page=page - 1,
+                    earlier=seen[url],
+                    url=url,
                 )
             if page > max_pages:
                 raise CatalogError(
-                    f"The catalog at {self.url} has more than {max_pages} pages (page {page} is {url}): "
-                    "refusing to follow more. Nothing was changed."
+                    N_(
+                        "The catalog at {catalog} has more than {max_pages} pages (page {page} is {url}): refusing to "
+                        "follow more. Nothing was changed."
+                    ),
+                    catalog=self.url,
+                    max_pages=max_pages,
+                    page=page,
+                    url=url,
                 )
             seen[url] = page
             where = _where(page, url)
@@ -111,8 +138,12 @@ class HttpCatalog:
             total += len(data)
             if total > MAX_BYTES:
                 raise CatalogError(
-                    f"The catalog at {self.url} answered more than {MAX_BYTES // (1024 * 1024)} MB "
-                    f"(reached at {_lower(where)}). Nothing was changed."
+                    N_(
+                        "The catalog at {catalog} answered more than {mb} MB (reached at {where}). Nothing was changed."
+                    ),
+                    catalog=self.url,
+                    mb=MAX_BYTES // (1024 * 1024),
+                    where=_lower(where),
                 )
             payload = jsonio.decode_json(data, what=where, error=CatalogError)
             academies.extend(academies_from(payload, where))
@@ -133,7 +164,9 @@ class HttpCatalog:
             except _ConnectionFailed as error:
                 if attempt >= self.retries:
                     raise CatalogError(
-                        f"Could not connect to {_lower(where)}: {error.reason}. Nothing was changed."
+                        N_("Could not connect to {where}: {reason}. Nothing was changed."),
+                        where=_lower(where),
+                        reason=error.reason,
                     ) from None
                 attempt += 1
                 log.info("Catalog connection failed (%s); retrying once", error.reason)
@@ -145,7 +178,12 @@ class HttpCatalog:
                 data = response.read(MAX_BYTES + 1)
                 final_url = response.geturl() or url
         except urllib.error.HTTPError as error:
-            raise CatalogError(f"{where} answered HTTP {error.code} {error.reason}. Nothing was changed.") from None
+            raise CatalogError(
+                N_("{where} answered HTTP {code} {reason}. Nothing was changed."),
+                where=where,
+                code=error.code,
+                reason=error.reason,
+            ) from None
         except urllib.error.URLError as error:
             if isinstance(error.reason, TimeoutError):
                 raise self._timeout(where) from None
@@ -155,16 +193,26 @@ class HttpCatalog:
         except (ConnectionError, OSError, http.client.HTTPException) as error:
             raise _ConnectionFailed(str(error) or type(error).__name__) from None
         if len(data) > MAX_BYTES:
-            raise CatalogError(f"{where} answered more than {MAX_BYTES // (1024 * 1024)} MB. Nothing was changed.")
+            raise CatalogError(
+                N_("{where} answered more than {mb} MB. Nothing was changed."),
+                where=where,
+                mb=MAX_BYTES // (1024 * 1024),
+            )
         return data, final_url
 
     def _timeout(self, where: str) -> CatalogError:
-        return CatalogError(f"{where} did not answer within {self.timeout:g} seconds. Nothing was changed.")
+        return CatalogError(
+            N_("{where} did not answer within {seconds} seconds. Nothing was changed."),
+            where=where,
+            seconds=format(self.timeout, "g"),
+        )
 
 
 def _where(page: int, url: str) -> str:
     """How messages name a page: "The catalog at URL" for the first, "Page N of the catalog (URL)" after."""
-    return f"The catalog at {url}" if page == 1 else f"Page {page} of the catalog ({url})"
+    if page == 1:
+        return rule_message("The catalog at {url}", url=url)
+    return rule_message("Page {page} of the catalog ({url})", page=page, url=url)
 
 
 def _lower(where: str) -> str:
@@ -179,10 +227,18 @@ def _next_url(payload: Any, current: str, where: str) -> str | None:
     if link is None or (isinstance(link, str) and not link.strip()):
         return None
     if not isinstance(link, str):
-        raise CatalogError(f"{where} answered a `next` that is not a URL: {link!r}. Nothing was changed.")
+        raise CatalogError(
+            N_("{where} answered a `next` that is not a URL: {link}. Nothing was changed."),
+            where=where,
+            link=repr(link),
+        )
     absolute = urllib.parse.urljoin(current, link.strip())
     if urllib.parse.urlsplit(absolute).scheme.lower() not in ("http", "https"):
-        raise CatalogError(f"{where} answered a `next` that is not an http(s) URL: {link!r}. Nothing was changed.")
+        raise CatalogError(
+            N_("{where} answered a `next` that is not an http(s) URL: {link}. Nothing was changed."),
+            where=where,
+            link=repr(link),
+        )
     return absolute
 
 
@@ -241,7 +297,9 @@ class FileCatalog:
     @classmethod
     def from_upload(cls, filename: str, data: bytes) -> FileCatalog:
         if not filename.lower().endswith(".json"):
-            raise CatalogError(f"{filename or 'The file'} is not a .json file: upload the catalog as JSON.")
+            if filename:
+                raise CatalogError(N_("{file} is not a .json file: upload the catalog as JSON."), file=filename)
+            raise CatalogError(N_("The file is not a .json file: upload the catalog as JSON."))
         return cls(name=filename, data=data)
 
     def fetch(self) -> list[Any]:
@@ -250,8 +308,10 @@ class FileCatalog:
             try:
                 data = self.path.read_bytes() if self.path else b""
             except OSError as error:
-                raise CatalogError(f"Cannot read the catalog file {self.name}: {error.strerror}.") from None
-        return parse_json(data, f"The file {self.name}")
+                raise CatalogError(
+                    N_("Cannot read the catalog file {file}: {reason}."), file=self.name, reason=error.strerror
+                ) from None
+        return parse_json(data, rule_message("The file {file}", file=self.name))
 
 
 def configured_source(config: dict[str, Any]) -> CatalogSource:
@@ -260,7 +320,10 @@ def configured_source(config: dict[str, Any]) -> CatalogSource:
     if url:
         return http_source(url, config)
     demo = FileCatalog.from_path(config["CATALOG_DEMO_FILE"])
-    demo.name = f"the demo catalog ({Path(demo.name).name})"  # staff see a name, not a server path
+    demo.name = rule_message("the demo catalog ({file})", file=Path(demo.name).name)
+    N_(
+        "The demo catalog ({file})"
+    )  # how a refusal starts when it names the demo catalog first  # staff see a name, not a server path
     return demo
 
 

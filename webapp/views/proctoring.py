@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -10,6 +12,7 @@ from wtforms import RadioField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
+from webapp.i18n import translate_message
 from webapp.services import jobs
 from webapp.services.errors import InputRefused
 from webapp.services.jobs.planners import REPLAY
@@ -25,23 +28,23 @@ bp = Blueprint("proctoring", __name__)
 
 class SecondReviewForm(FlaskForm):
     decision = RadioField(
-        "Your decision",
-        validators=[DataRequired("Choose a decision.")],
-        choices=[SelectChoice(s.value, s.label) for s in ReviewStatus],
+        _l("Your decision"),
+        validators=[DataRequired(_l("Choose a decision."))],
+        choices=[SelectChoice(s.value, _l(s.label)) for s in ReviewStatus],  # labels marked in proctoring.labels
     )
     note = TextAreaField(
-        "Note",
+        _l("Note"),
         validators=[Length(max=2000)],
-        description="Why you decided so; kept with the review and in the audit trail.",
+        description=_l("Why you decided so; kept with the review and in the audit trail."),
     )
 
 
 class ReplayUploadForm(FlaskForm):
     file = FileField(
-        "Payload file",
-        validators=[FileRequired("Choose a JSON or JSON-lines file.")],
+        _l("Payload file"),
+        validators=[FileRequired(_l("Choose a JSON or JSON-lines file."))],
         render_kw={"accept": ".json,.jsonl,.ndjson,application/json"},
-        description="One provider payload, a JSON list of payloads, or one payload per line.",
+        description=_l("One provider payload, a JSON list of payloads, or one payload per line."),
     )
 
 
@@ -57,6 +60,19 @@ def _filters() -> queue.QueueFilters:
         q=args.get("q", "")[:200],
         page=page_arg(args.get("page")),
     )
+
+
+def _refusal(error: InputRefused) -> str:
+    """A refusal in the reader's language: a reset refusal names the row's own message, translated too."""
+    template, values = getattr(error, "template", None), getattr(error, "values", None)
+    if template and values is not None:
+        shown = {name: translate_message(str(value)) for name, value in values.items()}
+        translated = translate_message(template)
+        try:
+            return translated.format(**shown)
+        except (KeyError, IndexError, ValueError):
+            return translate_message(str(error))
+    return translate_message(str(error))
 
 
 def _exam_id(value: str) -> int | None:
@@ -138,16 +154,23 @@ def reset_attempt(course_key: str, attempt_code: str):
         try:
             done = reset.reset_attempt(current_user, course_key, attempt_code)
         except InputRefused as error:
-            flash(str(error), "error")
+            flash(_refusal(error), "error")
             return redirect(url_for(".attempts", course_key=course_key))
-        flash(f"Attempt reset (plan #{done.plan.id}): {done.message}.", "success")
+        flash(
+            _(
+                "Attempt reset (plan #%(plan)s): %(what)s.",
+                plan=done.plan.id if done.plan else "—",
+                what="; ".join(translate_message(part) for part in done.parts),
+            ),
+            "success",
+        )
         if back:
             return redirect(url_for(".review", attempt_code=done.attempt.attempt_code))
         return redirect(url_for(".attempts", course_key=course_key))
     try:
         single = reset.preview_reset(current_user, course_key, attempt_code)
     except InputRefused as error:
-        flash(str(error), "error")
+        flash(_refusal(error), "error")
         return redirect(url_for(".attempts", course_key=course_key))
     return render_template(
         "proctoring/reset_confirm.html",
@@ -165,16 +188,16 @@ def reset_upload(course_key: str):
     """Bulk reset: a CSV `username_or_email,exam` planned, then previewed on the plan page."""
     course = reset.check_course(current_user, course_key)
     form = CsvUploadForm()
-    form.file.description = "One attempt per row: username_or_email, then the exam's content_id."
+    form.file.description = _("One attempt per row: username_or_email, then the exam's content_id.")
     if request.method == "POST" and form.validate_on_submit():
         try:
             plan = reset.plan_upload(
                 current_user, course_key, form.file.data.stream, form.file.data.filename, encoding=form.encoding.data
             )
         except InputRefused as error:
-            form.file.errors = [str(error)]
+            form.file.errors = [translate_message(str(error))]
         else:
-            flash("This is the preview of the reset. Nothing is written until you apply it.", "info")
+            flash(_("This is the preview of the reset. Nothing is written until you apply it."), "info")
             return redirect(url_for("plans.show", plan_id=plan.id))
     status = 400 if request.method == "POST" else 200
     return render_template(
@@ -207,7 +230,7 @@ def second_review(attempt_code: str):
                 current_user, attempt_code, form.decision.data, form.note.data or ""
             )
         except InputRefused as error:
-            form.note.errors = [str(error)]
+            form.note.errors = [_refusal(error)]
             return _review_page(attempt_code, form, 400)
         return render_template(
             "proctoring/second_review_confirm.html",
@@ -221,12 +244,15 @@ def second_review(attempt_code: str):
     try:
         result = second_reviews.second_review(current_user, attempt_code, form.decision.data, form.note.data or "")
     except InputRefused as error:
-        form.note.errors = [str(error)]
+        form.note.errors = [_refusal(error)]
         return _review_page(attempt_code, form, 400)
     flash(
-        f"Second review recorded: {label_of(result.standard_status, ReviewStatus)}. The attempt moved from "
-        f"{label_of(result.previous_attempt_status, AttemptStatus)} to "
-        f"{label_of(result.attempt_status, AttemptStatus)}.",
+        _(
+            "Second review recorded: %(decision)s. The attempt moved from %(before)s to %(after)s.",
+            decision=translate_message(label_of(result.standard_status, ReviewStatus)),
+            before=translate_message(label_of(result.previous_attempt_status, AttemptStatus)),
+            after=translate_message(label_of(result.attempt_status, AttemptStatus)),
+        ),
         "success",
     )
     return redirect(url_for(".review", attempt_code=result.attempt_code))
@@ -251,6 +277,6 @@ def replay_upload(course_key: str):
             form.file.data.read(),
         )
     except InputRefused as error:
-        flash(str(error), "error")
+        flash(translate_message(str(error)), "error")
         return render_template("proctoring/replay.html", form=form, course_key=course_key), 400
-    return after_submit(result, REPLAY.done_note)
+    return after_submit(result, translate_message(REPLAY.done_note))

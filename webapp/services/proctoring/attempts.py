@@ -26,6 +26,7 @@ from webapp.models.proctoring import (
 )
 from webapp.services.batching import chunks
 from webapp.services.errors import Conflict
+from webapp.services.messages import N_, rule_message
 from webapp.statuses import AttemptStatus, CreditStatus, ProviderReviewStatus
 from webapp.timeutil import utcnow
 
@@ -85,10 +86,27 @@ def status_for_review(provider_status: str, has_reviewer: bool) -> AttemptStatus
 def check_transition(from_status: str, to_status: str, attempt_code: str = "") -> None:
     """Refuse completed -> incomplete, naming both statuses."""
     if AttemptStatus(from_status).is_completed and AttemptStatus(to_status).is_incomplete:
-        which = f"attempt {attempt_code}" if attempt_code else "an attempt"
+        if attempt_code:
+            raise IllegalTransition(
+                rule_message(
+                    "Cannot move attempt {attempt_code} from the completed status {before} back to the incomplete "
+                    "status {after}.",
+                    attempt_code=attempt_code,
+                    before=from_status,
+                    after=to_status,
+                )
+            )
         raise IllegalTransition(
-            f"Cannot move {which} from the completed status {from_status} back to the incomplete status {to_status}."
+            rule_message(
+                "Cannot move an attempt from the completed status {before} back to the incomplete status {after}.",
+                before=from_status,
+                after=to_status,
+            )
         )
+
+
+# The same refusal as a plan row's message (without the final period).
+N_("Cannot move attempt {attempt_code} from the completed status {before} back to the incomplete status {after}")
 
 
 def credit_for(status: str) -> str | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
+from flask_babel import format_date, gettext
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import joinedload
 
@@ -179,8 +180,10 @@ def weekly_outcomes(
         counts[week, status] = counts.get((week, status), 0) + n
     return [
         Column(
-            (first + timedelta(weeks=w)).strftime("%d %b"),
-            tuple(Segment(status.value, counts.get((w, status.value), 0), tone) for status, tone in OUTCOME_TONES),
+            format_date(first + timedelta(weeks=w), "dd MMM"),  # the reader's month names (a page shows it)
+            tuple(
+                Segment(gettext(status.value), counts.get((w, status.value), 0), tone) for status, tone in OUTCOME_TONES
+            ),
         )
         for w in range(weeks)
     ]

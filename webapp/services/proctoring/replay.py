@@ -20,6 +20,7 @@ from webapp.models.proctoring import ExamAttempt, Review
 from webapp.services import jsonio, permissions, plans
 from webapp.services.batching import chunks
 from webapp.services.errors import InputRefused, ServiceError
+from webapp.services.messages import N_, rule_message
 from webapp.services.plans import Decision, Effect, Item, PlanContext, PlanKind
 from webapp.services.proctoring.attempts import (
     credit_for,
@@ -162,9 +163,9 @@ def ingest(raw: bytes, filename: str, *, actor: User | None, dry_run: bool = Fal
 class ReplayKind(PlanKind):
     """Replay provider review payloads; each row stored like a webhook callback."""
 
-    row_nouns = ("review", "reviews")
+    row_nouns = (N_("review"), N_("reviews"))
     name = KIND
-    title = "Proctoring review replay"
+    title = N_("Proctoring review replay")
     input_columns = ("attempt_code", "review_status")
     needs_course = False
 
@@ -182,7 +183,7 @@ class ReplayKind(PlanKind):
         for item in items:
             entry = ReplayEntry.from_data(item.data)
             if entry.error is not None:
-                parsed.append(f"line {item.row}: {entry.error}")
+                parsed.append(rule_message("line {row}: {error}", row=item.row, error=entry.error))
                 continue
             try:
                 parsed.append(validate(entry.payload))
@@ -206,7 +207,9 @@ class ReplayKind(PlanKind):
                     key=p.attempt_code,
                     label=p.attempt_code,
                     code="unknown_attempt",
-                    message=f"There is no exam attempt with attempt code {p.attempt_code}.",
+                    message=rule_message(
+                        "There is no exam attempt with attempt code {attempt_code}.", attempt_code=p.attempt_code
+                    ),
                 )
                 continue
             label = f"{attempt.attempt_code} ({attempt.user.username}, {attempt.exam.name})"
@@ -217,7 +220,7 @@ class ReplayKind(PlanKind):
                     key=f"{key}#{item.row}",
                     label=label,
                     code="duplicate_row",
-                    message=f"superseded by row {items[last_row[code]].row} for the same attempt",
+                    message=rule_message("superseded by row {row} for the same attempt", row=items[last_row[code]].row),
                 )
                 continue
             problem = self._problem(ctx, attempt, p)
@@ -231,7 +234,9 @@ class ReplayKind(PlanKind):
                     Action.UNCHANGED,
                     key=key,
                     label=label,
-                    message=f"review {review.review_status} already stored; nothing changes",
+                    message=rule_message(
+                        "review {status} already stored; nothing changes", status=review.review_status
+                    ),
                 )
                 continue
             refusal = replacement_refusal(review, None) if review is not None else None
@@ -249,10 +254,15 @@ class ReplayKind(PlanKind):
         if ctx.course is not None and attempt.exam.course_id != ctx.course.id:
             return (
                 "other_course",
-                f"attempt {attempt.attempt_code} belongs to {attempt.exam.course.key}, not to {ctx.course.key}",
+                rule_message(
+                    "attempt {attempt_code} belongs to {course}, not to {other}",
+                    attempt_code=attempt.attempt_code,
+                    course=attempt.exam.course.key,
+                    other=ctx.course.key,
+                ),
             )
         if ctx.actor is not None and not _may_act(ctx, ctx.actor, attempt.exam.course):
-            return "not_allowed", f"you are not staff of {attempt.exam.course.key}"
+            return "not_allowed", rule_message("you are not staff of {course}", course=attempt.exam.course.key)
         return None
 
     @staticmethod
@@ -281,24 +291,34 @@ class ReplayKind(PlanKind):
             "credit_status": credit_after,
         }
         review_label = label_of(payload.provider_status, ProviderReviewStatus)
-        message = (
-            f"review {review_label}; attempt {label_of(attempt.status, AttemptStatus)} → "
-            f"{label_of(target, AttemptStatus)}"
+        message = rule_message(
+            "review {status}; attempt {before} → {after}",
+            status=review_label,
+            before=label_of(attempt.status, AttemptStatus),
+            after=label_of(target, AttemptStatus),
         )
         effects = []
         if attempt.archived is not None:
-            message = f"review {review_label} stored with the reset (archived) attempt; no status changes"
+            message = rule_message(
+                "review {status} stored with the reset (archived) attempt; no status changes", status=review_label
+            )
         elif credit_after != credit_before:
             effects.append(
                 Effect(
                     EffectKind.CREDIT_STATUS,
-                    f"credit requirement status {label_of(credit_before, CreditStatus) if credit_before else 'none'} → "
-                    f"{label_of(credit_after, CreditStatus) if credit_after else 'none'}",
+                    rule_message(
+                        "credit requirement status {before} → {after}",
+                        before=label_of(credit_before, CreditStatus) if credit_before else "none",
+                        after=label_of(credit_after, CreditStatus) if credit_after else "none",
+                    ),
                 )
             )
         if payload.provider_status == ProviderReviewStatus.SUSPICIOUS:  # as the review service: every Suspicious
             effects.append(
-                Effect(EffectKind.SUPPORT_NOTIFIED, f"support is notified of attempt {attempt.attempt_code}")
+                Effect(
+                    EffectKind.SUPPORT_NOTIFIED,
+                    rule_message("support is notified of attempt {attempt_code}", attempt_code=attempt.attempt_code),
+                )
             )
         return Decision(
             Action.UPDATE if review else Action.CREATE,

@@ -30,6 +30,7 @@ from webapp.services.csvio import (
     unstorable_text,
 )
 from webapp.services.errors import InputRefused, NotFound, ServiceError
+from webapp.services.messages import N_, rule_message
 from webapp.services.plans import Decision, Effect, Item, PlanContext, PlanKind
 from webapp.services.proctoring.attempts import credit_statuses
 from webapp.services.rosters import ROSTER_COLUMNS
@@ -42,14 +43,20 @@ KIND = "proctoring_reset"
 RESET_HEADER = Columns(((ROSTER_COLUMNS[0], IDENTIFIER_HEADERS), ("exam", ("exam", "content_id", "exam_id"))))
 COLUMNS = ("username_or_email", "exam")
 CONSEQUENCES = (
-    "the attempt is archived with its reviews (kept, read-only)",
-    "its credit requirement status is removed",
-    "the learner has no current attempt and can take the exam again",
+    N_("the attempt is archived with its reviews (kept, read-only)"),
+    N_("its credit requirement status is removed"),
+    N_("the learner has no current attempt and can take the exam again"),
 )
 
 
 class ResetRefused(InputRefused):
-    """A single reset that cannot be done (the row's check failed); nothing was written."""
+    """A single reset that cannot be done (the row's check failed); nothing was written. `message` and `values`
+    are the English rule message it was built from (pages show it translated)."""
+
+    def __init__(self, template: str, **values: str) -> None:
+        super().__init__(rule_message(template, **values))
+        self.template = template
+        self.values = values
 
 
 def exam_of(item: Item | PlanRow) -> str:
@@ -82,30 +89,39 @@ def _review_counts(attempt_ids: Sequence[int]) -> dict[int, int]:
     return counts
 
 
-RESET_MESSAGE = "the learner has no current attempt and can take the exam again"
+RESET_MESSAGE = CONSEQUENCES[2]
 
 
 def consequences(attempt: ExamAttempt, credit: str | None, reviews: int) -> list[Effect]:
     """What resetting this attempt does beyond the learner's next try: the archive and the credit status."""
-    kept = f"with its {reviews} review{'s' if reviews != 1 else ''}" if reviews else "(no review)"
-    effects = [
-        Effect(
-            EffectKind.ATTEMPT_ARCHIVED,
-            f"attempt {attempt.attempt_code} ({attempt.status.replace('_', ' ')}) archived {kept}, kept read-only",
+    values = {"attempt_code": attempt.attempt_code, "status": attempt.status.replace("_", " "), "reviews": reviews}
+    if reviews == 1:
+        archived = rule_message(
+            "attempt {attempt_code} ({status}) archived with its {reviews} review, kept read-only", **values
         )
-    ]
+    elif reviews:
+        archived = rule_message(
+            "attempt {attempt_code} ({status}) archived with its {reviews} reviews, kept read-only", **values
+        )
+    else:
+        archived = rule_message("attempt {attempt_code} ({status}) archived (no review), kept read-only", **values)
+    effects = [Effect(EffectKind.ATTEMPT_ARCHIVED, archived)]
     if credit:
-        effects.append(Effect(EffectKind.CREDIT_STATUS, f"credit requirement status {credit} is removed"))
+        effects.append(
+            Effect(
+                EffectKind.CREDIT_STATUS, rule_message("credit requirement status {credit} is removed", credit=credit)
+            )
+        )
     return effects
 
 
 class ResetKind(PlanKind):
     """Reset learners' exam attempts of one course."""
 
-    row_nouns = ("attempt", "attempts")
-    action_labels = {Action.DEACTIVATE: "Reset"}  # the attempt is archived (deactivated): it reads as a reset
+    row_nouns = (N_("attempt"), N_("attempts"))
+    action_labels = {Action.DEACTIVATE: N_("Reset")}  # the attempt is archived (deactivated): it reads as a reset
     name = KIND
-    title = "Proctoring attempt reset"
+    title = N_("Proctoring attempt reset")
     input_columns = COLUMNS
 
     def decide(self, ctx: PlanContext, items: Sequence[Item]) -> list[Decision]:
@@ -144,15 +160,17 @@ class ResetKind(PlanKind):
     def _decide_one(index, item, users, exams, attempts, credits, reviews, last_row, items) -> Decision:
         identifier, content_id = rosters.identifier_of(item), exam_of(item)
         if rosters.is_blank(item):
-            return Decision(Action.SKIP, code="blank_row", message="blank row")
+            return Decision(Action.SKIP, code="blank_row", message=rule_message("blank row"))
         if problem := rosters.entry_of(item).problem:
             return Decision(Action.ERROR, code="bad_format", message=problem)
         if len([c for c in item.cells if c.strip()]) > 2 or not identifier or not content_id:
             return Decision(
                 Action.ERROR,
                 code="bad_format",
-                message=f"{plural(len(item.cells), '{n} cell', '{n} cells')}; "
-                "expected username_or_email, then the exam's content_id",
+                message=rule_message(
+                    "{cells}; expected username_or_email, then the exam's content_id",
+                    cells=plural(len(item.cells), "{n} cell", "{n} cells"),
+                ),
             )
         refusal = unstorable_text(COLUMNS[0], identifier) or unstorable_text(COLUMNS[1], content_id)
         if refusal:
@@ -163,7 +181,7 @@ class ResetKind(PlanKind):
                 Action.ERROR,
                 key=identifier.lower(),
                 code="unknown_learner",
-                message=f"{identifier} does not exist; check the spelling",
+                message=rule_message("{identifier} does not exist; check the spelling", identifier=identifier),
             )
         label = rosters.learner_label(user)
         exam = exams.get(content_id)
@@ -173,7 +191,10 @@ class ResetKind(PlanKind):
                 key=f"{user.id}:{content_id}",
                 label=label,
                 code="unknown_exam",
-                message=f"there is no exam {content_id} in this course (column exam: the exam's content_id)",
+                message=rule_message(
+                    "there is no exam {content_id} in this course (column exam: the exam's content_id)",
+                    content_id=content_id,
+                ),
             )
         label = f"{label} · {exam.name}"
         if last_row[(user.id, exam.id)] != index:
@@ -182,7 +203,10 @@ class ResetKind(PlanKind):
                 key=f"{user.id}:{exam.id}#{item.row}",
                 label=label,
                 code="duplicate_row",
-                message=f"same learner and exam as row {items[last_row[(user.id, exam.id)]].row}, which supersedes it",
+                message=rule_message(
+                    "same learner and exam as row {row}, which supersedes it",
+                    row=items[last_row[(user.id, exam.id)]].row,
+                ),
             )
         attempt = attempts.get((user.id, exam.id))
         if attempt is None:
@@ -191,7 +215,11 @@ class ResetKind(PlanKind):
                 key=f"{user.id}:{exam.id}",
                 label=label,
                 code="no_current_attempt",
-                message=f"{user.username} has no current attempt at {exam.name}; nothing to reset",
+                message=rule_message(
+                    "{username} has no current attempt at {exam}; nothing to reset",
+                    username=user.username,
+                    exam=exam.name,
+                ),
             )
         credit = credits.get(attempt.id)
         return Decision(
@@ -268,7 +296,12 @@ class SingleReset:
     @property
     def message(self) -> str:
         """The row's message and its side effects (the confirmation states them all)."""
-        return "; ".join([*(e.message for e in self.decision.effects), self.decision.message])
+        return "; ".join(self.parts)
+
+    @property
+    def parts(self) -> list[str]:
+        """The side effects' messages, then the row's (each a rule message: pages translate each)."""
+        return [*(e.message for e in self.decision.effects), self.decision.message]
 
 
 def _attempt_in_course(course: Course, attempt_code: str) -> ExamAttempt:
@@ -281,7 +314,11 @@ def _attempt_in_course(course: Course, attempt_code: str) -> ExamAttempt:
         .options(joinedload(ExamAttempt.exam), joinedload(ExamAttempt.user))
     )
     if attempt is None:
-        raise NotFound(f"There is no attempt {attempt_code} in {course.key}.")
+        raise NotFound(
+            rule_message(
+                "There is no attempt {attempt_code} in {course}.", attempt_code=attempt_code, course=course.key
+            )
+        )
     return attempt
 
 
@@ -293,8 +330,11 @@ def _decide(actor: User | None, course: Course, item: Item) -> Decision:
     ctx = PlanContext(actor=actor, course=course, params={}, now=utcnow())
     (decision,) = plans.get_kind(KIND).decide(ctx, [item])
     if decision.action != Action.DEACTIVATE:
-        prefix = f"{decision.label}: " if decision.label else ""
-        raise ResetRefused(f"{prefix}{decision.message} ({decision.code}).")
+        if decision.label:
+            raise ResetRefused(
+                N_("{label}: {message} ({code})."), label=decision.label, message=decision.message, code=decision.code
+            )
+        raise ResetRefused(N_("{message} ({code})."), message=decision.message, code=decision.code)
     return decision
 
 
@@ -304,7 +344,9 @@ def preview_reset(actor: User, course_key: str, attempt_code: str) -> SingleRese
     attempt = _attempt_in_course(course, attempt_code)
     if attempt.archived is not None:
         raise ResetRefused(
-            f"Attempt {attempt.attempt_code} was already reset on {attempt.archived:%Y-%m-%d %H:%M} UTC."
+            N_("Attempt {attempt_code} was already reset on {when} UTC."),
+            attempt_code=attempt.attempt_code,
+            when=attempt.archived.strftime("%Y-%m-%d %H:%M"),
         )
     decision = _decide(actor, course, _single_item(rosters.identifier_for(attempt.user), attempt.exam.content_id))
     return SingleReset(course, attempt, decision)

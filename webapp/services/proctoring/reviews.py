@@ -27,6 +27,7 @@ from webapp.models.proctoring import (
 from webapp.services import audit, permissions
 from webapp.services.batching import chunks
 from webapp.services.errors import Conflict, NotFound, ServiceError
+from webapp.services.messages import rule_message
 from webapp.services.proctoring import signing
 from webapp.services.proctoring.attempts import (
     AttemptChange,
@@ -502,7 +503,7 @@ def get_review(actor: User, attempt_code: str) -> Review:
     """The review of an attempt, if the actor is staff of its course."""
     review = db.session.scalar(select(Review).where(Review.attempt_code == attempt_code))
     if review is None or review.attempt is None:
-        raise NotFound(f"There is no review for attempt {attempt_code}.")
+        raise NotFound(rule_message("There is no review for attempt {attempt_code}.", attempt_code=attempt_code))
     permissions.require_course(actor, review.attempt.exam.course.key)
     return review
 
@@ -519,5 +520,11 @@ def decision_effect(decision: str) -> str:
     "Attempt becomes Rejected; credit status becomes Failed"."""
     target = status_for_review(PROVIDER_STATUS[ReviewStatus(decision)], True)
     credit = credit_for(target)
-    effect = f"credit status becomes {label_of(credit, CreditStatus)}" if credit else "credit status unchanged"
-    return f"Attempt becomes {label_of(target, AttemptStatus)}; {effect}"
+    attempt = label_of(target, AttemptStatus)
+    if credit:
+        return rule_message(
+            "Attempt becomes {attempt}; credit status becomes {credit}",
+            attempt=attempt,
+            credit=label_of(credit, CreditStatus),
+        )
+    return rule_message("Attempt becomes {attempt}; credit status unchanged", attempt=attempt)

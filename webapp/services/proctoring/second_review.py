@@ -23,6 +23,7 @@ from webapp.services import audit, plans
 from webapp.services.batching import chunks
 from webapp.services.csvio import unstorable_text
 from webapp.services.errors import Conflict, NotFound, ServiceError
+from webapp.services.messages import N_, rule_message
 from webapp.services.plans import Decision, Effect, Item, PlanContext, PlanKind
 from webapp.services.proctoring.attempts import (
     IllegalTransition,
@@ -74,21 +75,43 @@ class Outcome:
     def effects(self) -> list[Effect]:
         if self.credit_to == self.credit_from:
             return []
-        return [Effect(EffectKind.CREDIT_STATUS, f"credit requirement becomes {_label(self.credit_to)}")]
+        return [
+            Effect(
+                EffectKind.CREDIT_STATUS,
+                rule_message("credit requirement becomes {credit}", credit=_label(self.credit_to)),
+            )
+        ]
+
+    def _values(self) -> dict[str, str]:
+        return {"attempt": _label(self.attempt_to), "credit": _label(self.credit_to)}
 
     def sentence(self) -> str:
         """The consequence in words, e.g. "The attempt becomes rejected; the credit requirement becomes failed"."""
-        attempt = (
-            f"The attempt becomes {_label(self.attempt_to)}"
-            if self.attempt_to != self.attempt_from
-            else f"The attempt stays {_label(self.attempt_to)}"
-        )
-        credit = (
-            f"the credit requirement becomes {_label(self.credit_to)}"
-            if self.credit_to != self.credit_from
-            else f"the credit requirement stays {_label(self.credit_to)}"
-        )
-        return f"{attempt}; {credit}"
+        moves = (self.attempt_to != self.attempt_from, self.credit_to != self.credit_from)
+        return rule_message(SENTENCES[moves], **self._values())
+
+    def message(self, decision: str) -> str:
+        """The plan row's message: "second review suspicious: " and the sentence."""
+        moves = (self.attempt_to != self.attempt_from, self.credit_to != self.credit_from)
+        return rule_message(ROW_MESSAGES[moves], decision=decision, **self._values())
+
+
+# (the attempt moves, the credit requirement moves) -> the consequence in words; whole sentences, so that each
+# language orders them as it needs.
+SENTENCES = {
+    (True, True): N_("The attempt becomes {attempt}; the credit requirement becomes {credit}"),
+    (True, False): N_("The attempt becomes {attempt}; the credit requirement stays {credit}"),
+    (False, True): N_("The attempt stays {attempt}; the credit requirement becomes {credit}"),
+    (False, False): N_("The attempt stays {attempt}; the credit requirement stays {credit}"),
+}
+ROW_MESSAGES = {
+    (True, True): N_(
+        "second review {decision}: The attempt becomes {attempt}; the credit requirement becomes {credit}"
+    ),
+    (True, False): N_("second review {decision}: The attempt becomes {attempt}; the credit requirement stays {credit}"),
+    (False, True): N_("second review {decision}: The attempt stays {attempt}; the credit requirement becomes {credit}"),
+    (False, False): N_("second review {decision}: The attempt stays {attempt}; the credit requirement stays {credit}"),
+}
 
 
 def outcome_of(attempt: ExamAttempt, credit: str | None, standard: ReviewStatus) -> Outcome:
@@ -121,7 +144,7 @@ class SecondReviewKind(PlanKind):
     """Staff record their own decision on attempts' reviews (one row per attempt)."""
 
     name = KIND
-    title = "Proctoring second review"
+    title = N_("Proctoring second review")
     input_columns = COLUMNS
 
     def decide(self, ctx: PlanContext, items: Sequence[Item]) -> list[Decision]:
@@ -136,7 +159,12 @@ class SecondReviewKind(PlanKind):
     ) -> Decision:
         code = entry.attempt_code
         if found is None:
-            return Decision(Action.ERROR, key=code, code="no_review", message=f"there is no review of attempt {code}")
+            return Decision(
+                Action.ERROR,
+                key=code,
+                code="no_review",
+                message=rule_message("there is no review of attempt {code}", code=code),
+            )
         review, attempt = found
         label = f"{attempt.user.username} · {attempt.exam.name} ({code})"
         try:
@@ -144,14 +172,24 @@ class SecondReviewKind(PlanKind):
         except ValueError:
             choices = ", ".join(s.value for s in ReviewStatus)
             return Decision(
-                Action.ERROR, code, label, "bad_decision", f"decision {entry.decision!r} is not one of {choices}"
+                Action.ERROR,
+                code,
+                label,
+                "bad_decision",
+                rule_message(
+                    "decision {decision} is not one of {choices}", decision=repr(entry.decision), choices=choices
+                ),
             )
         refusal = unstorable_text("note", entry.note)
         if refusal:
             return Decision(Action.ERROR, code, label, "bad_text", refusal)
         if attempt.archived is not None:
             return Decision(
-                Action.ERROR, code, label, "attempt_archived", "the attempt was reset; it is kept read-only"
+                Action.ERROR,
+                code,
+                label,
+                "attempt_archived",
+                rule_message("the attempt was reset; it is kept read-only"),
             )
         outcome = outcome_of(attempt, credits.get(attempt.id), standard)
         try:
@@ -162,7 +200,7 @@ class SecondReviewKind(PlanKind):
             Action.UPDATE,
             key=code,
             label=label,
-            message=f"second review {standard.value.replace('_', ' ')}: {outcome.sentence()}",
+            message=outcome.message(standard.value.replace("_", " ")),
             before={
                 "review_status": review.review_status,
                 "reviewer_id": review.reviewer_id,
@@ -234,11 +272,15 @@ def _open_review(actor: User, attempt_code: str) -> tuple[Review, ExamAttempt]:
     review = get_review(actor, attempt_code)
     attempt = review.attempt
     if attempt is None:  # get_review refuses a review without attempt; this keeps the type checker informed
-        raise NotFound(f"There is no review for attempt {attempt_code}.")
+        raise NotFound(rule_message("There is no review for attempt {attempt_code}.", attempt_code=attempt_code))
     if attempt.archived is not None:
         raise Conflict(
-            f"Attempt {attempt.attempt_code} was reset (archived {attempt.archived:%Y-%m-%d %H:%M} UTC): it is "
-            "kept read-only with its reviews and takes no second review."
+            rule_message(
+                "Attempt {attempt_code} was reset (archived {when} UTC): it is kept read-only with its reviews and "
+                "takes no second review.",
+                attempt_code=attempt.attempt_code,
+                when=attempt.archived.strftime("%Y-%m-%d %H:%M"),
+            )
         )
     return review, attempt
 
