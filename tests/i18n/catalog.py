@@ -48,8 +48,11 @@ def catalog(locale: str) -> Catalog:
         return read_po(po, locale=locale)
 
 
-# Visible text that is the same in every language: numbers, codes, punctuation, proper names of the app.
-SAME_IN_EVERY_LANGUAGE = re.compile(r"^[\W\d_]*$|^(Staff Console|SC|English|español|CSV|JSON|UTC|ID|OK)$")
+# Visible text that is the same in every language: numbers, codes, punctuation, proper names of the app
+# (a course or block key shown breakable, "course-v1:" on its own, is a code too).
+SAME_IN_EVERY_LANGUAGE = re.compile(
+    r"^[\W\d_]*$|^(Staff Console|SC|English|español|CSV|JSON|UTC|ID|OK)$|^(course|block)-v1:\S*$"
+)
 # A segment is English prose when it holds one of these words: a Spanish page must not show any.
 ENGLISH_WORDS = re.compile(
     r"\b(the|and|of|to|is|are|for|with|this|that|not|yes|from|by|on|in|be|will|was|has|have|what|who|"

@@ -142,7 +142,10 @@ def test_the_sync_preview_in_spanish(client, world):
     actions = {row.action for row in db.session.scalars(select(PlanRow).where(PlanRow.plan_id == plan.id))}
     assert {"create", "update", "unchanged", "skip", "error", "deactivate"} <= actions
     assert "Esta es la vista previa de la sincronización de academias." in soup.get_text(" ", strip=True)
-    _check(soup, "Esta es la vista previa de la sincronización de academias.", "catalog.json")
+    # the catalog's own values as written: a JSON string item, and the display_order "first" it refuses
+    _check(
+        soup, "Esta es la vista previa de la sincronización de academias.", "catalog.json", '"not an object"', "first"
+    )
 
 
 def test_the_stored_row_messages_stay_english_and_read_in_spanish(client, world, app):

@@ -61,7 +61,7 @@ def _check(soup: BeautifulSoup, phrase: str, extra: set[str] = frozenset()) -> N
         (f"/courses/{COURSE}/proctoring/reset", "Ver la vista previa del restablecimiento"),
         ("/proctoring/replay", "Reproducir los envíos del proveedor"),
         (f"/courses/{COURSE}/proctoring/replay", "Reproducir los envíos del proveedor"),
-        ("/proctoring/reviews?review_status=Suspicious&unreviewed=1", "Quitar los filtros"),
+        ("/proctoring/reviews?review_status=Suspicious&unreviewed=1", "Borrar los filtros"),
         ("/proctoring/reviews?q=nobody-matches", "Ninguna revisión coincide con estos filtros."),
     ],
 )
@@ -74,7 +74,7 @@ def test_the_queue_shows_statuses_in_spanish(client, world):
     client.login("staff")
     soup = _spanish(client, "/proctoring/reviews")
     badges = {b.get_text(strip=True) for b in soup.select("#review-queue .badge")}
-    assert {"Sospechoso", "Limpio", "Requiere segunda revisión", "Verificado"} <= badges
+    assert {"Sospechoso", "Limpio", "Segunda revisión necesaria", "Verificado"} <= badges
     legend = soup.select_one("#outcomes-chart").get_text(" ", strip=True)
     assert "Infracción de las reglas" in legend and "Sin revisar" in legend
 
@@ -85,7 +85,7 @@ def test_the_review_page_in_spanish(client, world):
     soup = _spanish(client, f"/proctoring/reviews/{b.attempt_code}")
     _check(soup, "Requiere atención:")
     effects = soup.get_text(" ", strip=True)
-    assert "El intento pasa a Rechazado; el estado del crédito pasa a Suspenso" in effects
+    assert "El intento pasa a Rechazado; el estado del crédito pasa a Fallido" in effects
     assert "el intento se archiva con sus revisiones" in effects
 
 
@@ -93,7 +93,7 @@ def test_the_second_review_confirmation_in_spanish(client, world):
     b = world["b"]
     client.login("staff")
     soup = _spanish(client, f"/proctoring/reviews/{b.attempt_code}/second-review?decision=suspicious&note=Phone")
-    _check(soup, "El intento pasa a estado rechazado; el requisito de crédito pasa a estado suspenso", {"Phone"})
+    _check(soup, "El intento pasa a estado rechazado; el requisito de crédito pasa a estado fallido", {"Phone"})
     assert "Confirmar: registrar la segunda revisión" in soup.get_text(" ", strip=True)
 
 
@@ -113,7 +113,7 @@ def test_the_second_review_flash_in_spanish(client, world):
     assert response.status_code == 302
     soup = client.soup(response.headers["Location"])
     text = soup.get_text(" ", strip=True)
-    assert "Segunda revisión registrada: Sospechoso. El intento pasó de Requiere segunda revisión a Rechazado." in text
+    assert "Segunda revisión registrada: Sospechoso. El intento pasó de Segunda revisión necesaria a Rechazado." in text
     # the version history now lists the provider's review
     _check(soup, "Historial de versiones", {"Phone"})
 
@@ -172,8 +172,16 @@ def test_the_replay_preview_rows_in_spanish(client, world):
     text = soup.get_text(" ", strip=True)
     assert "Esta es la vista previa de la reproducción" in text
     assert "No hay ningún intento de examen con el código de intento 00000000-0000-4000-8000-999999999999." in text
-    assert "se avisa al soporte del intento" in text
-    _check(soup, "revisión Sospechoso; intento", {"payloads.jsonl", "00000000-0000-4000-8000-999999999999"})
+    # bob's attempt has the provider's review already: a replayed one is refused, in Spanish on the page
+    assert (
+        f"El intento {b.attempt_code} ya tiene una revisión (Sospechoso) y no se permiten actualizaciones "
+        "(ALLOW_REVIEW_UPDATES está desactivado)." in text
+    )
+    _check(
+        soup,
+        "revisión Limpio; intento Rechazado → Verificado",
+        {"payloads.jsonl", "00000000-0000-4000-8000-999999999999"},
+    )
 
 
 def test_the_webhook_answers_are_the_same_in_both_languages(client, world):

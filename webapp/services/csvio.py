@@ -27,8 +27,8 @@ from webapp.services.errors import InputRefused
 from webapp.services.messages import N_, english, rule_message
 
 ENCODINGS = {"utf-8": "utf-8-sig", "cp1252": "cp1252"}
-ENCODING_LABELS = {"utf-8": "UTF-8 (also with BOM)", "cp1252": "Windows-1252 (older Excel)"}
-DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab"}
+ENCODING_LABELS = {"utf-8": N_("UTF-8 (also with BOM)"), "cp1252": N_("Windows-1252 (older Excel)")}
+DELIMITERS = {",": N_("comma"), ";": N_("semicolon"), "\t": N_("tab")}
 # The header names of a learner column, in order of preference when a file has several of them: an email
 # names one user for certain (an email match wins, domain §0), a username may contain '@' and so is second.
 IDENTIFIER_HEADERS = ("username_or_email", "email", "username", "user", "learner", "identifier")

@@ -171,23 +171,34 @@ def replacement_refusal(review: Review, signed_at: datetime | None) -> tuple[str
     """
     code = review.attempt_code
     if review.decided_at is not None:
-        who = review.reviewer.username if review.reviewer else "a staff member"
-        return (
-            "staff_decided",
-            f"The review of attempt {code} was decided by {who} (second review on "
-            f"{review.decided_at:%Y-%m-%d %H:%M} UTC); a provider review never replaces a staff decision.",
+        decided = f"{review.decided_at:%Y-%m-%d %H:%M}"
+        if review.reviewer is None:
+            return "staff_decided", rule_message(
+                "The review of attempt {code} was decided by a staff member (second review on {when} UTC); "
+                "a provider review never replaces a staff decision.",
+                code=code,
+                when=decided,
+            )
+        return "staff_decided", rule_message(
+            "The review of attempt {code} was decided by {who} (second review on {when} UTC); a provider review "
+            "never replaces a staff decision.",
+            code=code,
+            who=review.reviewer.username,
+            when=decided,
         )
     if signed_at is not None and review.signed_at is not None and signed_at < review.signed_at:
-        return (
-            "out_of_order",
-            f"Callback out of order: it was signed at {signed_at:%Y-%m-%d %H:%M:%S} UTC, before the stored "
-            f"review of attempt {code} ({review.signed_at:%Y-%m-%d %H:%M:%S} UTC), which it never replaces.",
+        return "out_of_order", rule_message(
+            "Callback out of order: it was signed at {signed} UTC, before the stored review of attempt {code} "
+            "({stored} UTC), which it never replaces.",
+            signed=f"{signed_at:%Y-%m-%d %H:%M:%S}",
+            code=code,
+            stored=f"{review.signed_at:%Y-%m-%d %H:%M:%S}",
         )
     if not current_app.config.get("ALLOW_REVIEW_UPDATES", False):
-        return (
-            "review_exists",
-            f"Attempt {code} already has a review ({review.review_status}) and updates are not allowed "
-            "(ALLOW_REVIEW_UPDATES is off).",
+        return "review_exists", rule_message(
+            "Attempt {code} already has a review ({status}) and updates are not allowed (ALLOW_REVIEW_UPDATES is off).",
+            code=code,
+            status=review.review_status,
         )
     return None
 
