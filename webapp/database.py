@@ -17,6 +17,9 @@ MySQL / MariaDB (`DATABASE_URL=mysql+pymysql://…`, utf8mb4):
   functional key parts instead (no extra column).
 - Types: DateTime is DATETIME(6) (microseconds, as PostgreSQL keeps them: a claim is identified by its exact
   lease expiry), Float is DOUBLE (MySQL's FLOAT is single precision), Text is LONGTEXT (TEXT stops at 64 KB).
+- Racing inserts of one key go through `insert_missing` (INSERT … ON DUPLICATE KEY UPDATE): InnoDB's plain
+  INSERT that meets a duplicate takes a shared lock on the row, and two such requests both upgrading it to write
+  deadlock.
 - Sessions run READ COMMITTED, as PostgreSQL does (InnoDB's REPEATABLE READ would let an apply's recompute
   read a snapshot older than the lock it waited for), in strict mode (an over-long value is refused, never cut).
 """
@@ -30,6 +33,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Column, DateTime, Float, Index, String, Text, event, text
+from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.engine import URL, Connection, Dialect, Engine, make_url
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, scoped_session
@@ -80,6 +84,30 @@ def _configure_connection(dbapi_connection: Any, _record: object) -> None:
             cursor.execute("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED")
             cursor.execute("SET SESSION sql_mode = CONCAT_WS(',', NULLIF(@@sql_mode, ''), 'STRICT_ALL_TABLES')")
         dbapi_connection.commit()
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Inserts that may race
+
+
+def insert_missing(session: Session | scoped_session[Any], model: type[Any], values: dict[str, Any]) -> None:
+    """Insert one row unless a row with its primary key exists (committed, or being inserted by a parallel
+    transaction: this waits for it), without an error either way, so the caller can go on and update the row.
+
+    PostgreSQL and SQLite: INSERT … ON CONFLICT DO NOTHING. MySQL/MariaDB: INSERT … ON DUPLICATE KEY UPDATE with a
+    no-op assignment, which locks an existing row for writing at once (INSERT IGNORE, like a failed plain INSERT,
+    takes a shared lock, and two requests then upgrading it to update the row deadlock)."""
+    dialect = session.get_bind().dialect.name
+    table = model.__table__
+    if dialect == "mysql":
+        key = table.primary_key.columns[0].name
+        statement: Any = mysql.insert(table).values(values)
+        statement = statement.on_duplicate_key_update({key: statement.inserted[key]})
+    elif dialect == "postgresql":
+        statement = postgresql.insert(table).values(values).on_conflict_do_nothing()
+    else:
+        statement = sqlite.insert(table).values(values).on_conflict_do_nothing()
+    session.execute(statement)
 
 
 # ---------------------------------------------------------------------------------------------------------------
