@@ -17,6 +17,9 @@ MySQL / MariaDB (`DATABASE_URL=mysql+pymysql://…`, utf8mb4):
   functional key parts instead (no extra column).
 - Types: DateTime is DATETIME(6) (microseconds, as PostgreSQL keeps them: a claim is identified by its exact
   lease expiry), Float is DOUBLE (MySQL's FLOAT is single precision), Text is LONGTEXT (TEXT stops at 64 KB).
+  JSON on MariaDB is LONGTEXT without MariaDB's JSON_VALID check: that check refuses documents nested deeper
+  than 32 levels, and the app accepts 64 (a webhook payload or a replay file is stored as received). The app
+  only stores JSON that it serialised itself and never queries inside it. MySQL 8 keeps its JSON type (100 levels).
 - Racing inserts of one key go through `insert_missing` (INSERT … ON DUPLICATE KEY UPDATE): InnoDB's plain
   INSERT that meets a duplicate takes a shared lock on the row, and two such requests both upgrading it to write
   deadlock.
@@ -32,7 +35,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Column, DateTime, Float, Index, String, Text, event, text
+from sqlalchemy import JSON, Column, DateTime, Float, Index, String, Text, event, text
 from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.engine import URL, Connection, Dialect, Engine, make_url
 from sqlalchemy.ext.compiler import compiles
@@ -179,6 +182,13 @@ def _float(_type: Float, _compiler: Any, **_kw: Any) -> str:
 @compiles(Text, "mysql")
 def _text(_type: Text, _compiler: Any, **_kw: Any) -> str:
     return "LONGTEXT"
+
+
+@compiles(JSON, "mysql")
+def _json(type_: JSON, compiler: Any, **kw: Any) -> str:
+    if getattr(compiler.dialect, "is_mariadb", False):
+        return "LONGTEXT"
+    return str(compiler.visit_JSON(type_, **kw))
 
 
 def _partial_predicate(index: Index) -> ClauseElement | None:
