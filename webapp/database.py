@@ -114,6 +114,29 @@ def insert_missing(session: Session | scoped_session[Any], model: type[Any], val
 
 
 # ---------------------------------------------------------------------------------------------------------------
+# Errors
+
+_SQLITE_UNIQUE = {"SQLITE_CONSTRAINT_UNIQUE", "SQLITE_CONSTRAINT_PRIMARYKEY"}
+_MYSQL_DUPLICATE = {1062, 1586}  # ER_DUP_ENTRY, ER_DUP_ENTRY_WITH_KEY_NAME
+
+
+def is_unique_violation(error: BaseException) -> bool:
+    """Whether a database error is a uniqueness rule refusing a write, on any of the three databases: not any
+    IntegrityError (SQLite's trigger RAISE(ABORT), a NOT NULL or a foreign key are IntegrityErrors too), and
+    MySQL raises other refusals (a trigger's SIGNAL) as OperationalError."""
+    original = getattr(error, "orig", error)
+    if isinstance(original, sqlite3.Error):
+        return getattr(original, "sqlite_errorname", "") in _SQLITE_UNIQUE
+    if _is_mysql_error(original):  # before sqlstate: PyMySQL's errors carry the class ('23000'), not the rule
+        return bool(original.args and original.args[0] in _MYSQL_DUPLICATE)
+    return getattr(original, "sqlstate", None) == "23505"  # psycopg
+
+
+def _is_mysql_error(error: BaseException) -> bool:
+    return type(error).__module__.startswith(("pymysql", "MySQLdb", "mysql"))
+
+
+# ---------------------------------------------------------------------------------------------------------------
 # The apply lock
 
 
