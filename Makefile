@@ -61,7 +61,7 @@ $(AXE): tests/e2e/package.json tests/e2e/package-lock.json
 
 ## make test-mysql: the whole suite again on MariaDB/MySQL (MYSQL_URL, default the local test database; the
 ## concurrency tests' gunicorn server runs on it too)
-test-mysql: $(VENV)/.installed-test translations chromium mariadb axe
+test-mysql: $(VENV)/.installed-test translations chromium mariadb redis axe
 	DATABASE_URL=$${MYSQL_URL:-mysql+pymysql://root@127.0.0.1:3306/test} CONCURRENCY_DATABASE_URL= \
 	  $(BIN)/python -m pytest $(PYTEST_ARGS)
 

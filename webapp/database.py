@@ -17,6 +17,12 @@ MySQL / MariaDB (`DATABASE_URL=mysql+pymysql://…`, utf8mb4):
   functional key parts instead (no extra column).
 - Types: DateTime is DATETIME(6) (microseconds, as PostgreSQL keeps them: a claim is identified by its exact
   lease expiry), Float is DOUBLE (MySQL's FLOAT is single precision), Text is LONGTEXT (TEXT stops at 64 KB).
+  JSON on MariaDB is LONGTEXT without MariaDB's JSON_VALID check: that check refuses documents nested deeper
+  than 32 levels, and the app accepts 64 (a webhook payload or a replay file is stored as received). The app
+  only stores JSON that it serialised itself and never queries inside it. MySQL 8 keeps its JSON type (100 levels).
+- Racing inserts of one key go through `insert_missing` (INSERT … ON DUPLICATE KEY UPDATE): InnoDB's plain
+  INSERT that meets a duplicate takes a shared lock on the row, and two such requests both upgrading it to write
+  deadlock.
 - Sessions run READ COMMITTED, as PostgreSQL does (InnoDB's REPEATABLE READ would let an apply's recompute
   read a snapshot older than the lock it waited for), in strict mode (an over-long value is refused, never cut).
 """
@@ -29,7 +35,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Column, DateTime, Float, Index, String, Text, event, text
+from sqlalchemy import JSON, Column, DateTime, Float, Index, String, Text, event, text
+from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.engine import URL, Connection, Dialect, Engine, make_url
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, scoped_session
@@ -80,6 +87,53 @@ def _configure_connection(dbapi_connection: Any, _record: object) -> None:
             cursor.execute("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED")
             cursor.execute("SET SESSION sql_mode = CONCAT_WS(',', NULLIF(@@sql_mode, ''), 'STRICT_ALL_TABLES')")
         dbapi_connection.commit()
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Inserts that may race
+
+
+def insert_missing(session: Session | scoped_session[Any], model: type[Any], values: dict[str, Any]) -> None:
+    """Insert one row unless a row with its primary key exists (committed, or being inserted by a parallel
+    transaction: this waits for it), without an error either way, so the caller can go on and update the row.
+
+    PostgreSQL and SQLite: INSERT … ON CONFLICT DO NOTHING. MySQL/MariaDB: INSERT … ON DUPLICATE KEY UPDATE with a
+    no-op assignment, which locks an existing row for writing at once (INSERT IGNORE, like a failed plain INSERT,
+    takes a shared lock, and two requests then upgrading it to update the row deadlock)."""
+    dialect = session.get_bind().dialect.name
+    table = model.__table__
+    if dialect == "mysql":
+        key = table.primary_key.columns[0].name
+        statement: Any = mysql.insert(table).values(values)
+        statement = statement.on_duplicate_key_update({key: statement.inserted[key]})
+    elif dialect == "postgresql":
+        statement = postgresql.insert(table).values(values).on_conflict_do_nothing()
+    else:
+        statement = sqlite.insert(table).values(values).on_conflict_do_nothing()
+    session.execute(statement)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Errors
+
+_SQLITE_UNIQUE = {"SQLITE_CONSTRAINT_UNIQUE", "SQLITE_CONSTRAINT_PRIMARYKEY"}
+_MYSQL_DUPLICATE = {1062, 1586}  # ER_DUP_ENTRY, ER_DUP_ENTRY_WITH_KEY_NAME
+
+
+def is_unique_violation(error: BaseException) -> bool:
+    """Whether a database error is a uniqueness rule refusing a write, on any of the three databases: not any
+    IntegrityError (SQLite's trigger RAISE(ABORT), a NOT NULL or a foreign key are IntegrityErrors too), and
+    MySQL raises other refusals (a trigger's SIGNAL) as OperationalError."""
+    original = getattr(error, "orig", error)
+    if isinstance(original, sqlite3.Error):
+        return getattr(original, "sqlite_errorname", "") in _SQLITE_UNIQUE
+    if _is_mysql_error(original):  # before sqlstate: PyMySQL's errors carry the class ('23000'), not the rule
+        return bool(original.args and original.args[0] in _MYSQL_DUPLICATE)
+    return getattr(original, "sqlstate", None) == "23505"  # psycopg
+
+
+def _is_mysql_error(error: BaseException) -> bool:
+    return type(error).__module__.startswith(("pymysql", "MySQLdb", "mysql"))
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -151,6 +205,13 @@ def _float(_type: Float, _compiler: Any, **_kw: Any) -> str:
 @compiles(Text, "mysql")
 def _text(_type: Text, _compiler: Any, **_kw: Any) -> str:
     return "LONGTEXT"
+
+
+@compiles(JSON, "mysql")
+def _json(type_: JSON, compiler: Any, **kw: Any) -> str:
+    if getattr(compiler.dialect, "is_mariadb", False):
+        return "LONGTEXT"
+    return str(compiler.visit_JSON(type_, **kw))
 
 
 def _partial_predicate(index: Index) -> ClauseElement | None:

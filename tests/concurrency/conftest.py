@@ -67,11 +67,13 @@ class Server:
         return result
 
     def sql(self, query: str, *params: object) -> list[tuple]:
-        """Run one query (%s placeholders: psycopg and PyMySQL alike) on the server's database."""
+        """Run one statement (%s placeholders: psycopg and PyMySQL alike) on the server's database and commit it;
+        the rows it returns (none for a DELETE)."""
         engine = create_engine(database_url(self.env["DATABASE_URL"]))
         try:
-            with engine.connect() as connection:
-                return [tuple(row) for row in connection.exec_driver_sql(query, params).fetchall()]
+            with engine.begin() as connection:
+                result = connection.exec_driver_sql(query, params)
+                return [tuple(row) for row in result.fetchall()] if result.returns_rows else []
         finally:
             engine.dispose()
 

@@ -33,7 +33,4 @@ def test_parallel_guesses_cannot_overrun_the_budget(gunicorn_server: Server):
         "SELECT count(*) FROM audit_events WHERE action = 'login.failed' AND actor_name = 'staff2'"
     )
     assert checked == [(BUDGET,)]  # one audited failure per password actually checked
-    import psycopg
-
-    with psycopg.connect(gunicorn_server.env["DATABASE_URL"]) as connection:
-        connection.execute("DELETE FROM login_throttles")  # the other tests log in as staff2
+    gunicorn_server.sql("DELETE FROM login_throttles")  # the other tests log in as staff2

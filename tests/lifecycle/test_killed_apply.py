@@ -42,9 +42,11 @@ def _held_by_another_process(url: str, scope: str) -> bool:
     try:
         with engine.connect() as connection:
             if connection.dialect.name == "postgresql":
-                return bool(
-                    connection.scalar(text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted"))
+                held = (  # in this database only: other test runs on the server take advisory locks of their own
+                    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted"
+                    " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
                 )
+                return bool(connection.scalar(text(held)))
             if connection.dialect.name == "mysql":
                 name = lock_name(connection, scope)
                 return connection.scalar(text("SELECT IS_USED_LOCK(:name)"), {"name": name}) is not None

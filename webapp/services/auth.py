@@ -17,9 +17,9 @@ from functools import cache
 
 from flask import current_app
 from sqlalchemy import Update, case, delete, func, or_, select, update
-from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from webapp.database import insert_missing
 from webapp.extensions import db
 from webapp.models import LoginThrottle, User
 from webapp.services import audit
@@ -46,29 +46,22 @@ def _key(*parts: str) -> str:
 
 
 def _take_slot(key: str, limit: int, now: datetime, window: timedelta) -> bool:
-    """Count one attempt on `key` unless its window's budget is spent; one conditional UPDATE (or the first
-    INSERT), so two requests never both take the last slot. A window older than `window` starts again."""
+    """Count one attempt on `key` unless its window's budget is spent. The counter row is made first when missing
+    (an insert that never fails on a parallel one), then one conditional UPDATE takes the slot, so two requests
+    never both take the last slot. A window older than `window` starts again."""
+    insert_missing(db.session, LoginThrottle, {"key": key, "attempts": 0, "window_start": now})
     cutoff = now - window
     stale = LoginThrottle.window_start <= cutoff
     take = (
         update(LoginThrottle)
         .where(LoginThrottle.key == key, or_(stale, LoginThrottle.attempts < limit))
-        .values(
-            attempts=case((stale, 1), else_=LoginThrottle.attempts + 1),
-            window_start=case((stale, now), else_=LoginThrottle.window_start),
+        .ordered_values(  # in this order: MySQL's SET sees the values assigned before it, `stale` reads window_start
+            (LoginThrottle.attempts, case((stale, 1), else_=LoginThrottle.attempts + 1)),
+            (LoginThrottle.window_start, case((stale, now), else_=LoginThrottle.window_start)),
         )
         .execution_options(synchronize_session=False)
     )
-    if _updated(take):
-        return True
-    if db.session.scalar(select(LoginThrottle.key).where(LoginThrottle.key == key)) is not None:
-        return False  # the budget is spent
-    try:
-        with db.session.begin_nested():
-            db.session.add(LoginThrottle(key=key, attempts=1, window_start=now))
-        return True
-    except IntegrityError:  # a parallel request inserted it first: take a slot on its row
-        return _updated(take)
+    return _updated(take)
 
 
 def _updated(statement: Update) -> bool:

@@ -10,9 +10,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import update
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import SQLAlchemyError
 
-from webapp.database import serialize
+from webapp.database import is_unique_violation, serialize
 from webapp.extensions import db
 from webapp.models import Plan, User
 from webapp.services import audit
@@ -275,7 +275,7 @@ def _mark_stale(
 def _row_error_message(error: Exception) -> str:
     if isinstance(error, ServiceError):
         return str(error)
-    if isinstance(error, IntegrityError):
+    if is_unique_violation(error):
         return rule_message("conflicts with a record written meanwhile (a uniqueness rule of the database)")
     return rule_message("the database refused this row")
 
