@@ -69,9 +69,13 @@ class InvalidateKind(CertificateChangeKind):
     name = INVALIDATE_KIND
     title = "Certificate invalidations"
     input_columns = rosters.ROSTER_COLUMNS
+    batched = True  # an upload is planned a batch at a time (rosters.survey finds the duplicates first)
+
+    def survey(self, ctx: PlanContext, items: Iterable[Item]) -> int:
+        return rosters.survey(ctx, items)
 
     def decide(self, ctx: PlanContext, items: Sequence[Item]) -> list[Decision]:
-        decisions, resolved = rosters.triage(items)
+        decisions, resolved = rosters.triage(items, ctx)
         user_ids = [r.user.id for r in resolved]
         certificates = certificates_by_user(ctx.course_id, user_ids)
         allowlist = allowlist_by_user(ctx.course_id, user_ids)
@@ -172,7 +176,7 @@ class RevalidateKind(CertificateChangeKind):
     input_columns = rosters.ROSTER_COLUMNS
 
     def decide(self, ctx: PlanContext, items: Sequence[Item]) -> list[Decision]:
-        decisions, resolved = rosters.triage(items)
+        decisions, resolved = rosters.triage(items, ctx)
         certificates = certificates_by_user(ctx.course_id, [r.user.id for r in resolved])
         active = active_invalidations(c.id for c in certificates.values())
         decided = {}
@@ -241,7 +245,7 @@ def plan_upload(
     name = check_csv_filename(filename)
     if encoding not in ENCODINGS:
         raise CsvRefused(f"Unknown encoding {encoding!r}; choose one of {', '.join(ENCODINGS)}.")
-    items = rosters.roster_items(stream, encoding=encoding)
+    items = rosters.roster_source(stream, encoding=encoding)
     return plans.create_plan(INVALIDATE_KIND, items, actor=actor, course=course, source_name=name)
 
 
