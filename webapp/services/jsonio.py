@@ -24,8 +24,8 @@ INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 _STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
 _BYTES_STRING = re.compile(_STRING.pattern.encode())
 _BOM = b"\xef\xbb\xbf"
-# 19 digits in a row (anywhere: a number, or text): a number orjson could read otherwise than `json` (an
-# integer past 64 bits becomes a float there), so `quick_loads` leaves the document to `loads`
+# 19 digits in a row outside strings: a number orjson could read otherwise than `json` (an integer past 64
+# bits becomes a float there), so `quick_loads` leaves the document to `loads`
 _LONG_DIGITS = re.compile(rb"\d{19}")
 
 
@@ -41,13 +41,19 @@ def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number")
 
 
-def _value_count(text: str | bytes) -> int:
-    """About how many values the document holds (separators and containers outside strings), without parsing."""
+def _skeleton(text: str | bytes) -> str | bytes:
+    """The document without its strings: its structure and numbers."""
     if isinstance(text, bytes):
-        skeleton = _BYTES_STRING.sub(b"", text) if b'"' in text else text
-        return skeleton.count(b",") + skeleton.count(b"[") + skeleton.count(b"{") + 1
-    skeleton = _STRING.sub("", text) if '"' in text else text
-    return skeleton.count(",") + skeleton.count("[") + skeleton.count("{") + 1
+        return _BYTES_STRING.sub(b"", text) if b'"' in text else text
+    return _STRING.sub("", text) if '"' in text else text
+
+
+def _value_count(text: str | bytes, skeleton: str | bytes | None = None) -> int:
+    """About how many values the document holds (separators and containers outside strings), without parsing."""
+    bones = _skeleton(text) if skeleton is None else skeleton
+    if isinstance(bones, bytes):
+        return bones.count(b",") + bones.count(b"[") + bones.count(b"{") + 1
+    return bones.count(",") + bones.count("[") + bones.count("{") + 1
 
 
 def refuse_too_many_values(document: str | bytes, *, what: str, error: type[ServiceError] = JsonRefused) -> None:
@@ -64,8 +70,10 @@ def quick_loads(raw: bytes) -> Any:
     `loads` would accept as it is; else None, and the caller reads it the usual way (`loads`), which refuses
     with the exact message. Saves holding the decoded text, as large as the upload, next to the parse."""
     body = raw[len(_BOM) :] if raw.startswith(_BOM) else raw
-    if _value_count(body) > MAX_VALUES or _LONG_DIGITS.search(body):
+    skeleton = _skeleton(body)
+    if _value_count(body, skeleton) > MAX_VALUES or _LONG_DIGITS.search(skeleton):
         return None
+    del skeleton
     try:
         value = orjson.loads(body)
         check_storable(value)
