@@ -128,7 +128,11 @@ def follow(session: Session, location: str) -> str:
     job = ""
     if path.startswith("/jobs/"):
         while True:
-            _, body, _ = session.request("GET", f"{path}/progress.json")
+            status, body, _ = session.request("GET", f"{path}/progress.json")
+            if status != 200:  # the worker is busy with the job (SQLite locked, a timeout): ask again
+                print(f"  progress.json answered {status}: {body[:200]!r}", file=sys.stderr, flush=True)
+                time.sleep(0.5)
+                continue
             data = json.loads(body)
             if not data["active"]:
                 break

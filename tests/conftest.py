@@ -60,6 +60,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
             "SERVER_NAME": None,
             "IN_BATCH_SIZE": 7,  # small, so every run crosses every IN batch boundary
             "PLAN_INSERT_BATCH": 5,  # likewise for the plan rows' inserts
+            "PLAN_DECIDE_BATCH": 3,  # and for a batched kind's decide batches (duplicates across batches)
             "PLAN_APPLY_BATCH": 5,  # and the apply's savepoints (failing batches get replayed row by row)
             "ROSTER_FULL_SCAN_MIN": 3,  # rosters of 4+ learners (and 3x as many as users) take the full scan
             "CERTIFICATES_COURSE_WIDE_FROM": 4,  # certificate state read course-wide from 4 learners on

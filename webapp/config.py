@@ -65,8 +65,10 @@ def load_config(instance_path: str, given: Mapping[str, Any] | None = None) -> d
         # Hostile input: most items (replay payloads, academies) one JSON upload may hold.
         "JSON_MAX_ITEMS": _int("JSON_MAX_ITEMS", 50_000),
         "PLAN_TTL_HOURS": _int("PLAN_TTL_HOURS", 24),
-        # Plan engine: rows per insert batch and per apply savepoint; seconds an apply's claim lasts.
+        # Plan engine: rows per insert batch, items per decide batch of a batched kind (an upload planned with
+        # bounded memory) and per apply savepoint; seconds an apply's claim lasts.
         "PLAN_INSERT_BATCH": _int("PLAN_INSERT_BATCH", 2000),
+        "PLAN_DECIDE_BATCH": _int("PLAN_DECIDE_BATCH", 5000),
         "PLAN_APPLY_BATCH": _int("PLAN_APPLY_BATCH", 2000),
         "PLAN_LEASE_SECONDS": _int("PLAN_LEASE_SECONDS", 600),
         # Batch thresholds (the tests shrink every one, so each run crosses each boundary): identifiers in a

@@ -214,6 +214,28 @@ def test_a_json_upload_with_more_values_than_a_worker_should_parse_is_refused_be
     )
 
 
+@pytest.mark.parametrize(
+    "content",
+    [b"[" + b"0," * 1_000_000 + b"0]", b"[" * 1_000_001 + b"]" * 1_000_001],
+    ids=["1,000,001 bare values", "1,000,001 nested lists"],
+)
+def test_a_replay_upload_with_more_values_than_a_worker_should_parse_is_refused_before_a_job_is_queued(
+    client, attempt, monkeypatch, content
+):
+    def no_job(*args, **kwargs):
+        raise AssertionError("a job was created for an input refused as too large")
+
+    monkeypatch.setattr("webapp.services.jobs.submit.store.create_job", no_job)
+    client.login("staff")
+    before = snapshot()
+    response = upload_replay(client, content)
+    assert response.status_code == 400
+    assert "payloads.json holds more than 1,000,000 JSON values: split it and upload the parts." in (
+        response.get_data(as_text=True)
+    )
+    assert snapshot() == before
+
+
 # ------------------------------------------------------------------------------------------------ data load
 
 SPEC_REFUSALS = {

@@ -15,7 +15,9 @@ so the kind only adds its own rules (not enrolled, on the allowlist…).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import io
+import itertools
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, BinaryIO, NamedTuple
 
@@ -35,7 +37,8 @@ from webapp.services.csvio import (
     unstorable_text,
 )
 from webapp.services.messages import rule_message
-from webapp.services.plans import Decision, Item, Row
+from webapp.services.plans import Decision, Item, ItemSource, PlanContext, Row
+from webapp.services.plans.lifecycle import decide_batch_size
 from webapp.statuses import Action
 
 ROSTER_COLUMNS = ("username_or_email", "notes")
@@ -52,27 +55,72 @@ def roster_items(stream: BinaryIO, *, encoding: str = "utf-8", columns: Columns 
 
     `columns` says which header names fill which cell when the file has a header (default: learner, notes).
     """
+    return list(_read_items(stream, encoding, columns))
+
+
+def roster_source(stream: BinaryIO, *, encoding: str = "utf-8", columns: Columns = ROSTER_HEADER) -> ItemSource:
+    """The rows of a roster CSV as a re-readable input (`plans.ItemSource`): each call reads the file again
+    from its start, item by item, so a batched kind plans it without holding it (see `roster_items`)."""
+    if not stream.seekable():
+        stream = io.BytesIO(stream.read())
+
+    def items() -> Iterator[Item]:
+        stream.seek(0)
+        return _read_items(stream, encoding, columns)
+
+    return items
+
+
+def _read_items(stream: BinaryIO, encoding: str, columns: Columns) -> Iterator[Item]:
     # The cells say everything about a roster row (see identifier_of / notes_of / is_blank): no per-row
     # dict repeating them, in memory or in the stored plan.
-    items = [
-        Item(record.row, record.cells, RosterEntry("", problem=record.problem).to_data() if record.problem else {})
-        for record in read_csv(
-            stream,
-            encoding=encoding,
-            max_rows=current_app.config["CSV_MAX_ROWS"],
-            max_bytes=current_app.config.get("MAX_CONTENT_LENGTH"),
-            columns=columns,
+    learners = False
+    for record in read_csv(
+        stream,
+        encoding=encoding,
+        max_rows=current_app.config["CSV_MAX_ROWS"],
+        max_bytes=current_app.config.get("MAX_CONTENT_LENGTH"),
+        columns=columns,
+    ):
+        if record.kind == RecordKind.HEADER:
+            continue
+        item = Item(
+            record.row, record.cells, RosterEntry("", problem=record.problem).to_data() if record.problem else {}
         )
-        if record.kind != RecordKind.HEADER
-    ]
-    if not any(not is_blank(item) for item in items):
+        learners = learners or not is_blank(item)
+        yield item
+    if not learners:
         raise CsvRefused(
             rule_message(
                 "The file has no learner rows: put one username or email per row "
                 "(an optional second column holds notes)."
             )
         )
-    return items
+
+
+LAST_ROWS = "roster_last_rows"  # ctx.cache: {user id: the last row naming that learner}, by `survey`
+
+
+def survey(ctx: PlanContext, items: Iterable[Item]) -> int:
+    """A roster kind's first pass (`PlanKind.survey`): the last row of each learner the roster names, found a
+    batch at a time (one lookup per batch), so `triage` can tell a duplicate from its winner in any batch."""
+    last_rows: dict[int, int] = {}
+    count = 0
+    for batch in _batched(items, decide_batch_size()):
+        count += len(batch)
+        fields = [_fields(item) for item in batch]
+        users = find_learners(identifier for identifier, _, _ in fields)
+        for item, (identifier, notes, blank) in zip(batch, fields, strict=True):
+            if _shared_decision(item, identifier, notes, blank) is None and (user := users.get(identifier.lower())):
+                last_rows[user.id] = item.row
+    ctx.cache[LAST_ROWS] = last_rows
+    return count
+
+
+def _batched(items: Iterable[Item], size: int) -> Iterator[list[Item]]:
+    iterator = iter(items)
+    while batch := list(itertools.islice(iterator, size)):
+        yield batch
 
 
 def identifier_for(user: User | Learner) -> str:
@@ -210,11 +258,13 @@ def learner_label(user: User | Learner) -> str:
     return f"{user.username} <{user.email}>"
 
 
-def triage(items: Sequence[Item]) -> tuple[list[Decision | None], list[Resolved]]:
+def triage(items: Sequence[Item], ctx: PlanContext | None = None) -> tuple[list[Decision | None], list[Resolved]]:
     """Decide the rows failing the shared checks; return the others resolved, last duplicate winning.
 
     The first list has one entry per item: a Decision where the shared checks settled the row, None where
-    the kind must decide (those are the `Resolved` rows, in input order).
+    the kind must decide (those are the `Resolved` rows, in input order). When `items` is one batch of a
+    larger input, `survey` recorded each learner's last row in `ctx.cache`, so a duplicate is known as such
+    whichever batch its winner is in.
     """
     decisions: list[Decision | None] = [None] * len(items)
     # Each row's (identifier, notes, blank) is read once; only references are kept (strip() returns the
@@ -224,22 +274,9 @@ def triage(items: Sequence[Item]) -> tuple[list[Decision | None], list[Resolved]
     user_at: list[Learner | None] = [None] * len(items)
     last_row_of_user: dict[int, int] = {}
     for index, (item, (identifier, notes, blank)) in enumerate(zip(items, fields, strict=True)):
-        if blank:
-            decisions[index] = Decision(Action.SKIP, code="blank_row", message=BLANK_ROW)
-        elif item.data and item.data.get("problem"):
-            decisions[index] = Decision(Action.ERROR, code="bad_format", message=str(item.data["problem"]))
-        elif len(item.cells) > 2 and len([c for c in item.cells if c.strip()]) > 2:
-            decisions[index] = Decision(
-                Action.ERROR,
-                code="bad_format",
-                message=rule_message(
-                    "{count} cells; expected username_or_email and optional notes", count=len(item.cells)
-                ),
-            )
-        elif not identifier:
-            decisions[index] = Decision(Action.ERROR, code="bad_format", message=NO_IDENTIFIER)
-        elif refusal := unstorable_text(ROSTER_COLUMNS[0], identifier) or unstorable_text(ROSTER_COLUMNS[1], notes):
-            decisions[index] = Decision(Action.ERROR, key=identifier.lower(), code="bad_text", message=refusal)
+        shared = _shared_decision(item, identifier, notes, blank)
+        if shared is not None:
+            decisions[index] = shared
         elif (user := users.get(identifier.lower())) is None:
             decisions[index] = Decision(
                 Action.ERROR,
@@ -251,22 +288,42 @@ def triage(items: Sequence[Item]) -> tuple[list[Decision | None], list[Resolved]
             user_at[index] = user
             last_row_of_user[user.id] = index
     del users
+    last_rows: dict[int, int] = ctx.cache.get(LAST_ROWS, {}) if ctx is not None else {}
     resolved: list[Resolved] = []
     for index, user in enumerate(user_at):
         if user is None:
             continue
-        winner = last_row_of_user[user.id]
-        if winner != index:
+        winner = max(items[last_row_of_user[user.id]].row, last_rows.get(user.id, 0))
+        if winner != items[index].row:
             decisions[index] = Decision(
                 Action.SKIP,
                 key=str(user.id),
                 label=learner_label(user),
                 code="duplicate_row",
-                message=rule_message("same learner as row {row}, which supersedes this row", row=items[winner].row),
+                message=rule_message("same learner as row {row}, which supersedes this row", row=winner),
             )
         else:
             resolved.append(Resolved(index, items[index], user, fields[index][1]))
     return decisions, resolved
+
+
+def _shared_decision(item: Item, identifier: str, notes: str, blank: bool) -> Decision | None:
+    """The decision of a row failing a shared check before its learner is looked up, or None."""
+    if blank:
+        return Decision(Action.SKIP, code="blank_row", message=BLANK_ROW)
+    if item.data and item.data.get("problem"):
+        return Decision(Action.ERROR, code="bad_format", message=str(item.data["problem"]))
+    if len(item.cells) > 2 and len([c for c in item.cells if c.strip()]) > 2:
+        return Decision(
+            Action.ERROR,
+            code="bad_format",
+            message=rule_message("{count} cells; expected username_or_email and optional notes", count=len(item.cells)),
+        )
+    if not identifier:
+        return Decision(Action.ERROR, code="bad_format", message=NO_IDENTIFIER)
+    if refusal := unstorable_text(ROSTER_COLUMNS[0], identifier) or unstorable_text(ROSTER_COLUMNS[1], notes):
+        return Decision(Action.ERROR, key=identifier.lower(), code="bad_text", message=refusal)
+    return None
 
 
 def _fields(row: Row) -> tuple[str, str, bool]:

@@ -7,7 +7,7 @@ three plan kinds (add, remove, revert of an import) and the one-learner forms al
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
@@ -328,9 +328,13 @@ class AddExceptions(CertificateChangeKind):
     name = ADD_KIND
     title = N_("Certificate exceptions")
     input_columns = ROSTER_COLUMNS
+    batched = True  # an upload is planned a batch at a time (rosters.survey finds the duplicates first)
+
+    def survey(self, ctx: PlanContext, items: Iterable[Item]) -> int:
+        return rosters.survey(ctx, items)
 
     def decide(self, ctx: PlanContext, items: Sequence[Item]) -> list[Decision]:
-        shared, resolved = rosters.triage(items)
+        shared, resolved = rosters.triage(items, ctx)
         return rosters.merge(shared, decide_add(ctx.require_course(), resolved))
 
     def apply(self, ctx: PlanContext, rows: Sequence[PlanRow]) -> None:
@@ -364,9 +368,13 @@ class RemoveExceptions(CertificateChangeKind):
     name = REMOVE_KIND
     title = N_("Removal of certificate exceptions")
     input_columns = ROSTER_COLUMNS
+    batched = True  # an upload is planned a batch at a time (rosters.survey finds the duplicates first)
+
+    def survey(self, ctx: PlanContext, items: Iterable[Item]) -> int:
+        return rosters.survey(ctx, items)
 
     def decide(self, ctx: PlanContext, items: Sequence[Item]) -> list[Decision]:
-        shared, resolved = rosters.triage(items)
+        shared, resolved = rosters.triage(items, ctx)
         return rosters.merge(shared, decide_remove(ctx.require_course(), resolved))
 
     def apply(self, ctx: PlanContext, rows: Sequence[PlanRow]) -> None:
@@ -383,7 +391,7 @@ class RevertExceptions(CertificateChangeKind):
     input_columns = ROSTER_COLUMNS
 
     def decide(self, ctx: PlanContext, items: Sequence[Item]) -> list[Decision]:
-        shared, resolved = rosters.triage(items)
+        shared, resolved = rosters.triage(items, ctx)
         restores = [r for r in resolved if r.entry.op == OP_ADD]
         removes = [r for r in resolved if r.entry.op != OP_ADD]
         course = ctx.require_course()
@@ -414,10 +422,9 @@ def plan_upload(
     course = changing_course(actor, course_key)
     name = check_csv_filename(filename)
     with plans.bulk_work():  # reading 100,000 rows: see plans.bulk_work
-        items = rosters.roster_items(stream, encoding=encoding)
         return plans.create_plan(
             REMOVE_KIND if removal else ADD_KIND,
-            items,
+            rosters.roster_source(stream, encoding=encoding),
             actor=actor,
             course=course,
             params={"encoding": encoding},

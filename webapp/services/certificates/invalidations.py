@@ -71,9 +71,13 @@ class InvalidateKind(CertificateChangeKind):
     name = INVALIDATE_KIND
     title = N_("Certificate invalidations")
     input_columns = rosters.ROSTER_COLUMNS
+    batched = True  # an upload is planned a batch at a time (rosters.survey finds the duplicates first)
+
+    def survey(self, ctx: PlanContext, items: Iterable[Item]) -> int:
+        return rosters.survey(ctx, items)
 
     def decide(self, ctx: PlanContext, items: Sequence[Item]) -> list[Decision]:
-        decisions, resolved = rosters.triage(items)
+        decisions, resolved = rosters.triage(items, ctx)
         user_ids = [r.user.id for r in resolved]
         certificates = certificates_by_user(ctx.course_id, user_ids)
         allowlist = allowlist_by_user(ctx.course_id, user_ids)
@@ -178,7 +182,7 @@ class RevalidateKind(CertificateChangeKind):
     input_columns = rosters.ROSTER_COLUMNS
 
     def decide(self, ctx: PlanContext, items: Sequence[Item]) -> list[Decision]:
-        decisions, resolved = rosters.triage(items)
+        decisions, resolved = rosters.triage(items, ctx)
         certificates = certificates_by_user(ctx.course_id, [r.user.id for r in resolved])
         active = active_invalidations(c.id for c in certificates.values())
         decided = {}
@@ -255,7 +259,7 @@ def plan_upload(
                 choices=", ".join(ENCODINGS),
             )
         )
-    items = rosters.roster_items(stream, encoding=encoding)
+    items = rosters.roster_source(stream, encoding=encoding)
     return plans.create_plan(INVALIDATE_KIND, items, actor=actor, course=course, source_name=name)
 
 

@@ -45,6 +45,10 @@ def _replay_check(actor: User | None, args: Args) -> Course | None:
     return permissions.course_for(actor, key) if key else None
 
 
+def _replay_input(args: Args, data: bytes) -> None:
+    replay.check_upload(data, str(args.get("filename") or ""))
+
+
 def _replay(actor: User | None, args: Args, data: bytes) -> Plan:
     return replay.plan_replay(data, str(args["filename"]), actor=actor, course_key=str(args.get("course_key") or ""))
 
@@ -70,6 +74,7 @@ REPLAY = Planner(
     _replay,
     always=True,
     done_note=N_("This is the preview of the replay. Nothing is written until you apply it."),
+    check_input=_replay_input,
 )
 GENERATION = Planner(
     "certificate-generation", N_("Certificate generation run"), _generation_check, _generation, always=True

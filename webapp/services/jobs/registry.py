@@ -1,7 +1,8 @@
 """The planners a planning job may run, by name (listed in `webapp.assembly.JOB_PLANNERS`).
 
 A planner is a capability's own planning service seen from a job: `check` refuses a request at once
-(permission, file name, encoding) before anything is queued; `run` reads the stored input and makes the
+(permission, file name, encoding) before anything is queued, and so does `check_input` (an input too large
+to parse); `run` reads the stored input and makes the
 plan through the engine, exactly as the request would have.
 """
 
@@ -24,6 +25,8 @@ class Planner:
     run: Callable[[User | None, Args, bytes], Plan]
     always: bool = False  # a job whatever its size (generation runs, replays); else past JOB_THRESHOLD_ROWS
     done_note: str = ""  # flashed on the plan page when the job's plan is first shown
+    # refuses, at once and before anything is queued, an input that cannot be planned (cheap checks only)
+    check_input: Callable[[Args, bytes], None] | None = None
 
 
 PLANNERS: dict[str, Planner] = {}

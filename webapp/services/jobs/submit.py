@@ -37,6 +37,8 @@ def submit_plan(planner_name: str, actor: User | None, args: dict[str, Any], dat
     """
     planner = get_planner(planner_name)
     course = planner.check(actor, args)
+    if planner.check_input is not None:
+        planner.check_input(args, data)
     rows = count_rows(data)
     if not planner.always and rows <= settings.threshold_rows():
         return planner.run(actor, args, data)

@@ -7,7 +7,7 @@ applied one. A kind with structured input gives its items a typed payload (`Payl
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar
@@ -56,6 +56,11 @@ class Item:
     def of(cls, row: int, cells: list[str], payload: Payload) -> Item:
         """An item whose data is a kind's typed payload."""
         return cls(row, cells, payload.to_data())
+
+
+ItemSource = Callable[[], Iterable[Item]]
+"""An input that can be read more than once: each call reads the items again from the start (a re-readable
+upload), so a `batched` kind plans it batch by batch without holding it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +147,10 @@ class PlanKind:
     # How staff fix rows in error, as the preview says it after "download the error report" (marked N_; the
     # plan page shows it |translated).
     fix_hint: ClassVar[str] = N_("fix the rows and upload the file again")
+    # Whether `decide()` may be given the items of a re-readable input (`ItemSource`) a batch at a time,
+    # after one `survey()` pass over all of them: the plan is then made with bounded memory. A kind whose
+    # rows depend on rows of other batches sets it only if its `survey()` records what they need.
+    batched: ClassVar[bool] = False
 
     def empty_note(self, plan: Any) -> str:
         """What an empty plan (no rows) means for this kind, said on its page ("" when nothing to add)."""
@@ -175,6 +184,12 @@ class PlanKind:
             permissions.require_course(actor, course.key)
         else:
             permissions.require_global_staff(actor)
+
+    def survey(self, ctx: PlanContext, items: Iterable[Item]) -> int:
+        """A batched kind's first pass over all the items (before any batch is decided): records in `ctx.cache`
+        what deciding a batch needs to know of the others, refuses an input that cannot be planned; returns
+        how many items there are."""
+        return sum(1 for _ in items)
 
     def decide(self, ctx: PlanContext, items: Sequence[Item]) -> Iterable[Decision]:
         raise NotImplementedError

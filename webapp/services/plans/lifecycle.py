@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import itertools
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
@@ -14,16 +15,18 @@ from webapp.models import Course, Plan, PlanRow, User
 from webapp.services.errors import Conflict, NotFound, PermissionDenied
 from webapp.services.messages import english, rule_message
 from webapp.services.plans import progress
-from webapp.services.plans.kinds import Item, NotApplicable, PlanContext, get_kind
+from webapp.services.plans.kinds import Item, ItemSource, NotApplicable, PlanContext, PlanKind, get_kind
 from webapp.services.plans.leases import lease_expired, recover_expired
-from webapp.services.plans.storage import bulk_work, persist
+from webapp.services.plans.storage import Tally, batch_size, bulk_work, new_plan, persist, store_batch
 from webapp.statuses import JobPhase, PlanStatus, RowOutcome
 from webapp.timeutil import utcnow
+
+DECIDE_BATCH = 5000  # default of PLAN_DECIDE_BATCH: items decided and stored at a time by a batched kind
 
 
 def create_plan(
     kind_name: str,
-    items: Iterable[Item],
+    items: Iterable[Item] | ItemSource,
     *,
     actor: User | None,
     course: Course | None = None,
@@ -33,19 +36,54 @@ def create_plan(
 ) -> Plan:
     """Plan: decide every item against the database, persist the plan and its rows; write nothing else.
 
+    `items` is a list (or any iterable), or a re-readable input (`ItemSource`): a `batched` kind then
+    surveys it once, and decides and stores it PLAN_DECIDE_BATCH items at a time, never holding it all.
     Inside `english()`: the rows' messages are stored in English whatever the reader's language (the items
-    may be read lazily, as the plan consumes them, so a refusal of the input is English too)."""
+    may be read lazily, as the plan consumes them, so a refusal of the input is English too).
+    """
     kind = get_kind(kind_name)
     kind.authorize(actor, course)
     with bulk_work(), english():
-        listed = list(progress.track(items, JobPhase.READING))
         ctx = PlanContext(actor=actor, course=course, params=dict(params or {}), now=utcnow())
-        decisions = list(progress.track(kind.decide(ctx, listed), JobPhase.DECIDING, len(listed)))
-        progress.report(JobPhase.SAVING, 0, len(listed))
-        plan = persist(kind, listed, decisions, ctx, source_name=source_name, reverts_id=reverts_id)
+        if callable(items) and kind.batched:
+            plan = _plan_in_batches(kind, items, ctx, source_name=source_name, reverts_id=reverts_id)
+        else:
+            listed = list(progress.track(items() if callable(items) else items, JobPhase.READING))
+            decisions = list(progress.track(kind.decide(ctx, listed), JobPhase.DECIDING, len(listed)))
+            progress.report(JobPhase.SAVING, 0, len(listed))
+            plan = persist(kind, listed, decisions, ctx, source_name=source_name, reverts_id=reverts_id)
         progress.saved(plan)
         db.session.commit()
     return plan
+
+
+def _plan_in_batches(
+    kind: PlanKind, source: ItemSource, ctx: PlanContext, *, source_name: str, reverts_id: int | None
+) -> Plan:
+    """Survey the input, then read it again a batch at a time: decide the batch, store its rows, let it go."""
+    # the survey reads the whole input, and refuses it if it must, before any progress is shown (as when the
+    # input was read into a list first)
+    total = kind.survey(ctx, source())
+    progress.report(JobPhase.READING, total, total)
+    plan = new_plan(kind, ctx, source_name=source_name, reverts_id=reverts_id)
+    tally = Tally()
+    size = decide_batch_size()
+    for batch in progress.track(_batches(source(), size), JobPhase.DECIDING, total, batches=True):
+        store_batch(plan, kind, batch, list(kind.decide(ctx, batch)), tally)
+    progress.report(JobPhase.SAVING, tally.rows, tally.rows)
+    tally.count_on(plan)
+    return plan
+
+
+def decide_batch_size() -> int:
+    """Items a batched kind surveys and decides at a time (PLAN_DECIDE_BATCH; tests shrink it)."""
+    return batch_size("PLAN_DECIDE_BATCH", DECIDE_BATCH)
+
+
+def _batches(items: Iterable[Item], size: int) -> Iterator[list[Item]]:
+    iterator = iter(items)
+    while batch := list(itertools.islice(iterator, size)):
+        yield batch
 
 
 def is_due(plan: Plan, now: datetime | None = None) -> bool:

@@ -72,10 +72,15 @@ def persist(
     reverts_id: int | None,
 ) -> Plan:
     """Store a previewed plan and one row per item (flushed, not committed)."""
-    if len(items) != len(decisions):
-        raise RuntimeError(f"{kind.name}.decide returned {len(decisions)} decisions for {len(items)} items")
-    counts = Counter(str(d.action) for d in decisions)
-    effect_counts = Counter(str(e.kind) for d in decisions for e in d.effects)
+    plan = new_plan(kind, ctx, source_name=source_name, reverts_id=reverts_id)
+    tally = Tally()
+    store_batch(plan, kind, items, decisions, tally)
+    tally.count_on(plan)
+    return plan
+
+
+def new_plan(kind: PlanKind, ctx: PlanContext, *, source_name: str, reverts_id: int | None) -> Plan:
+    """A previewed plan with no rows yet and zero counts (flushed, so it has its id): `store_batch` adds rows."""
     ttl = timedelta(hours=current_app.config.get("PLAN_TTL_HOURS", 24))
     plan = Plan(
         kind=kind.name,
@@ -83,8 +88,8 @@ def persist(
         course_id=ctx.course.id if ctx.course else None,
         params=ctx.params,
         source_name=source_name[:255],
-        counts={str(a): counts.get(str(a), 0) for a in ACTION_ORDER},
-        effect_counts={str(k): effect_counts[str(k)] for k in EffectKind if effect_counts[str(k)]},
+        counts={str(a): 0 for a in ACTION_ORDER},
+        effect_counts={},
         created_by_id=ctx.actor_id,
         created=ctx.now,
         expires=ctx.now + ttl,
@@ -92,8 +97,34 @@ def persist(
     )
     db.session.add(plan)
     db.session.flush()
-    insert_rows(_row_values(plan.id, items, decisions))
     return plan
+
+
+class Tally:
+    """The counts of a plan stored batch by batch: rows per action and side effects per kind."""
+
+    def __init__(self) -> None:
+        self.actions: Counter[str] = Counter()
+        self.effects: Counter[str] = Counter()
+        self.rows = 0
+
+    def add(self, decisions: Sequence[Decision]) -> None:
+        self.rows += len(decisions)
+        self.actions.update(str(d.action) for d in decisions)
+        self.effects.update(str(e.kind) for d in decisions for e in d.effects)
+
+    def count_on(self, plan: Plan) -> None:
+        plan.counts = {str(a): self.actions.get(str(a), 0) for a in ACTION_ORDER}
+        plan.effect_counts = {str(k): self.effects[str(k)] for k in EffectKind if self.effects[str(k)]}
+        db.session.flush()
+
+
+def store_batch(plan: Plan, kind: PlanKind, items: Sequence[Item], decisions: Sequence[Decision], tally: Tally) -> None:
+    """Store one batch of a plan's rows (one per item) and count its decisions in `tally`."""
+    if len(items) != len(decisions):
+        raise RuntimeError(f"{kind.name}.decide returned {len(decisions)} decisions for {len(items)} items")
+    tally.add(decisions)
+    insert_rows(_row_values(plan.id, items, decisions))
 
 
 def _row_values(plan_id: int, items: Sequence[Item], decisions: Sequence[Decision]) -> Iterator[tuple[Any, ...]]:

@@ -9,7 +9,7 @@ Applying stores each payload through the same review service as the webhook.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, NamedTuple
 
 from sqlalchemy import select
@@ -63,39 +63,65 @@ class ReplayEntry(NamedTuple):
 
 def read_payloads(raw: bytes, filename: str = "") -> list[Item]:
     """One item per payload; a JSON-lines line that is not JSON becomes an error item for that line."""
+    what = filename or N_("The file")
+    data = jsonio.quick_loads(raw)  # JSON as it is: parsed without the decoded text (see jsonio.quick_loads)
+    if data is not None:
+        return _document_items(data, what)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise ReplayRefused(f"{filename or 'The file'} is not UTF-8 text (byte {error.start}).") from None
+        raise ReplayRefused(
+            rule_message("{what} is not UTF-8 text (byte {byte}).", what=what, byte=error.start)
+        ) from None
     if not text.strip():
-        raise ReplayRefused(f"{filename or 'The file'} is empty: it has no payloads.")
-    what = filename or "The file"
+        raise ReplayRefused(rule_message("{what} is empty: it has no payloads.", what=what))
     try:
         data = jsonio.loads(text, what=what, error=ReplayRefused)
     except ReplayRefused as refusal:
         if jsonio.parsed_but_refused(refusal):  # JSON, but too large or not storable: not JSON lines either
             raise
-        data = None
-        items = _json_lines(text, what)
     else:
-        if isinstance(data, dict):
-            items = [_item(1, data)]
-        elif isinstance(data, list):
-            jsonio.limit_items(data, what=what, error=ReplayRefused)
-            items = [_item(i, entry) for i, entry in enumerate(data, start=1)]
-        else:
-            raise ReplayRefused(
-                f"{filename or 'The file'} must hold a payload object, a list of payloads or JSON lines."
-            )
+        del text
+        return _document_items(data, what)
+    items = _json_lines(text, what)
     if not items:
-        raise ReplayRefused(f"{filename or 'The file'} has no payloads.")
-    if data is None and all(ReplayEntry.from_data(i.data).error is not None for i in items):
+        raise ReplayRefused(rule_message("{what} has no payloads.", what=what))
+    if all(ReplayEntry.from_data(i.data).error is not None for i in items):
         first = items[0]
         raise ReplayRefused(
-            f"{filename or 'The file'} is neither JSON nor JSON lines: "
-            f"line {first.row}: {ReplayEntry.from_data(first.data).error}"
+            rule_message(
+                "{what} is neither JSON nor JSON lines: line {row}: {error}",
+                what=what,
+                row=first.row,
+                error=ReplayEntry.from_data(first.data).error,
+            )
         )
     return items
+
+
+def _document_items(data: Any, what: str) -> list[Item]:
+    """The items of a parsed JSON document: one payload, or a list of them (each list entry is let go once
+    its item is made: the redacted payload is all that stays)."""
+    if isinstance(data, dict):
+        return [_item(1, data)]
+    if not isinstance(data, list):
+        raise ReplayRefused(
+            rule_message("{what} must hold a payload object, a list of payloads or JSON lines.", what=what)
+        )
+    jsonio.limit_items(data, what=what, error=ReplayRefused)
+    if not data:
+        raise ReplayRefused(rule_message("{what} has no payloads.", what=what))
+    items = []
+    for index in range(len(data)):
+        items.append(_item(index + 1, data[index]))
+        data[index] = None
+    return items
+
+
+def check_upload(raw: bytes, filename: str = "") -> None:
+    """What can be refused before a replay is queued: a document with more than jsonio.MAX_VALUES values
+    (the same refusal as the academy file's; parsing it in the job would fail the same way, later)."""
+    jsonio.refuse_too_many_values(raw, what=filename or "The file", error=ReplayRefused)
 
 
 def _lines(text: str) -> Iterator[str]:
@@ -132,6 +158,20 @@ def _item(row: int, entry: Any) -> Item:
     return Item.of(row, [str(code)[:100], str(status)[:40]], ReplayEntry(redact(entry)))
 
 
+LAST_ROWS = "replay_last_rows"  # ctx.cache: {attempt code: the last row replaying it}, by `survey`
+
+
+def _parsed(item: Item) -> ReviewPayload | str:
+    """The item's payload validated, or why it is invalid (a JSON-lines line that is not JSON, a bad payload)."""
+    entry = ReplayEntry.from_data(item.data)
+    if entry.error is not None:
+        return rule_message("line {row}: {error}", row=item.row, error=entry.error)
+    try:
+        return validate(entry.payload)
+    except PayloadError as error:
+        return str(error)
+
+
 def _may_act(ctx: PlanContext, actor: User, course: Course) -> bool:
     """Course permission of the acting user, asked once per course per run (not once per payload)."""
     allowed: dict[int, bool] = ctx.cache.setdefault("may_act", {})
@@ -148,7 +188,8 @@ def check_course(actor: User, course_key: str) -> None:
 def plan_replay(raw: bytes, filename: str, *, actor: User | None, course_key: str = "") -> Plan:
     """Plan a replay (nothing is written but the plan)."""
     course = permissions.course_for(actor, course_key) if course_key else None
-    return plans.create_plan(KIND, read_payloads(raw, filename), actor=actor, course=course, source_name=filename)
+    items = read_payloads(raw, filename)
+    return plans.create_plan(KIND, lambda: items, actor=actor, course=course, source_name=filename)
 
 
 def ingest(raw: bytes, filename: str, *, actor: User | None, dry_run: bool = False) -> Plan:
@@ -168,6 +209,7 @@ class ReplayKind(PlanKind):
     title = N_("Proctoring review replay")
     input_columns = ("attempt_code", "review_status")
     needs_course = False
+    batched = True  # an upload is decided and stored a batch at a time (`survey` finds the duplicates first)
 
     def authorize(self, actor: User | None, course: Course | None) -> None:
         """Course staff for a course's replay; global staff for a replay across courses."""
@@ -178,24 +220,28 @@ class ReplayKind(PlanKind):
         else:
             permissions.require_global_staff(actor)
 
-    def decide(self, ctx: PlanContext, items: Sequence[Item]) -> Iterator[Decision]:
-        parsed: list[ReviewPayload | str] = []
+    def survey(self, ctx: PlanContext, items: Iterable[Item]) -> int:
+        """The last row of each attempt code (the row that supersedes the others), whichever its batch."""
+        last_rows: dict[str, int] = {}
+        count = 0
         for item in items:
-            entry = ReplayEntry.from_data(item.data)
-            if entry.error is not None:
-                parsed.append(rule_message("line {row}: {error}", row=item.row, error=entry.error))
-                continue
-            try:
-                parsed.append(validate(entry.payload))
-            except PayloadError as error:
-                parsed.append(str(error))
+            count += 1
+            p = _parsed(item)
+            if isinstance(p, ReviewPayload):
+                last_rows[p.attempt_code.upper()] = item.row
+        ctx.cache[LAST_ROWS] = last_rows
+        return count
+
+    def decide(self, ctx: PlanContext, items: Sequence[Item]) -> Iterator[Decision]:
+        parsed = [_parsed(item) for item in items]
+        surveyed: dict[str, int] = ctx.cache.get(LAST_ROWS, {})
         payloads = [p for p in parsed if isinstance(p, ReviewPayload)]
         attempts = find_attempts([p.attempt_code for p in payloads])
         reviews = self._reviews([a.attempt_code for a in attempts.values()])
         reviewers = self._reviewers([p.reviewed_by for p in payloads if p.reviewed_by])
         credits = credit_statuses(list(attempts.values()))
         last_row = {p.attempt_code.upper(): i for i, p in enumerate(parsed) if isinstance(p, ReviewPayload)}
-        for index, (item, p) in enumerate(zip(items, parsed, strict=True)):
+        for item, p in zip(items, parsed, strict=True):
             if isinstance(p, str):
                 yield Decision(Action.ERROR, code="invalid_payload", message=p)
                 continue
@@ -214,13 +260,14 @@ class ReplayKind(PlanKind):
                 continue
             label = f"{attempt.attempt_code} ({attempt.user.username}, {attempt.exam.name})"
             key = attempt.attempt_code
-            if last_row[code] != index:
+            winner = max(items[last_row[code]].row, surveyed.get(code, 0))
+            if winner != item.row:
                 yield Decision(
                     Action.SKIP,
                     key=f"{key}#{item.row}",
                     label=label,
                     code="duplicate_row",
-                    message=rule_message("superseded by row {row} for the same attempt", row=items[last_row[code]].row),
+                    message=rule_message("superseded by row {row} for the same attempt", row=winner),
                 )
                 continue
             problem = self._problem(ctx, attempt, p)
