@@ -224,7 +224,7 @@ def test_json_refusals_read_in_spanish(app, monkeypatch):
             "The file cannot be stored: field “items[0].name” contains a NUL character (\\x00), which cannot be stored."
         )
         assert translate_message(str(unstorable.value)) == (
-            "The file no se puede guardar: campo «items[0].name» contiene un carácter NUL (\\x00), que no se puede "
+            "El archivo no se puede guardar: campo «items[0].name» contiene un carácter NUL (\\x00), que no se puede "
             "guardar."
         )
         with pytest.raises(jsonio.JsonRefused) as nan:
