@@ -82,6 +82,9 @@ def _configure_connection(dbapi_connection: Any, _record: object) -> None:
     if isinstance(dbapi_connection, sqlite3.Connection):
         dbapi_connection.create_function("lower", 1, _lower, deterministic=True)
         dbapi_connection.execute("PRAGMA foreign_keys = ON")
+        # Write-ahead log: readers never wait for a writer, so a page (a job's progress) stays readable while
+        # a job writes a 200,000-row plan in one transaction. Kept by the file; an in-memory database ignores it.
+        dbapi_connection.execute("PRAGMA journal_mode = WAL")
     elif _is_mysql(dbapi_connection):
         with dbapi_connection.cursor() as cursor:
             cursor.execute("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED")
