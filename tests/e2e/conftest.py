@@ -56,10 +56,18 @@ def page(browser, live_server):
     context.close()
 
 
-def login(page, username: str, password: str = "edx") -> None:
-    """Log in through the login form, as a person would."""
+# The login form's words in each language the browser tests read it in.
+LOGIN_WORDS = {
+    "en": ("Username or email", "Password", "Log in"),
+    "es": ("Nombre de usuario o correo electrónico", "Contraseña", "Iniciar sesión"),
+}
+
+
+def login(page, username: str, password: str = "edx", locale: str = "en") -> None:
+    """Log in through the login form, as a person would (reading it in `locale`)."""
+    user_label, password_label, button = LOGIN_WORDS[locale]
     page.goto("/login")
-    page.get_by_label("Username or email").fill(username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
+    page.get_by_label(user_label).fill(username)
+    page.get_by_label(password_label, exact=True).fill(password)
+    page.get_by_role("button", name=button, exact=True).click()
     page.wait_for_url("**/")

@@ -1,5 +1,5 @@
 """Browser: every main page at 1280 and 390 px wide never scrolls sideways, and axe-core finds no
-serious or critical accessibility violation on it."""
+serious or critical accessibility violation on it, in English and in Spanish (whose words run longer)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from tests.e2e.main_pages import AXE, SHOTS, build_main_pages
 
 pytestmark = pytest.mark.e2e
 WIDTHS = (1280, 390)
+LOCALES = ("en", "es")
 
 
 @pytest.fixture
@@ -17,24 +18,31 @@ def main_pages(app):
     return build_main_pages(app)
 
 
-def _context(browser, live_server, width: int, bypass_csp: bool = False):
-    context = browser.new_context(base_url=live_server, viewport={"width": width, "height": 900}, bypass_csp=bypass_csp)
+def _context(browser, live_server, width: int, bypass_csp: bool = False, locale: str = "en"):
+    context = browser.new_context(
+        base_url=live_server,
+        viewport={"width": width, "height": 900},
+        bypass_csp=bypass_csp,
+        extra_http_headers={"Accept-Language": locale},
+    )
     page = context.new_page()
     page.set_default_timeout(20_000)
     return context, page
 
 
-def test_no_main_page_scrolls_sideways(browser, live_server, main_pages):
+@pytest.mark.parametrize("locale", LOCALES)
+def test_no_main_page_scrolls_sideways(browser, live_server, main_pages, locale):
     overflow: dict[str, tuple[int, list[str]]] = {}
     for width in WIDTHS:
-        context, page = _context(browser, live_server, width)
+        context, page = _context(browser, live_server, width, locale=locale)
         try:
             page.goto("/login")
-            _measure(page, f"login@{width}", overflow, width)
-            login(page, "staff")
+            assert page.get_attribute("html", "lang") == locale
+            _measure(page, f"login@{width}-{locale}", overflow, width)
+            login(page, "staff", locale=locale)
             for name, path in main_pages.items():
                 page.goto(path)
-                _measure(page, f"{name}@{width}", overflow, width)
+                _measure(page, f"{name}@{width}-{locale}", overflow, width)
         finally:
             context.close()
     assert overflow == {}
@@ -63,17 +71,18 @@ def _measure(page, name: str, overflow: dict[str, tuple[int, list[str]]], width:
         overflow[name] = (extra, page.evaluate(WIDEST))
 
 
-def test_axe_finds_no_serious_violation_on_any_main_page(browser, live_server, main_pages):
+@pytest.mark.parametrize("locale", LOCALES)
+def test_axe_finds_no_serious_violation_on_any_main_page(browser, live_server, main_pages, locale):
     if not AXE.exists():
         pytest.fail(f"{AXE} is missing: run `make axe` (part of `make test`), which installs axe-core with npm ci.")
     source = AXE.read_text(encoding="utf-8")
     found: dict[str, list[str]] = {}
     # The page's CSP allows no inline script; the test's own injected axe-core is let through.
-    context, page = _context(browser, live_server, 1280, bypass_csp=True)
+    context, page = _context(browser, live_server, 1280, bypass_csp=True, locale=locale)
     try:
         page.goto("/login")
         _axe(page, source, "login", found)
-        login(page, "staff")
+        login(page, "staff", locale=locale)
         for name, path in main_pages.items():
             page.goto(path)
             _axe(page, source, name, found)
