@@ -16,7 +16,6 @@ so the kind only adds its own rules (not enrolled, on the allowlist…).
 from __future__ import annotations
 
 import io
-import itertools
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, BinaryIO, NamedTuple
@@ -38,7 +37,6 @@ from webapp.services.csvio import (
 )
 from webapp.services.messages import rule_message
 from webapp.services.plans import Decision, Item, ItemSource, PlanContext, Row
-from webapp.services.plans.lifecycle import decide_batch_size
 from webapp.statuses import Action
 
 ROSTER_COLUMNS = ("username_or_email", "notes")
@@ -99,28 +97,29 @@ def _read_items(stream: BinaryIO, encoding: str, columns: Columns) -> Iterator[I
 
 
 LAST_ROWS = "roster_last_rows"  # ctx.cache: {user id: the last row naming that learner}, by `survey`
+LEARNERS = "roster_learners"  # ctx.cache: {lower-cased identifier: Learner} of the whole roster, by `survey`
 
 
 def survey(ctx: PlanContext, items: Iterable[Item]) -> int:
-    """A roster kind's first pass (`PlanKind.survey`): the last row of each learner the roster names, found a
-    batch at a time (one lookup per batch), so `triage` can tell a duplicate from its winner in any batch."""
-    last_rows: dict[int, int] = {}
+    """A roster kind's first pass (`PlanKind.survey`): the learners the whole roster names, looked up once
+    (`find_learners` over every identifier: a large roster takes one scan of the users instead of an IN
+    query per batch), and the last row of each, so `triage` can tell a duplicate from its winner in any batch.
+    Holds one entry per distinct identifier, never the rows."""
+    last_row_of: dict[str, int] = {}
     count = 0
-    for batch in _batched(items, decide_batch_size()):
-        count += len(batch)
-        fields = [_fields(item) for item in batch]
-        users = find_learners(identifier for identifier, _, _ in fields)
-        for item, (identifier, notes, blank) in zip(batch, fields, strict=True):
-            if _shared_decision(item, identifier, notes, blank) is None and (user := users.get(identifier.lower())):
-                last_rows[user.id] = item.row
+    for item in items:
+        count += 1
+        identifier, notes, blank = _fields(item)
+        if _shared_decision(item, identifier, notes, blank) is None:
+            last_row_of[identifier.lower()] = item.row
+    users = find_learners(last_row_of)
+    last_rows: dict[int, int] = {}
+    for key, row in last_row_of.items():
+        if (user := users.get(key)) is not None and row > last_rows.get(user.id, 0):
+            last_rows[user.id] = row
     ctx.cache[LAST_ROWS] = last_rows
+    ctx.cache[LEARNERS] = users
     return count
-
-
-def _batched(items: Iterable[Item], size: int) -> Iterator[list[Item]]:
-    iterator = iter(items)
-    while batch := list(itertools.islice(iterator, size)):
-        yield batch
 
 
 def identifier_for(user: User | Learner) -> str:
@@ -270,7 +269,8 @@ def triage(items: Sequence[Item], ctx: PlanContext | None = None) -> tuple[list[
     # Each row's (identifier, notes, blank) is read once; only references are kept (strip() returns the
     # cell itself when there is nothing to strip), never a payload object per row.
     fields = [_fields(item) for item in items]
-    users = find_learners(identifier for identifier, _, _ in fields)
+    surveyed: dict[str, Learner] | None = ctx.cache.get(LEARNERS) if ctx is not None else None
+    users = surveyed if surveyed is not None else find_learners(identifier for identifier, _, _ in fields)
     user_at: list[Learner | None] = [None] * len(items)
     last_row_of_user: dict[int, int] = {}
     for index, (item, (identifier, notes, blank)) in enumerate(zip(items, fields, strict=True)):
