@@ -16,7 +16,7 @@ import re
 import string
 from datetime import datetime
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 from babel import Locale
@@ -98,8 +98,30 @@ def _literal_length(template: str) -> int:
     return len(re.sub(r"\{[^}]*\}", "", template))
 
 
+def _literals(template: str) -> tuple[str, str, tuple[str, ...]]:
+    """(text before the first placeholder, text after the last, every literal piece): a message that lacks
+    one of them was not built from this template, which is told without running its pattern."""
+    parsed = list(string.Formatter().parse(template))
+    head = parsed[0][0] if parsed else ""
+    tail = parsed[-1][0] if parsed and parsed[-1][1] is None else ""  # text after the last placeholder
+    return head, tail, tuple(literal for literal, _name, _spec, _conversion in parsed if literal)
+
+
+class Template(NamedTuple):
+    """A catalog template with placeholders: its pattern, English text, translations and literal pieces."""
+
+    pattern: re.Pattern[str]
+    english: str
+    forms: tuple[str, ...]
+    literals: tuple[str, str, tuple[str, ...]]
+
+    def may_match(self, message: str) -> bool:
+        head, tail, pieces = self.literals
+        return message.startswith(head) and message.endswith(tail) and all(p in message for p in pieces)
+
+
 @lru_cache(maxsize=16)
-def _templates(locale: str, catalog_id: int) -> tuple[tuple[re.Pattern[str], str, tuple[str, ...]], ...]:
+def _templates(locale: str, catalog_id: int) -> tuple[Template, ...]:
     """The catalog's templates with placeholders, as (pattern, English template, translations), the longest
     literal text first so that the most specific template wins.
 
@@ -107,7 +129,7 @@ def _templates(locale: str, catalog_id: int) -> tuple[tuple[re.Pattern[str], str
     phrase, each with every plural form of its translation (the count "{n}" picks one)."""
     translations = get_translations()
     catalog: dict[Any, str] = getattr(translations, "_catalog", {})
-    found: list[tuple[re.Pattern[str], str, tuple[str, ...]]] = []
+    found: list[Template] = []
 
     def add(msgid: str, forms: tuple[str, ...]) -> None:
         """A template whose translations use its placeholders (a plural's singular form may leave out "{n}")."""
@@ -121,7 +143,7 @@ def _templates(locale: str, catalog_id: int) -> tuple[tuple[re.Pattern[str], str
         if (len(forms) == 1 and names[0] == wanted) or (
             len(forms) > 1 and all(n is not None and n <= wanted for n in names)
         ):
-            found.append((pattern, msgid, forms))
+            found.append(Template(pattern, msgid, forms, _literals(msgid)))
 
     for msgid, translation in catalog.items():
         if isinstance(msgid, str):
@@ -158,13 +180,52 @@ def _plural_messages(locale: str) -> list[tuple[str, str, tuple[str, ...]]]:
 
 
 # A message longer than this is shown as it is when no exact translation exists: the template patterns are
-# not run over a hostile row's 64 KB identifier.
-MAX_MATCHED_LENGTH = 4000
+# not run over a hostile row's long identifier (a page shows 50 rows; each stays well under a millisecond).
+MAX_MATCHED_LENGTH = 1000
 # How deep values are translated in turn (a message whose value is itself a message or a label).
 MAX_DEPTH = 4
 # At most this many "; "-joined messages are translated one by one (a row's problems are a handful).
-MAX_JOINED_PARTS = 12
-_GROUPED_NUMBER = re.compile(r"-?\d{1,3}(?:,\d{3})+")
+MAX_JOINED_PARTS = 8
+_GROUPED_NUMBER = re.compile(r"-?[0-9]{1,3}(?:,[0-9]{3})+")
+_COUNT = re.compile(r"-?[0-9]+")
+# Placeholders whose values are counts (regrouped the reader's way) and whose values are labels or messages
+# (translated in turn). Every other value is data — an identifier, notes, a code, a name — shown as stored.
+COUNT_PLACEHOLDERS = frozenset({"n", "count", "failed", "applied", "changed", "limit", "most", "items", "found"})
+LABEL_PLACEHOLDERS = frozenset(
+    {
+        "status",
+        "what",
+        "where",
+        "credit",
+        "attempt",
+        "kind",
+        "reason",
+        "decision",
+        "before",
+        "after",
+        "message",
+        "problem",
+        "problems",
+        "error",
+        "mode",
+        "scope",
+        "source",
+        "state",
+        "action",
+        "effect",
+        "phase",
+        "held",
+        "location",
+        "other",
+        "earlier",
+        "reference",
+        "revert",
+        "grade",
+        "field",
+        "item",
+        "range",
+    }
+)
 
 
 def _fill(template: str, values: dict[str, str]) -> str:
@@ -181,15 +242,18 @@ def _fill(template: str, values: dict[str, str]) -> str:
 def _count(values: dict[str, str]) -> int | None:
     """The count a plural message was built with ("{n}", grouped by thousands in English), if any."""
     raw = values.get("n", "").replace(",", "")
-    return int(raw) if raw.lstrip("-").isdigit() else None
+    return int(raw) if _COUNT.fullmatch(raw) else None
 
 
-def _translate_value(value: str, depth: int) -> str:
+def _translate_value(name: str, value: str, depth: int) -> str:
     """A value of a matched message in the reader's language: a count grouped the locale's way ("2,000" reads
-    "2.000" in Spanish), a label or a message translated in turn, anything else as it is."""
-    if _GROUPED_NUMBER.fullmatch(value):
-        return format_decimal(int(value.replace(",", "")))
-    return _translate(value, depth)
+    "2.000" in Spanish), a label or a message translated in turn; data (what a learner or a file wrote) as
+    it is, even when it reads like a label or a number."""
+    if name in COUNT_PLACEHOLDERS:
+        return format_decimal(int(value.replace(",", ""))) if _GROUPED_NUMBER.fullmatch(value) else value
+    if name in LABEL_PLACEHOLDERS:
+        return _translate(value, depth)
+    return value
 
 
 def _translate(message: str, depth: int) -> str:
@@ -230,21 +294,21 @@ def _translate_one(message: str, depth: int) -> str:
         return exact
     if depth >= MAX_DEPTH or len(message) > MAX_MATCHED_LENGTH or current_locale() == SUPPORTED_LOCALES[0]:
         return message
-    for pattern, _english, forms in _templates(current_locale(), id(translations)):
-        match = pattern.fullmatch(message)
-        if match is None:
+    for template in _templates(current_locale(), id(translations)):
+        if not template.may_match(message) or (match := template.pattern.fullmatch(message)) is None:
             continue
         raw = match.groupdict()
-        translation = forms[0]
-        if len(forms) > 1:
-            count = _count(raw)
-            if count is None:
-                continue
-            translation = forms[min(translations.plural(count), len(forms) - 1)]
+        forms = template.forms
         try:
-            values = {name: _translate_value(value, depth + 1) for name, value in raw.items()}
+            translation = forms[0]
+            if len(forms) > 1:
+                count = _count(raw)
+                if count is None:
+                    continue
+                translation = forms[min(translations.plural(count), len(forms) - 1)]
+            values = {name: _translate_value(name, value, depth + 1) for name, value in raw.items()}
             return _fill(translation, values)
-        except (ValueError, KeyError, IndexError):  # pragma: no cover - a malformed translation
+        except (ValueError, KeyError, IndexError):  # a malformed translation, an odd count: shown as stored
             return message
     return message
 

@@ -93,3 +93,19 @@ def test_a_huge_or_hostile_message_is_answered_at_once(spanish: None) -> None:
 def test_a_translation_is_filled_by_name_only() -> None:
     assert _fill("{a} and {a!r:>9} then {b.__class__}", {"a": "x"}) == "x and x then "
     assert _fill("{{literal}} {a}", {"a": "{b}"}) == "{literal} {b}"
+
+
+@pytest.mark.parametrize("identifier", ["Create", "john, Failed", "007,123", "Suspicious", "stale"])
+def test_data_that_reads_like_a_label_or_a_count_is_shown_as_stored(spanish: None, identifier: str) -> None:
+    stored = rule_message(UNKNOWN, identifier=identifier)
+    assert translate_message(stored) == f"{identifier} no existe; revise cómo está escrito"
+
+
+@pytest.mark.parametrize("message", ["blank row; ² rows", "² rows", "⑤ rows", "-0 rows; blank row", "١٢ rows"])
+def test_a_count_that_is_not_ascii_digits_never_crashes(spanish: None, message: str) -> None:
+    assert isinstance(translate_message(message), str)
+
+
+def test_a_long_message_is_shown_as_stored_without_running_the_templates(spanish: None) -> None:
+    stored = rule_message(UNKNOWN, identifier="x: x (" * 645)
+    assert translate_message(stored) == stored

@@ -22,8 +22,9 @@ MAX_DEPTH = 64  # nested objects / lists; the JSON columns' writer refuses 255, 
 MAX_VALUES = 1_000_000  # values (objects, lists, scalars) in one document: about 100 MB once parsed
 JSON_MAX_ITEMS = 50_000  # default of the JSON_MAX_ITEMS setting
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
-_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
-_BYTES_STRING = re.compile(_STRING.pattern.encode())
+# A string, or an unclosed one up to the end (so a stray quote is scanned once, never again from each quote).
+_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*(?:"|\Z)', re.DOTALL)
+_BYTES_STRING = re.compile(_STRING.pattern.encode(), re.DOTALL)
 _BOM = b"\xef\xbb\xbf"
 # 19 digits in a row outside strings: a number orjson could read otherwise than `json` (an integer past 64
 # bits becomes a float there), so `quick_loads` leaves the document to `loads`

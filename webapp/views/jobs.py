@@ -56,11 +56,9 @@ def show(job_id: int):
 @login_required
 def progress_json(job_id: int):
     job, progress = jobs.job_progress(job_id, current_user)
-    shown = progress.as_dict()
-    # The stored English words of a job, in the reader's language (as the page shows them).
-    for key in ("status_label", "phase_label", "message", "title"):
-        if isinstance(shown.get(key), str):
-            shown[key] = translate_message(shown[key])
+    shown = progress.as_dict()  # its status, phase and message already in the reader's language
+    if isinstance(shown.get("title"), str):
+        shown["title"] = translate_message(shown["title"])
     return jsonify(shown | {"next": _finished_url(job)})
 
 

@@ -45,7 +45,7 @@ INVALIDATE_KIND = "certificates.invalidate"
 REVALIDATE_KIND = "certificates.revalidate"
 MODE_REVALIDATE = "revalidate"
 MODE_RESTORE_NOTES = "restore_notes"
-NO_CERTIFICATE = "learner has no certificate in this course"
+NO_CERTIFICATE = N_("learner has no certificate in this course")
 
 
 def _users_by_id(user_ids: Iterable[int]) -> dict[int, User]:
