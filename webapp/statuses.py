@@ -124,11 +124,6 @@ class EffectKind(StrEnum):
         """Whether a plan with this effect makes something unavailable (styled as destructive)."""
         return self in DESTRUCTIVE_EFFECTS
 
-    def summary(self, count: int) -> str:
-        """The effect in words with its count, e.g. "makes 4 certificates unavailable"."""
-        singular, plural = EFFECT_SUMMARIES[self]
-        return (singular if count == 1 else plural).format(n=f"{count:,}")
-
 
 EFFECT_LABELS = {
     EffectKind.CERTIFICATE_UNAVAILABLE: N_("Certificate made unavailable"),
@@ -137,17 +132,6 @@ EFFECT_LABELS = {
     EffectKind.ACADEMY_DEACTIVATED: N_("Academy deactivated"),
     EffectKind.ATTEMPT_ARCHIVED: N_("Attempt archived"),
     EffectKind.SUPPORT_NOTIFIED: N_("Support notified"),
-}
-EFFECT_SUMMARIES = {
-    EffectKind.CERTIFICATE_UNAVAILABLE: (
-        "makes {n} certificate unavailable",
-        "makes {n} certificates unavailable",
-    ),
-    EffectKind.CERTIFICATE_ISSUED: ("issues or changes {n} certificate", "issues or changes {n} certificates"),
-    EffectKind.CREDIT_STATUS: ("changes {n} credit requirement status", "changes {n} credit requirement statuses"),
-    EffectKind.ACADEMY_DEACTIVATED: ("deactivates {n} academy", "deactivates {n} academies"),
-    EffectKind.ATTEMPT_ARCHIVED: ("archives {n} exam attempt", "archives {n} exam attempts"),
-    EffectKind.SUPPORT_NOTIFIED: ("notifies support {n} time", "notifies support {n} times"),
 }
 DESTRUCTIVE_EFFECTS = frozenset(
     {EffectKind.CERTIFICATE_UNAVAILABLE, EffectKind.ACADEMY_DEACTIVATED, EffectKind.ATTEMPT_ARCHIVED}
