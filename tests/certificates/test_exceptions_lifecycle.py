@@ -38,6 +38,27 @@ def test_stale_plan_writes_nothing_and_offers_a_fresh_preview(client):
     assert allowlist(w["course_a"]) == {"ann": "a", "bob": "b"}
 
 
+def test_stale_check_covers_every_batch_and_the_fresh_preview_keeps_duplicates_across_batches(client, app):
+    """The recheck reads a batched plan back a batch at a time (PLAN_DECIDE_BATCH is 3 here): a change to a
+    learner of the last batch makes the plan stale, and the fresh preview, planned again in batches, still
+    knows that row 7 supersedes row 1, and every row's number."""
+    assert app.config["PLAN_DECIDE_BATCH"] == 3
+    w = world_with_learners(8)
+    client.login("staff")
+    plan_id = plan_id_of(upload(client, b"ann,a\nbob,b\ncat,c\ndan,d\neve,e\nfay,f\nann,z\nhal,h\n"))
+    allow(w["hal"], w["course_a"], notes="h")  # row 8, in the third batch: create -> unchanged
+    db.session.commit()
+    fresh_id = plan_id_of(_apply(client, plan_id))
+    assert fresh_id != plan_id and plan(plan_id).status == "stale"
+    assert allowlist(w["course_a"]) == {"hal": "h"}
+    fresh = rows_of(fresh_id)
+    assert sorted(fresh) == list(range(1, 9))
+    assert (fresh[1].action, fresh[1].code) == ("skip", "duplicate_row")
+    assert "row 7" in fresh[1].message
+    assert [fresh[n].action for n in range(2, 9)] == ["create"] * 6 + ["unchanged"]
+    assert fresh[7].cells == ["ann", "z"]
+
+
 def test_double_apply_writes_once(client):
     w = world_with_learners()
     client.login("staff")

@@ -130,11 +130,11 @@ def test_updates_and_creates_share_a_batch(allow_review_updates):
 
 
 def test_apply_issues_the_same_statements_for_10_and_for_40_payloads(app):
-    """No statement per payload: with one batch (and IN lists) large enough for both, storing 40 payloads
-    takes exactly the statements storing 10 takes."""
+    """No statement per payload: with batches (the recheck's, the writes', the IN lists) large enough for both,
+    applying 40 payloads takes exactly the statements applying 10 takes."""
     counts = []
-    saved = {k: app.config[k] for k in ("PLAN_APPLY_BATCH", "IN_BATCH_SIZE")}
-    app.config.update(PLAN_APPLY_BATCH=1000, IN_BATCH_SIZE=900)
+    saved = {k: app.config[k] for k in ("PLAN_APPLY_BATCH", "PLAN_DECIDE_BATCH", "IN_BATCH_SIZE")}
+    app.config.update(PLAN_APPLY_BATCH=1000, PLAN_DECIDE_BATCH=1000, IN_BATCH_SIZE=900)
     try:
         for n in (10, 40):
             w = _world(n)

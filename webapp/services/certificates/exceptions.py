@@ -94,10 +94,25 @@ def learner_state(course: Course, user_ids: Sequence[int]) -> LearnerState:
     return LearnerState(enrolled, invalidated, certified, notes, grades)
 
 
-def decide_add(course: Course, resolved: Sequence[Resolved]) -> dict[int, Decision]:
+LEARNER_STATE = "exceptions_learner_state"  # ctx.cache: the LearnerState of a surveyed roster's learners
+
+
+def roster_state(ctx: PlanContext, resolved: Sequence[Resolved]) -> LearnerState:
+    """The state the rules read for these rows. A surveyed roster (planned a batch at a time, nothing written
+    in between) reads it once for every learner it names, on the first batch, instead of once per batch;
+    otherwise it is read for these rows' learners."""
+    surveyed: dict[int, int] | None = ctx.cache.get(rosters.LAST_ROWS)
+    if surveyed is None:
+        return learner_state(ctx.require_course(), [r.user.id for r in resolved])
+    state = ctx.cache.get(LEARNER_STATE)
+    if state is None:
+        state = ctx.cache[LEARNER_STATE] = learner_state(ctx.require_course(), list(surveyed))
+    return state
+
+
+def decide_add(state: LearnerState, resolved: Sequence[Resolved]) -> dict[int, Decision]:
     """Domain §1.2, in order: unknown_learner (triage), not_enrolled, certificate_invalidated,
     then unchanged / update (notes old → new) / create. Decisions by item index."""
-    state = learner_state(course, [r.user.id for r in resolved])
     decided: dict[int, Decision] = {}
     for r in resolved:
         user, notes = r.user, r.notes
@@ -196,11 +211,10 @@ def _would_change(state: LearnerState, user_id: int) -> bool:
     )
 
 
-def decide_remove(course: Course, resolved: Sequence[Resolved]) -> dict[int, Decision]:
+def decide_remove(state: LearnerState, resolved: Sequence[Resolved]) -> dict[int, Decision]:
     """Domain §1.2 removal (the platform's `remove_allowlist_entry`): not_on_allowlist, else delete; a
     certificate is made unavailable first (grade cleared; status and grade kept on the row's before values).
     No invalidation is written: the learner may be added again at once."""
-    state = learner_state(course, [r.user.id for r in resolved])
     decided: dict[int, Decision] = {}
     for r in resolved:
         user = r.user
@@ -335,7 +349,7 @@ class AddExceptions(CertificateChangeKind):
 
     def decide(self, ctx: PlanContext, items: Sequence[Item]) -> list[Decision]:
         shared, resolved = rosters.triage(items, ctx)
-        return rosters.merge(shared, decide_add(ctx.require_course(), resolved))
+        return rosters.merge(shared, decide_add(roster_state(ctx, resolved), resolved))
 
     def apply(self, ctx: PlanContext, rows: Sequence[PlanRow]) -> None:
         _write_adds(ctx, rows)
@@ -375,7 +389,7 @@ class RemoveExceptions(CertificateChangeKind):
 
     def decide(self, ctx: PlanContext, items: Sequence[Item]) -> list[Decision]:
         shared, resolved = rosters.triage(items, ctx)
-        return rosters.merge(shared, decide_remove(ctx.require_course(), resolved))
+        return rosters.merge(shared, decide_remove(roster_state(ctx, resolved), resolved))
 
     def apply(self, ctx: PlanContext, rows: Sequence[PlanRow]) -> None:
         _write_removals(ctx, rows)

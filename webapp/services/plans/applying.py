@@ -4,7 +4,7 @@ the audit event (design §1, step 3)."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -19,14 +19,15 @@ from webapp.services import audit
 from webapp.services.errors import InputRefused, ServiceError
 from webapp.services.messages import english, rule_message
 from webapp.services.plans import progress
-from webapp.services.plans.kinds import Decision, Item, NotApplicable, PlanContext, PlanKind, get_kind
+from webapp.services.plans.kinds import Item, ItemSource, NotApplicable, PlanContext, PlanKind, get_kind
 from webapp.services.plans.leases import lease_seconds, lease_until
-from webapp.services.plans.lifecycle import get_plan, refuse_if_reverted, store_expiry
+from webapp.services.plans.lifecycle import decide_batch_size, get_plan, plan_items, refuse_if_reverted, store_expiry
 from webapp.services.plans.storage import (
+    PreviewedBatch,
     bulk_work,
     decision_hash,
     outcome_totals,
-    persist,
+    previewed_batches,
     previewed_items,
     store_outcomes,
     write_batches,
@@ -195,12 +196,10 @@ def _apply_claimed(plan: Plan, kind: PlanKind, actor: User | None, lease: dateti
     if plan.reverts_id is not None and (original := db.session.get(Plan, plan.reverts_id)) is not None:
         refuse_if_reverted(original)  # under the lock: of two previewed reverts, only one is ever applied
     ctx = PlanContext(actor=actor, course=plan.course, params=dict(plan.params), now=utcnow(), plan=plan)
-    items, expected = previewed_items(plan.id)
-    fresh = list(progress.track(kind.decide(ctx, items), JobPhase.DECIDING, len(items)))
-    changed = sum(1 for hashed, d in zip(expected, fresh, strict=True) if hashed != decision_hash(d))
+    changed = _changed_rows(plan, kind, ctx)
     if changed:
-        return _mark_stale(plan, kind, items, fresh, ctx, changed)
-    del fresh, items, expected  # the recompute agreed with the preview; the writes are streamed in batches
+        return _mark_stale(plan, kind, ctx, changed)
+    # the recompute agreed with the preview; the writes are streamed in batches
 
     batches = progress.track(write_batches(plan.id), JobPhase.APPLYING, plan.write_count, batches=True)
     applied, failed = _apply_atomic(kind, ctx, batches) if kind.atomic else _apply_in_savepoints(kind, ctx, batches)
@@ -233,11 +232,42 @@ def _apply_claimed(plan: Plan, kind: PlanKind, actor: User | None, lease: dateti
     return ApplyResult(plan, PlanStatus.APPLIED, applied=applied, failed=failed)
 
 
-def _mark_stale(
-    plan: Plan, kind: PlanKind, items: list[Item], fresh: list[Decision], ctx: PlanContext, changed: int
-) -> ApplyResult:
+def _changed_rows(plan: Plan, kind: PlanKind, ctx: PlanContext) -> int:
+    """How many of the previewed rows the recompute decides differently (design §1.3, the stale check).
+
+    A batched kind is rechecked as it was previewed: its stored items surveyed, then read again and decided
+    PLAN_DECIDE_BATCH at a time, each batch hashed and let go, so neither the items nor the fresh decisions
+    of a 100,000-row plan are ever all held. Any other kind decides its items together.
+    """
+    if kind.batched:
+        size = decide_batch_size()
+        kind.survey(ctx, _stored_items(plan.id, size))
+        batches: Iterable[PreviewedBatch] = previewed_batches(plan.id, size)
+    else:
+        batches = [PreviewedBatch(*previewed_items(plan.id))]
+    changed = 0
+    for batch in progress.track(batches, JobPhase.DECIDING, sum((plan.counts or {}).values()), batches=True):
+        fresh = kind.decide(ctx, batch.items)
+        changed += sum(1 for hashed, d in zip(batch.hashes, fresh, strict=True) if hashed != decision_hash(d))
+    return changed
+
+
+def _stored_items(plan_id: int, size: int) -> Iterator[Item]:
+    for batch in previewed_batches(plan_id, size, hashed=False):
+        yield from batch.items
+
+
+def _mark_stale(plan: Plan, kind: PlanKind, ctx: PlanContext, changed: int) -> ApplyResult:
+    """Nothing is written: the plan turns stale, and its items, read again, make a fresh preview (in batches
+    for a batched kind, as an upload's preview)."""
+    items: ItemSource | list[Item]
+    if kind.batched:
+        size = decide_batch_size()
+        items = lambda: _stored_items(plan.id, size)  # noqa: E731 (a re-readable input)
+    else:
+        items = previewed_items(plan.id)[0]
     new_ctx = PlanContext(actor=ctx.actor, course=plan.course, params=dict(plan.params), now=ctx.now)
-    fresh_plan = persist(kind, items, fresh, new_ctx, source_name=plan.source_name, reverts_id=plan.reverts_id)
+    fresh_plan = plan_items(kind, items, new_ctx, source_name=plan.source_name, reverts_id=plan.reverts_id)
     plan.status = PlanStatus.STALE
     plan.lease_expires = None
     plan.superseded_by_id = fresh_plan.id

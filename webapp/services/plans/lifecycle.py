@@ -45,16 +45,23 @@ def create_plan(
     kind.authorize(actor, course)
     with bulk_work(), english():
         ctx = PlanContext(actor=actor, course=course, params=dict(params or {}), now=utcnow())
-        if callable(items) and kind.batched:
-            plan = _plan_in_batches(kind, items, ctx, source_name=source_name, reverts_id=reverts_id)
-        else:
-            listed = list(progress.track(items() if callable(items) else items, JobPhase.READING))
-            decisions = list(progress.track(kind.decide(ctx, listed), JobPhase.DECIDING, len(listed)))
-            progress.report(JobPhase.SAVING, 0, len(listed))
-            plan = persist(kind, listed, decisions, ctx, source_name=source_name, reverts_id=reverts_id)
+        plan = plan_items(kind, items, ctx, source_name=source_name, reverts_id=reverts_id)
         progress.saved(plan)
         db.session.commit()
     return plan
+
+
+def plan_items(
+    kind: PlanKind, items: Iterable[Item] | ItemSource, ctx: PlanContext, *, source_name: str, reverts_id: int | None
+) -> Plan:
+    """Decide the items and store the plan with its rows (not committed): a batched kind given a re-readable
+    input in batches after a survey, any other input decided as a whole."""
+    if callable(items) and kind.batched:
+        return _plan_in_batches(kind, items, ctx, source_name=source_name, reverts_id=reverts_id)
+    listed = list(progress.track(items() if callable(items) else items, JobPhase.READING))
+    decisions = list(progress.track(kind.decide(ctx, listed), JobPhase.DECIDING, len(listed)))
+    progress.report(JobPhase.SAVING, 0, len(listed))
+    return persist(kind, listed, decisions, ctx, source_name=source_name, reverts_id=reverts_id)
 
 
 def _plan_in_batches(

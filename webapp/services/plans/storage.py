@@ -10,6 +10,7 @@ from array import array
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -184,24 +185,48 @@ def _json(value: Any) -> str:
     return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
-def previewed_items(plan_id: int) -> tuple[list[Item], array[int]]:
-    """The plan's items again (for the recompute), and each row's previewed (action, key, before, effects) as
-    one 64-bit hash.
+@dataclass(slots=True)
+class PreviewedBatch:
+    """Some of a plan's items as stored, with each row's previewed (action, key, before, effects) hash."""
 
-    Streamed through the driver (JSON parsed by orjson, and only where a value is stored), reading only what
-    deciding and the stale check need, so a 100,000-row plan is never held in memory twice.
+    items: list[Item]
+    hashes: array[int]
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+
+def previewed_batches(plan_id: int, size: int, *, hashed: bool = True) -> Iterator[PreviewedBatch]:
+    """The plan's items again (for the recompute), in plan order, about `size` rows at a time, so memory stays
+    bounded whatever the plan's size and no cursor stays open across batches.
+
+    The row ids first (from the index), then each batch as a range of primary keys (rows of another plan
+    stored in between are skipped: a range query on the plan's own index would read all its rows each time).
+    Read through the driver (JSON parsed by orjson, and only where a value is stored), only what deciding and
+    (`hashed`) the stale check need.
     """
+    c = PLAN_ROWS.c
+    ids = array("q", db.session.scalars(select(c.id).where(c.plan_id == plan_id).order_by(c.id)))
+    columns = [c.plan_id, c.row_number, c.cells, c.data, *((c.action, c.key, c.before, c.effects) if hashed else ())]
+    for start in range(0, len(ids), size):
+        first, last = ids[start], ids[min(start + size, len(ids)) - 1]
+        batch = PreviewedBatch([], array("q"))
+        for row in driver_rows(select(*columns).where(c.id.between(first, last)).order_by(c.id)):
+            if row[0] != plan_id:
+                continue
+            batch.items.append(Item(row[1], _loaded(row[2]), {} if row[3] in ("{}", {}) else _loaded(row[3])))
+            if hashed:
+                batch.hashes.append(row_hash(row[4], row[5], _loaded(row[6]), _loaded(row[7])))
+        yield batch
+
+
+def previewed_items(plan_id: int) -> tuple[list[Item], array[int]]:
+    """All of the plan's items and their previewed hashes (`previewed_batches` in one list)."""
     items: list[Item] = []
     expected = array("q")
-    c = PLAN_ROWS.c
-    rows = driver_rows(
-        select(c.row_number, c.cells, c.data, c.action, c.key, c.before, c.effects)
-        .where(c.plan_id == plan_id)
-        .order_by(c.id)
-    )
-    for row_number, cells, data, action, key, before, effects in rows:
-        items.append(Item(row_number, _loaded(cells), {} if data in ("{}", {}) else _loaded(data)))
-        expected.append(row_hash(action, key, _loaded(before), _loaded(effects)))
+    for batch in previewed_batches(plan_id, APPLY_BATCH):
+        items += batch.items
+        expected.extend(batch.hashes)
     return items, expected
 
 
