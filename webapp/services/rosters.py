@@ -218,25 +218,40 @@ def find_learners(identifiers: Iterable[str]) -> dict[str, Learner]:
     roster names a large share of all users, one scan of three columns is cheaper than a hundred IN queries.
     """
     # Text the database cannot hold (a NUL) names nobody: the row gets its own error (see `triage`).
-    keys = {key for identifier in identifiers if (key := identifier.strip().lower()) and not UNSTORABLE.search(key)}
-    by_email: dict[str, tuple[int, str, str]] = {}
-    by_username: dict[str, tuple[int, str, str]] = {}
+    keys = {_key(identifier) for identifier in identifiers}
+    keys.discard("")
+    by_email: dict[str, Learner] = {}
+    by_username: dict[str, Learner] = {}
     users = User.__table__.c  # Core columns: plain tuples, no ORM row processing for a scan of every user
     columns = (users.id, users.username, users.email)
     full_scan_min = int(current_app.config.get("ROSTER_FULL_SCAN_MIN", FULL_SCAN_MIN))
     if len(keys) > full_scan_min and len(keys) * 3 > (db.session.scalar(select(func.count()).select_from(User)) or 0):
-        for row in db.session.execute(select(*columns)):
-            if (email := row[2].lower()) in keys:
-                by_email[email] = row
-            if (name := row[1].lower()) in keys:
-                by_username[name] = row
+        # A learner object only for the users the roster names, one per user even when both columns match.
+        for user_id, username, email in db.session.execute(select(*columns)):
+            email_key, name_key = email.lower(), username.lower()
+            if email_key in keys or name_key in keys:
+                learner = Learner(user_id, username, email)
+                if email_key in keys:
+                    by_email[email_key] = learner
+                if name_key in keys:
+                    by_username[name_key] = learner
     else:
         emails = sorted(key for key in keys if "@" in key)  # an email always has one
         for position, wanted, found in ((2, emails, by_email), (1, sorted(keys), by_username)):
             for batch in chunks(wanted):
                 for row in db.session.execute(select(*columns).where(func.lower(columns[position]).in_(batch))):
-                    found[row[position].lower()] = row
-    return {key: Learner(*match) for key in keys if (match := by_email.get(key) or by_username.get(key))}
+                    found[row[position].lower()] = Learner(*row)
+    by_username.update(by_email)  # an email match wins (domain §0)
+    return by_username
+
+
+def _key(identifier: str) -> str:
+    """An identifier's lookup key (stripped, lower-cased; the identifier itself when it already is one, so a
+    roster's keys are not copied), or "" when it names nobody."""
+    key = identifier.strip().lower()
+    if not key or UNSTORABLE.search(key):
+        return ""
+    return identifier if key == identifier else key
 
 
 @dataclass(slots=True)
