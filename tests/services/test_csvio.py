@@ -237,6 +237,24 @@ def test_any_bytes_either_parse_or_are_refused_cleanly(data):
     assert [r.row for r in rows] == list(range(1, len(rows) + 1))
 
 
+_SPACES = "".join(chr(code) for code in range(0x110000) if chr(code).isspace()) + "\u180e\u200b\u200c\u200d\u2060\ufeff"
+
+
+def _formula_like(cell: str) -> bool:
+    return cell[:1] in ("\t", "\r", "\n") or cell.lstrip(_SPACES)[:1] in tuple("=+-@\uff1d\uff0b\uff0d\uff20")
+
+
+def test_a_formula_after_spaces_or_invisible_characters_is_quoted():
+    """Spreadsheets skip leading spaces (and no-break and zero-width ones) before a formula."""
+    assert [safe_cell(c) for c in (" @cmd", "\u00a0=1", "\u200b+1", "  \uff20x", " a@b")] == [
+        "' @cmd",
+        "'\u00a0=1",
+        "'\u200b+1",
+        "'  \uff20x",
+        " a@b",
+    ]
+
+
 @settings(max_examples=150, deadline=None)
 @given(
     st.lists(
@@ -254,8 +272,9 @@ def test_what_we_write_reads_back_safely(rows):
     back = list(csv.reader(io.StringIO(text.lstrip("\ufeff"), newline="")))
     assert len(back) == len(rows) + 1
     for written, read in zip(rows, back[1:], strict=True):
-        # the oracle, independent of safe_cell: a leading = + - @ tab CR or LF gets one quote mark before it
-        assert read == [("'" + c) if c[:1] in ("=", "+", "-", "@", "\t", "\r", "\n") and c else c for c in written]
+        # the oracle, independent of safe_cell: a leading tab, CR or LF, or = + - @ (or their fullwidth forms)
+        # after any spaces and invisible characters, gets one quote mark before it
+        assert read == [("'" + c) if _formula_like(c) else c for c in written]
         assert not any(cell.startswith(("=", "+", "-", "@")) for cell in read)
 
 

@@ -19,7 +19,7 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import BinaryIO
+from typing import BinaryIO, NamedTuple
 
 from flask import current_app, has_app_context
 
@@ -51,8 +51,7 @@ class RecordKind(StrEnum):
     DATA = "data"
 
 
-@dataclass(frozen=True, slots=True)
-class CsvRecord:
+class CsvRecord(NamedTuple):
     """One record of the file: its spreadsheet row number and its cells (trailing empty cells dropped).
 
     In a file read by header name (`read_csv(columns=...)`), a data record's cells are the wanted columns in
@@ -343,7 +342,12 @@ def read_csv(
             yield CsvRecord(row, cells, RecordKind.HEADER)
         elif not cells:
             yield CsvRecord(row, cells, RecordKind.BLANK)
-        elif plan is None and columns is not None and sum(1 for c in cells if c.strip()) > len(columns.wanted):
+        elif (
+            plan is None
+            and columns is not None
+            and len(cells) > len(columns.wanted)  # the usual row stops here; blank cells are counted only then
+            and sum(1 for c in cells if c.strip()) > len(columns.wanted)
+        ):
             yield CsvRecord(row, [], RecordKind.DATA, problem=_too_wide(cells, columns))
         else:
             yield CsvRecord(row, _pick(cells, plan) if plan is not None else cells, RecordKind.DATA)

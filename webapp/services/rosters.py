@@ -336,7 +336,9 @@ def _shared_decision(item: Item, identifier: str, notes: str, blank: bool) -> De
         )
     if not identifier:
         return Decision(Action.ERROR, code="bad_format", message=NO_IDENTIFIER)
-    if refusal := unstorable_text(ROSTER_COLUMNS[0], identifier) or unstorable_text(ROSTER_COLUMNS[1], notes):
+    if (UNSTORABLE.search(identifier) or UNSTORABLE.search(notes)) and (
+        refusal := unstorable_text(ROSTER_COLUMNS[0], identifier) or unstorable_text(ROSTER_COLUMNS[1], notes)
+    ):
         return Decision(Action.ERROR, key=identifier.lower(), code="bad_text", message=refusal)
     return None
 
