@@ -24,7 +24,7 @@ from webapp.extensions import db
 from webapp.models import AllowlistEntry, Certificate, Course, Enrollment, Plan, PlanRow, User
 from webapp.models.enterprise import GradeRecord
 from webapp.services import plans
-from webapp.services.batching import chunks
+from webapp.services.batching import chunks, insert_many
 from webapp.services.certificates.common import (
     NO_CERTIFICATE_STATUSES,
     CertificateChangeKind,
@@ -193,13 +193,13 @@ class _GenerationKind(CertificateChangeKind):
     skips_holders = True  # a learner who holds a certificate is left to "Regenerate"
 
     def decide(self, ctx: PlanContext, items: Sequence[Item]) -> list[Decision]:
-        user_ids = [GenerationEntry.from_data(i.data).user_id for i in items]
-        state = _state(ctx.require_course(), user_ids)
+        entries = [GenerationEntry.from_data(i.data) for i in items]
+        state = _state(ctx.require_course(), [entry.user_id for entry in entries])
         ctx.cache[STATE] = state  # the apply that follows this recompute (same transaction) reads it again
-        return [self._decide_one(state, item) for item in items]
+        return [self._decide_one(state, item, entry) for item, entry in zip(items, entries, strict=True)]
 
-    def _decide_one(self, state: _State, item: Item) -> Decision:
-        user_id, label = GenerationEntry.from_data(item.data)
+    def _decide_one(self, state: _State, item: Item, entry: GenerationEntry) -> Decision:
+        user_id, label = entry
         key, label = str(user_id), label or item.cells[0]
         current = state.certificates.get(user_id)
         held = current[0] if current is not None and current[0] not in NOT_HELD else None  # the status held
@@ -249,7 +249,7 @@ class _GenerationKind(CertificateChangeKind):
             state = _state(ctx.require_course(), wanted)
         existing = state.certificate_ids
         now = utcnow()
-        new: list[dict[str, Any]] = []
+        new: list[tuple[Any, ...]] = []
         changed: list[dict[str, Any]] = []
         for user_id in wanted:
             target = _target(state, user_id)
@@ -259,18 +259,9 @@ class _GenerationKind(CertificateChangeKind):
             if user_id in existing:
                 changed.append({"b_id": existing[user_id], "b_status": status, "b_grade": grade, "b_modified": now})
             else:
-                new.append(
-                    {
-                        "user_id": user_id,
-                        "course_id": ctx.course_id,
-                        "status": status,
-                        "grade": grade,
-                        "created": now,
-                        "modified": now,
-                    }
-                )
+                new.append((user_id, ctx.course_id, status, grade, now, now))
         if new:
-            db.session.execute(Certificate.__table__.insert(), new)
+            insert_many(Certificate.__table__, ("user_id", "course_id", "status", "grade", "created", "modified"), new)
         if changed:
             table = Certificate.__table__
             db.session.execute(

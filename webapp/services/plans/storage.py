@@ -20,7 +20,7 @@ from sqlalchemy import Row, Select, bindparam, select, update
 
 from webapp.extensions import db
 from webapp.models import Plan, PlanRow
-from webapp.services.plans.kinds import Decision, Item, PlanContext, PlanKind
+from webapp.services.plans.kinds import Decision, Effect, Item, PlanContext, PlanKind
 from webapp.statuses import ACTION_ORDER, WRITE_ACTIONS, EffectKind, PlanStatus, RowOutcome
 
 INSERT_BATCH = 2000  # default of PLAN_INSERT_BATCH: rows per executemany
@@ -131,7 +131,14 @@ def store_batch(plan: Plan, kind: PlanKind, items: Sequence[Item], decisions: Se
 def _row_values(plan_id: int, items: Sequence[Item], decisions: Sequence[Decision]) -> Iterator[tuple[Any, ...]]:
     """Each item's row as a tuple in ROW_COLUMNS order, JSON already serialised, as `insert_rows` takes them
     (generated, never all held)."""
+    effects_json: dict[tuple[Effect, ...], str] = {}  # rows sharing their side effects serialise them once
     for item, d in zip(items, decisions, strict=True):
+        if d.effects:
+            effects = d.effects if isinstance(d.effects, tuple) else tuple(d.effects)
+            if (stored_effects := effects_json.get(effects)) is None:
+                stored_effects = effects_json[effects] = _json([e.to_data() for e in effects])
+        else:
+            stored_effects = None
         yield (
             plan_id,
             item.row,
@@ -144,7 +151,7 @@ def _row_values(plan_id: int, items: Sequence[Item], decisions: Sequence[Decisio
             d.message,
             None if d.before is None else _json(d.before),
             None if d.after is None else _json(d.after),
-            _json([e.to_data() for e in d.effects]) if d.effects else None,
+            stored_effects,
             "",
             "",
         )
