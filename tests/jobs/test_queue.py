@@ -160,6 +160,32 @@ def test_two_workers_on_one_queue_apply_each_plan_once_even_when_a_job_is_delive
     assert _count(Job) == 6
 
 
+@pytest.mark.skipif(not hasattr(os, "SCHED_IDLE"), reason="SCHED_IDLE is Linux's")
+@pytest.mark.parametrize("setting", ["idle", "normal", None])
+def test_the_worker_runs_jobs_at_the_cpu_priority_of_queue_worker_priority(app, queue, setting):
+    """A job run by `flask worker` sees the worker's priority: idle (the default) or as started (normal)."""
+    connection = _redis_or_skip()
+    probe = Queue(queue, connection=connection).enqueue("tests.jobs.helpers.cpu_priority")
+    env = {} if setting is None else {"QUEUE_WORKER_PRIORITY": setting}
+    saved = os.environ.pop("QUEUE_WORKER_PRIORITY", None)
+    try:
+        _finish(_worker(queue, burst=True, extra=env))
+    finally:
+        if saved is not None:
+            os.environ["QUEUE_WORKER_PRIORITY"] = saved
+    probe.refresh()
+    started = (os.sched_getscheduler(0), os.getpriority(os.PRIO_PROCESS, 0))
+    expected = started if setting == "normal" else (os.SCHED_IDLE, 19)
+    assert tuple(probe.return_value()) == expected
+
+
+def test_a_worker_refuses_an_unknown_priority(app, queue):
+    worker = _worker(queue, burst=True, extra={"QUEUE_WORKER_PRIORITY": "fast"})
+    output = worker.communicate(timeout=120)[0]
+    assert worker.returncode == 1
+    assert b"QUEUE_WORKER_PRIORITY must be one of idle, normal, not 'fast'." in output
+
+
 def test_a_worker_killed_mid_apply_is_recovered_through_the_plan_lease_and_the_plan_applies_once(client, queue):
     learners = 3000
     w = world_with_learners()
