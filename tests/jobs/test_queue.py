@@ -186,6 +186,34 @@ def test_a_worker_refuses_an_unknown_priority(app, queue):
     assert b"QUEUE_WORKER_PRIORITY must be one of idle, normal, not 'fast'." in output
 
 
+def test_a_small_apply_goes_to_the_queue_behind_an_apply_job_of_its_course_instead_of_holding_a_web_worker(
+    client, queue
+):
+    w = world_with_learners()
+    many_learners(w["course_a"], 40)
+
+    def plan(first: int, count: int) -> int:
+        data = "".join(f"bulk{i},late\n" for i in range(first, first + count)).encode()
+        return exceptions.plan_upload(w["instructor"], COURSE_A, io.BytesIO(data), f"rows{first}.csv").id
+
+    big, small, later = plan(0, 30), plan(30, 5), plan(35, 5)
+    client.login("instructor")
+    assert client.post(f"/plans/{big}/apply", follow_redirects=True).status_code == 200  # 30 rows > 20: a job
+    response = client.post(f"/plans/{small}/apply", follow_redirects=True)
+    assert "Applying in the background" in response.get_data(as_text=True)
+    small_job = store.latest_for_plan(small)
+    assert small_job is not None and (small_job.kind, small_job.status) == (JobKind.APPLY, JobStatus.QUEUED)
+    assert fresh_plan(small).status == PlanStatus.PREVIEWED  # nothing waited in the request
+
+    _finish(_worker(queue, burst=True))
+    assert [fresh_plan(p).status for p in (big, small)] == [PlanStatus.APPLIED, PlanStatus.APPLIED]
+    assert _applies(small) == ["plan.apply"]
+    assert client.post(f"/plans/{later}/apply").status_code == 302  # no apply job left: at once, as ever
+    assert fresh_plan(later).status == PlanStatus.APPLIED
+    assert store.latest_for_plan(later) is None
+    assert _count(AllowlistEntry) == 40
+
+
 def test_a_worker_killed_mid_apply_is_recovered_through_the_plan_lease_and_the_plan_applies_once(client, queue):
     learners = 3000
     w = world_with_learners()

@@ -132,6 +132,19 @@ def latest_for_plan(plan_id: int) -> Job | None:
     return db.session.scalars(query).first()
 
 
+def applies_queued_or_running(course_id: int | None) -> bool:
+    """An apply job of this course is queued or running: an apply made now would wait behind it for the
+    course's apply lock (`plans.applying._serialize_applies`)."""
+    if course_id is None:
+        return False
+    query = select(Job.id).where(
+        Job.kind == JobKind.APPLY,
+        Job.course_id == course_id,
+        Job.status.in_([JobStatus.QUEUED, JobStatus.RUNNING]),
+    )
+    return db.session.scalars(query.limit(1)).first() is not None
+
+
 def request_cancel(job: Job) -> bool:
     """Cancel a planning job: a queued one at once; a running one stops at its next progress report and
     saves nothing. Applying jobs are not cancelled (their writes commit together or not at all)."""
