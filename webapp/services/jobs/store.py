@@ -132,15 +132,17 @@ def latest_for_plan(plan_id: int) -> Job | None:
     return db.session.scalars(query).first()
 
 
-def applies_queued_or_running(course_id: int | None) -> bool:
-    """An apply job of this course is queued or running: an apply made now would wait behind it for the
-    course's apply lock (`plans.applying._serialize_applies`)."""
+def apply_running(course_id: int | None) -> bool:
+    """An apply job of this course runs on a live worker (its lease not expired): an apply made now would
+    wait behind it for the course's apply lock (`plans.applying._serialize_applies`). A queued job holds no
+    lock yet, and a stopped worker's job (lease expired) none any more."""
     if course_id is None:
         return False
     query = select(Job.id).where(
         Job.kind == JobKind.APPLY,
         Job.course_id == course_id,
-        Job.status.in_([JobStatus.QUEUED, JobStatus.RUNNING]),
+        Job.status == JobStatus.RUNNING,
+        Job.lease_expires > utcnow(),
     )
     return db.session.scalars(query.limit(1)).first() is not None
 
