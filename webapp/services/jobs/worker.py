@@ -41,9 +41,9 @@ PRIORITIES = ("idle", "normal")
 def lower_priority(priority: str) -> str:
     """Give this process (its calling thread, and the threads it starts later) the CPU priority `priority`.
 
-    `idle`: Linux's SCHED_IDLE policy (runs only when no normal task wants the CPU) and nice 19 (which also
-    lowers its I/O priority under the kernel's default I/O scheduler class); where SCHED_IDLE is missing or
-    refused, nice 19 alone. `normal`: left as started. Returns what was applied: `SCHED_IDLE, nice 19`,
+    `idle`: Linux's SCHED_IDLE policy (runs only when no normal task wants the CPU) and nice 19 (I/O
+    schedulers that honour I/O priorities, such as BFQ, derive a lower one from it); where SCHED_IDLE is
+    missing or refused, nice 19 alone. `normal`: left as started. Returns what was applied: `SCHED_IDLE, nice 19`,
     `nice 19`, `normal`, or `unchanged` when the system offers neither.
     """
     if priority not in PRIORITIES:
