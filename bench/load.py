@@ -387,7 +387,8 @@ def main() -> int:
                         f"  page views {name}: {len(values)}, p50 {percentile(values, 0.5):.0f} ms, "
                         f"p95 {percentile(values, 0.95):.0f} ms, p99 {percentile(values, 0.99):.0f} ms"
                     )
-            print(f"  {'page':<58}{'p95 before':>11}{'p95 during':>11}")
+            phase_heads = "".join(f"{'p95 ' + phase:>14}" for phase in big.phases)
+            print(f"  {'page':<58}{'p95 before':>11}{'p95 during':>11}{phase_heads}")
             for path in PAGES:
                 mine = [
                     (latency, start)
@@ -401,8 +402,10 @@ def main() -> int:
                 ]
                 was = [latency for latency, start in mine if start < began]
                 now = [latency for latency, start in mine if began <= start <= ended]
+                by_phase = [[latency for latency, start in mine if w[0] <= start <= w[1]] for w in big.phases.values()]
+                cells = "".join(f"{percentile(v, 0.95):>14.0f}" if v else f"{'-':>14}" for v in by_phase)
                 if was and now:
-                    print(f"  {path:<58}{percentile(was, 0.95):>11.0f}{percentile(now, 0.95):>11.0f}")
+                    print(f"  {path:<58}{percentile(was, 0.95):>11.0f}{percentile(now, 0.95):>11.0f}{cells}")
             for name, values in [("before", before)] + (
                 [("after", after), ("before and after", before + after)] if after else []
             ):
