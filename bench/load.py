@@ -5,12 +5,17 @@ Prints requests per second, p50/p95/p99 latency per kind, and errors (must be 0)
 
 With `--queue-workers N` (issue 16): REDIS_URL is set, N `flask worker` processes run the background jobs,
 after a baseline of --seconds one more client uploads a 100,000-row roster (a job: planned, then applied, by
-the queue workers) while the mix goes on until it ends; the page views' p95 is reported while the big job
-ran and in the baseline before it. Each client sends one callback for each of its own attempts (as one
+the queue workers) while the mix goes on until it ends (and --after-seconds more); the page views' p95 is
+reported while the big job ran, in each of its phases and per page, and in the baseline before it (and
+after it: other work on a shared machine comes and goes, but the course then has 100,000 more exceptions,
+so that window is not like for like). Each client sends one callback for each of its own attempts (as one
 provider would: one review per attempt, never an update, which ALLOW_REVIEW_UPDATES refuses by default).
 
+The queue workers lower their own CPU priority as in production (QUEUE_WORKER_PRIORITY, --worker-priority).
+
 Usage: .venv/bin/python bench/load.py [--seconds 60] [--clients 6] [--database-url postgresql://…]
-       [--queue-workers 2] [--redis-url redis://127.0.0.1:6379/5]
+       [--queue-workers 2] [--worker-priority idle|normal] [--after-seconds 0]
+       [--redis-url redis://127.0.0.1:6379/5]
 Needs PostgreSQL (bash .ci/ensure-postgres), and Redis for --queue-workers (bash .ci/ensure-redis).
 Traffic goes to 127.0.0.1 only and stops by itself.
 """
@@ -91,10 +96,11 @@ class Recorder:
     def __init__(self) -> None:
         self.latencies: dict[str, list[float]] = defaultdict(list)
         self.started: dict[str, list[float]] = defaultdict(list)  # when each request started
+        self.labels: dict[str, list[str]] = defaultdict(list)  # what each request was (the page's path)
         self.errors: dict[str, list[str]] = defaultdict(list)
         self.lock = threading.Lock()
 
-    def timed(self, kind: str, call, ok=lambda status: status < 400):
+    def timed(self, kind: str, call, ok=lambda status: status < 400, label: str = ""):
         start = time.perf_counter()
         try:
             status, body, headers = call()
@@ -106,6 +112,7 @@ class Recorder:
         with self.lock:
             self.latencies[kind].append(elapsed)
             self.started[kind].append(start)
+            self.labels[kind].append(label)
             if not ok(status):
                 self.errors[kind].append(f"HTTP {status}: {body[:200]}")
         return status, body, headers
@@ -117,11 +124,12 @@ def client_loop(base: str, stop: float, recorder: Recorder, seed: int, clients: 
     session.login("staff")
     provider = Session(base)
     own_attempts = iter(range(seed, ATTEMPTS, clients))  # each client its own attempts, each reviewed once
-    while time.perf_counter() < stop or BIG_RUNNING.is_set():  # the mix goes on while the big job runs
+    # the mix goes on while the big job runs, and for --after-seconds after it ended
+    while time.perf_counter() < stop or BIG_RUNNING.is_set() or time.perf_counter() < AFTER_UNTIL[0]:
         roll = rng.random()
         if roll < 0.70:
             path = rng.choice(PAGES)
-            recorder.timed("page view", lambda p=path: session.request("GET", p))
+            recorder.timed("page view", lambda p=path: session.request("GET", p), label=path)
         elif roll < 0.90:
             i = next(own_attempts, None)
             if i is None:  # every attempt of this client has its review: an update would be refused (409)
@@ -155,6 +163,7 @@ def client_loop(base: str, stop: float, recorder: Recorder, seed: int, clients: 
 
 BIG_ROWS = 100_000
 BIG_RUNNING = threading.Event()
+AFTER_UNTIL = [0.0]  # when the mix stops after the big job (perf_counter)
 
 
 def add_big_learners(database: str) -> None:
@@ -179,12 +188,14 @@ class BigJob:
 
     def __init__(self) -> None:
         self.window: tuple[float, float] | None = None
+        self.phases: dict[str, tuple[float, float]] = {}  # planning, applying: when each job ran
         self.figures: dict[str, float | str] = {}
 
-    def run(self, base: str, recorder: Recorder, delay: float) -> None:
+    def run(self, base: str, recorder: Recorder, delay: float, after: float) -> None:
         try:
             self._run(base, recorder, delay)
         finally:
+            AFTER_UNTIL[0] = time.perf_counter() + after
             BIG_RUNNING.clear()
 
     def _run(self, base: str, recorder: Recorder, delay: float) -> None:
@@ -206,6 +217,7 @@ class BigJob:
         job_path = urllib.parse.urlsplit(result[2]["Location"]).path
         planned = self._watch(session, recorder, job_path)
         self.figures["plan job s"] = round(time.perf_counter() - began, 1)
+        self.phases["planning"] = (began, time.perf_counter())
         plan_id = planned.get("plan_id")
         if not plan_id:
             recorder.errors["big job"].append(f"planning ended without a plan: {planned}")
@@ -224,6 +236,7 @@ class BigJob:
         end = time.perf_counter()
         self.figures["apply job s"] = round(end - applying, 1)
         self.figures["apply message"] = str(applied.get("message"))
+        self.phases["applying"] = (applying, end)
         self.window = (began, end)
 
     def _watch(self, session: Session, recorder: Recorder, job_path: str) -> dict:
@@ -252,14 +265,22 @@ def main() -> int:
     )
     parser.add_argument("--queue-workers", type=int, default=0, help="run with REDIS_URL and N queue workers")
     parser.add_argument(
-        "--worker-nice",
+        "--worker-priority",
+        choices=["idle", "normal"],
+        default="idle",
+        help="QUEUE_WORKER_PRIORITY of the queue workers (they share the web workers' cores here)",
+    )
+    parser.add_argument(
+        "--after-seconds",
         type=int,
-        default=10,
-        help="queue workers' niceness (they share the web workers' cores here, as the README's one-host setup)",
+        default=0,
+        help="with --queue-workers: the mix goes on this long after the big job (a second baseline, on the "
+        "course with 100,000 more exceptions)",
     )
     parser.add_argument("--redis-url", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/5"))
     args = parser.parse_args()
 
+    load_before = os.getloadavg()[0]
     database = fresh_database(args.database_url, "load")
     env = {
         **os.environ,
@@ -279,11 +300,12 @@ def main() -> int:
     if args.queue_workers:
         add_big_learners(database)
         env |= {"REDIS_URL": args.redis_url, "JOB_QUEUE": f"load-bench-{os.getpid()}"}
+        worker_env = env | {"QUEUE_WORKER_PRIORITY": args.worker_priority}
         workers = [
             subprocess.Popen(
-                ["nice", "-n", str(args.worker_nice), *flask, "worker", "--name", f"load-{os.getpid()}-{n}"],
+                [*flask, "worker", "--name", f"load-{os.getpid()}-{n}"],
                 cwd=ROOT,
-                env=env,
+                env=worker_env,
             )
             for n in range(args.queue_workers)
         ]
@@ -299,7 +321,11 @@ def main() -> int:
             if args.queue_workers:
                 BIG_RUNNING.set()
                 # the first --seconds are the baseline; then the big job starts and the mix goes on until it ends
-                threads.append(threading.Thread(target=big.run, args=(base, recorder, float(args.seconds))))
+                threads.append(
+                    threading.Thread(
+                        target=big.run, args=(base, recorder, float(args.seconds), float(args.after_seconds))
+                    )
+                )
             for thread in threads:
                 thread.start()
             for thread in threads:
@@ -311,6 +337,7 @@ def main() -> int:
             worker.wait(timeout=60)
 
     total = sum(len(v) for v in recorder.latencies.values())
+    print(f"load average (1 min): {load_before:.2f} before the run, {os.getloadavg()[0]:.2f} at its end")
     errors = sum(len(v) for v in recorder.errors.values())
     print(
         f"gunicorn 4 workers, PostgreSQL, {args.clients} clients, {elapsed:.0f} s: "
@@ -338,22 +365,53 @@ def main() -> int:
         mean = statistics.mean(v for values in recorder.latencies.values() for v in values)
         print(f"mean latency over all requests: {mean * 1000:.0f} ms")
     if args.queue_workers:
-        print(f"big job ({args.queue_workers} queue workers): {big.figures}")
+        print(f"big job ({args.queue_workers} queue workers at {args.worker_priority} priority): {big.figures}")
         if big.window is None:
             print("  the big job did not finish within the run: give it more --seconds")
         else:
-            during, outside = [], []
-            for latency, start in zip(recorder.latencies["page view"], recorder.started["page view"], strict=True):
-                (during if big.window[0] <= start <= big.window[1] else outside).append(latency)
-            for name, values in (("while the big job ran", during), ("before it (baseline)", outside)):
+            pages = list(zip(recorder.latencies["page view"], recorder.started["page view"], strict=True))
+            began, ended = big.window
+            during = [latency for latency, start in pages if began <= start <= ended]
+            before = [latency for latency, start in pages if start < began]
+            after = [latency for latency, start in pages if start > ended]
+            named = [
+                (f"while it was {phase}", [latency for latency, start in pages if window[0] <= start <= window[1]])
+                for phase, window in big.phases.items()
+            ]
+            rows = [("while the big job ran", during), *named, ("before it (baseline)", before)]
+            if after:
+                rows += [("after it (baseline)", after), ("before and after it (baseline)", before + after)]
+            for name, values in rows:
                 if values:
                     print(
                         f"  page views {name}: {len(values)}, p50 {percentile(values, 0.5):.0f} ms, "
-                        f"p95 {percentile(values, 0.95):.0f} ms"
+                        f"p95 {percentile(values, 0.95):.0f} ms, p99 {percentile(values, 0.99):.0f} ms"
                     )
-            if during and outside:
-                ratio = percentile(during, 0.95) / percentile(outside, 0.95)
-                print(f"  page p95 while the big job ran / baseline: {ratio:.2f}x")
+            phase_heads = "".join(f"{'p95 ' + phase:>14}" for phase in big.phases)
+            print(f"  {'page':<58}{'p95 before':>11}{'p95 during':>11}{phase_heads}")
+            for path in PAGES:
+                mine = [
+                    (latency, start)
+                    for latency, start, label in zip(
+                        recorder.latencies["page view"],
+                        recorder.started["page view"],
+                        recorder.labels["page view"],
+                        strict=True,
+                    )
+                    if label == path
+                ]
+                was = [latency for latency, start in mine if start < began]
+                now = [latency for latency, start in mine if began <= start <= ended]
+                by_phase = [[latency for latency, start in mine if w[0] <= start <= w[1]] for w in big.phases.values()]
+                cells = "".join(f"{percentile(v, 0.95):>14.0f}" if v else f"{'-':>14}" for v in by_phase)
+                if was and now:
+                    print(f"  {path:<58}{percentile(was, 0.95):>11.0f}{percentile(now, 0.95):>11.0f}{cells}")
+            for name, values in [("before", before)] + (
+                [("after", after), ("before and after", before + after)] if after else []
+            ):
+                if during and values:
+                    ratio = percentile(during, 0.95) / percentile(values, 0.95)
+                    print(f"  page p95 while the big job ran / {name} it: {ratio:.2f}x")
     return 1 if errors else 0
 
 

@@ -89,6 +89,9 @@ def load_config(instance_path: str, given: Mapping[str, Any] | None = None) -> d
         "JOB_RECOVER_SECONDS": float(os.environ.get("JOB_RECOVER_SECONDS", "30")),  # a worker's stalled-job sweep
         "JOB_MAX_ATTEMPTS": _int("JOB_MAX_ATTEMPTS", 3),  # a job whose worker stopped this often fails
         "JOB_TIMEOUT_SECONDS": _int("JOB_TIMEOUT_SECONDS", 3600),  # RQ's limit for one job
+        # A queue worker's CPU priority: idle (Linux SCHED_IDLE, else nice 19; web requests on the same host
+        # always win) or normal. Jobs run in the web process (no REDIS_URL) keep the web worker's priority.
+        "QUEUE_WORKER_PRIORITY": os.environ.get("QUEUE_WORKER_PRIORITY", "idle"),
         "PROGRESS_BAR_AFTER_SECONDS": float(os.environ.get("PROGRESS_BAR_AFTER_SECONDS", "1")),  # CLI bar
         # Certificates: the global generation switch (each course has its own too).
         "CERTIFICATES_GENERATION_ENABLED": _bool("CERTIFICATES_GENERATION_ENABLED", True),

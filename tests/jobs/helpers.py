@@ -56,3 +56,10 @@ def job_id_of(response) -> int:
     match = re.search(r"/jobs/(\d+)$", response.headers["Location"])
     assert match, response.headers["Location"]
     return int(match.group(1))
+
+
+def cpu_priority() -> tuple[int, int]:
+    """Run by a queue worker as an RQ job: the scheduling policy and nice value of the thread that runs jobs."""
+    import os
+
+    return os.sched_getscheduler(0), os.getpriority(os.PRIO_PROCESS, 0)

@@ -217,3 +217,21 @@ def test_cancelling_a_running_planning_job_saves_nothing(client, threaded):
     assert (job.status, job.message) == (JobStatus.CANCELLED, "Cancelled while reading the input; nothing was saved.")
     assert job.plan_id is None
     assert db.session.scalar(select(func.count()).select_from(Plan)) == 0
+
+
+def test_only_an_apply_job_running_under_a_live_lease_sends_small_applies_of_its_course_to_the_queue(app_ctx):
+    w = world_with_learners()
+    many_learners(w["course_a"], 5)
+    plan = exceptions.plan_upload(w["instructor"], COURSE_A, io.BytesIO(roster(5)), "rows.csv")
+    course_id = w["course_a"].id
+    job = store.create_job(JobKind.APPLY, actor=w["instructor"], title="t", course=w["course_a"], plan_id=plan.id)
+    assert not store.apply_running(course_id)  # queued: it holds no lock yet
+    assert store.claim(job.id) is not None
+    assert store.apply_running(course_id)
+    assert not store.apply_running(course_id + 1)  # another course's applies go on at once
+    job = fresh_job(job.id)
+    job.lease_expires = utcnow() - timedelta(seconds=1)  # its worker stopped: the lock went with it
+    db.session.commit()
+    assert not store.apply_running(course_id)
+    store.finish(job.id, job.attempts, JobStatus.DONE)
+    assert not store.apply_running(course_id)

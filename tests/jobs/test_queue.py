@@ -23,7 +23,7 @@ import pytest
 from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from tests.certificates.helpers import COURSE_A, upload, world_with_learners
 from tests.jobs.helpers import fresh_job, fresh_plan, job_id_of, many_learners, roster, wait
@@ -158,6 +158,65 @@ def test_two_workers_on_one_queue_apply_each_plan_once_even_when_a_job_is_delive
         assert (job.status, job.attempts, job.message) == (JobStatus.DONE, 1, "25 rows written, 0 failed.")
     assert _count(AllowlistEntry) == 150
     assert _count(Job) == 6
+
+
+@pytest.mark.skipif(not hasattr(os, "SCHED_IDLE"), reason="SCHED_IDLE is Linux's")
+@pytest.mark.parametrize("setting", ["idle", "normal", None])
+def test_the_worker_runs_jobs_at_the_cpu_priority_of_queue_worker_priority(app, queue, setting):
+    """A job run by `flask worker` sees the worker's priority: idle (the default) or as started (normal)."""
+    connection = _redis_or_skip()
+    probe = Queue(queue, connection=connection).enqueue("tests.jobs.helpers.cpu_priority")
+    env = {} if setting is None else {"QUEUE_WORKER_PRIORITY": setting}
+    saved = os.environ.pop("QUEUE_WORKER_PRIORITY", None)
+    try:
+        _finish(_worker(queue, burst=True, extra=env))
+    finally:
+        if saved is not None:
+            os.environ["QUEUE_WORKER_PRIORITY"] = saved
+    probe.refresh()
+    started = (os.sched_getscheduler(0), os.getpriority(os.PRIO_PROCESS, 0))
+    expected = started if setting == "normal" else (os.SCHED_IDLE, 19)
+    assert tuple(probe.return_value()) == expected
+
+
+def test_a_worker_refuses_an_unknown_priority(app, queue):
+    worker = _worker(queue, burst=True, extra={"QUEUE_WORKER_PRIORITY": "fast"})
+    output = worker.communicate(timeout=120)[0]
+    assert worker.returncode == 1
+    assert b"QUEUE_WORKER_PRIORITY must be one of idle, normal, not 'fast'." in output
+
+
+def test_a_small_apply_goes_to_the_queue_behind_an_apply_job_of_its_course_instead_of_holding_a_web_worker(
+    client, queue
+):
+    w = world_with_learners()
+    many_learners(w["course_a"], 40)
+
+    def plan(first: int, count: int) -> int:
+        data = "".join(f"bulk{i},late\n" for i in range(first, first + count)).encode()
+        return exceptions.plan_upload(w["instructor"], COURSE_A, io.BytesIO(data), f"rows{first}.csv").id
+
+    big, small, later = plan(0, 30), plan(30, 5), plan(35, 5)
+    client.login("instructor")
+    assert client.post(f"/plans/{big}/apply", follow_redirects=True).status_code == 200  # 30 rows > 20: a job
+    big_job = store.latest_for_plan(big)
+    assert big_job is not None and store.claim(big_job.id) is not None  # as a live worker holds it
+    response = client.post(f"/plans/{small}/apply", follow_redirects=True)
+    assert "Applying in the background" in response.get_data(as_text=True)
+    small_job = store.latest_for_plan(small)
+    assert small_job is not None and (small_job.kind, small_job.status) == (JobKind.APPLY, JobStatus.QUEUED)
+    assert fresh_plan(small).status == PlanStatus.PREVIEWED  # nothing waited in the request
+
+    # the worker that held the big job gives it back (its delivery is still on the queue); a real one runs both
+    db.session.execute(update(Job).where(Job.id == big_job.id).values(status=JobStatus.QUEUED, lease_expires=None))
+    db.session.commit()
+    _finish(_worker(queue, burst=True))
+    assert [fresh_plan(p).status for p in (big, small)] == [PlanStatus.APPLIED, PlanStatus.APPLIED]
+    assert _applies(small) == ["plan.apply"]
+    assert client.post(f"/plans/{later}/apply").status_code == 302  # no apply job left: at once, as ever
+    assert fresh_plan(later).status == PlanStatus.APPLIED
+    assert store.latest_for_plan(later) is None
+    assert _count(AllowlistEntry) == 40
 
 
 def test_a_worker_killed_mid_apply_is_recovered_through_the_plan_lease_and_the_plan_applies_once(client, queue):

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from webapp.extensions import db
 from webapp.models import Job
 from webapp.services import jobs
-from webapp.services.jobs.worker import NoQueue, work
+from webapp.services.jobs.worker import BadPriority, NoQueue, work
 
 
 @click.command("worker", help="Run a queue worker: background jobs from REDIS_URL (stop with Ctrl+C).")
@@ -21,7 +21,7 @@ from webapp.services.jobs.worker import NoQueue, work
 def worker(burst: bool, name: str | None) -> None:
     try:
         work(burst=burst, name=name)
-    except NoQueue as error:
+    except (NoQueue, BadPriority) as error:
         raise click.ClickException(str(error)) from None
 
 

@@ -39,3 +39,8 @@ def queue_name() -> str:
 
 def timeout_seconds() -> int:
     return int(current_app.config.get("JOB_TIMEOUT_SECONDS", 3600))
+
+
+def worker_priority() -> str:
+    """A queue worker's CPU priority: `idle` (the default) or `normal`."""
+    return str(current_app.config.get("QUEUE_WORKER_PRIORITY") or "idle").strip().lower()

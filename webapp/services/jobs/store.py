@@ -132,6 +132,21 @@ def latest_for_plan(plan_id: int) -> Job | None:
     return db.session.scalars(query).first()
 
 
+def apply_running(course_id: int | None) -> bool:
+    """An apply job of this course runs on a live worker (its lease not expired): an apply made now would
+    wait behind it for the course's apply lock (`plans.applying._serialize_applies`). A queued job holds no
+    lock yet, and a stopped worker's job (lease expired) none any more."""
+    if course_id is None:
+        return False
+    query = select(Job.id).where(
+        Job.kind == JobKind.APPLY,
+        Job.course_id == course_id,
+        Job.status == JobStatus.RUNNING,
+        Job.lease_expires > utcnow(),
+    )
+    return db.session.scalars(query.limit(1)).first() is not None
+
+
 def request_cancel(job: Job) -> bool:
     """Cancel a planning job: a queued one at once; a running one stops at its next progress report and
     saves nothing. Applying jobs are not cancelled (their writes commit together or not at all)."""

@@ -79,11 +79,16 @@ def _plan_of_finished(job: Job) -> Plan:
 def submit_apply(plan_id: int, actor: User | None) -> plans.ApplyResult | Job:
     """Apply now, or (past JOB_THRESHOLD_ROWS rows to write) as a job shown on the plan's page.
 
+    A small plan also goes to a job when an apply job of its course is running: applied now, it would hold
+    a web worker, waiting for the course's apply lock, until that job commits (a 100,000-row apply holds it
+    for seconds, and a few such requests would take every web worker from the pages).
     The checks that need no writing (permission, status, an atomic plan with errors) come at once; the
     once-only claim is the apply's own, whichever worker runs it.
     """
     plan = plans.get_plan(plan_id, actor, to_change=True)
     small = plan.write_count <= settings.threshold_rows()
+    if small and runs_in_background() and plan.status == PlanStatus.PREVIEWED:
+        small = not store.apply_running(plan.course_id)
     if small or not runs_in_background() or plan.status != PlanStatus.PREVIEWED or plan.count(Action.ERROR):
         return plans.apply_plan(plan_id, actor)  # refusals and small plans: at once, as ever
     active = store.latest_for_plan(plan.id)
