@@ -11,7 +11,6 @@ import logging
 import threading
 
 from flask import Flask, current_app
-from rq import SimpleWorker
 
 from webapp.extensions import db
 from webapp.services.jobs.dispatch import job_queue, redis_connection
@@ -35,6 +34,8 @@ def work(*, burst: bool = False, name: str | None = None) -> None:
     sweeper = threading.Thread(target=_sweep, args=(app, stop), name="job-recovery", daemon=True)
     sweeper.start()
     try:
+        from rq import SimpleWorker  # imported by the worker only, not by every command
+
         worker = SimpleWorker([job_queue(connection)], connection=connection, name=name)
         worker.work(burst=burst, logging_level="WARNING")
     finally:
