@@ -1,5 +1,7 @@
 """The composition root: create_app installs every listed kind, blueprint, command group and spec entity;
-nothing registers itself on import, and a missing module fails at start instead of being skipped."""
+nothing registers itself on import, and a missing module fails at start instead of being skipped. When the
+`flask` command line loads the app to list its commands, it lists them all without importing them, and the
+first command that runs gets the whole app."""
 
 from __future__ import annotations
 
@@ -46,7 +48,7 @@ def test_a_script_importing_only_the_engine_knows_every_kind_after_create_app():
         {CREATE_APP}
         print(sorted(plans.KINDS))
         from webapp import assembly
-        print(sorted(kind.name for kind in assembly.PLAN_KINDS))
+        print(sorted(kind.name for kind in assembly.plan_kinds()))
         """
     )
     assert result.returncode == 0, result.stderr
@@ -101,3 +103,73 @@ def test_a_missing_module_fails_at_start(missing):
     error = result.stderr.strip().splitlines()[-1]  # e.g. ImportError: cannot import name 'proctoring' from …
     assert error.startswith(("ImportError", "ModuleNotFoundError")), result.stderr
     assert repr(missing.rsplit(".", 1)[1]) in error or repr(missing) in error
+
+
+def test_every_listed_command_has_the_name_and_help_of_the_command_it_stands_for():
+    from webapp import assembly
+    from webapp.cli.lazy import load
+
+    for command in assembly.COMMANDS:
+        real = load(command.target)
+        assert (command.name, command.help) == (real.name, real.help)
+
+
+# The `flask` command line with the app of wsgi.py, in a fresh interpreter: which modules `flask --help` imports,
+# and what the app holds once a command runs.
+FLASK_COMMAND_LINE = f"""
+    import sys
+    from click.testing import CliRunner
+    from flask.cli import FlaskGroup
+    from webapp import create_app
+
+    apps = []
+    cli = FlaskGroup(create_app=lambda: apps.append({CREATE_APP}) or apps[-1])
+    runner = CliRunner()
+"""
+
+
+def test_flask_help_lists_every_command_and_imports_no_command_view_service_or_model():
+    result = _python(
+        FLASK_COMMAND_LINE
+        + """
+    shown = runner.invoke(cli, ["--help"])
+    assert shown.exit_code == 0, shown.output
+    print(shown.output)
+    heavy = ("webapp.cli.", "webapp.views", "webapp.services", "webapp.models", "flask_migrate", "alembic", "redis")
+    light = {"webapp.cli.lazy", "webapp.services", "webapp.services.messages"}  # messages: i18n's wording
+    print("IMPORTED", sorted(name for name in sys.modules if name.startswith(heavy) and name not in light))
+    """
+    )
+    assert result.returncode == 0, result.stderr
+    from webapp import assembly
+
+    for command in assembly.COMMANDS:
+        assert f"  {command.name} " in result.stdout
+    assert "  db " in result.stdout
+    assert "IMPORTED []" in result.stdout
+
+
+@pytest.mark.parametrize("args", [["plans", "--help"], ["db", "--help"], ["worker", "--help"]])
+def test_the_first_command_that_runs_gets_the_whole_app(args):
+    result = _python(
+        FLASK_COMMAND_LINE
+        + f"""
+    shown = runner.invoke(cli, {args!r})
+    assert shown.exit_code == 0, shown.output
+    from webapp.services import plans
+    app, = apps
+    print(sorted(plans.KINDS))
+    print(sorted(app.blueprints))
+    full = {CREATE_APP}
+    print(sorted(full.blueprints))
+    print(sorted(full.url_map._rules_by_endpoint) == sorted(app.url_map._rules_by_endpoint))
+    print(sorted(full.cli.commands) == sorted(app.cli.commands))
+    guards = [[f.__qualname__ for f in each.before_request_funcs[None]] for each in (app, full)]
+    print(guards[0] == guards[1])
+    """
+    )
+    assert result.returncode == 0, result.stderr
+    kinds, blueprints, full_blueprints, same_routes, same_commands, same_guards = result.stdout.splitlines()[-6:]
+    assert kinds == str(ALL_KINDS)
+    assert blueprints == full_blueprints
+    assert (same_routes, same_commands, same_guards) == ("True", "True", "True")
