@@ -6,29 +6,23 @@ from pathlib import Path
 
 from flask import Flask
 
-from webapp import database, i18n  # noqa: F401  (database: connection setup)
+from webapp import database  # noqa: F401  (connection setup)
 from webapp.cli.lazy import LazyGroup, looking_up_commands
 from webapp.config import load_config
-from webapp.extensions import csrf, db, login_manager
 from webapp.routing import CourseKeyConverter, IdConverter
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
 def create_app(test_config: dict | None = None) -> Flask:
-    """Build the app: config -> extensions -> what webapp.assembly lists -> errors.
+    """Build the app: config -> extensions -> what webapp.assembly lists -> errors (`assemble`).
 
-    When the `flask` command line loads the app to list or look up its commands (`flask --help`), the commands
-    are installed by name and help and the rest waits for the first one that runs (webapp.assembly)."""
+    While the `flask` command line loads the app only to list or look up its commands (`flask --help`), the
+    app gets its config and its commands, by name and help; the first command that runs assembles the rest."""
     app = Flask(__name__, instance_relative_config=True)
     app.config.from_mapping(load_config(app.instance_path, test_config))
     app.url_map.converters["course_key"] = CourseKeyConverter
     app.url_map.converters["id"] = IdConverter
-
-    db.init_app(app)
-    csrf.init_app(app)
-    login_manager.init_app(app)
-    i18n.register(app)  # the request's language, before any template or message is built
 
     from webapp import assembly
 
@@ -52,13 +46,18 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def assemble(app: Flask) -> None:
-    """Blueprints, data-spec entities, plan kinds and job planners (webapp.assembly), then the error pages and
-    the request guards; once per app."""
+    """The extensions, then the blueprints, data-spec entities, plan kinds and job planners (webapp.assembly),
+    then the error pages and the request guards; once per app."""
     if "webapp.assembled" in app.extensions:
         return
     app.extensions["webapp.assembled"] = True
-    from webapp import assembly, errors, input_guard, security
+    from webapp import assembly, errors, i18n, input_guard, security
+    from webapp.extensions import csrf, db, login_manager
 
+    db.init_app(app)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    i18n.register(app)  # the request's language, before any template or message is built
     assembly.install(app)  # blueprints, data-spec entities, plan kinds, job planners
     errors.register(app)
     security.register(app)
@@ -69,5 +68,7 @@ def init_migrate(app: Flask) -> None:
     """Flask-Migrate bound to this app (what `flask db` needs), imported on first use."""
     if "migrate" not in app.extensions:
         from flask_migrate import Migrate
+
+        from webapp.extensions import db
 
         Migrate(app, db, directory=str(MIGRATIONS_DIR))
