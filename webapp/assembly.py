@@ -6,8 +6,9 @@ sees the whole app in this file, and a missing module fails when the app starts.
 Commands are listed by name, help and place ("module:attribute"), so that `flask --help`, which loads the app
 only to list its commands, imports no command module, view, service or model: while the `flask` command line
 looks up commands, `create_app` installs them by name and help (`install_commands(…, on_demand=…)`), and the
-first one that runs imports its module and installs the rest of this list first. Every other app (gunicorn,
-`flask run`, the tests, a script) imports and installs everything at once.
+first one that runs installs the rest of this list (`webapp.assemble`), then imports its module; a missing
+module then fails when that command runs. Every other app (gunicorn, `flask run`, `flask shell`, the tests, a
+script) imports and installs everything at once.
 """
 
 from __future__ import annotations
