@@ -186,3 +186,28 @@ def test_the_first_command_that_runs_gets_the_whole_app(args):
     kinds, same_shape = result.stdout.splitlines()[-2:]
     assert kinds == str(ALL_KINDS)
     assert same_shape == "True"
+
+
+def test_under_the_flask_command_line_a_missing_module_fails_when_its_command_runs():
+    result = _python(
+        """
+    import sys
+    from importlib.abc import MetaPathFinder
+
+    class Missing(MetaPathFinder):
+        def find_spec(self, name, path, target=None):
+            if name == "webapp.cli.completion":
+                raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+            return None
+
+    sys.meta_path.insert(0, Missing())
+    """
+        + FLASK_COMMAND_LINE
+        + """
+    print(runner.invoke(cli, ["--help"]).exit_code)
+    ran = runner.invoke(cli, ["completion", "export", "--help"])
+    print(ran.exit_code, type(ran.exception).__name__)
+    """
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-2:] == ["0", "1 ModuleNotFoundError"]
