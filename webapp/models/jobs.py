@@ -32,7 +32,7 @@ class Job(Model):
     kind: Mapped[str] = mapped_column(String(16), nullable=False)  # JobKind
     title: Mapped[str] = mapped_column(String(255), nullable=False, default="")
     status: Mapped[str] = mapped_column(String(16), nullable=False, default=JobStatus.QUEUED, index=True)
-    # planning jobs: the planner's name (JOB_PLANNERS), its arguments and the uploaded input
+    # planning jobs: the planner's name (assembly.job_planners()), its arguments and the uploaded input
     planner: Mapped[str] = mapped_column(String(64), nullable=False, default="")
     args: Mapped[dict] = mapped_column(JSON, nullable=False, default=dict)
     input: Mapped[bytes | None] = deferred(mapped_column(INPUT_TYPE))

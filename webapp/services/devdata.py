@@ -27,7 +27,7 @@ from webapp.services.batching import chunks
 from webapp.services.errors import InputRefused
 from webapp.services.messages import N_, rule_message
 from webapp.services.plans import Decision, Item, PlanContext, PlanKind
-from webapp.services.specs import supported_entities, yamlread
+from webapp.services.specs import supported_entities
 from webapp.services.specs.base import Entity, Key, Resolver, jsonable
 from webapp.services.specs.core import REDACTED
 from webapp.statuses import Action, PlanStatus
@@ -126,6 +126,8 @@ def _read_yaml(path: Path, shown: str) -> Any:
         raise SpecRefused(f"{shown}: no such file.") from None
     except (OSError, UnicodeDecodeError) as error:
         raise SpecRefused(f"{shown}: cannot be read as UTF-8 text ({error}).") from None
+    from webapp.services.specs import yamlread  # PyYAML: imported when a spec is read, not by every command
+
     try:
         data = yamlread.load(text, max_depth=MAX_NESTING)
         jsonio.check_storable(data)

@@ -1,4 +1,4 @@
-"""Blueprints, one per capability (`webapp.assembly.BLUEPRINTS` lists them), and the login requirement."""
+"""Blueprints, one per capability (`webapp.assembly.blueprints()` lists them), and the login requirement."""
 
 from __future__ import annotations
 

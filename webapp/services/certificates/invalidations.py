@@ -358,15 +358,13 @@ class InvalidationList:
         return self.page.items
 
 
-_by = aliased(User)
-
-
 def _list_query(course: Course, q: str) -> Select:
+    invalidator = aliased(User)  # made here, not at import: aliasing configures every mapper (~0.05 s at start-up)
     query = (
-        select(Invalidation, Certificate, User, _by.username)
+        select(Invalidation, Certificate, User, invalidator.username)
         .join(Certificate, Certificate.id == Invalidation.certificate_id)
         .join(User, User.id == Certificate.user_id)
-        .outerjoin(_by, _by.id == Invalidation.invalidated_by_id)
+        .outerjoin(invalidator, invalidator.id == Invalidation.invalidated_by_id)
         .where(Certificate.course_id == course.id)
     )
     if search_term(q):

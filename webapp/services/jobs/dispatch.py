@@ -4,22 +4,31 @@ the request itself (JOBS_IN_PROCESS=sync). The queue carries only the job's id."
 from __future__ import annotations
 
 import threading
+from typing import TYPE_CHECKING
 
 from flask import Flask, current_app
-from redis import Redis
-from rq import Queue
 
 from webapp.extensions import db
 from webapp.services.jobs import settings
 from webapp.services.jobs.runner import run_job
 
+if TYPE_CHECKING:  # redis and rq are imported when REDIS_URL is set, not by every page or command
+    from redis import Redis
+    from rq import Queue
+
 
 def redis_connection() -> Redis | None:
     url = settings.redis_url()
-    return Redis.from_url(url) if url else None
+    if not url:
+        return None
+    from redis import Redis
+
+    return Redis.from_url(url)
 
 
 def job_queue(connection: Redis) -> Queue:
+    from rq import Queue
+
     return Queue(settings.queue_name(), connection=connection)
 
 

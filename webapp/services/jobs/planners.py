@@ -1,4 +1,4 @@
-"""The capabilities' planning services as jobs may run them (listed in `webapp.assembly.JOB_PLANNERS`).
+"""The capabilities' planning services as jobs may run them (listed in `webapp.assembly.job_planners()`).
 
 Each adapter reads the job's stored arguments and input and calls the capability's own service, so a
 plan made by a job is the very plan the request would have made.

@@ -1,4 +1,4 @@
-"""The planners a planning job may run, by name (listed in `webapp.assembly.JOB_PLANNERS`).
+"""The planners a planning job may run, by name (listed in `webapp.assembly.job_planners()`).
 
 A planner is a capability's own planning service seen from a job: `check` refuses a request at once
 (permission, file name, encoding) before anything is queued, and so does `check_input` (an input too large
@@ -40,4 +40,4 @@ def get_planner(name: str) -> Planner:
     try:
         return PLANNERS[name]
     except KeyError:
-        raise RuntimeError(f"No job planner {name!r}: list it in webapp.assembly.JOB_PLANNERS") from None
+        raise RuntimeError(f"No job planner {name!r}: list it in webapp.assembly.job_planners()") from None

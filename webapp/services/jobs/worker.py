@@ -17,7 +17,6 @@ import os
 import threading
 
 from flask import Flask, current_app
-from rq import SimpleWorker
 
 from webapp.extensions import db
 from webapp.services.jobs import settings
@@ -79,6 +78,8 @@ def work(*, burst: bool = False, name: str | None = None) -> None:
     sweeper = threading.Thread(target=_sweep, args=(app, stop), name="job-recovery", daemon=True)
     sweeper.start()
     try:
+        from rq import SimpleWorker  # imported by the worker only, not by every command
+
         worker = SimpleWorker([job_queue(connection)], connection=connection, name=name)
         worker.work(burst=burst, logging_level="WARNING")
     finally:

@@ -1,6 +1,6 @@
 """The entities a data spec may hold, in load order (domain §5).
 
-`webapp.assembly.SPEC_ENTITIES` lists them; `create_app` installs them here.
+`webapp.assembly.spec_entities()` lists them; `create_app` installs them here.
 """
 
 from __future__ import annotations
