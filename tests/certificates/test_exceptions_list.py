@@ -135,3 +135,25 @@ def test_deprecated_course_key_pages_work(client):
     response = client.get(exceptions_url("edX/B/2026") + ".csv")
     assert response.status_code == 200 and "ann,ann@example.org,,legacy" in response.data.decode()
     assert allowlist(w["course_a"]) == {}
+
+
+@pytest.mark.parametrize("walk_from", [3, 10**9], ids=["walking the users", "sorting the list"])
+def test_allowlist_pages_are_the_same_whichever_way_they_are_read(app, monkeypatch, walk_from):
+    """A list naming most users is paged by walking the users in username order, a short one by sorting it
+    (ALLOWLIST_USER_WALK_FROM): the same entries, case-insensitive order, count and last page either way."""
+    from webapp.services.certificates.exceptions import allowlist_page
+
+    monkeypatch.setitem(app.config, "ALLOWLIST_USER_WALK_FROM", walk_from)
+    w = world_with_learners(0)
+    for name in ("bob", "Alice", "carol", "Dave", "eve", "Frank"):
+        allow(make_user(name), w["course_a"])
+    allow(make_user("gina"), w["course_b"])  # another course's entry never shows
+    db.session.commit()
+    pages = [allowlist_page(w["staff"], COURSE_A, page=n, per_page=2)[1] for n in (1, 2, 3, 4)]
+    assert [[e.user.username for e in p.items] for p in pages] == [
+        ["Alice", "bob"],
+        ["carol", "Dave"],
+        ["eve", "Frank"],
+        ["eve", "Frank"],  # past the end: the last page
+    ]
+    assert [(p.page, p.total) for p in pages] == [(1, 6), (2, 6), (3, 6), (3, 6)]

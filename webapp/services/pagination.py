@@ -38,12 +38,17 @@ class Page:
         return min(self.total, self.page * self.per_page)
 
 
+def clamp(total: int, page: int, per_page: int) -> tuple[int, int]:
+    """(page, per_page) within range: at most 500 rows a page, and a page past the end shows the last one."""
+    per_page = max(1, min(int(per_page), 500))
+    pages = max(1, -(-total // per_page))
+    return max(1, min(int(page or 1), pages)), per_page
+
+
 def paginate(query: Select, page: int = 1, per_page: int = 50, *, scalars: bool = True) -> Page:
     """Run one page of a select; `page` is clamped to the valid range."""
-    per_page = max(1, min(int(per_page), 500))
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
-    pages = max(1, -(-total // per_page))
-    page = max(1, min(int(page or 1), pages))
+    page, per_page = clamp(total, page, per_page)
     paged = query.limit(per_page).offset((page - 1) * per_page)
     result = db.session.execute(paged)
     items = list(result.scalars()) if scalars else list(result)
