@@ -203,3 +203,26 @@ def test_search_wildcards_are_literal_characters(client, w, q):
     assert client.soup(INVALIDATIONS, query_string={"q": q}).select("#invalidations tbody tr") == []
     response = client.get(ISSUED + "issued.csv", query_string={"q": q})
     assert response.status_code == 200 and len(list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))) == 1
+
+
+def test_counts_without_a_search_match_those_of_a_search_naming_everyone(client, w):
+    """Without a search the counts are read from the course's own tables (an exception without a certificate
+    counted on its own); a search counts over the joined list: the same figures either way."""
+    allow(make_user("ivy"), w["course"], notes="no certificate yet")
+    db.session.commit()
+
+    def tabs(url: str) -> list[str]:
+        return [a.get_text(" ", strip=True) for a in client.soup(url).select(".tabs a")]
+
+    whole = tabs(ISSUED)
+    assert whole == [
+        "All Learners 9",
+        "Received 2",
+        "Not Received 2",
+        "Audit - Passing 1",
+        "Audit - Not Passing 1",
+        "Error State 1",
+        "Granted Exceptions 2",
+        "Invalidated 1",
+    ]
+    assert tabs(ISSUED + "?q=example") == whole
