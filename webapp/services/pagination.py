@@ -45,9 +45,13 @@ def clamp(total: int, page: int, per_page: int) -> tuple[int, int]:
     return max(1, min(int(page or 1), pages)), per_page
 
 
-def paginate(query: Select, page: int = 1, per_page: int = 50, *, scalars: bool = True) -> Page:
-    """Run one page of a select; `page` is clamped to the valid range."""
-    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+def paginate(
+    query: Select, page: int = 1, per_page: int = 50, *, scalars: bool = True, total: int | None = None
+) -> Page:
+    """Run one page of a select; `page` is clamped to the valid range. `total`: the select's row count when the
+    caller has it already (otherwise counted here)."""
+    if total is None:
+        total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
     page, per_page = clamp(total, page, per_page)
     paged = query.limit(per_page).offset((page - 1) * per_page)
     result = db.session.execute(paged)

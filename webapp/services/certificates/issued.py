@@ -256,13 +256,14 @@ def issued_list(
     except ServiceError:
         selected = CertificateFilter.ALL
     q = (q or "").strip()
-    result = paginate(_filtered(course, selected, q), page, per_page, scalars=False)
+    counts = filter_counts(course, q)  # the selected filter's count is the list's: not counted twice
+    result = paginate(_filtered(course, selected, q), page, per_page, scalars=False, total=counts[selected])
     result.items = [_row(r) for r in result.items]
     return IssuedList(
         course,
         selected,
         q,
-        filter_counts(course, q),
+        counts,
         result,
         state_of(course),
         generation_history(course),
