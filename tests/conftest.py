@@ -64,7 +64,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
             "PLAN_APPLY_BATCH": 5,  # and the apply's savepoints (failing batches get replayed row by row)
             "ROSTER_FULL_SCAN_MIN": 3,  # rosters of 4+ learners (and 3x as many as users) take the full scan
             "CERTIFICATES_COURSE_WIDE_FROM": 4,  # certificate state read course-wide from 4 learners on
-            "ALLOWLIST_USER_WALK_FROM": 3,  # an allowlist of 3+ naming most users is paged by walking the users
+            "LIST_USER_WALK_FROM": 3,  # lists of 3+ learners naming a quarter of the users are paged by walking them
             "CSV_OUTPUT_CHUNK_ROWS": 3,  # downloads of 4+ rows stream more than one chunk
             "REDIS_URL": "",  # jobs run in the request (tests/jobs use threads and a real queue on purpose)
             "JOBS_IN_PROCESS": "sync",

@@ -76,7 +76,7 @@ def load_config(instance_path: str, given: Mapping[str, Any] | None = None) -> d
         # from which certificate state is read course-wide; rows per chunk of a streamed CSV download.
         "ROSTER_FULL_SCAN_MIN": _int("ROSTER_FULL_SCAN_MIN", 5000),
         "CERTIFICATES_COURSE_WIDE_FROM": _int("CERTIFICATES_COURSE_WIDE_FROM", 2000),
-        "ALLOWLIST_USER_WALK_FROM": _int("ALLOWLIST_USER_WALK_FROM", 2000),  # see exceptions.allowlist_page
+        "LIST_USER_WALK_FROM": _int("LIST_USER_WALK_FROM", 2000),  # see services/learner_pages.py
         "CSV_OUTPUT_CHUNK_ROWS": _int("CSV_OUTPUT_CHUNK_ROWS", 500),
         "PAGE_SIZE": _int("PAGE_SIZE", 50),
         # Background jobs (issue 16; README "Background jobs"). REDIS_URL set: jobs go to RQ over Redis and

@@ -140,10 +140,10 @@ def test_deprecated_course_key_pages_work(client):
 @pytest.mark.parametrize("walk_from", [3, 10**9], ids=["walking the users", "sorting the list"])
 def test_allowlist_pages_are_the_same_whichever_way_they_are_read(app, monkeypatch, walk_from):
     """A list naming most users is paged by walking the users in username order, a short one by sorting it
-    (ALLOWLIST_USER_WALK_FROM): the same entries, case-insensitive order, count and last page either way."""
+    (LIST_USER_WALK_FROM): the same entries, case-insensitive order, count and last page either way."""
     from webapp.services.certificates.exceptions import allowlist_page
 
-    monkeypatch.setitem(app.config, "ALLOWLIST_USER_WALK_FROM", walk_from)
+    monkeypatch.setitem(app.config, "LIST_USER_WALK_FROM", walk_from)
     w = world_with_learners(0)
     for name in ("bob", "Alice", "carol", "Dave", "eve", "Frank"):
         allow(make_user(name), w["course_a"])

@@ -229,3 +229,24 @@ def test_counts_without_a_search_match_those_of_a_search_naming_everyone(client,
         "Invalidated 1",
     ]
     assert tabs(ISSUED + "?q=example") == whole
+
+
+@pytest.mark.parametrize("walk_from", [3, 10**9], ids=["walking the users", "sorting the list"])
+def test_all_learners_pages_are_the_same_whichever_way_they_are_read(app, monkeypatch, w, walk_from):
+    """The All Learners list (no search) naming most users is paged by walking the users in username order, a
+    short one by sorting it (LIST_USER_WALK_FROM): the same learners, order, count and last page either way."""
+    from webapp.services.certificates.issued import issued_list
+
+    monkeypatch.setitem(app.config, "LIST_USER_WALK_FROM", walk_from)
+    allow(make_user("Ivy"), w["course"])  # an exception without a certificate is listed too
+    make_certificate(make_user("Bea"), w["course"], CertificateStatus.NOTPASSING)
+    db.session.commit()
+    pages = [issued_list(w["staff"], COURSE, page=n, per_page=4).page for n in (1, 2, 3, 4)]
+    assert [[r.user.username for r in p.items] for p in pages] == [
+        ["ana", "Bea", "bo", "cy"],
+        ["di", "ed", "fi", "gus"],
+        ["hal", "Ivy"],
+        ["hal", "Ivy"],  # past the end: the last page
+    ]
+    assert [(p.page, p.total) for p in pages] == [(1, 10), (2, 10), (3, 10), (3, 10)]
+    assert pages[0].items[0].special_case == "invalidated" and pages[2].items[1].special_case == "exception"

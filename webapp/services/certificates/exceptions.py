@@ -11,13 +11,12 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
-from flask import current_app
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import aliased, joinedload
 
 from webapp.extensions import db
 from webapp.models import AllowlistEntry, Certificate, Course, Enrollment, Plan, PlanRow, User
-from webapp.services import permissions, plans, rosters
+from webapp.services import learner_pages, permissions, plans, rosters
 from webapp.services.batching import chunks, insert_many
 from webapp.services.certificates import generation_runs
 from webapp.services.certificates.common import (
@@ -513,30 +512,22 @@ def _allowlist_query(course: Course, q: str = ""):
     return query.order_by(func.lower(User.username))
 
 
-USER_WALK_FROM = 2000  # default of ALLOWLIST_USER_WALK_FROM: a list this long naming most users is paged by user
-
-
 def allowlist_page(
     actor: User | None, course_key: str, *, q: str = "", page: int = 1, per_page: int = 50
 ) -> tuple[Course, Page]:
-    """One page of the course's allowlist, optionally searched by username or email."""
+    """One page of the course's allowlist, optionally searched by username or email (a long list that names
+    most users is read by walking the users: `learner_pages`)."""
     course = permissions.course_for(actor, course_key)
     query = _allowlist_query(course, q).options(joinedload(AllowlistEntry.user), joinedload(AllowlistEntry.created_by))
     if search_term(q):
         return course, paginate(query, page, per_page)
     total = db.session.scalar(select(func.count()).where(AllowlistEntry.course_id == course.id)) or 0
     page, per_page = clamp(total, page, per_page)
-    if total < int(current_app.config.get("ALLOWLIST_USER_WALK_FROM", USER_WALK_FROM)) or total * 4 < (
-        db.session.scalar(select(func.count()).select_from(User)) or 0
-    ):
+    if not learner_pages.walks_users(total):
         items = db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)).all()
         return course, Page(list(items), page, per_page, total)
-    # A list naming a large share of the users: walk the users in username order (the lower(username) index)
-    # keeping those on the list, instead of sorting the whole list for every page (100,000 entries: ~10 ms
-    # against ~150 ms a page); the page's entries are then read by user.
     listed = select(AllowlistEntry.id).where(AllowlistEntry.user_id == User.id, AllowlistEntry.course_id == course.id)
-    users = select(User.id).where(listed.exists()).order_by(func.lower(User.username))
-    ids = db.session.scalars(users.limit(per_page).offset((page - 1) * per_page)).all()
+    ids = learner_pages.user_ids_in_order(listed.exists(), page, per_page)
     items = db.session.scalars(query.where(AllowlistEntry.user_id.in_(ids))).all() if ids else []
     return course, Page(list(items), page, per_page, total)
 

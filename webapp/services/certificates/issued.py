@@ -15,18 +15,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, literal, select, union
+from sqlalchemy import ColumnElement, Select, and_, case, func, literal, or_, select, union
 from sqlalchemy.orm import aliased
 
 from webapp.extensions import db
 from webapp.models import AllowlistEntry, Certificate, Course, Enrollment, Invalidation, User
-from webapp.services import permissions
+from webapp.services import learner_pages, permissions
 from webapp.services.certificates.generation import GenerationState, state_of
 from webapp.services.certificates.generation_runs import GenerationRun, generation_history
 from webapp.services.charts import Segment
 from webapp.services.errors import InputRefused, ServiceError
 from webapp.services.messages import N_, rule_message
-from webapp.services.pagination import Page, paginate
+from webapp.services.pagination import Page, clamp, paginate
 from webapp.services.search import contains_text, search_term
 from webapp.statuses import CertificateFilter, CertificateStatus, EnrollmentMode, SpecialCase
 
@@ -107,6 +107,13 @@ def _joined(query: Select, course: Course, q: str) -> Select:
     if search_term(q):
         query = query.where(contains_text(q, User.username, User.email))
     return query
+
+
+def _in_course_list(course: Course) -> ColumnElement[bool]:
+    """The condition (on `User`) that a user is on the course's list: a certificate or an exception."""
+    certified = select(Certificate.id).where(Certificate.user_id == User.id, Certificate.course_id == course.id)
+    allowed = select(AllowlistEntry.id).where(AllowlistEntry.user_id == User.id, AllowlistEntry.course_id == course.id)
+    return or_(certified.exists(), allowed.exists())
 
 
 def _filtered(course: Course, selected: CertificateFilter, q: str) -> Select:
@@ -257,8 +264,15 @@ def issued_list(
         selected = CertificateFilter.ALL
     q = (q or "").strip()
     counts = filter_counts(course, q)  # the selected filter's count is the list's: not counted twice
-    result = paginate(_filtered(course, selected, q), page, per_page, scalars=False, total=counts[selected])
-    result.items = [_row(r) for r in result.items]
+    total = counts[selected]
+    if selected == CertificateFilter.ALL and not search_term(q) and learner_pages.walks_users(total):
+        page, per_page = clamp(total, page, per_page)
+        ids = learner_pages.user_ids_in_order(_in_course_list(course), page, per_page)
+        rows = db.session.execute(_filtered(course, selected, q).where(User.id.in_(ids))).all() if ids else []
+        result = Page([_row(r) for r in rows], page, per_page, total)
+    else:
+        result = paginate(_filtered(course, selected, q), page, per_page, scalars=False, total=total)
+        result.items = [_row(r) for r in result.items]
     return IssuedList(
         course,
         selected,
