@@ -285,3 +285,18 @@ def test_without_a_header_cells_stay_by_position_and_a_wider_row_drops_its_cells
         (["bob", "", "note"], ""),  # two non-empty cells: within the bound
         (["cy"], ""),
     ]
+
+
+@pytest.mark.parametrize(
+    ("wanted", "problem"),
+    [
+        ((("username_or_email", IDENTIFIER_HEADERS),), "1,200 cells; expected at most 1: username_or_email"),
+        (
+            (("username_or_email", IDENTIFIER_HEADERS), ("exam", ("exam",)), ("notes", ("notes",))),
+            "1,200 cells; expected at most 3: username_or_email and exam and notes",
+        ),
+    ],
+)
+def test_a_row_wider_than_the_wanted_columns_names_them_all_and_counts_the_cells_grouped(wanted, problem):
+    read = records(b"a," * 1199 + b"a\n", columns=Columns(wanted))
+    assert [(r.cells, r.problem) for r in read] == [([], problem + " (the cells are not kept)")]

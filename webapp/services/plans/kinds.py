@@ -74,10 +74,6 @@ class Effect:
     def to_data(self) -> dict[str, str]:
         return {"kind": self.kind.value, "message": self.message}
 
-    @classmethod
-    def from_data(cls, data: dict[str, Any]) -> Effect:
-        return cls(EffectKind(data["kind"]), str(data.get("message", "")))
-
 
 @dataclass(slots=True)
 class Decision:
