@@ -1,0 +1,108 @@
+"""The single-row engine (`run_single`, `decide_single`) with a kind that does what its item says: the exact
+refusal for each shape of row (label and code, label, code, neither), unchanged rows refused only on request,
+the context a decision sees, and the reason given when the write fails (unit level: the capabilities' forms
+reach only some of these shapes)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pytest
+from sqlalchemy import func, select
+
+from tests.builders import make_user
+from webapp.extensions import db
+from webapp.models import Plan
+from webapp.services.errors import InputRefused, ServiceError
+from webapp.services.plans import kinds
+from webapp.services.plans.kinds import Decision, Item, PlanContext, PlanKind
+from webapp.services.plans.single import decide_single, run_single
+from webapp.statuses import Action
+
+
+class Echo(PlanKind):
+    """Decides what the item's data says; its apply fails when the item asks it to."""
+
+    name = "test_echo"
+    title = "Echo"
+    needs_course = False
+
+    def decide(self, ctx: PlanContext, items: Sequence[Item]):
+        for item in items:
+            d = item.data
+            seen = f"{ctx.actor.username if ctx.actor else '-'} {sorted(ctx.params.items())} {ctx.now is not None}"
+            yield Decision(
+                Action(d["action"]),
+                key=str(item.row),
+                label=d.get("label", ""),
+                code=d.get("code", ""),
+                message=d.get("message", seen),
+            )
+
+    def apply(self, ctx: PlanContext, rows) -> None:
+        for row in rows:
+            if row.data.get("fail"):
+                raise ServiceError(row.data["fail"])
+
+
+@pytest.fixture
+def staff(app, monkeypatch):
+    monkeypatch.setitem(kinds.KINDS, Echo.name, Echo())
+    user = make_user("staff", is_staff=True)
+    db.session.commit()
+    return user
+
+
+def _item(**data) -> Item:
+    return Item(1, ["x"], data)
+
+
+@pytest.mark.parametrize(
+    ("data", "refusal"),
+    [
+        (
+            {"label": "ann", "code": "unknown_learner", "message": "no such learner"},
+            "ann: no such learner (unknown_learner).",
+        ),
+        ({"label": "ann", "message": "no such learner"}, "ann: no such learner."),
+        ({"code": "bad_format", "message": "not a row"}, "not a row (bad_format)."),
+        ({"message": "not a row"}, "not a row."),
+    ],
+)
+@pytest.mark.parametrize("action", ["error", "skip"])
+def test_a_refused_row_reads_exactly_for_each_shape(staff, data, refusal, action):
+    with pytest.raises(InputRefused) as refused:
+        decide_single("test_echo", _item(action=action, **data), actor=staff, course=None)
+    assert str(refused.value) == refusal
+    with pytest.raises(InputRefused) as refused:
+        run_single("test_echo", _item(action=action, **data), actor=staff, course=None)
+    assert str(refused.value) == refusal
+    assert db.session.scalar(select(func.count()).select_from(Plan)) == 0
+
+
+def test_an_unchanged_row_is_refused_only_when_asked(staff):
+    item = _item(action="unchanged", label="ann", message="already listed")
+    assert decide_single("test_echo", item, actor=staff, course=None).action == Action.UNCHANGED
+    assert run_single("test_echo", item, actor=staff, course=None).written is False
+    with pytest.raises(InputRefused, match=r"^ann: already listed\.$"):
+        decide_single("test_echo", item, actor=staff, course=None, refuse_unchanged=True)
+    with pytest.raises(InputRefused, match=r"^ann: already listed\.$"):
+        run_single("test_echo", item, actor=staff, course=None, refuse_unchanged=True)
+
+
+def test_a_decision_sees_the_actor_the_params_and_the_time(staff):
+    decision = decide_single("test_echo", _item(action="create"), actor=staff, course=None, params={"p": 1})
+    assert decision.message == "staff [('p', 1)] True"
+    done = run_single("test_echo", _item(action="create"), actor=staff, course=None, params={"p": 1})
+    assert (done.written, done.message) == (True, "staff [('p', 1)] True")
+
+
+@pytest.mark.parametrize(
+    ("label", "refusal"),
+    [("ann", "ann: nothing was written: the row broke a rule."), ("", "nothing was written: the row broke a rule.")],
+)
+def test_a_row_whose_write_fails_says_why(staff, label, refusal):
+    item = _item(action="create", label=label, fail="the row broke a rule")
+    with pytest.raises(InputRefused) as refused:
+        run_single("test_echo", item, actor=staff, course=None)
+    assert str(refused.value) == refusal
