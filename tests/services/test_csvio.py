@@ -300,3 +300,16 @@ def test_without_a_header_cells_stay_by_position_and_a_wider_row_drops_its_cells
 def test_a_row_wider_than_the_wanted_columns_names_them_all_and_counts_the_cells_grouped(wanted, problem):
     read = records(b"a," * 1199 + b"a\n", columns=Columns(wanted))
     assert [(r.cells, r.problem) for r in read] == [([], problem + " (the cells are not kept)")]
+
+
+def test_a_second_byte_order_mark_before_a_header_still_reads_as_a_header():
+    rows = records("\ufeff\ufeffusername,notes\nann,x\n".encode())
+    assert [(r.row, r.cells, r.kind) for r in rows] == [
+        (1, ["\ufeffusername", "notes"], RecordKind.HEADER),
+        (2, ["ann", "x"], RecordKind.DATA),
+    ]
+
+
+def test_a_header_missing_the_learner_column_names_its_columns_without_a_byte_order_mark():
+    with pytest.raises(CsvRefused, match="no username_or_email column \\(columns found: “Notes”, “E-mail”\\)"):
+        records("\ufeff\ufeffNotes,E-mail\nhi,ann\n".encode(), columns=ROSTER)  # the reader drops one mark
