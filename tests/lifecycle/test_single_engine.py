@@ -18,6 +18,7 @@ from webapp.services.plans import kinds
 from webapp.services.plans.kinds import Decision, Item, PlanContext, PlanKind
 from webapp.services.plans.single import decide_single, run_single
 from webapp.statuses import Action
+from webapp.timeutil import utcnow
 
 
 class Echo(PlanKind):
@@ -81,12 +82,19 @@ def test_a_refused_row_reads_exactly_for_each_shape(staff, data, refusal, action
 
 
 def test_an_unchanged_row_is_refused_only_when_asked(staff):
-    item = _item(action="unchanged", label="ann", message="already listed")
+    item = _item(action="unchanged", label="ann", message="already listed", code="already_listed")
     assert decide_single("test_echo", item, actor=staff, course=None).action == Action.UNCHANGED
-    assert run_single("test_echo", item, actor=staff, course=None).written is False
-    with pytest.raises(InputRefused, match=r"^ann: already listed\.$"):
+    done = run_single("test_echo", item, actor=staff, course=None)
+    assert (done.action, done.label, done.message, done.code, done.written) == (
+        Action.UNCHANGED,
+        "ann",
+        "already listed",
+        "already_listed",
+        False,
+    )
+    with pytest.raises(InputRefused, match=r"^ann: already listed \(already_listed\)\.$"):
         decide_single("test_echo", item, actor=staff, course=None, refuse_unchanged=True)
-    with pytest.raises(InputRefused, match=r"^ann: already listed\.$"):
+    with pytest.raises(InputRefused, match=r"^ann: already listed \(already_listed\)\.$"):
         run_single("test_echo", item, actor=staff, course=None, refuse_unchanged=True)
 
 
@@ -106,3 +114,9 @@ def test_a_row_whose_write_fails_says_why(staff, label, refusal):
     with pytest.raises(InputRefused) as refused:
         run_single("test_echo", item, actor=staff, course=None)
     assert str(refused.value) == refusal
+
+
+def test_the_base_kind_counts_what_it_surveys_and_adds_no_empty_note(staff):
+    ctx = PlanContext(actor=staff, course=None, params={}, now=utcnow())
+    assert Echo().survey(ctx, iter([_item(action="create")] * 3)) == 3
+    assert Echo().empty_note(None) == ""
