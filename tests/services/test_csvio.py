@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import pytest
 from hypothesis import given, settings
@@ -226,13 +227,25 @@ def test_output_has_bom_crlf_and_quotes():
     assert '"say ""hi"", =1"' in text
 
 
+# What a file of arbitrary bytes may be refused for, each message whole (the row's parse error is Python's).
+ANY_BYTES_REFUSAL = re.compile(
+    r"Line \d+: byte 0x(?P<byte>[0-9a-f]{2}) at position \d+ is not valid UTF-8\. Save the file as “CSV UTF-8” "
+    r"in your spreadsheet, or choose the Windows-1252 encoding on the upload form\."
+    r"|Line \d+ is mostly NUL bytes: this is not a text CSV file\."
+    r"|Row \d+ \(line \d+\) cannot be read: .+\."
+)
+
+
 @settings(max_examples=150, deadline=None)
 @given(st.binary(max_size=400))
 def test_any_bytes_either_parse_or_are_refused_cleanly(data):
     try:
         rows = records(data)
     except CsvRefused as error:
-        assert str(error)
+        refusal = ANY_BYTES_REFUSAL.fullmatch(str(error))
+        assert refusal is not None, str(error)
+        if refusal["byte"]:  # the byte it names is in the file
+            assert bytes.fromhex(refusal["byte"]) in data
         return
     assert [r.row for r in rows] == list(range(1, len(rows) + 1))
 
