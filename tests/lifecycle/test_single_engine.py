@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from tests.builders import make_user
 from webapp.extensions import db
 from webapp.models import Plan
-from webapp.services.errors import InputRefused, ServiceError
+from webapp.services.errors import InputRefused, PermissionDenied, ServiceError
 from webapp.services.plans import kinds
 from webapp.services.plans.kinds import Decision, Item, PlanContext, PlanKind
 from webapp.services.plans.single import decide_single, run_single
@@ -120,3 +120,33 @@ def test_the_base_kind_counts_what_it_surveys_and_adds_no_empty_note(staff):
     ctx = PlanContext(actor=staff, course=None, params={}, now=utcnow())
     assert Echo().survey(ctx, iter([_item(action="create")] * 3)) == 3
     assert Echo().empty_note(None) == ""
+
+
+class CourseEcho(Echo):
+    name = "test_course_echo"
+    title = "Course echo"
+    needs_course = True
+    action_labels = {Action.DEACTIVATE: "Re-validate"}
+
+
+def test_the_base_kind_lets_only_global_staff_plan_without_a_course(staff):
+    learner = make_user("learner")
+    db.session.commit()
+    with pytest.raises(PermissionDenied):
+        decide_single("test_echo", _item(action="create"), actor=learner, course=None)
+    assert Echo().may_change(learner, None) is False
+    assert Echo().may_change(staff, None) is True
+
+
+def test_a_kind_that_needs_a_course_refuses_a_plan_without_one(staff):
+    with pytest.raises(ServiceError) as refused:
+        CourseEcho().authorize(staff, None)
+    assert str(refused.value) == "A Course echo plan needs a course."
+    with pytest.raises(ServiceError) as refused:
+        PlanContext(actor=staff, course=None, params={}, now=utcnow()).require_course()
+    assert str(refused.value) == "This plan needs a course."
+
+
+def test_a_kinds_own_action_label_wins_over_the_generic_one():
+    assert CourseEcho.action_label(Action.DEACTIVATE) == "Re-validate"
+    assert CourseEcho.action_label(Action.CREATE) == Action.CREATE.label

@@ -326,3 +326,7 @@ def test_a_second_byte_order_mark_before_a_header_still_reads_as_a_header():
 def test_a_header_missing_the_learner_column_names_its_columns_without_a_byte_order_mark():
     with pytest.raises(CsvRefused, match="no username_or_email column \\(columns found: “Notes”, “E-mail”\\)"):
         records("\ufeff\ufeffNotes,E-mail\nhi,ann\n".encode(), columns=ROSTER)  # the reader drops one mark
+
+
+def test_only_a_byte_order_mark_is_stripped_before_a_header_word():
+    assert [r.kind for r in records(b"Xusername,notes\nann,x\n")] == [RecordKind.DATA, RecordKind.DATA]
