@@ -12,3 +12,18 @@ def test_learner_items_number_rows_from_one_and_keep_identifier_and_notes():
         (1, ["ann", "Medical leave"], RosterEntry("ann", "Medical leave")),
         (2, ["bob@example.org"], RosterEntry("bob@example.org", "")),
     ]
+
+
+def test_a_roster_entry_reads_back_what_it_stored_and_defaults_what_is_missing():
+    full = RosterEntry("ann", "late", True, "add", "previous", "3 cells")
+    assert full.to_data() == {
+        "identifier": "ann",
+        "notes": "late",
+        "blank": True,
+        "op": "add",
+        "mode": "previous",
+        "problem": "3 cells",
+    }
+    assert RosterEntry.from_data(full.to_data()) == full
+    assert RosterEntry.from_data({}) == RosterEntry("", "", False, "", "", "")
+    assert RosterEntry("bob").to_data() == {"identifier": "bob", "notes": "", "blank": False}
