@@ -94,8 +94,8 @@ lint: $(VENV)/.installed-test
 
 ## make mutation: mutation testing (mutmut, [tool.mutmut] in pyproject.toml) of the plan engine, the CSV reader
 ## and the rosters, each mutant run against the tests that execute its function; prints the score per module.
-## Results are kept in mutants/ (re-runs only redo what changed); `make mutation-capabilities` does the
-## capability services. A developer tool, not part of `make test`.
+## Results are kept in mutants/ (naming the modules, a re-run checks all their mutants again; see the README);
+## `make mutation-capabilities` does the capability services. A developer tool, not part of `make test`.
 MUTATION_PRIMARY := "webapp.services.plans*" "webapp.services.csvio*" "webapp.services.rosters*"
 MUTATION_CAPABILITIES := "webapp.services.certificates*" "webapp.services.proctoring*" \
 	"webapp.services.academies*" "webapp.services.completion*"

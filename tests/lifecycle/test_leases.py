@@ -96,3 +96,82 @@ def test_a_recovered_plan_with_committed_rows_is_failed_with_what_was_written(cl
     page = client.soup(f"/plans/{plan_id}").get_text(" ", strip=True)
     assert "stopped after 1 row was written" in page
     assert not [b for b in _buttons(client.soup(f"/plans/{plan_id}")) if b.startswith("Apply")]
+
+
+def _mark(plan_id: int, outcomes: list[str]) -> None:
+    """Give the plan's first rows these outcomes, as a worker that committed some batches leaves them."""
+    ids = db.session.scalars(select(PlanRow.id).where(PlanRow.plan_id == plan_id).order_by(PlanRow.id)).all()
+    for row_id, outcome in zip(ids, outcomes, strict=False):
+        db.session.execute(update(PlanRow).where(PlanRow.id == row_id).values(outcome=outcome))
+    db.session.commit()
+
+
+def test_recovery_counts_each_plans_own_rows_and_stores_exact_messages_and_audit(client, runner):
+    w, first = _stuck_plan(client, lease_left=timedelta(seconds=-1))
+    second = plan_id_of(upload(client, b"dan\neve\n"))
+    live = plan_id_of(upload(client, b"ann,other\n"))
+    db.session.execute(update(Plan).where(Plan.id == second).values(status=PlanStatus.APPLYING, lease_expires=None))
+    db.session.execute(
+        update(Plan)
+        .where(Plan.id == live)
+        .values(status=PlanStatus.APPLYING, lease_expires=utcnow() + timedelta(hours=1))
+    )
+    db.session.commit()
+    _mark(first, ["applied", "applied", "failed"])
+    _mark(live, ["applied"])
+    result = runner.invoke(args=["plans", "recover", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["recovered"] == [
+        {"plan_id": first, "kind": "certificate_exceptions", "status": "failed", "written": 2, "failed": 1},
+        {"plan_id": second, "kind": "certificate_exceptions", "status": "previewed", "written": 0, "failed": 0},
+    ]
+    db.session.expire_all()
+    plans = {p: db.session.get(Plan, p) for p in (first, second, live)}
+    assert (plans[first].status, plans[first].lease_expires) == (PlanStatus.FAILED, None)
+    stopped = (
+        "The worker applying this plan stopped after 2 rows were written (1 failed); the other rows were not. "
+        "Plan the rest anew."
+    )
+    assert plans[first].message == stopped
+    assert plans[first].outcome_counts == {"applied": 2, "failed": 1}
+    assert (plans[second].status, plans[second].message, plans[second].lease_expires) == (
+        PlanStatus.PREVIEWED,
+        "",
+        None,
+    )
+    assert plans[live].status == PlanStatus.APPLYING and plans[live].lease_expires is not None
+    events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "plan.recover").order_by(AuditEvent.id))
+    assert [(e.plan_id, e.actor_id, e.course_key, e.summary, e.detail) for e in events] == [
+        (
+            first,
+            None,
+            w["course_a"].key,
+            f"Recovered plan #{first} after its apply lease expired: {stopped}",
+            {"plan_id": first, "kind": "certificate_exceptions", "status": "failed", "written": 2, "failed": 1},
+        ),
+        (
+            second,
+            None,
+            w["course_a"].key,
+            f"Recovered plan #{second} after its apply lease expired: nothing had been written; it can be applied "
+            "again",
+            {"plan_id": second, "kind": "certificate_exceptions", "status": "previewed", "written": 0, "failed": 0},
+        ),
+    ]
+
+
+def test_one_row_written_reads_in_the_singular_and_the_page_records_who_recovered(client, runner):
+    w, plan_id = _stuck_plan(client, lease_left=timedelta(seconds=-1))
+    _mark(plan_id, ["applied", "failed", "failed"])
+    client.soup(f"/plans/{plan_id}")  # opening the page recovers it, as the instructor
+    db.session.expire_all()
+    plan = db.session.get(Plan, plan_id)
+    assert plan.message == (
+        "The worker applying this plan stopped after 1 row was written (2 failed); the other rows were not. "
+        "Plan the rest anew."
+    )
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "plan.recover"))
+    assert (event.actor_id, event.summary) == (
+        w["instructor"].id,
+        f"Recovered plan #{plan_id} after its apply lease expired: {plan.message}",
+    )

@@ -174,3 +174,39 @@ def test_history_pages_list_plans_newest_first_with_their_counts(client):
     course_rows = [[td.get_text(" ", strip=True) for td in tr.find_all("td")] for tr in course.select("tbody tr")]
     assert [r[0] for r in course_rows] == [f"#{second}", f"#{first}"]
     assert [len(r) for r in course_rows] == [7, 7]  # no course column on a course's own history
+
+
+def test_a_plan_with_one_changed_row_goes_stale_through_the_cli_naming_who_and_where(client, runner):
+    w = world_with_learners()
+    client.login("instructor")
+    plan_id = plan_id_of(upload(client, b"ann,a\nbob,b\n"))
+    allow(w["bob"], w["course_a"], notes="b")  # bob: create -> unchanged
+    db.session.commit()
+    result = runner.invoke(args=["plans", "apply", str(plan_id), "--as", "instructor"])
+    assert result.exit_code == 0, result.output
+    stale = plan(plan_id)
+    fresh = plan(stale.superseded_by_id)
+    message = (
+        "1 row changed since the preview (what they do, the values they change or their side effects); "
+        f"nothing was written. Review plan #{fresh.id}."
+    )
+    assert result.output.splitlines()[:2] == [
+        f"Plan #{plan_id} (certificate_exceptions) stale: create 2",
+        f"  {message}",
+    ]
+    assert (stale.status, stale.message, stale.lease_expires) == (PlanStatus.STALE, message, None)
+    assert (fresh.status, fresh.created_by_id, fresh.reverts_id) == (PlanStatus.PREVIEWED, w["instructor"].id, None)
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "plan.stale"))
+    assert (event.plan_id, event.actor_id, event.course_key) == (plan_id, w["instructor"].id, COURSE_A)
+
+
+def test_the_error_report_keeps_a_wider_rows_extra_cells_in_its_last_column(client):
+    world_with_learners()
+    client.login("staff")
+    plan_id = plan_id_of(upload(client, b"nobody,,late note\nann\n"))
+    plan_id_of(upload(client, b"zed\n"))  # another plan's error row stays out of this report
+    report = client.get(f"/plans/{plan_id}/errors.csv").get_data(as_text=True)
+    assert list(csv.reader(io.StringIO(report.lstrip("\ufeff")))) == [
+        ["username_or_email", "notes", "row", "code", "message"],
+        ["nobody", ",late note", "1", "unknown_learner", "nobody does not exist; check the spelling"],
+    ]

@@ -78,6 +78,8 @@ def test_cli_revert_dry_run_then_revert_then_refuse_a_second(runner, client):
 
     again = runner.invoke(args=["plans", "revert", str(plan_id), "--as", "instructor", "--json"])
     assert again.exit_code == 1
-    assert f"already reverted by plan #{revert_id}" in again.output
+    assert again.output == (
+        f"Error: Plan #{plan_id} was already reverted by plan #{revert_id}; a plan is reverted at most once.\n"
+    )
     no_inverse = runner.invoke(args=["plans", "revert", str(revert_id), "--as", "instructor"])
     assert no_inverse.exit_code == 1 and "cannot be reverted" in no_inverse.output

@@ -252,3 +252,14 @@ def test_single_reset_of_a_learner_whose_username_is_someone_elses_email_resets_
     assert client.post(f"/courses/{COURSE}/proctoring/attempts/{t.attempt_code}/reset", data={}).status_code == 302
     assert _attempt(t.attempt_code).archived is not None
     assert _attempt(a.attempt_code).archived is None
+
+
+def test_bulk_reset_reads_a_header_by_name_in_any_order_and_ignores_other_columns(client, world):
+    client.login("inst")
+    response = _upload(client, f"exam,notes,email\n{FINAL},x,ada@example.com\n{MIDTERM},,nobody@example.com\n")
+    assert response.status_code == 302
+    rows = db.session.scalars(select(PlanRow).order_by(PlanRow.row_number)).all()
+    assert [(r.row_number, r.cells, r.action, r.code) for r in rows] == [
+        (2, ["ada@example.com", FINAL], "deactivate", ""),
+        (3, ["nobody@example.com", MIDTERM], "error", "unknown_learner"),
+    ]

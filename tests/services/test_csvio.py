@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import pytest
 from hypothesis import given, settings
@@ -226,13 +227,25 @@ def test_output_has_bom_crlf_and_quotes():
     assert '"say ""hi"", =1"' in text
 
 
+# What a file of arbitrary bytes may be refused for, each message whole (the row's parse error is Python's).
+ANY_BYTES_REFUSAL = re.compile(
+    r"Line \d+: byte 0x(?P<byte>[0-9a-f]{2}) at position \d+ is not valid UTF-8\. Save the file as “CSV UTF-8” "
+    r"in your spreadsheet, or choose the Windows-1252 encoding on the upload form\."
+    r"|Line \d+ is mostly NUL bytes: this is not a text CSV file\."
+    r"|Row \d+ \(line \d+\) cannot be read: .+\."
+)
+
+
 @settings(max_examples=150, deadline=None)
 @given(st.binary(max_size=400))
 def test_any_bytes_either_parse_or_are_refused_cleanly(data):
     try:
         rows = records(data)
     except CsvRefused as error:
-        assert str(error)
+        refusal = ANY_BYTES_REFUSAL.fullmatch(str(error))
+        assert refusal is not None, str(error)
+        if refusal["byte"]:  # the byte it names is in the file
+            assert bytes.fromhex(refusal["byte"]) in data
         return
     assert [r.row for r in rows] == list(range(1, len(rows) + 1))
 
@@ -304,3 +317,35 @@ def test_without_a_header_cells_stay_by_position_and_a_wider_row_drops_its_cells
         (["bob", "", "note"], ""),  # two non-empty cells: within the bound
         (["cy"], ""),
     ]
+
+
+@pytest.mark.parametrize(
+    ("wanted", "problem"),
+    [
+        ((("username_or_email", IDENTIFIER_HEADERS),), "1,200 cells; expected at most 1: username_or_email"),
+        (
+            (("username_or_email", IDENTIFIER_HEADERS), ("exam", ("exam",)), ("notes", ("notes",))),
+            "1,200 cells; expected at most 3: username_or_email and exam and notes",
+        ),
+    ],
+)
+def test_a_row_wider_than_the_wanted_columns_names_them_all_and_counts_the_cells_grouped(wanted, problem):
+    read = records(b"a," * 1199 + b"a\n", columns=Columns(wanted))
+    assert [(r.cells, r.problem) for r in read] == [([], problem + " (the cells are not kept)")]
+
+
+def test_a_second_byte_order_mark_before_a_header_still_reads_as_a_header():
+    rows = records("\ufeff\ufeffusername,notes\nann,x\n".encode())
+    assert [(r.row, r.cells, r.kind) for r in rows] == [
+        (1, ["\ufeffusername", "notes"], RecordKind.HEADER),
+        (2, ["ann", "x"], RecordKind.DATA),
+    ]
+
+
+def test_a_header_missing_the_learner_column_names_its_columns_without_a_byte_order_mark():
+    with pytest.raises(CsvRefused, match="no username_or_email column \\(columns found: “Notes”, “E-mail”\\)"):
+        records("\ufeff\ufeffNotes,E-mail\nhi,ann\n".encode(), columns=ROSTER)  # the reader drops one mark
+
+
+def test_only_a_byte_order_mark_is_stripped_before_a_header_word():
+    assert [r.kind for r in records(b"Xusername,notes\nann,x\n")] == [RecordKind.DATA, RecordKind.DATA]

@@ -48,15 +48,15 @@ FULL_SCAN_MIN = (
 )
 
 
-def roster_items(stream: BinaryIO, *, encoding: str = "utf-8", columns: Columns = ROSTER_HEADER) -> list[Item]:
+def roster_items(stream: BinaryIO, *, encoding: str, columns: Columns) -> list[Item]:
     """Every row of a roster CSV as an item (header left out); refuses a file with no learner rows.
 
-    `columns` says which header names fill which cell when the file has a header (default: learner, notes).
+    `columns` says which header names fill which cell when the file has a header (`ROSTER_HEADER`: learner, notes).
     """
     return list(_read_items(stream, encoding, columns))
 
 
-def roster_source(stream: BinaryIO, *, encoding: str = "utf-8", columns: Columns = ROSTER_HEADER) -> ItemSource:
+def roster_source(stream: BinaryIO, *, encoding: str, columns: Columns = ROSTER_HEADER) -> ItemSource:
     """The rows of a roster CSV as a re-readable input (`plans.ItemSource`): each call reads the file again
     from its start, item by item, so a batched kind plans it without holding it (see `roster_items`)."""
     if not stream.seekable():

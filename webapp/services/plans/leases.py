@@ -128,15 +128,16 @@ def _recover_one(plan_id: int, now: datetime, actor: User | None) -> Recovery | 
         }
     else:
         status = PlanStatus.PREVIEWED
-        message = ""
+        message = ""  # pragma: no mutate - not read when nothing was written (`what` below)
         values = {"status": status, "message": ""}
     done = db.session.execute(
         update(Plan)
         .where(Plan.id == plan_id, _expired(now))
         .values(lease_expires=None, **values)
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session=False)  # pragma: no mutate - None also skips the sync
     )
-    if not getattr(done, "rowcount", 0):
+    rowcount = getattr(done, "rowcount", 0)  # pragma: no mutate - an UPDATE's result always has a rowcount
+    if not rowcount:
         return None
     plan = db.session.get(Plan, plan_id)
     if plan is None:  # pragma: no cover - deleted between the two statements

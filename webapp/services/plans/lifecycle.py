@@ -133,7 +133,7 @@ def store_expiry(plan: Plan) -> None:
         update(Plan)
         .where(Plan.id == plan.id, Plan.status == PlanStatus.PREVIEWED)
         .values(status=PlanStatus.EXPIRED)
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session=False)  # pragma: no mutate - None also skips the sync
     )
     db.session.commit()
 
@@ -146,7 +146,8 @@ def expire_plans(now: datetime | None = None) -> int:
         .values(status=PlanStatus.EXPIRED)
     )
     db.session.commit()
-    return int(getattr(result, "rowcount", 0) or 0)
+    rowcount = getattr(result, "rowcount", 0)  # pragma: no mutate - an UPDATE's result always has a rowcount
+    return int(rowcount or 0)
 
 
 class AlreadyReverted(Conflict):

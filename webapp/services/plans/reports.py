@@ -28,7 +28,7 @@ def report_rows(plan: Plan, *, skipped: bool = False) -> Iterator[PlanRow]:
         select(PlanRow)
         .where(PlanRow.plan_id == plan.id, wanted)
         .order_by(PlanRow.row_number)
-        .execution_options(yield_per=1000)
+        .execution_options(yield_per=1000)  # pragma: no mutate - batch size of the fetch, not what is read
     )
     yield from db.session.scalars(query)
 
@@ -51,7 +51,8 @@ def error_report(plan: Plan, *, skipped: bool = False) -> tuple[list[str], Itera
     def rows() -> Iterator[list[str]]:
         for row in report_rows(plan, skipped=skipped):
             cells = [str(c) for c in row.cells]
-            if len(cells) > len(columns) and columns:
+            # pragma below: the join changes nothing unless the row is wider, so the guard only saves work
+            if len(cells) > len(columns) and columns:  # pragma: no mutate
                 cells = [*cells[: len(columns) - 1], ",".join(cells[len(columns) - 1 :])]
             cells += [""] * (len(columns) - len(cells))
             failed = row.outcome == RowOutcome.FAILED
