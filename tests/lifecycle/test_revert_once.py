@@ -83,3 +83,30 @@ def test_cli_revert_dry_run_then_revert_then_refuse_a_second(runner, client):
     )
     no_inverse = runner.invoke(args=["plans", "revert", str(revert_id), "--as", "instructor"])
     assert no_inverse.exit_code == 1 and "cannot be reverted" in no_inverse.output
+
+
+REFUSALS = {
+    "course_staff": (
+        "Error: Only global staff and the course's instructors may change certificates. Your role in "
+        "course-v1:edX+A+2026 lets you see them only.\n"
+    ),
+    "learner": "Error: There is no plan #{plan}.\n",
+}
+
+
+def test_only_those_who_may_change_the_course_may_revert_its_plan(client, runner):
+    """Reverting is a change (domain §0): the course `staff` role sees the plan and gets 403, a learner with no
+    role on the course does not see it (404); both exit 1 at the CLI, and no plan is made. The instructor's
+    revert is then planned as usual."""
+    w, plan_id = _applied_import(client)
+    plans_before = db.session.scalar(select(func.count()).select_from(Plan))
+    for who, status in (("course_staff", 403), ("learner", 404)):
+        client.login(who)
+        assert client.post(f"/plans/{plan_id}/revert").status_code == status, who
+        refused = runner.invoke(args=["plans", "revert", str(plan_id), "--as", who, "--dry-run"])
+        assert (refused.exit_code, refused.output) == (1, REFUSALS[who].format(plan=plan_id)), who
+    assert db.session.scalar(select(func.count()).select_from(Plan)) == plans_before
+    assert allowlist(w["course_a"]) == {"ann": "late", "bob": "late", "cat": "late"}
+    client.login("instructor")
+    assert client.post(f"/plans/{plan_id}/revert").status_code == 302
+    assert db.session.scalar(select(func.count()).select_from(Plan)) == plans_before + 1
