@@ -291,8 +291,10 @@ class DataSpecKind(PlanKind):
                         ),
                     )
                 continue
+            # the cleaned values are kept for apply() only when this is the apply's recompute (a plan in the context)
+            values_by_row = ctx.cache.setdefault("values", {}) if ctx.plan is not None else {}
             yield from self._decide_group(
-                entity, entities, group, seen, ctx.cache.setdefault("values", {}), bool(ctx.params.get("only_missing"))
+                entity, entities, group, seen, values_by_row, bool(ctx.params.get("only_missing"))
             )
 
     def _decide_group(
@@ -422,9 +424,10 @@ def load_spec(path: str | Path, *, actor: User | None, dry_run: bool = False, on
     `actor` None means the trusted command line (ops with database access), as for `flask db upgrade`.
     `only_missing`: create what is missing and update nothing (rows that differ are skipped).
     """
-    files = read_spec(path)
+    items = spec_items(read_spec(path))  # the parsed files are let go once their entries are items
     params = {"only_missing": True} if only_missing else {}
-    plan = plans.create_plan(DataSpecKind.name, spec_items(files), actor=actor, source_name=str(path), params=params)
+    plan = plans.create_plan(DataSpecKind.name, items, actor=actor, source_name=str(path), params=params)
+    del items
     if not dry_run and plan.status == PlanStatus.PREVIEWED and not plan.count(Action.ERROR):
         plans.apply_plan(plan.id, actor)
     return plan
