@@ -104,6 +104,11 @@ def test_preview_is_paginated(client, world):
     assert (result.page.page, result.page.pages, [r.username for r in result.page.items]) == (3, 3, ["p2", "p3"])
     result = completion.preview(staff, completion.ExportParams("acme"), page=99, per_page=2)
     assert result.page.page == 3 and [r.username for r in result.page.items] == ["p2", "p3"]
+    # a last page shorter than the others: only its own rows
+    result = completion.preview(staff, completion.ExportParams("acme"), page=99, per_page=4)
+    assert (result.page.page, [r.username for r in result.page.items]) == (2, ["p2", "p3"])
+    result = completion.preview(staff, completion.ExportParams("acme"), page=99, per_page=5)
+    assert (result.page.page, [r.username for r in result.page.items]) == (2, ["p3"])
 
 
 def test_download_streams_a_formula_safe_csv_with_bom_and_records_the_export(client, world):

@@ -22,7 +22,7 @@ Decisions where the domain is silent (see also the models' docstring):
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -460,6 +460,7 @@ def preview(
     grades: Counter[str] = Counter()
     reasons: Counter[str] = Counter()
     shown: list[CompletionRow] = []
+    latest: deque[CompletionRow] = deque(maxlen=per_page)  # the last page, should the page asked be past the end
     total = 0
     start = (page - 1) * per_page
     for row in _rows(resolved):
@@ -470,12 +471,12 @@ def preview(
         if wanted(row):
             if start <= total < start + per_page:
                 shown.append(row)
+            latest.append(row)
             total += 1
     pages = max(1, -(-total // per_page))
-    if page > pages:  # past the end: show the last page
+    if page > pages:  # past the end: show the last page (from the same pass, not a second one)
         page = pages
-        start = (page - 1) * per_page
-        shown = [row for i, row in enumerate(r for r in _rows(resolved) if wanted(r)) if start <= i < start + per_page]
+        shown = list(latest)[(page - 1) * per_page - total :] if total else []
     return Preview(
         customer=resolved.customer,
         course=resolved.course,
