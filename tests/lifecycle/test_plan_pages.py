@@ -78,6 +78,33 @@ def test_rows_in_file_order_or_errors_first_and_one_action_per_tab(client):
     assert tabs == ["All 6", "Errors 2", "Create 3", "Skip 1"]
 
 
+def test_errors_first_pages_cross_from_the_errors_to_the_other_rows(client):
+    """Errors first, two rows a page: the errors in row order, then the other rows in row order, the page that
+    holds the last error continuing with the first other row; a page past the end shows the last page."""
+    from webapp.services.plans.reading import rows_page
+
+    world_with_learners()
+    client.login("staff")
+    plan_id = plan_id_of(upload(client, b"ann\nnobody\nbob\nzed@example.org\n\ncat\nghost\n"))
+    pages = [rows_page(plan(plan_id), errors_first=True, page=n, per_page=2) for n in (1, 2, 3, 4, 9)]
+    assert [[r.row_number for r in p.items] for p in pages] == [[2, 4], [7, 1], [3, 5], [6], [6]]
+    assert [(p.page, p.total) for p in pages] == [(1, 7), (2, 7), (3, 7), (4, 7), (4, 7)]
+
+
+def test_errors_first_puts_the_rows_that_failed_to_apply_with_the_errors(client):
+    world_with_learners()
+    client.login("staff")
+    plan_id = plan_id_of(upload(client, b"ann,a\nnobody,x\n\nbob,b\n"))
+    with database_refuses("allowlist_entries", "INSERT"):
+        client.post(f"/plans/{plan_id}/apply")
+    assert plan(plan_id).outcome_counts == {"applied": 0, "failed": 2}
+    assert _row_numbers(client.soup(f"/plans/{plan_id}?errors_first=1")) == [1, 2, 4, 3]
+    from webapp.services.plans.reading import rows_page
+
+    pages = [rows_page(plan(plan_id), errors_first=True, page=n, per_page=1) for n in (1, 2, 3, 4)]
+    assert [[r.row_number for r in p.items] for p in pages] == [[1], [2], [4], [3]]
+
+
 def test_result_page_audit_and_plan_record_who_applied_what(client):
     w = world_with_learners()
     client.login("staff")
