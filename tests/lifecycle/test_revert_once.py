@@ -110,3 +110,24 @@ def test_only_those_who_may_change_the_course_may_revert_its_plan(client, runner
     client.login("instructor")
     assert client.post(f"/plans/{plan_id}/revert").status_code == 302
     assert db.session.scalar(select(func.count()).select_from(Plan)) == plans_before + 1
+
+
+def test_revert_refusals_say_exactly_why(client, runner):
+    """The three refusals of a revert, word for word (CLI): a plan not applied, a plan with no inverse (a
+    revert), and an applied plan that wrote nothing."""
+    w, plan_id = _applied_import(client)
+    previewed = plan_id_of(upload(client, b"dan,late\n"))
+    unchanged = plan_id_of(upload(client, b"ann,late\n"))  # already on the allowlist with these notes
+    client.post(f"/plans/{unchanged}/apply")
+    done = runner.invoke(args=["plans", "revert", str(plan_id), "--as", "instructor"])
+    assert done.exit_code == 0, done.output
+    revert_id = db.session.scalar(select(Plan.id).where(Plan.reverts_id == plan_id))
+
+    def refusal(target: int) -> tuple[int, str]:
+        result = runner.invoke(args=["plans", "revert", str(target), "--as", "instructor", "--dry-run"])
+        return result.exit_code, result.output
+
+    assert refusal(previewed) == (1, f"Error: Only an applied plan can be reverted; plan #{previewed} is previewed.\n")
+    assert refusal(revert_id) == (1, "Error: A Revert of certificate exceptions plan cannot be reverted.\n")
+    assert refusal(unchanged) == (1, f"Error: Plan #{unchanged} wrote nothing, so there is nothing to revert.\n")
+    assert allowlist(w["course_a"]) == {}
