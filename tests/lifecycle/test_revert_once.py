@@ -10,6 +10,7 @@ from tests.certificates.helpers import allowlist, plan_id_of, upload, world_with
 from webapp.extensions import db
 from webapp.models import Plan
 from webapp.statuses import PlanStatus
+from webapp.timeutil import iso
 
 
 def _applied_import(client) -> tuple[dict, int]:
@@ -121,7 +122,11 @@ def test_revert_refusals_say_exactly_why(client, runner):
     client.post(f"/plans/{unchanged}/apply")
     done = runner.invoke(args=["plans", "revert", str(plan_id), "--as", "instructor"])
     assert done.exit_code == 0, done.output
-    revert_id = db.session.scalar(select(Plan.id).where(Plan.reverts_id == plan_id))
+    revert = db.session.scalar(select(Plan).where(Plan.reverts_id == plan_id))
+    revert_id, original = revert.id, db.session.get(Plan, plan_id)
+    # the revert is the instructor's, named after the plan it reverts, and knows when that plan was applied
+    assert (revert.created_by.username, revert.source_name) == ("instructor", f"revert of plan #{plan_id}")
+    assert revert.params == {"since": iso(original.applied)}
 
     def refusal(target: int) -> tuple[int, str]:
         result = runner.invoke(args=["plans", "revert", str(target), "--as", "instructor", "--dry-run"])
