@@ -251,7 +251,7 @@ def _sorted_pages(query: Select) -> Iterator[list[Any]]:
     order = sorted((name.lower(), uid) for uid, name in db.session.execute(query.with_only_columns(user_id, username)))
     for start in range(0, len(order), PAGE_SIZE):
         ids = [uid for _, uid in order[start : start + PAGE_SIZE]]
-        found = {row[0]: row for row in db.session.execute(query.where(user_id.in_(ids)))}
+        found = {row[0]: row for batch in chunks(ids) for row in db.session.execute(query.where(user_id.in_(batch)))}
         yield [found[uid] for uid in ids if uid in found]
 
 
